@@ -1,0 +1,130 @@
+//! Options every grading command shares, and the steps they share: load the rulebook, open the
+//! inventory, decide the exit code.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use jiff::civil::Date;
+
+use crate::eval::Status;
+use crate::inventory::{Input, InputFormat};
+use crate::problem::{Problem, Severity};
+use crate::report::{Format, Meta};
+use crate::rulebook::Rulebook;
+use crate::text::Lang;
+
+/// What makes a run exit 1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// An outlet below its minimum grade, or a data problem (the default).
+    #[default]
+    BelowMinimum,
+    /// As below-minimum, and also an outlet that claims more than it reaches.
+    Overclaimed,
+    /// Nothing: exit 0 whenever the run completes.
+    Never,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct CommonArgs {
+    /// The rulebook to grade with (YAML); the built-in one when absent.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// The date to grade as of, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    pub as_of: Option<Date>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Output language.
+    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    pub lang: Lang,
+    /// Write the report to FILE instead of standard output (written whole or not at all).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// What counts as a finding that makes the run exit 1.
+    #[arg(long, value_enum, default_value_t = FailOn::BelowMinimum)]
+    pub fail_on: FailOn,
+    /// The inventory's format, when its file name does not tell (standard input is read as CSV).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormat>,
+}
+
+fn parse_as_of(s: &str) -> Result<Date, String> {
+    s.parse::<Date>()
+        .map_err(|_| format!("`{s}` is not a date; expected YYYY-MM-DD"))
+}
+
+impl CommonArgs {
+    pub fn rulebook(&self) -> Result<Rulebook> {
+        match &self.rules {
+            Some(path) => Ok(Rulebook::load(path)?),
+            None => Ok(Rulebook::builtin()?),
+        }
+    }
+
+    pub fn as_of(&self) -> Date {
+        self.as_of
+            .unwrap_or_else(|| jiff::ZonedDateTime::now().date())
+    }
+
+    pub fn meta(&self, command: &'static str, input: &Input, book: &Rulebook) -> Meta {
+        Meta {
+            command,
+            as_of: self.as_of().to_string(),
+            input: input.label(),
+            rulebook_id: book.id.clone(),
+            rulebook_version: book.version.clone(),
+        }
+    }
+}
+
+/// Tallies what decides the exit code.
+#[derive(Clone, Debug, Default)]
+pub struct Findings {
+    pub below_minimum: u64,
+    pub overclaimed: u64,
+}
+
+impl Findings {
+    pub fn add(&mut self, status: Status) {
+        match status {
+            Status::BelowMinimum => self.below_minimum += 1,
+            Status::Overclaimed => self.overclaimed += 1,
+            Status::Meets => {}
+        }
+    }
+
+    /// Whether the run found what `fail_on` counts.
+    pub fn fail(&self, fail_on: FailOn, problems: &[Problem]) -> bool {
+        let errors = problems.iter().any(|p| p.severity == Severity::Error);
+        match fail_on {
+            FailOn::Never => false,
+            FailOn::BelowMinimum => self.below_minimum > 0 || errors,
+            FailOn::Overclaimed => self.below_minimum > 0 || self.overclaimed > 0 || errors,
+        }
+    }
+}
+
+/// Prints data problems to standard error, one line each, with a count.
+pub fn print_problems(problems: &[Problem], lang: Lang) {
+    use std::io::Write;
+    if problems.is_empty() {
+        return;
+    }
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for p in problems {
+        let _ = writeln!(err, "{}", p.render(lang));
+    }
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = problems.len() - errors;
+    let _ = match lang {
+        Lang::Zh => writeln!(err, "数据问题: {errors} 个错误, {warnings} 个警告"),
+        Lang::En => writeln!(err, "data problems: {errors} errors, {warnings} warnings"),
+    };
+}

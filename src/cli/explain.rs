@@ -1,0 +1,89 @@
+//! `outlet explain`: every rule of every grade for one outlet — passed, failed or missing — with
+//! the values read and the article.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+
+use super::Exit;
+use super::common::{CommonArgs, Findings, print_problems};
+use super::output::Output;
+use crate::eval::Evaluator;
+use crate::inventory::{Input, Inventory};
+use crate::report::Writer;
+use crate::report::outlets::{explain_columns, explain_outlet, explain_rows};
+use crate::suggest::did_you_mean;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The inventory: CSV (UTF-8, UTF-8 with BOM or GBK) or YAML; `-` reads standard input.
+    pub inventory: PathBuf,
+    /// The outlet's id (网点编号).
+    pub id: String,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+pub fn run(args: Args) -> Result<Exit> {
+    let c = &args.common;
+    let book = c.rulebook()?;
+    let input = Input::from_arg(&args.inventory);
+    let ev = Evaluator::new(&book, c.as_of());
+    let mut inventory = Inventory::open(&input, c.input_format, &book)?;
+
+    // Read the whole inventory: its problems (a repeated id, say) matter to this outlet too.
+    let mut problems = Vec::new();
+    let mut found = None;
+    let mut ids = Vec::new();
+    while let Some(outlet) = inventory.next_outlet(&mut problems)? {
+        if outlet.id == args.id {
+            found = Some(outlet);
+        } else if found.is_none() && ids.len() < 100_000 {
+            ids.push(outlet.id);
+        }
+    }
+    let Some(outlet) = found else {
+        let hint = did_you_mean(&args.id, ids.iter().map(String::as_str))
+            .map(|s| match c.lang {
+                crate::text::Lang::Zh => format!("\n  提示: 是否想查 `{s}`?"),
+                crate::text::Lang::En => format!("\n  help: did you mean `{s}`?"),
+            })
+            .unwrap_or_default();
+        match c.lang {
+            crate::text::Lang::Zh => {
+                bail!("{}: 没有编号为 `{}` 的网点{hint}", input.label(), args.id)
+            }
+            crate::text::Lang::En => {
+                bail!("{}: no outlet has id `{}`{hint}", input.label(), args.id)
+            }
+        }
+    };
+    let row = outlet.row;
+    problems.retain(|p| p.row == Some(row));
+    let a = ev.assess(&outlet);
+    let (columns, shown) = explain_columns();
+    let out = Output::open(c.output.as_deref(), Some(&input))?;
+    let mut writer = Writer::new(
+        out,
+        c.format,
+        c.lang,
+        &book,
+        c.meta("explain", &input, &book),
+        "rules",
+        columns,
+    )
+    .brief(shown);
+    writer.preamble(explain_outlet(&book, &outlet, &a));
+    for r in explain_rows(&book, &outlet, &a, c.lang) {
+        writer.row(&r)?;
+    }
+    writer.finish(&[], &problems)?.commit()?;
+    print_problems(&problems, c.lang);
+    let mut findings = Findings::default();
+    findings.add(a.status);
+    Ok(if findings.fail(c.fail_on, &problems) {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
+}

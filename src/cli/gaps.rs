@@ -1,0 +1,65 @@
+//! `outlet gaps`: for every outlet, each rule it fails on the way to the next grade (or `--target`).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::Exit;
+use super::common::{CommonArgs, Findings, print_problems};
+use super::output::Output;
+use crate::eval::Evaluator;
+use crate::inventory::{Input, Inventory};
+use crate::report::Writer;
+use crate::report::outlets::{gaps_columns, gaps_rows};
+use crate::report::summary::Tally;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The inventory: CSV (UTF-8, UTF-8 with BOM or GBK) or YAML; `-` reads standard input.
+    pub inventory: PathBuf,
+    /// The grade to reach (1-4); by default each outlet's next grade.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=4))]
+    pub target: Option<u8>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+pub fn run(args: Args) -> Result<Exit> {
+    let c = &args.common;
+    let book = c.rulebook()?;
+    let input = Input::from_arg(&args.inventory);
+    let ev = Evaluator::new(&book, c.as_of());
+    let mut inventory = Inventory::open(&input, c.input_format, &book)?;
+    let (columns, shown) = gaps_columns();
+    let out = Output::open(c.output.as_deref(), Some(&input))?;
+    let mut writer = Writer::new(
+        out,
+        c.format,
+        c.lang,
+        &book,
+        c.meta("gaps", &input, &book),
+        "gaps",
+        columns,
+    )
+    .brief(shown);
+
+    let mut problems = Vec::new();
+    let mut tally = Tally::new(&book);
+    let mut findings = Findings::default();
+    while let Some(outlet) = inventory.next_outlet(&mut problems)? {
+        let a = ev.assess(&outlet);
+        tally.add(&outlet, &a);
+        findings.add(a.status);
+        for row in gaps_rows(&ev, &outlet, &a, args.target, c.lang) {
+            writer.row(&row)?;
+        }
+    }
+    let sections = tally.sections(&book, inventory.rows_read(), &problems);
+    writer.finish(&sections, &problems)?.commit()?;
+    print_problems(&problems, c.lang);
+    Ok(if findings.fail(c.fail_on, &problems) {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
+}

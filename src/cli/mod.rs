@@ -1,0 +1,121 @@
+//! The command line: one file per subcommand (`Args` + `run`), and the mapping of outcomes to exit
+//! codes — 0 clean, 1 findings, 2 could not run.
+
+pub mod common;
+pub mod explain;
+pub mod gaps;
+pub mod grade;
+pub mod output;
+
+use std::io;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::inventory::InventoryError;
+use crate::rulebook::RulebookError;
+use crate::text::Lang;
+
+/// 基层公共就业服务网点分类分级评定工具 — grade grassroots public employment-service outlets against
+/// 《基层公共就业服务网点分类分级建设工作指引》(2025).
+#[derive(Debug, Parser)]
+#[command(name = "outlet", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXIT_CODES: &str = "Exit codes: 0 every outlet meets its minimum and no data problems; 1 findings \
+(an outlet below its minimum, or data problems; see --fail-on); 2 could not run.";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Grade every outlet: assessed grade, minimum for its type, claim and status.
+    Grade(grade::Args),
+    /// List what each outlet lacks to reach the next grade (or --target), rule by rule.
+    Gaps(gaps::Args),
+    /// Show every rule of every grade for one outlet, with the values read.
+    Explain(explain::Args),
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Every outlet meets its minimum and there are no data problems.
+    Clean = 0,
+    /// Findings: an outlet below its minimum, or data problems (see `--fail-on`).
+    Findings = 1,
+    /// Could not run: bad arguments, unreadable file, invalid rulebook, missing required column.
+    Error = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// Parses the command line, runs, prints any error, and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Error.into()
+            } else {
+                Exit::Clean.into()
+            };
+        }
+    };
+    let lang = cli.command.lang();
+    match run(cli) {
+        Ok(exit) => exit.into(),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return Exit::Clean.into();
+            }
+            eprintln!("{}", render_error(&e, lang));
+            Exit::Error.into()
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    match cli.command {
+        Command::Grade(args) => grade::run(args),
+        Command::Gaps(args) => gaps::run(args),
+        Command::Explain(args) => explain::run(args),
+    }
+}
+
+impl Command {
+    fn lang(&self) -> Lang {
+        match self {
+            Command::Grade(a) => a.common.lang,
+            Command::Gaps(a) => a.common.lang,
+            Command::Explain(a) => a.common.lang,
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The error and its causes on one line, in `lang` where the error speaks it.
+fn render_error(e: &anyhow::Error, lang: Lang) -> String {
+    let label = lang.pick("错误", "error");
+    if let Some(inv) = e.downcast_ref::<InventoryError>() {
+        return format!("{label}: {}", inv.render(lang));
+    }
+    if let Some(rb) = e.downcast_ref::<RulebookError>() {
+        return format!("{label}: {rb}");
+    }
+    let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+    format!("{label}: {}", chain.join(": "))
+}

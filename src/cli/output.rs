@@ -1,0 +1,116 @@
+//! Where a report goes: standard output, or a file written atomically — to a temporary file beside
+//! the target, renamed into place only when the report is complete, so that an error or Ctrl-C
+//! never leaves a half-written file.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::inventory::Input;
+
+/// A destination being written.
+pub enum Output {
+    Stdout(BufWriter<io::Stdout>),
+    File(AtomicFile),
+}
+
+impl Output {
+    /// Opens `path` (standard output when `None` or `-`), refusing to overwrite the input.
+    pub fn open(path: Option<&Path>, input: Option<&Input>) -> Result<Output> {
+        let Some(path) = path.filter(|p| *p != Path::new("-")) else {
+            return Ok(Output::Stdout(BufWriter::with_capacity(
+                1 << 16,
+                io::stdout(),
+            )));
+        };
+        if let Some(Input::Path(inp)) = input {
+            if same_file(inp, path) {
+                bail!(
+                    "--output `{}` names the input file; outlet never overwrites its input",
+                    path.display()
+                );
+            }
+        }
+        Ok(Output::File(AtomicFile::create(path)?))
+    }
+
+    /// Finishes the output: flushes standard output, or renames the file into place.
+    pub fn commit(self) -> Result<()> {
+        match self {
+            Output::Stdout(mut w) => Ok(w.flush()?),
+            Output::File(f) => f.commit(),
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(w) => w.write(buf),
+            Output::File(f) => f.writer.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.flush(),
+            Output::File(f) => f.writer.flush(),
+        }
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// A file written under a temporary name and renamed into place on commit; removed if dropped.
+pub struct AtomicFile {
+    target: PathBuf,
+    temp: PathBuf,
+    writer: BufWriter<File>,
+    committed: bool,
+}
+
+impl AtomicFile {
+    pub fn create(target: &Path) -> Result<AtomicFile> {
+        let dir = target
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".into());
+        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let file =
+            File::create(&temp).with_context(|| format!("cannot create `{}`", temp.display()))?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            temp,
+            writer: BufWriter::new(file),
+            committed: false,
+        })
+    }
+
+    pub fn commit(mut self) -> Result<()> {
+        self.writer.flush()?;
+        self.writer.get_ref().sync_all()?;
+        fs::rename(&self.temp, &self.target)
+            .with_context(|| format!("cannot write `{}`", self.target.display()))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}

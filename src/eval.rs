@@ -1,0 +1,300 @@
+//! Assessment: one outlet against the rulebook, as of a date.
+//!
+//! Each rule's condition is evaluated in three-valued logic: it holds, it fails, or the inventory
+//! does not say (a blank that could have made it hold). Grades are cumulative: an outlet reaches
+//! grade g when every required rule of grade 4 down to g holds; advisory rules never block.
+
+use std::collections::HashMap;
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::inventory::{Outlet, Value};
+use crate::rulebook::{Condition, RuleKind, Rulebook};
+
+/// The truth of a condition for one outlet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Truth {
+    True,
+    False,
+    /// The known values do not satisfy it, and a blank cell could have.
+    Unknown,
+}
+
+/// A rule's outcome for one outlet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Passed,
+    /// Fails because the outlet lacks the thing (不满足).
+    Lacking,
+    /// Fails because the inventory does not say (未填报).
+    Missing,
+    /// The rule does not apply to the outlet's type.
+    NotApplicable,
+}
+
+impl Outcome {
+    pub fn failed(self) -> bool {
+        matches!(self, Outcome::Lacking | Outcome::Missing)
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Lacking => "lacking",
+            Outcome::Missing => "missing",
+            Outcome::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+/// Where an outlet stands against the minimum for its type and its own claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Meets,
+    BelowMinimum,
+    Overclaimed,
+}
+
+impl Status {
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Meets => "meets",
+            Status::BelowMinimum => "below_minimum",
+            Status::Overclaimed => "overclaimed",
+        }
+    }
+}
+
+/// One outlet's assessment.
+#[derive(Clone, Debug)]
+pub struct Assessment {
+    /// Each rule's outcome, by rule index.
+    pub outcomes: Vec<Outcome>,
+    /// The best grade reached; `None` when not even grade 4 is (未达四级).
+    pub assessed: Option<u8>,
+    /// The minimum grade for its type (for a partner outlet, its reference type's).
+    pub minimum: u8,
+    pub status: Status,
+    /// The next grade up, `None` for a grade-1 outlet.
+    pub next: Option<u8>,
+    /// Required rules that fail at the next grade.
+    pub required_gaps: usize,
+}
+
+/// Ranks a grade for comparison: 1 best, ungraded (5) worst.
+pub fn rank(grade: Option<u8>) -> u8 {
+    grade.unwrap_or(5)
+}
+
+/// Assesses outlets against one rulebook as of one date.
+pub struct Evaluator<'b> {
+    pub book: &'b Rulebook,
+    pub as_of: Date,
+    /// The earliest fresh date for each `within_days` window used.
+    cutoffs: HashMap<i64, Date>,
+}
+
+impl<'b> Evaluator<'b> {
+    pub fn new(book: &'b Rulebook, as_of: Date) -> Self {
+        let mut cutoffs = HashMap::new();
+        for rule in &book.rules {
+            collect_windows(&rule.check, &mut |days| {
+                let cutoff = as_of.checked_sub(days.days()).unwrap_or(Date::MIN);
+                cutoffs.insert(days, cutoff);
+            });
+        }
+        Evaluator {
+            book,
+            as_of,
+            cutoffs,
+        }
+    }
+
+    /// The outlet's assessment.
+    pub fn assess(&self, outlet: &Outlet) -> Assessment {
+        let book = self.book;
+        let outcomes: Vec<Outcome> = book
+            .rules
+            .iter()
+            .map(|rule| {
+                if rule
+                    .applies_to
+                    .as_ref()
+                    .is_some_and(|types| !types.contains(&outlet.grading_type))
+                {
+                    return Outcome::NotApplicable;
+                }
+                match self.truth(&rule.check, outlet) {
+                    Truth::True => Outcome::Passed,
+                    Truth::False => Outcome::Lacking,
+                    Truth::Unknown => Outcome::Missing,
+                }
+            })
+            .collect();
+        let blocks = |grade: u8| {
+            book.rules
+                .iter()
+                .zip(&outcomes)
+                .any(|(r, o)| r.grade == grade && r.kind == RuleKind::Required && o.failed())
+        };
+        let mut assessed = None;
+        for grade in [4u8, 3, 2, 1] {
+            if blocks(grade) {
+                break;
+            }
+            assessed = Some(grade);
+        }
+        let minimum = book.types[outlet.grading_type].minimum_grade.unwrap_or(4);
+        let status = if rank(assessed) > minimum {
+            Status::BelowMinimum
+        } else if outlet.claimed.is_some_and(|c| c < rank(assessed)) {
+            Status::Overclaimed
+        } else {
+            Status::Meets
+        };
+        let next = match assessed {
+            None => Some(4),
+            Some(1) => None,
+            Some(g) => Some(g - 1),
+        };
+        let required_gaps = next.map_or(0, |n| {
+            book.rules
+                .iter()
+                .zip(&outcomes)
+                .filter(|(r, o)| r.grade == n && r.kind == RuleKind::Required && o.failed())
+                .count()
+        });
+        Assessment {
+            outcomes,
+            assessed,
+            minimum,
+            status,
+            next,
+            required_gaps,
+        }
+    }
+
+    /// The indices of the rules that fail on the way from the outlet's grade to `target` (the next
+    /// grade when `None`), required and advisory, lowest grade first.
+    pub fn gaps(&self, assessment: &Assessment, target: Option<u8>) -> Vec<usize> {
+        let Some(target) = target.or(assessment.next) else {
+            return Vec::new();
+        };
+        let from = rank(assessment.assessed);
+        self.book
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| {
+                r.grade < from && r.grade >= target && assessment.outcomes[*i].failed()
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The truth of a condition for an outlet.
+    pub fn truth(&self, condition: &Condition, outlet: &Outlet) -> Truth {
+        match condition {
+            Condition::All(cs) => {
+                let mut unknown = false;
+                for c in cs {
+                    match self.truth(c, outlet) {
+                        Truth::False => return Truth::False,
+                        Truth::Unknown => unknown = true,
+                        Truth::True => {}
+                    }
+                }
+                if unknown { Truth::Unknown } else { Truth::True }
+            }
+            Condition::Any(cs) => {
+                let mut unknown = false;
+                for c in cs {
+                    match self.truth(c, outlet) {
+                        Truth::True => return Truth::True,
+                        Truth::Unknown => unknown = true,
+                        Truth::False => {}
+                    }
+                }
+                if unknown {
+                    Truth::Unknown
+                } else {
+                    Truth::False
+                }
+            }
+            Condition::Not(c) => match self.truth(c, outlet) {
+                Truth::True => Truth::False,
+                Truth::False => Truth::True,
+                Truth::Unknown => Truth::Unknown,
+            },
+            Condition::Compare { fields, op, value } => {
+                let mut sum = 0.0;
+                let mut missing = 0;
+                for f in fields {
+                    match outlet.value(*f) {
+                        Value::Number(n) => sum += n,
+                        _ => missing += 1,
+                    }
+                }
+                if missing == fields.len() {
+                    Truth::Unknown
+                } else if op.holds(sum, *value) {
+                    Truth::True
+                } else if missing > 0 && op.could_grow_into(sum, *value) {
+                    Truth::Unknown
+                } else {
+                    Truth::False
+                }
+            }
+            Condition::Is { field, value } => match outlet.value(*field) {
+                Value::Bool(b) => truth(b == value),
+                _ => Truth::Unknown,
+            },
+            Condition::OneOf { field, items } => match outlet.value(*field) {
+                Value::Item(i) => truth(items.contains(i)),
+                _ => Truth::Unknown,
+            },
+            Condition::IncludesAll { field, items } => match outlet.value(*field) {
+                Value::List(have) => truth(items.iter().all(|i| have.binary_search(i).is_ok())),
+                _ => Truth::Unknown,
+            },
+            Condition::IncludesAny {
+                field,
+                items,
+                count,
+            } => match outlet.value(*field) {
+                Value::List(have) => truth(
+                    items
+                        .iter()
+                        .filter(|i| have.binary_search(i).is_ok())
+                        .count()
+                        >= *count,
+                ),
+                _ => Truth::Unknown,
+            },
+            Condition::WithinDays { field, days } => match outlet.value(*field) {
+                Value::Date(d) => {
+                    let cutoff = self.cutoffs.get(days).copied().unwrap_or(Date::MIN);
+                    truth(*d >= cutoff)
+                }
+                _ => Truth::Unknown,
+            },
+        }
+    }
+}
+
+fn truth(b: bool) -> Truth {
+    if b { Truth::True } else { Truth::False }
+}
+
+fn collect_windows(c: &Condition, f: &mut impl FnMut(i64)) {
+    match c {
+        Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| collect_windows(c, f)),
+        Condition::Not(c) => collect_windows(c, f),
+        Condition::WithinDays { days, .. } => f(*days),
+        _ => {}
+    }
+}

@@ -1,0 +1,525 @@
+//! The inventory: files of outlets, one row each, read into typed [`Outlet`]s.
+//!
+//! Reading streams: [`Inventory::next_outlet`] yields one outlet at a time and records every data
+//! problem it meets; only the ids seen so far are kept (to find duplicates). A cell that cannot be
+//! read counts as missing and is reported with its row, column and value; the run goes on.
+
+pub mod cell;
+pub mod source;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::problem::{Problem, ProblemKind, RowUnit, Severity};
+use crate::rulebook::{FieldKind, Rulebook};
+use crate::text::{Lang, trim};
+pub use cell::{Cell, Value};
+use source::{CsvSource, Row, Source, YamlSource};
+
+/// Where the inventory comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    Path(PathBuf),
+}
+
+impl Input {
+    /// `-` is standard input.
+    pub fn from_arg(arg: &Path) -> Input {
+        if arg == Path::new("-") {
+            Input::Stdin
+        } else {
+            Input::Path(arg.to_path_buf())
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".into(),
+            Input::Path(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// The format of an inventory file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    Csv,
+    Yaml,
+}
+
+impl InputFormat {
+    /// By the file's extension; CSV when it says nothing (and for standard input).
+    pub fn detect(input: &Input) -> InputFormat {
+        match input {
+            Input::Path(p) => match p
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("yaml" | "yml") => InputFormat::Yaml,
+                _ => InputFormat::Csv,
+            },
+            Input::Stdin => InputFormat::Csv,
+        }
+    }
+}
+
+/// Why an inventory could not be read at all (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("{file}: cannot read: {source}")]
+    Io { file: String, source: io::Error },
+    #[error("{file}: the file is empty")]
+    Empty { file: String },
+    #[error("{file}: the file is UTF-16 text; save it as CSV (UTF-8 or GBK)")]
+    Utf16 { file: String },
+    #[error("{file}: this is not a text file (it contains NUL bytes)")]
+    Binary { file: String },
+    #[error("{file}: {message}")]
+    Csv { file: String, message: String },
+    #[error("{file}: invalid YAML inventory: {message}")]
+    Yaml { file: String, message: String },
+    #[error("{file}: missing required column{}: {}", if missing.len() == 1 { "" } else { "s" }, missing.iter().map(|(k, zh)| format!("`{zh}` ({k})")).collect::<Vec<_>>().join(", "))]
+    MissingColumns {
+        file: String,
+        missing: Vec<(String, String)>,
+    },
+    #[error("{file}: columns `{first}` and `{second}` both name field `{field}`")]
+    DuplicateColumn {
+        file: String,
+        first: String,
+        second: String,
+        field: String,
+    },
+}
+
+impl InventoryError {
+    /// The message in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            InventoryError::Io { file, source } => format!("{file}: 无法读取: {source}"),
+            InventoryError::Empty { file } => format!("{file}: 文件为空"),
+            InventoryError::Utf16 { file } => {
+                format!("{file}: 文件是 UTF-16 文本;请另存为 CSV(UTF-8 或 GBK)")
+            }
+            InventoryError::Binary { file } => format!("{file}: 不是文本文件(含有 NUL 字节)"),
+            InventoryError::Csv { file, message } => format!("{file}: {message}"),
+            InventoryError::Yaml { file, message } => format!("{file}: YAML 清单无效: {message}"),
+            InventoryError::MissingColumns { file, missing } => format!(
+                "{file}: 缺少必填列: {}",
+                missing
+                    .iter()
+                    .map(|(k, zh)| format!("「{zh}」({k})"))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+            InventoryError::DuplicateColumn {
+                file,
+                first,
+                second,
+                field,
+            } => {
+                format!("{file}: 列「{first}」和「{second}」对应同一字段 `{field}`")
+            }
+        }
+    }
+}
+
+/// One outlet, read and typed.
+#[derive(Clone, Debug)]
+pub struct Outlet {
+    /// Its row: the CSV line or YAML item.
+    pub row: u64,
+    pub id: String,
+    pub name: String,
+    /// Its type (index into the rulebook's types).
+    pub type_: usize,
+    /// The type it is graded as: its own, or for a partner outlet the reference type.
+    pub grading_type: usize,
+    pub claimed: Option<u8>,
+    /// Every field's value, by field index.
+    pub values: Vec<Value>,
+    /// The cells of columns that no field knows, in column order, passed through.
+    pub extras: Vec<String>,
+    /// How many data errors its row has.
+    pub errors: u32,
+}
+
+impl Outlet {
+    pub fn value(&self, field: usize) -> &Value {
+        self.values.get(field).unwrap_or(&Value::Missing)
+    }
+}
+
+/// An open inventory, read one outlet at a time.
+pub struct Inventory<'b> {
+    book: &'b Rulebook,
+    file: Arc<str>,
+    unit: RowUnit,
+    source: Source,
+    /// The field of each column, if any.
+    columns: Vec<Option<usize>>,
+    /// The columns no field knows.
+    extra_columns: Vec<usize>,
+    /// The column of each field, if present.
+    field_columns: Vec<Option<usize>>,
+    seen_ids: HashMap<Box<str>, u64>,
+    rows: u64,
+    finished: bool,
+}
+
+impl<'b> Inventory<'b> {
+    /// Opens an inventory, reads its header and matches columns to fields.
+    pub fn open(
+        input: &Input,
+        format: Option<InputFormat>,
+        book: &'b Rulebook,
+    ) -> Result<Inventory<'b>, InventoryError> {
+        let label = input.label();
+        let read: Box<dyn Read> = match input {
+            Input::Stdin => Box::new(io::stdin().lock()),
+            Input::Path(p) => Box::new(File::open(p).map_err(|e| InventoryError::Io {
+                file: label.clone(),
+                source: e,
+            })?),
+        };
+        let format = format.unwrap_or_else(|| InputFormat::detect(input));
+        let (source, unit) = match format {
+            InputFormat::Csv => (Source::Csv(CsvSource::open(read, &label)?), RowUnit::Line),
+            InputFormat::Yaml => (Source::Yaml(YamlSource::open(read, &label)?), RowUnit::Item),
+        };
+        Inventory::from_source(source, unit, &label, book)
+    }
+
+    fn from_source(
+        source: Source,
+        unit: RowUnit,
+        label: &str,
+        book: &'b Rulebook,
+    ) -> Result<Inventory<'b>, InventoryError> {
+        let headers = source.headers();
+        let mut columns = Vec::with_capacity(headers.len());
+        let mut field_columns: Vec<Option<usize>> = vec![None; book.fields.len()];
+        let mut extra_columns = Vec::new();
+        for (c, h) in headers.iter().enumerate() {
+            let field = book.field_for_header(h);
+            if let Some(f) = field {
+                if let Some(first) = field_columns[f] {
+                    return Err(InventoryError::DuplicateColumn {
+                        file: label.into(),
+                        first: trim(&headers[first]).to_string(),
+                        second: trim(h).to_string(),
+                        field: book.fields[f].key.clone(),
+                    });
+                }
+                field_columns[f] = Some(c);
+            } else {
+                extra_columns.push(c);
+            }
+            columns.push(field);
+        }
+        let missing: Vec<(String, String)> = book
+            .fields
+            .iter()
+            .zip(&field_columns)
+            .filter(|(f, c)| f.required && c.is_none())
+            .map(|(f, _)| (f.key.clone(), f.name.zh.clone()))
+            .collect();
+        if !missing.is_empty() {
+            return Err(InventoryError::MissingColumns {
+                file: label.into(),
+                missing,
+            });
+        }
+        Ok(Inventory {
+            book,
+            file: Arc::from(label),
+            unit,
+            source,
+            columns,
+            extra_columns,
+            field_columns,
+            seen_ids: HashMap::new(),
+            rows: 0,
+            finished: false,
+        })
+    }
+
+    /// The file's label, as problems name it.
+    pub fn file(&self) -> &Arc<str> {
+        &self.file
+    }
+
+    /// The headers of the columns no field knows, in order.
+    pub fn extra_headers(&self) -> Vec<String> {
+        self.extra_columns
+            .iter()
+            .map(|&c| trim(&self.source.headers()[c]).to_string())
+            .collect()
+    }
+
+    /// Whether the inventory has a column for `field`.
+    pub fn has_field(&self, field: usize) -> bool {
+        self.field_columns.get(field).copied().flatten().is_some()
+    }
+
+    /// How many data rows have been read so far.
+    pub fn rows_read(&self) -> u64 {
+        self.rows
+    }
+
+    /// The next outlet that can be graded. Rows that cannot (no id, a repeated id, no type) are
+    /// reported in `problems` and skipped. At the end, an inventory with no rows adds a warning.
+    pub fn next_outlet(
+        &mut self,
+        problems: &mut Vec<Problem>,
+    ) -> Result<Option<Outlet>, InventoryError> {
+        loop {
+            let Some(row) = self.source.next_row()? else {
+                if self.rows == 0 && !self.finished {
+                    problems.push(self.problem(
+                        Severity::Warning,
+                        None,
+                        None,
+                        None,
+                        ProblemKind::Empty,
+                    ));
+                }
+                self.finished = true;
+                return Ok(None);
+            };
+            self.rows += 1;
+            if let Some(outlet) = self.parse_row(row, problems) {
+                return Ok(Some(outlet));
+            }
+        }
+    }
+
+    fn problem(
+        &self,
+        severity: Severity,
+        row: Option<u64>,
+        column: Option<usize>,
+        value: Option<String>,
+        kind: ProblemKind,
+    ) -> Problem {
+        Problem {
+            severity,
+            file: self.file.clone(),
+            unit: self.unit,
+            row,
+            column: column.map(|c| trim(&self.source.headers()[c]).to_string()),
+            value,
+            kind,
+        }
+    }
+
+    fn parse_row(&mut self, row: Row, problems: &mut Vec<Problem>) -> Option<Outlet> {
+        let book = self.book;
+        let n = row.number;
+        let first_problem = problems.len();
+        if row.overflow > 0 {
+            let columns = self.columns.len();
+            problems.push(self.problem(
+                Severity::Error,
+                Some(n),
+                None,
+                None,
+                ProblemKind::Ragged {
+                    cells: columns + row.overflow,
+                    columns,
+                },
+            ));
+        }
+        let mut values = vec![Value::Missing; book.fields.len()];
+        let reference_field = book.core.reference_type;
+        for (c, cell) in row.cells.iter().enumerate() {
+            let Some(f) = self.columns.get(c).copied().flatten() else {
+                continue;
+            };
+            if Some(f) == reference_field {
+                continue; // read below, for partner outlets only
+            }
+            self.read_cell(n, c, f, cell, &mut values, problems);
+        }
+
+        // Identity and type: without them the outlet cannot be graded.
+        let core = &book.core;
+        let id = match &values[core.id] {
+            Value::Text(s) => s.clone(),
+            _ => {
+                let column = self.field_columns[core.id];
+                problems.push(self.problem(
+                    Severity::Error,
+                    Some(n),
+                    column,
+                    None,
+                    ProblemKind::RequiredBlank { graded: false },
+                ));
+                return None;
+            }
+        };
+        if let Some(&first_row) = self.seen_ids.get(id.as_str()) {
+            let column = self.field_columns[core.id];
+            problems.push(self.problem(
+                Severity::Error,
+                Some(n),
+                column,
+                Some(id),
+                ProblemKind::DuplicateId { first_row },
+            ));
+            return None;
+        }
+        self.seen_ids.insert(id.clone().into_boxed_str(), n);
+        let name = match &values[core.name] {
+            Value::Text(s) => s.clone(),
+            _ => {
+                let column = self.field_columns[core.name];
+                problems.push(self.problem(
+                    Severity::Error,
+                    Some(n),
+                    column,
+                    None,
+                    ProblemKind::RequiredBlank { graded: true },
+                ));
+                String::new()
+            }
+        };
+        let type_ = match values[core.type_] {
+            Value::Item(t) => usize::from(t),
+            _ => {
+                let column = self.field_columns[core.type_];
+                if is_blank(column.and_then(|c| row.cells.get(c))) {
+                    problems.push(self.problem(
+                        Severity::Error,
+                        Some(n),
+                        column,
+                        None,
+                        ProblemKind::RequiredBlank { graded: false },
+                    ));
+                }
+                return None;
+            }
+        };
+
+        // A partner outlet is graded as its reference type.
+        let mut grading_type = type_;
+        if let Some(reference) = &book.types[type_].reference {
+            let default = reference.default;
+            let column = reference_field.and_then(|f| self.field_columns[f]);
+            let cell = column
+                .and_then(|c| row.cells.get(c))
+                .cloned()
+                .unwrap_or(Cell::Empty);
+            let blank = is_blank(Some(&cell));
+            let default_name = book.types[default].name.zh.clone();
+            grading_type = default;
+            if blank {
+                problems.push(self.problem(
+                    Severity::Warning,
+                    Some(n),
+                    column,
+                    None,
+                    ProblemKind::NoReference {
+                        default: default_name,
+                    },
+                ));
+            } else if let (Some(f), Some(c)) = (reference_field, column) {
+                self.read_cell(n, c, f, &cell, &mut values, problems);
+                match values[f] {
+                    Value::Item(t) if reference.allowed.contains(&usize::from(t)) => {
+                        grading_type = usize::from(t)
+                    }
+                    Value::Item(_) => problems.push(self.problem(
+                        Severity::Error,
+                        Some(n),
+                        Some(c),
+                        Some(cell.display()),
+                        ProblemKind::BadReference {
+                            allowed: book.type_names(&reference.allowed),
+                            default: default_name,
+                        },
+                    )),
+                    _ => {}
+                }
+            }
+        }
+
+        let claimed = core.claimed_grade.and_then(|f| match values[f] {
+            Value::Grade(g) => Some(g),
+            _ => None,
+        });
+        let extras = self
+            .extra_columns
+            .iter()
+            .map(|&c| row.cells.get(c).map(Cell::display).unwrap_or_default())
+            .collect();
+        let errors = problems[first_problem..]
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .count() as u32;
+        Some(Outlet {
+            row: n,
+            id,
+            name,
+            type_,
+            grading_type,
+            claimed,
+            values,
+            extras,
+            errors,
+        })
+    }
+
+    fn read_cell(
+        &self,
+        n: u64,
+        c: usize,
+        f: usize,
+        cell: &Cell,
+        values: &mut [Value],
+        problems: &mut Vec<Problem>,
+    ) {
+        let field = &self.book.fields[f];
+        let parsed = cell::parse(self.book, &field.kind, cell);
+        for (kind, raw) in parsed.problems {
+            let severity = if matches!(kind, ProblemKind::UnknownItem { .. }) {
+                Severity::Warning
+            } else {
+                Severity::Error
+            };
+            let value = (!raw.is_empty()).then_some(raw);
+            problems.push(self.problem(severity, Some(n), Some(c), value, kind));
+        }
+        if !matches!(field.kind, FieldKind::Text) || !parsed.value.is_missing() {
+            values[f] = parsed.value;
+        }
+    }
+}
+
+/// Whether a cell is blank (absent, empty or white space); an unreadable cell is not blank.
+fn is_blank(cell: Option<&Cell>) -> bool {
+    match cell {
+        None | Some(Cell::Empty) => true,
+        Some(Cell::Text(s)) => trim(s).is_empty(),
+        Some(Cell::List(items)) => items.is_empty(),
+        Some(Cell::Bad(_)) => false,
+    }
+}
+
+impl fmt::Debug for Inventory<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inventory")
+            .field("file", &self.file)
+            .finish()
+    }
+}

@@ -1,0 +1,399 @@
+//! Data problems: what is wrong with a cell or a row of the inventory, where, and what was expected.
+//!
+//! Problems are collected for the whole run and reported together; an error makes the run exit 1,
+//! a warning is only shown.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::text::Lang;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// How the inventory counts its rows: lines of a CSV file, items of a YAML list, cells of a sheet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowUnit {
+    Line,
+    Item,
+}
+
+/// One data problem.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    pub severity: Severity,
+    pub file: Arc<str>,
+    pub unit: RowUnit,
+    /// The row (CSV line, YAML item), 1-based; `None` for the file as a whole.
+    pub row: Option<u64>,
+    /// The column as the file names it.
+    pub column: Option<String>,
+    /// The offending value, as read.
+    pub value: Option<String>,
+    pub kind: ProblemKind,
+}
+
+/// What is wrong. Each kind knows how to say so in both languages.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProblemKind {
+    /// The cell's bytes are not valid text in the file's encoding.
+    Encoding {
+        encoding: &'static str,
+    },
+    /// A row has more cells than the header.
+    Ragged {
+        cells: usize,
+        columns: usize,
+    },
+    /// A required cell (id, name, type) is blank or unreadable; the outlet is not graded.
+    RequiredBlank {
+        graded: bool,
+    },
+    NotACount {
+        units: Vec<String>,
+    },
+    NotANumber {
+        unit: String,
+        units: Vec<String>,
+    },
+    NotADate,
+    /// A bare number in a text date column: a spreadsheet serial that lost its date format.
+    BareNumberDate,
+    NotYesNo {
+        yes: String,
+        no: String,
+    },
+    NotAGrade,
+    /// A value that names no entry of an enum or type.
+    UnknownValue {
+        allowed: Vec<String>,
+        suggestion: Option<String>,
+    },
+    /// A list item that names no vocabulary entry: a warning, the item counts for nothing.
+    UnknownItem {
+        known: Vec<String>,
+        suggestion: Option<String>,
+    },
+    /// A code of the wrong length or with non-digits.
+    BadCode {
+        digits: usize,
+    },
+    /// A code Excel turned into scientific notation, such as `1.10101E+11`.
+    ScientificCode {
+        digits: usize,
+    },
+    DuplicateId {
+        first_row: u64,
+    },
+    /// A partner outlet with no reference type: the default applies.
+    NoReference {
+        default: String,
+    },
+    /// A reference type that is not allowed: the default applies.
+    BadReference {
+        allowed: Vec<String>,
+        default: String,
+    },
+    /// A YAML value of the wrong shape (a map where a cell belongs, say).
+    Shape {
+        expected: &'static str,
+    },
+    /// The inventory has no outlets.
+    Empty,
+}
+
+impl Problem {
+    /// The problem on one line, in `lang`: where, the value, what is wrong, what was expected.
+    pub fn render(&self, lang: Lang) -> String {
+        let mut s = String::new();
+        let label = match (self.severity, lang) {
+            (Severity::Error, Lang::Zh) => "错误",
+            (Severity::Warning, Lang::Zh) => "警告",
+            (Severity::Error, Lang::En) => "error",
+            (Severity::Warning, Lang::En) => "warning",
+        };
+        let _ = write!(s, "{label}: {}", self.location(lang));
+        let _ = write!(s, ": {}", self.message(lang));
+        if let Some(help) = self.help(lang) {
+            let _ = write!(s, " ({})", help);
+        }
+        s
+    }
+
+    /// The file, row and column.
+    pub fn location(&self, lang: Lang) -> String {
+        let mut s = self.file.to_string();
+        if let Some(row) = self.row {
+            let _ = match (self.unit, lang) {
+                (RowUnit::Line, Lang::Zh) => write!(s, " 第{row}行"),
+                (RowUnit::Item, Lang::Zh) => write!(s, " 第{row}项"),
+                (RowUnit::Line, Lang::En) => write!(s, ", row {row}"),
+                (RowUnit::Item, Lang::En) => write!(s, ", item {row}"),
+            };
+        }
+        if let Some(column) = &self.column {
+            let _ = match lang {
+                Lang::Zh => write!(s, " 列「{column}」"),
+                Lang::En => write!(s, ", column `{column}`"),
+            };
+        }
+        s
+    }
+
+    /// What is wrong, quoting the value.
+    pub fn message(&self, lang: Lang) -> String {
+        let v = self.value.as_deref().unwrap_or("");
+        let zh = lang == Lang::Zh;
+        match &self.kind {
+            ProblemKind::Encoding { encoding } => {
+                if zh {
+                    format!("单元格不是有效的 {encoding} 文本")
+                } else {
+                    format!("the cell is not valid {encoding} text")
+                }
+            }
+            ProblemKind::Ragged { cells, columns } => {
+                if zh {
+                    format!("该行有 {cells} 个单元格,表头只有 {columns} 列,多出的单元格被忽略")
+                } else {
+                    format!(
+                        "the row has {cells} cells but the header has {columns} columns; the extra cells are ignored"
+                    )
+                }
+            }
+            ProblemKind::RequiredBlank { graded } => match (zh, graded) {
+                (true, true) => "必填项为空或无法识别".into(),
+                (true, false) => "必填项为空或无法识别,该网点未参与评定".into(),
+                (false, true) => "a required cell is blank or unreadable".into(),
+                (false, false) => {
+                    "a required cell is blank or unreadable; the outlet is not graded".into()
+                }
+            },
+            ProblemKind::NotACount { .. } => {
+                if zh {
+                    format!("`{v}` 不是数量")
+                } else {
+                    format!("`{v}` is not a count")
+                }
+            }
+            ProblemKind::NotANumber { .. } => {
+                if zh {
+                    format!("`{v}` 不是数字")
+                } else {
+                    format!("`{v}` is not a number")
+                }
+            }
+            ProblemKind::NotADate => {
+                if zh {
+                    format!("`{v}` 不是日期")
+                } else {
+                    format!("`{v}` is not a date")
+                }
+            }
+            ProblemKind::BareNumberDate => {
+                if zh {
+                    format!("`{v}` 是数字而不是日期(可能是丢失了日期格式的 Excel 日期序号)")
+                } else {
+                    format!(
+                        "`{v}` is a number, not a date (perhaps an Excel date serial that lost its date format)"
+                    )
+                }
+            }
+            ProblemKind::NotYesNo { .. } => {
+                if zh {
+                    format!("`{v}` 不是“是/否”")
+                } else {
+                    format!("`{v}` is not a yes/no value")
+                }
+            }
+            ProblemKind::NotAGrade => {
+                if zh {
+                    format!("`{v}` 不是级别")
+                } else {
+                    format!("`{v}` is not a grade")
+                }
+            }
+            ProblemKind::UnknownValue { .. } => {
+                if zh {
+                    format!("未知取值 `{v}`")
+                } else {
+                    format!("unknown value `{v}`")
+                }
+            }
+            ProblemKind::UnknownItem { .. } => {
+                if zh {
+                    format!("未知项目 `{v}`,不计入任何规则")
+                } else {
+                    format!("unknown item `{v}`; it counts for no rule")
+                }
+            }
+            ProblemKind::BadCode { digits } => {
+                if zh {
+                    format!("`{v}` 不是{digits}位数字代码")
+                } else {
+                    format!("`{v}` is not a {digits}-digit code")
+                }
+            }
+            ProblemKind::ScientificCode { .. } => {
+                if zh {
+                    format!("`{v}` 是被 Excel 转成科学计数法的代码,原值已无法恢复")
+                } else {
+                    format!(
+                        "`{v}` is a code that Excel turned into scientific notation; the original digits are lost"
+                    )
+                }
+            }
+            ProblemKind::DuplicateId { first_row } => {
+                if zh {
+                    format!("网点编号 `{v}` 与第{first_row}行重复,该行未参与评定")
+                } else {
+                    format!("outlet id `{v}` repeats row {first_row}; this row is not graded")
+                }
+            }
+            ProblemKind::NoReference { default } => {
+                if zh {
+                    format!("共建网点未填参照类型,按默认「{default}」评定")
+                } else {
+                    format!(
+                        "partner outlet names no reference type; graded as the default `{default}`"
+                    )
+                }
+            }
+            ProblemKind::BadReference { default, .. } => {
+                if zh {
+                    format!("参照类型 `{v}` 不可用,按默认「{default}」评定")
+                } else {
+                    format!(
+                        "reference type `{v}` is not allowed; graded as the default `{default}`"
+                    )
+                }
+            }
+            ProblemKind::Shape { expected } => {
+                if zh {
+                    format!("取值形式不对,应为{}", shape_zh(expected))
+                } else {
+                    format!("the value should be {expected}")
+                }
+            }
+            ProblemKind::Empty => {
+                if zh {
+                    "清单中没有网点".into()
+                } else {
+                    "the inventory has no outlets".into()
+                }
+            }
+        }
+    }
+
+    /// What was expected, as a hint.
+    pub fn help(&self, lang: Lang) -> Option<String> {
+        let zh = lang == Lang::Zh;
+        let join = |v: &[String]| v.join(if zh { "、" } else { ", " });
+        Some(match &self.kind {
+            ProblemKind::NotACount { units } => {
+                let eg = units
+                    .first()
+                    .map(|u| format!(" 或 2{u}"))
+                    .unwrap_or_default();
+                let eg_en = units
+                    .first()
+                    .map(|u| format!(" or 2{u}"))
+                    .unwrap_or_default();
+                if zh {
+                    format!("应为非负整数,如 2{eg}")
+                } else {
+                    format!("expected a whole number such as 2{eg_en}")
+                }
+            }
+            ProblemKind::NotANumber { unit, units } => {
+                if zh {
+                    format!("应为数字,单位{unit},可写 {}", join(units))
+                } else {
+                    format!(
+                        "expected a number in {unit}; units accepted: {}",
+                        join(units)
+                    )
+                }
+            }
+            ProblemKind::NotADate | ProblemKind::BareNumberDate => {
+                if zh {
+                    "应为日期,如 2025-04-17、2025/4/17、2025.4.17 或 2025年4月17日".into()
+                } else {
+                    "expected a date such as 2025-04-17, 2025/4/17, 2025.4.17 or 2025年4月17日"
+                        .into()
+                }
+            }
+            ProblemKind::NotYesNo { yes, no } => {
+                if zh {
+                    format!("应为 {yes} 或 {no}")
+                } else {
+                    format!("expected {yes} or {no}")
+                }
+            }
+            ProblemKind::NotAGrade => {
+                if zh {
+                    "应为 一级…四级、1…4 或 1级…4级".into()
+                } else {
+                    "expected 一级…四级, 1…4 or 1级…4级".into()
+                }
+            }
+            ProblemKind::UnknownValue {
+                allowed,
+                suggestion,
+            }
+            | ProblemKind::UnknownItem {
+                known: allowed,
+                suggestion,
+            } => {
+                let mut s = if zh {
+                    format!("可用取值: {}", join(allowed))
+                } else {
+                    format!("known values: {}", join(allowed))
+                };
+                if let Some(sug) = suggestion {
+                    s = if zh {
+                        format!("是否想写 `{sug}`?{s}")
+                    } else {
+                        format!("did you mean `{sug}`? {s}")
+                    };
+                }
+                s
+            }
+            ProblemKind::BadCode { digits } | ProblemKind::ScientificCode { digits } => {
+                if zh {
+                    format!("应为{digits}位数字;在 Excel 中请将该列设为文本格式")
+                } else {
+                    format!("expected {digits} digits; format the column as text in Excel")
+                }
+            }
+            ProblemKind::BadReference { allowed, .. } => {
+                if zh {
+                    format!("可用取值: {}", join(allowed))
+                } else {
+                    format!("allowed: {}", join(allowed))
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    /// What was expected, without the hint's "did you mean" (for tabular output).
+    pub fn expected(&self, lang: Lang) -> String {
+        self.help(lang).unwrap_or_default()
+    }
+}
+
+fn shape_zh(expected: &str) -> &'static str {
+    match expected {
+        "a single value" => "单个取值",
+        "a map of columns to values" => "“列名: 取值”形式的映射",
+        "a list of outlets" => "网点列表",
+        _ => "其他形式",
+    }
+}

@@ -1,0 +1,512 @@
+//! Reports: a data model of columns and typed cells, and pure renderers to table, CSV, JSON and
+//! Markdown that write to any `io::Write`.
+//!
+//! Rows stream: CSV, JSON and Markdown write each row as it comes, so a national inventory never
+//! sits in memory; only the terminal table, which must measure its columns, keeps its rows.
+//! The CSV and JSON columns are a wire format: keys are stable, `schema_version` marks changes.
+
+pub mod describe;
+pub mod outlets;
+pub mod summary;
+pub mod words;
+
+use std::io::{self, Write};
+
+use comfy_table::{ContentArrangement, Table, presets};
+use serde_json::{Map, Value as Json, json};
+
+use crate::problem::Problem;
+use crate::rulebook::Rulebook;
+use crate::text::{Lang, Text};
+
+/// The version of the JSON and CSV wire format.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// An output format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table for the terminal.
+    #[default]
+    Table,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON document.
+    Json,
+    /// GitHub-flavoured Markdown tables.
+    Markdown,
+}
+
+/// A column: its stable key (the English CSV header and JSON key) and its Chinese and English titles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub key: String,
+    pub title: Text,
+}
+
+impl Column {
+    pub fn new(key: &str, zh: &str, en: &str) -> Column {
+        Column {
+            key: key.to_string(),
+            title: Text::new(zh, en),
+        }
+    }
+
+    /// The header as the format and language show it: CSV in English uses the stable key.
+    fn header(&self, format: Format, lang: Lang) -> &str {
+        match (format, lang) {
+            (Format::Csv, Lang::En) => &self.key,
+            _ => self.title.get(lang),
+        }
+    }
+}
+
+/// A typed cell, rendered by format and language.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Out {
+    Null,
+    Str(String),
+    Int(i64),
+    Num(f64),
+    /// A share from 0 to 1, shown as a percentage to people and as a fraction to machines.
+    Percent(f64),
+    /// An assessed grade; `None` is 未达四级 (empty in English CSV, null in JSON).
+    Grade(Option<u8>),
+    /// A grade that may be absent (a blank claim): empty and null when absent.
+    OptGrade(Option<u8>),
+    /// A value of a closed set: a stable key for machines, titles for people.
+    Key {
+        key: String,
+        title: Text,
+    },
+}
+
+impl Out {
+    pub fn key(key: &str, zh: &str, en: &str) -> Out {
+        Out::Key {
+            key: key.to_string(),
+            title: Text::new(zh, en),
+        }
+    }
+
+    pub fn str(s: impl Into<String>) -> Out {
+        Out::Str(s.into())
+    }
+
+    fn text(&self, format: Format, lang: Lang, book: &Rulebook) -> String {
+        let grade = |g: u8| match (format, lang) {
+            (Format::Csv, Lang::En) => g.to_string(),
+            (_, Lang::En) => g.to_string(),
+            (_, Lang::Zh) => book
+                .grade_info(g)
+                .map(|i| i.name.zh.clone())
+                .unwrap_or_else(|| g.to_string()),
+        };
+        match self {
+            Out::Null => String::new(),
+            Out::Str(s) => s.clone(),
+            Out::Int(n) => n.to_string(),
+            Out::Num(n) => format_number(*n),
+            Out::Percent(x) => match format {
+                Format::Csv => format!("{:.4}", x),
+                _ => format!("{:.1}%", x * 100.0),
+            },
+            Out::Grade(Some(g)) | Out::OptGrade(Some(g)) => grade(*g),
+            Out::Grade(None) => match (format, lang) {
+                (Format::Csv, Lang::En) => String::new(),
+                (_, Lang::En) => "ungraded".into(),
+                (_, Lang::Zh) => "未达四级".into(),
+            },
+            Out::OptGrade(None) => String::new(),
+            Out::Key { key, title } => match (format, lang) {
+                (Format::Csv, Lang::En) => key.clone(),
+                _ => title.get(lang).to_string(),
+            },
+        }
+    }
+
+    fn json(&self) -> Json {
+        match self {
+            Out::Null | Out::Grade(None) | Out::OptGrade(None) => Json::Null,
+            Out::Str(s) => json!(s),
+            Out::Int(n) => json!(n),
+            Out::Num(n) => json!(n),
+            Out::Percent(x) => json!((x * 10000.0).round() / 10000.0),
+            Out::Grade(Some(g)) | Out::OptGrade(Some(g)) => json!(g),
+            Out::Key { key, .. } => json!(key),
+        }
+    }
+}
+
+/// A number without a needless `.0`.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// A secondary table: a summary, or the outlet an explanation is about.
+#[derive(Clone, Debug)]
+pub struct Section {
+    /// The JSON key.
+    pub key: String,
+    pub title: Text,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Out>>,
+    /// A section of one row is a JSON object rather than an array.
+    pub single: bool,
+}
+
+/// What every report says about how it was made.
+#[derive(Clone, Debug)]
+pub struct Meta {
+    pub command: &'static str,
+    pub as_of: String,
+    pub input: String,
+    pub rulebook_id: String,
+    pub rulebook_version: String,
+}
+
+/// A report being written: the main rows stream through it, sections and problems close it.
+pub struct Writer<'a, W: Write> {
+    out: W,
+    format: Format,
+    lang: Lang,
+    book: &'a Rulebook,
+    meta: Meta,
+    rows_key: &'static str,
+    columns: Vec<Column>,
+    /// Which columns the table and Markdown formats show (all of them in CSV and JSON).
+    shown: Vec<bool>,
+    /// Rows kept for the table format, which must measure its columns.
+    kept: Vec<Vec<String>>,
+    rows_written: usize,
+    /// Sections shown before the main rows in table and Markdown formats.
+    preamble: Vec<Section>,
+}
+
+impl<'a, W: Write> Writer<'a, W> {
+    /// Starts a report whose main rows have `columns`; `rows_key` names them in JSON.
+    pub fn new(
+        out: W,
+        format: Format,
+        lang: Lang,
+        book: &'a Rulebook,
+        meta: Meta,
+        rows_key: &'static str,
+        columns: Vec<Column>,
+    ) -> Self {
+        Writer {
+            out,
+            format,
+            lang,
+            book,
+            meta,
+            rows_key,
+            shown: vec![true; columns.len()],
+            columns,
+            kept: Vec::new(),
+            rows_written: 0,
+            preamble: Vec::new(),
+        }
+    }
+
+    /// Limits the table and Markdown formats to the columns marked `true`.
+    pub fn brief(mut self, shown: Vec<bool>) -> Self {
+        if shown.len() == self.columns.len() {
+            self.shown = shown;
+        }
+        self
+    }
+
+    fn human_columns(&self) -> Vec<&Column> {
+        self.columns
+            .iter()
+            .zip(&self.shown)
+            .filter(|(_, s)| **s)
+            .map(|(c, _)| c)
+            .collect()
+    }
+
+    fn human_cells(&self, cells: &[Out], format: Format) -> Vec<String> {
+        cells
+            .iter()
+            .zip(&self.shown)
+            .filter(|(_, s)| **s)
+            .map(|(c, _)| c.text(format, self.lang, self.book))
+            .collect()
+    }
+
+    /// A section shown before the main rows (the outlet that `explain` is about).
+    pub fn preamble(&mut self, section: Section) {
+        self.preamble.push(section);
+    }
+
+    fn begin(&mut self) -> io::Result<()> {
+        match self.format {
+            Format::Table => {}
+            Format::Csv => {
+                let headers: Vec<&str> = self
+                    .columns
+                    .iter()
+                    .map(|c| c.header(Format::Csv, self.lang))
+                    .collect();
+                write_csv_record(&mut self.out, headers.into_iter())?;
+            }
+            Format::Json => {
+                let head = json!({
+                    "schema_version": SCHEMA_VERSION,
+                    "command": self.meta.command,
+                    "as_of": self.meta.as_of,
+                    "input": self.meta.input,
+                    "rulebook": {"id": self.meta.rulebook_id, "version": self.meta.rulebook_version},
+                    "lang": match self.lang { Lang::Zh => "zh", Lang::En => "en" },
+                });
+                let head = serde_json::to_string(&head)?;
+                // Open the document: everything but the closing brace, then the rows' array.
+                let head = head.strip_suffix('}').unwrap_or(&head);
+                write!(self.out, "{head}")?;
+                for section in std::mem::take(&mut self.preamble) {
+                    write!(
+                        self.out,
+                        ",{}:{}",
+                        json!(section.key),
+                        section_json(&section)
+                    )?;
+                }
+                write!(self.out, ",{}:[", json!(self.rows_key))?;
+            }
+            Format::Markdown => {
+                writeln!(self.out, "{}", self.meta_line())?;
+                writeln!(self.out)?;
+                for section in std::mem::take(&mut self.preamble) {
+                    self.markdown_section(&section)?;
+                }
+                let headers: Vec<String> = self
+                    .human_columns()
+                    .iter()
+                    .map(|c| md_escape(c.header(Format::Markdown, self.lang)))
+                    .collect();
+                writeln!(self.out, "| {} |", headers.join(" | "))?;
+                writeln!(self.out, "|{}", "---|".repeat(headers.len()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one main row, cells in column order.
+    pub fn row(&mut self, cells: &[Out]) -> io::Result<()> {
+        if self.rows_written == 0 {
+            self.begin()?;
+        }
+        self.rows_written += 1;
+        match self.format {
+            Format::Table => {
+                let texts = self.human_cells(cells, Format::Table);
+                self.kept.push(texts);
+            }
+            Format::Csv => {
+                let texts: Vec<String> = cells
+                    .iter()
+                    .map(|c| c.text(Format::Csv, self.lang, self.book))
+                    .collect();
+                write_csv_record(&mut self.out, texts.iter().map(String::as_str))?;
+            }
+            Format::Json => {
+                if self.rows_written > 1 {
+                    write!(self.out, ",")?;
+                }
+                let obj = row_json(&self.columns, cells);
+                write!(self.out, "{}", Json::Object(obj))?;
+            }
+            Format::Markdown => {
+                let texts: Vec<String> = self
+                    .human_cells(cells, Format::Markdown)
+                    .iter()
+                    .map(|t| md_escape(t))
+                    .collect();
+                writeln!(self.out, "| {} |", texts.join(" | "))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the report with its sections (summaries) and, in JSON, its problems.
+    pub fn finish(mut self, sections: &[Section], problems: &[Problem]) -> io::Result<W> {
+        if self.rows_written == 0 {
+            self.begin()?;
+        }
+        match self.format {
+            Format::Table => {
+                writeln!(self.out, "{}", self.meta_line())?;
+                for section in std::mem::take(&mut self.preamble) {
+                    self.table_section(&section.title, &section.columns, &section.rows)?;
+                }
+                let headers: Vec<String> = self
+                    .human_columns()
+                    .iter()
+                    .map(|c| c.header(Format::Table, self.lang).to_string())
+                    .collect();
+                let rows = std::mem::take(&mut self.kept);
+                self.print_table(&headers, rows)?;
+                for section in sections {
+                    self.table_section(&section.title, &section.columns, &section.rows)?;
+                }
+            }
+            Format::Csv => {}
+            Format::Json => {
+                write!(self.out, "]")?;
+                for section in sections {
+                    write!(
+                        self.out,
+                        ",{}:{}",
+                        json!(section.key),
+                        section_json(section)
+                    )?;
+                }
+                let problems: Vec<Json> = problems
+                    .iter()
+                    .map(|p| problem_json(p, self.lang))
+                    .collect();
+                writeln!(self.out, ",\"problems\":{}}}", Json::Array(problems))?;
+            }
+            Format::Markdown => {
+                for section in sections {
+                    writeln!(self.out)?;
+                    self.markdown_section(section)?;
+                }
+            }
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    fn meta_line(&self) -> String {
+        let m = &self.meta;
+        match self.lang {
+            Lang::Zh => format!(
+                "清单: {} | 评定日期: {} | 规则: {} {}",
+                m.input, m.as_of, m.rulebook_id, m.rulebook_version
+            ),
+            Lang::En => format!(
+                "inventory: {} | as of: {} | rulebook: {} {}",
+                m.input, m.as_of, m.rulebook_id, m.rulebook_version
+            ),
+        }
+    }
+
+    fn table_section(
+        &mut self,
+        title: &Text,
+        columns: &[Column],
+        rows: &[Vec<Out>],
+    ) -> io::Result<()> {
+        writeln!(self.out)?;
+        writeln!(self.out, "{}", title.get(self.lang))?;
+        let headers: Vec<String> = columns
+            .iter()
+            .map(|c| c.header(Format::Table, self.lang).to_string())
+            .collect();
+        let rows = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| c.text(Format::Table, self.lang, self.book))
+                    .collect()
+            })
+            .collect();
+        self.print_table(&headers, rows)
+    }
+
+    fn print_table(&mut self, headers: &[String], rows: Vec<Vec<String>>) -> io::Result<()> {
+        let mut table = Table::new();
+        table
+            .load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(headers);
+        for r in rows {
+            table.add_row(r);
+        }
+        writeln!(self.out, "{table}")
+    }
+
+    fn markdown_section(&mut self, section: &Section) -> io::Result<()> {
+        writeln!(self.out, "**{}**", md_escape(section.title.get(self.lang)))?;
+        writeln!(self.out)?;
+        let headers: Vec<String> = section
+            .columns
+            .iter()
+            .map(|c| md_escape(c.header(Format::Markdown, self.lang)))
+            .collect();
+        writeln!(self.out, "| {} |", headers.join(" | "))?;
+        writeln!(self.out, "|{}", "---|".repeat(section.columns.len()))?;
+        for r in &section.rows {
+            let texts: Vec<String> = r
+                .iter()
+                .map(|c| md_escape(&c.text(Format::Markdown, self.lang, self.book)))
+                .collect();
+            writeln!(self.out, "| {} |", texts.join(" | "))?;
+        }
+        writeln!(self.out)
+    }
+}
+
+fn row_json(columns: &[Column], cells: &[Out]) -> Map<String, Json> {
+    columns
+        .iter()
+        .zip(cells)
+        .map(|(c, v)| (c.key.clone(), v.json()))
+        .collect()
+}
+
+fn section_json(section: &Section) -> Json {
+    let rows: Vec<Json> = section
+        .rows
+        .iter()
+        .map(|r| Json::Object(row_json(&section.columns, r)))
+        .collect();
+    if section.single {
+        rows.into_iter().next().unwrap_or(Json::Null)
+    } else {
+        Json::Array(rows)
+    }
+}
+
+fn problem_json(p: &Problem, lang: Lang) -> Json {
+    json!({
+        "severity": p.severity,
+        "file": &*p.file,
+        "row": p.row,
+        "column": p.column,
+        "value": p.value,
+        "message": p.message(lang),
+        "expected": p.help(lang),
+    })
+}
+
+/// Writes one CSV record (RFC 4180: a field with a comma, quote or line break is quoted).
+fn write_csv_record<'s>(
+    out: &mut impl Write,
+    fields: impl Iterator<Item = &'s str>,
+) -> io::Result<()> {
+    let mut line = String::new();
+    for (i, f) in fields.enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        if f.contains([',', '"', '\n', '\r']) {
+            line.push('"');
+            line.push_str(&f.replace('"', "\"\""));
+            line.push('"');
+        } else {
+            line.push_str(f);
+        }
+    }
+    line.push('\n');
+    out.write_all(line.as_bytes())
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}

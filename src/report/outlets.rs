@@ -1,0 +1,215 @@
+//! The rows of `grade`, `gaps` and `explain`: columns and cells for an outlet and its assessment.
+
+use super::describe::observed;
+use super::{Column, Out, words};
+use crate::eval::{Assessment, Evaluator};
+use crate::inventory::Outlet;
+use crate::rulebook::Rulebook;
+use crate::text::{Lang, Text};
+
+/// The outlet's type, naming the reference type of a partner outlet: 共建(社区).
+pub fn type_cell(book: &Rulebook, outlet: &Outlet) -> Out {
+    let t = &book.types[outlet.type_];
+    let title = if outlet.grading_type == outlet.type_ {
+        t.name.clone()
+    } else {
+        let r = &book.types[outlet.grading_type];
+        Text::new(
+            format!("{}(参照{})", t.name.zh, r.name.zh),
+            format!("{} (as {})", t.name.en, r.name.en),
+        )
+    };
+    Out::Key {
+        key: t.key.clone(),
+        title,
+    }
+}
+
+fn region_columns() -> [(&'static str, Column); 4] {
+    [
+        ("province", Column::new("province", "省", "province")),
+        ("city", Column::new("city", "市", "city")),
+        ("county", Column::new("county", "县", "county")),
+        ("township", Column::new("township", "乡镇街道", "township")),
+    ]
+}
+
+fn text_field(book: &Rulebook, outlet: &Outlet, key: &str) -> Out {
+    match book.field_by_key(key).map(|f| outlet.value(f)) {
+        Some(crate::inventory::Value::Text(s)) => Out::Str(s.clone()),
+        _ => Out::Null,
+    }
+}
+
+/// Columns of `grade`: the contract's first, then context, then the inventory's own extra columns.
+/// The second value says which columns the terminal table and Markdown show.
+pub fn grade_columns(extras: &[String]) -> (Vec<Column>, Vec<bool>) {
+    let mut cols = vec![
+        (Column::new("id", "网点编号", "id"), true),
+        (Column::new("name", "网点名称", "name"), true),
+        (Column::new("type", "网点类型", "type"), true),
+        (Column::new("minimum_grade", "最低要求", "minimum"), true),
+        (Column::new("claimed_grade", "申报级别", "claimed"), true),
+        (Column::new("assessed_grade", "评定级别", "assessed"), true),
+        (Column::new("status", "状态", "status"), true),
+        (Column::new("next_grade", "下一级", "next grade"), false),
+        (Column::new("required_gaps", "缺项数", "gaps"), true),
+        (
+            Column::new("reference_type", "参照类型", "reference type"),
+            false,
+        ),
+    ];
+    cols.extend(region_columns().into_iter().map(|(_, c)| (c, false)));
+    cols.push((Column::new("row", "行号", "row"), false));
+    cols.extend(extras.iter().map(|h| {
+        (
+            Column {
+                key: h.clone(),
+                title: Text::new(h.clone(), h.clone()),
+            },
+            false,
+        )
+    }));
+    cols.into_iter().unzip()
+}
+
+pub fn grade_row(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
+    let reference = if outlet.grading_type != outlet.type_ {
+        let r = &book.types[outlet.grading_type];
+        Out::Key {
+            key: r.key.clone(),
+            title: r.name.clone(),
+        }
+    } else {
+        Out::Null
+    };
+    let mut row = vec![
+        Out::str(&outlet.id),
+        Out::str(&outlet.name),
+        type_cell(book, outlet),
+        Out::OptGrade(Some(a.minimum)),
+        Out::OptGrade(outlet.claimed),
+        Out::Grade(a.assessed),
+        words::status(a.status),
+        Out::OptGrade(a.next),
+        Out::Int(a.required_gaps as i64),
+        reference,
+    ];
+    row.extend(
+        region_columns()
+            .iter()
+            .map(|(k, _)| text_field(book, outlet, k)),
+    );
+    row.push(Out::Int(outlet.row as i64));
+    row.extend(
+        outlet
+            .extras
+            .iter()
+            .map(|e| if e.is_empty() { Out::Null } else { Out::str(e) }),
+    );
+    row
+}
+
+pub fn gaps_columns() -> (Vec<Column>, Vec<bool>) {
+    [
+        (Column::new("id", "网点编号", "id"), true),
+        (Column::new("name", "网点名称", "name"), true),
+        (Column::new("type", "网点类型", "type"), false),
+        (Column::new("assessed_grade", "评定级别", "assessed"), true),
+        (Column::new("target_grade", "目标级别", "target"), true),
+        (Column::new("rule", "规则", "rule"), true),
+        (Column::new("rule_grade", "规则级别", "rule grade"), false),
+        (Column::new("kind", "类别", "kind"), true),
+        (Column::new("reason", "原因", "reason"), true),
+        (Column::new("title", "项目", "title"), false),
+        (Column::new("requirement", "要求", "requirement"), true),
+        (Column::new("observed", "现状", "observed"), true),
+        (Column::new("article", "条款", "article"), true),
+    ]
+    .into_iter()
+    .unzip()
+}
+
+/// One row per failing rule on the way to `target` (the next grade when `None`).
+pub fn gaps_rows(
+    ev: &Evaluator,
+    outlet: &Outlet,
+    a: &Assessment,
+    target: Option<u8>,
+    lang: Lang,
+) -> Vec<Vec<Out>> {
+    let book = ev.book;
+    let Some(target_grade) = target.or(a.next) else {
+        return Vec::new();
+    };
+    ev.gaps(a, Some(target_grade))
+        .into_iter()
+        .map(|i| {
+            let rule = &book.rules[i];
+            vec![
+                Out::str(&outlet.id),
+                Out::str(&outlet.name),
+                type_cell(book, outlet),
+                Out::Grade(a.assessed),
+                Out::OptGrade(Some(target_grade)),
+                Out::str(&rule.id),
+                Out::OptGrade(Some(rule.grade)),
+                words::kind(rule.kind),
+                words::reason(a.outcomes[i]),
+                Out::str(rule.title.get(lang)),
+                Out::str(rule.requirement.get(lang)),
+                Out::str(observed(book, rule, outlet, lang)),
+                Out::str(&rule.article),
+            ]
+        })
+        .collect()
+}
+
+pub fn explain_columns() -> (Vec<Column>, Vec<bool>) {
+    [
+        (Column::new("rule", "规则", "rule"), true),
+        (Column::new("grade", "级别", "grade"), true),
+        (Column::new("kind", "类别", "kind"), true),
+        (Column::new("outcome", "结果", "outcome"), true),
+        (Column::new("title", "项目", "title"), true),
+        (Column::new("requirement", "要求", "requirement"), true),
+        (Column::new("observed", "现状", "observed"), true),
+        (Column::new("article", "条款", "article"), true),
+    ]
+    .into_iter()
+    .unzip()
+}
+
+/// Every rule for one outlet, lowest grade first.
+pub fn explain_rows(book: &Rulebook, outlet: &Outlet, a: &Assessment, lang: Lang) -> Vec<Vec<Out>> {
+    book.rules
+        .iter()
+        .zip(&a.outcomes)
+        .map(|(rule, o)| {
+            vec![
+                Out::str(&rule.id),
+                Out::OptGrade(Some(rule.grade)),
+                words::kind(rule.kind),
+                words::outcome(*o),
+                Out::str(rule.title.get(lang)),
+                Out::str(rule.requirement.get(lang)),
+                Out::str(observed(book, rule, outlet, lang)),
+                Out::str(&rule.article),
+            ]
+        })
+        .collect()
+}
+
+/// The outlet an explanation is about, as a one-row section.
+pub fn explain_outlet(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> super::Section {
+    let (columns, _) = grade_columns(&[]);
+    let mut row = grade_row(book, outlet, a);
+    row.truncate(columns.len());
+    super::Section {
+        key: "outlet".into(),
+        title: Text::new("网点", "outlet"),
+        columns,
+        rows: vec![row],
+        single: true,
+    }
+}

@@ -1,0 +1,38 @@
+//! The tool's own words for the closed sets it reports: statuses, rule kinds, outcomes.
+//! Everything about the guideline itself (grades, types, rule texts) comes from the rulebook.
+
+use super::Out;
+use crate::eval::{Outcome, Status};
+use crate::rulebook::RuleKind;
+
+pub fn status(s: Status) -> Out {
+    match s {
+        Status::Meets => Out::key("meets", "达标", "meets"),
+        Status::BelowMinimum => Out::key("below_minimum", "低于最低要求", "below minimum"),
+        Status::Overclaimed => Out::key("overclaimed", "申报偏高", "overclaimed"),
+    }
+}
+
+pub fn kind(k: RuleKind) -> Out {
+    match k {
+        RuleKind::Required => Out::key("required", "必备", "required"),
+        RuleKind::Advisory => Out::key("advisory", "建议", "advisory"),
+    }
+}
+
+/// Why a rule fails: the outlet lacks the thing, or the inventory does not say.
+pub fn reason(o: Outcome) -> Out {
+    match o {
+        Outcome::Missing => Out::key("missing", "未填报", "missing"),
+        _ => Out::key("lacking", "不满足", "lacking"),
+    }
+}
+
+pub fn outcome(o: Outcome) -> Out {
+    match o {
+        Outcome::Passed => Out::key("passed", "通过", "passed"),
+        Outcome::Lacking => Out::key("lacking", "不满足", "lacking"),
+        Outcome::Missing => Out::key("missing", "未填报", "missing"),
+        Outcome::NotApplicable => Out::key("not_applicable", "不适用", "not applicable"),
+    }
+}

@@ -1,0 +1,347 @@
+//! The condition language, compiled: field keys resolved to indices, vocabulary names to items.
+//!
+//! Evaluation lives in [`crate::eval`]; this module owns the shape and its compilation.
+
+use super::raw::RawCondition;
+use super::{FieldKind, Problems, Rulebook};
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    AtLeast,
+    MoreThan,
+    AtMost,
+    LessThan,
+    Equals,
+}
+
+impl CmpOp {
+    pub fn holds(self, left: f64, right: f64) -> bool {
+        match self {
+            CmpOp::AtLeast => left >= right,
+            CmpOp::MoreThan => left > right,
+            CmpOp::AtMost => left <= right,
+            CmpOp::LessThan => left < right,
+            CmpOp::Equals => (left - right).abs() < 1e-9,
+        }
+    }
+
+    /// Whether adding a non-negative value to `left` could make a failing comparison hold.
+    pub fn could_grow_into(self, left: f64, right: f64) -> bool {
+        match self {
+            CmpOp::AtLeast | CmpOp::MoreThan => true,
+            CmpOp::Equals => left < right,
+            CmpOp::AtMost | CmpOp::LessThan => false,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            CmpOp::AtLeast => "at_least",
+            CmpOp::MoreThan => "more_than",
+            CmpOp::AtMost => "at_most",
+            CmpOp::LessThan => "less_than",
+            CmpOp::Equals => "equals",
+        }
+    }
+}
+
+/// A compiled condition.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Condition {
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    /// The sum of one or more number or count fields compared with a number.
+    Compare {
+        fields: Vec<usize>,
+        op: CmpOp,
+        value: f64,
+    },
+    /// A yes/no field has the given value.
+    Is {
+        field: usize,
+        value: bool,
+    },
+    /// An enum or type field holds one of the items.
+    OneOf {
+        field: usize,
+        items: Vec<u16>,
+    },
+    /// A list field holds every item.
+    IncludesAll {
+        field: usize,
+        items: Vec<u16>,
+    },
+    /// A list field holds at least `count` of the items.
+    IncludesAny {
+        field: usize,
+        items: Vec<u16>,
+        count: usize,
+    },
+    /// A date field is no more than `days` days before the as-of date.
+    WithinDays {
+        field: usize,
+        days: i64,
+    },
+}
+
+impl Condition {
+    /// Every field the condition reads, in order of first use.
+    pub fn fields(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.collect_fields(&mut out);
+        out
+    }
+
+    fn collect_fields(&self, out: &mut Vec<usize>) {
+        let mut push = |f: usize| {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        };
+        match self {
+            Condition::All(cs) | Condition::Any(cs) => {
+                for c in cs {
+                    c.collect_fields(out);
+                }
+            }
+            Condition::Not(c) => c.collect_fields(out),
+            Condition::Compare { fields, .. } => fields.iter().for_each(|f| push(*f)),
+            Condition::Is { field, .. }
+            | Condition::OneOf { field, .. }
+            | Condition::IncludesAll { field, .. }
+            | Condition::IncludesAny { field, .. }
+            | Condition::WithinDays { field, .. } => push(*field),
+        }
+    }
+}
+
+/// Compiles a raw condition against the fields and vocabularies of `book`, adding every problem
+/// found to `problems` under `context` (the rule id).
+pub(super) fn compile(
+    raw: &RawCondition,
+    book: &Rulebook,
+    context: &str,
+    problems: &mut Problems,
+) -> Option<Condition> {
+    let forms = [
+        raw.all.is_some(),
+        raw.any.is_some(),
+        raw.not.is_some(),
+        raw.field.is_some(),
+        raw.sum.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if forms != 1 {
+        problems.push(
+            context,
+            "a condition needs exactly one of `all`, `any`, `not`, `field` or `sum`".to_string(),
+            None,
+        );
+        return None;
+    }
+    let combinator = |list: &Vec<RawCondition>, problems: &mut Problems| {
+        if list.is_empty() {
+            problems.push(
+                context,
+                "`all`/`any` needs at least one condition".into(),
+                None,
+            );
+        }
+        let compiled: Vec<_> = list
+            .iter()
+            .filter_map(|c| compile(c, book, context, problems))
+            .collect();
+        (compiled.len() == list.len() && !list.is_empty()).then_some(compiled)
+    };
+    if let Some(list) = &raw.all {
+        return combinator(list, problems).map(Condition::All);
+    }
+    if let Some(list) = &raw.any {
+        return combinator(list, problems).map(Condition::Any);
+    }
+    if let Some(inner) = &raw.not {
+        return compile(inner, book, context, problems).map(|c| Condition::Not(Box::new(c)));
+    }
+
+    let comparisons: Vec<(CmpOp, f64)> = [
+        (CmpOp::AtLeast, raw.at_least),
+        (CmpOp::MoreThan, raw.more_than),
+        (CmpOp::AtMost, raw.at_most),
+        (CmpOp::LessThan, raw.less_than),
+        (CmpOp::Equals, raw.equals),
+    ]
+    .into_iter()
+    .filter_map(|(op, v)| v.map(|v| (op, v)))
+    .collect();
+    let tests = comparisons.len()
+        + [
+            raw.is.is_some(),
+            raw.one_of.is_some(),
+            raw.includes_all.is_some(),
+            raw.includes_any.is_some(),
+            raw.within_days.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+    if tests != 1 {
+        problems.push(
+            context,
+            "a `field` condition needs exactly one test: `at_least`, `more_than`, `at_most`, `less_than`, `equals`, `is`, `one_of`, `includes_all`, `includes_any` or `within_days`".into(),
+            None,
+        );
+        return None;
+    }
+    if raw.count.is_some() && raw.includes_any.is_none() {
+        problems.push(
+            context,
+            "`count` goes only with `includes_any`".into(),
+            None,
+        );
+        return None;
+    }
+
+    if let Some(names) = &raw.sum {
+        let Some(&(op, value)) = comparisons.first() else {
+            problems.push(
+                context,
+                "`sum` can only be compared with a number (`at_least`, `more_than`, …)".into(),
+                None,
+            );
+            return None;
+        };
+        if names.is_empty() {
+            problems.push(context, "`sum` needs at least one field".into(), None);
+            return None;
+        }
+        let fields: Vec<usize> = names
+            .iter()
+            .filter_map(|n| numeric_field(book, n, context, problems))
+            .collect();
+        return (fields.len() == names.len()).then_some(Condition::Compare { fields, op, value });
+    }
+
+    let name = raw.field.as_deref().unwrap_or_default();
+    let field = book.field_named(name, context, problems)?;
+    let kind = &book.fields[field].kind;
+    if let Some(&(op, value)) = comparisons.first() {
+        let field = numeric_field(book, name, context, problems)?;
+        return Some(Condition::Compare {
+            fields: vec![field],
+            op,
+            value,
+        });
+    }
+    if let Some(value) = raw.is {
+        if !matches!(kind, FieldKind::YesNo) {
+            problems.push(
+                context,
+                format!("`is` needs a yes/no field, and `{name}` is {}", kind.name()),
+                None,
+            );
+            return None;
+        }
+        return Some(Condition::Is { field, value });
+    }
+    if let Some(days) = raw.within_days {
+        if !matches!(kind, FieldKind::Date) {
+            problems.push(
+                context,
+                format!(
+                    "`within_days` needs a date field, and `{name}` is {}",
+                    kind.name()
+                ),
+                None,
+            );
+            return None;
+        }
+        if days < 0 {
+            problems.push(
+                context,
+                format!("`within_days` must not be negative, got {days}"),
+                None,
+            );
+            return None;
+        }
+        return Some(Condition::WithinDays { field, days });
+    }
+    if let Some(keys) = &raw.one_of {
+        let items = match kind {
+            FieldKind::Enum { vocabulary } => book.items(*vocabulary, keys, context, problems)?,
+            FieldKind::Type => book.type_items(keys, context, problems)?,
+            _ => {
+                problems.push(
+                    context,
+                    format!(
+                        "`one_of` needs an enum or type field, and `{name}` is {}",
+                        kind.name()
+                    ),
+                    None,
+                );
+                return None;
+            }
+        };
+        return Some(Condition::OneOf { field, items });
+    }
+    let FieldKind::List { vocabulary } = kind else {
+        problems.push(
+            context,
+            format!(
+                "`includes_all`/`includes_any` need a list field, and `{name}` is {}",
+                kind.name()
+            ),
+            None,
+        );
+        return None;
+    };
+    if let Some(keys) = &raw.includes_all {
+        let items = book.items(*vocabulary, keys, context, problems)?;
+        return Some(Condition::IncludesAll { field, items });
+    }
+    let keys = raw.includes_any.as_deref().unwrap_or_default();
+    let items = book.items(*vocabulary, keys, context, problems)?;
+    let count = raw.count.unwrap_or(1);
+    if count == 0 || count > items.len() {
+        problems.push(
+            context,
+            format!(
+                "`count` must be between 1 and the {} items listed, got {count}",
+                items.len()
+            ),
+            None,
+        );
+        return None;
+    }
+    Some(Condition::IncludesAny {
+        field,
+        items,
+        count,
+    })
+}
+
+fn numeric_field(
+    book: &Rulebook,
+    name: &str,
+    context: &str,
+    problems: &mut Problems,
+) -> Option<usize> {
+    let field = book.field_named(name, context, problems)?;
+    let kind = &book.fields[field].kind;
+    if matches!(kind, FieldKind::Count { .. } | FieldKind::Number { .. }) {
+        Some(field)
+    } else {
+        problems.push(
+            context,
+            format!(
+                "comparisons need a count or number field, and `{name}` is {}",
+                kind.name()
+            ),
+            None,
+        );
+        None
+    }
+}
