@@ -152,6 +152,8 @@ pub struct Outlet {
     pub extras: Vec<String>,
     /// How many data errors its row has.
     pub errors: u32,
+    /// The cells that could not be read (and so count as missing), by field: what they said.
+    pub unreadable: Vec<(usize, String)>,
 }
 
 impl Outlet {
@@ -193,11 +195,21 @@ impl<'b> Inventory<'b> {
             })?),
         };
         let format = format.unwrap_or_else(|| InputFormat::detect(input));
+        Inventory::from_reader(read, format, &label, book)
+    }
+
+    /// Opens an inventory from any reader; `label` names it in messages.
+    pub fn from_reader(
+        read: Box<dyn Read>,
+        format: InputFormat,
+        label: &str,
+        book: &'b Rulebook,
+    ) -> Result<Inventory<'b>, InventoryError> {
         let (source, unit) = match format {
-            InputFormat::Csv => (Source::Csv(CsvSource::open(read, &label)?), RowUnit::Line),
-            InputFormat::Yaml => (Source::Yaml(YamlSource::open(read, &label)?), RowUnit::Item),
+            InputFormat::Csv => (Source::Csv(CsvSource::open(read, label)?), RowUnit::Line),
+            InputFormat::Yaml => (Source::Yaml(YamlSource::open(read, label)?), RowUnit::Item),
         };
-        Inventory::from_source(source, unit, &label, book)
+        Inventory::from_source(source, unit, label, book)
     }
 
     fn from_source(
@@ -341,6 +353,7 @@ impl<'b> Inventory<'b> {
             ));
         }
         let mut values = vec![Value::Missing; book.fields.len()];
+        let mut unreadable = Vec::new();
         let reference_field = book.core.reference_type;
         for (c, cell) in row.cells.iter().enumerate() {
             let Some(f) = self.columns.get(c).copied().flatten() else {
@@ -349,7 +362,9 @@ impl<'b> Inventory<'b> {
             if Some(f) == reference_field {
                 continue; // read below, for partner outlets only
             }
-            self.read_cell(n, c, f, cell, &mut values, problems);
+            if let Some(raw) = self.read_cell(n, c, f, cell, &mut values, problems) {
+                unreadable.push((f, raw));
+            }
         }
 
         // Identity and type: without them the outlet cannot be graded.
@@ -434,7 +449,9 @@ impl<'b> Inventory<'b> {
                     },
                 ));
             } else if let (Some(f), Some(c)) = (reference_field, column) {
-                self.read_cell(n, c, f, &cell, &mut values, problems);
+                if let Some(raw) = self.read_cell(n, c, f, &cell, &mut values, problems) {
+                    unreadable.push((f, raw));
+                }
                 match values[f] {
                     Value::Item(t) if reference.allowed.contains(&usize::from(t)) => {
                         grading_type = usize::from(t)
@@ -477,9 +494,11 @@ impl<'b> Inventory<'b> {
             values,
             extras,
             errors,
+            unreadable,
         })
     }
 
+    /// Reads one cell into `values`, reporting its problems; returns what an unreadable cell said.
     fn read_cell(
         &self,
         n: u64,
@@ -488,9 +507,11 @@ impl<'b> Inventory<'b> {
         cell: &Cell,
         values: &mut [Value],
         problems: &mut Vec<Problem>,
-    ) {
+    ) -> Option<String> {
         let field = &self.book.fields[f];
         let parsed = cell::parse(self.book, &field.kind, cell);
+        let unreadable =
+            (parsed.value.is_missing() && !parsed.problems.is_empty()).then(|| cell.display());
         for (kind, raw) in parsed.problems {
             let severity = if matches!(kind, ProblemKind::UnknownItem { .. }) {
                 Severity::Warning
@@ -503,6 +524,7 @@ impl<'b> Inventory<'b> {
         if !matches!(field.kind, FieldKind::Text) || !parsed.value.is_missing() {
             values[f] = parsed.value;
         }
+        unreadable
     }
 }
 

@@ -47,50 +47,81 @@ fn item_name(book: &Rulebook, kind: &FieldKind, i: u16, lang: Lang) -> String {
     .unwrap_or_default()
 }
 
-/// What the inventory says for the fields a rule reads, and what its lists lack:
-/// `服务项目=就业信息查询(缺少: 信息宣传)`.
+/// What the inventory says for the fields a rule reads: `服务项目缺少: 信息宣传`, `经办窗口数=两个(无法识别)`.
+/// For a list, only the items the rule asks about are named: those held, or those lacking.
 pub fn observed(book: &Rulebook, rule: &Rule, outlet: &Outlet, lang: Lang) -> String {
     let mut parts = Vec::new();
     for f in rule.check.fields() {
+        let name = book.fields[f].name.get(lang);
         let value = outlet.value(f);
-        let mut s = format!(
-            "{}={}",
-            book.fields[f].name.get(lang),
-            value_text(book, f, value, lang)
-        );
-        if let Value::List(have) = value {
-            let lacking = lacking_items(&rule.check, f, have);
-            if !lacking.is_empty() {
-                let names: Vec<String> = lacking
-                    .iter()
-                    .map(|i| item_name(book, &book.fields[f].kind, *i, lang))
-                    .collect();
-                s.push_str(&format!(
-                    "{}{}{}",
-                    lang.pick("(缺少: ", " (lacks: "),
-                    names.join(lang.pick("、", ", ")),
-                    lang.pick(")", ")")
-                ));
-            }
+        if let Some((_, raw)) = outlet.unreadable.iter().find(|(uf, _)| *uf == f) {
+            parts.push(format!(
+                "{name}={raw}{}",
+                lang.pick("(无法识别)", " (unreadable)")
+            ));
+            continue;
         }
+        let kind = &book.fields[f].kind;
+        let s = match value {
+            Value::List(have) => {
+                let asked = asked_items(&rule.check, f);
+                let lacking: Vec<u16> = asked
+                    .iter()
+                    .copied()
+                    .filter(|i| have.binary_search(i).is_err())
+                    .collect();
+                let names = |items: &[u16]| {
+                    items
+                        .iter()
+                        .map(|i| item_name(book, kind, *i, lang))
+                        .collect::<Vec<_>>()
+                        .join(lang.pick("、", ", "))
+                };
+                if asked.is_empty() {
+                    format!("{name}={}", value_text(book, f, value, lang))
+                } else if lacking.is_empty() {
+                    let held: Vec<u16> = asked
+                        .iter()
+                        .copied()
+                        .filter(|i| have.binary_search(i).is_ok())
+                        .collect();
+                    format!("{name}{}{}", lang.pick("含: ", " has: "), names(&held))
+                } else {
+                    format!(
+                        "{name}{}{}",
+                        lang.pick("缺少: ", " lacks: "),
+                        names(&lacking)
+                    )
+                }
+            }
+            _ => format!("{name}={}", value_text(book, f, value, lang)),
+        };
         parts.push(s);
     }
     parts.join(lang.pick(";", "; "))
 }
 
-/// The items of `includes_all` conditions on `field` that the list does not hold.
-fn lacking_items(c: &Condition, field: usize, have: &[u16]) -> Vec<u16> {
+/// The items that `includes_all`/`includes_any` conditions on `field` ask about, in order.
+fn asked_items(c: &Condition, field: usize) -> Vec<u16> {
+    let mut out: Vec<u16> = Vec::new();
     match c {
-        Condition::All(cs) | Condition::Any(cs) => cs
-            .iter()
-            .flat_map(|c| lacking_items(c, field, have))
-            .collect(),
-        Condition::Not(_) => Vec::new(),
-        Condition::IncludesAll { field: f, items } if *f == field => items
-            .iter()
-            .copied()
-            .filter(|i| have.binary_search(i).is_err())
-            .collect(),
-        _ => Vec::new(),
+        Condition::All(cs) | Condition::Any(cs) => {
+            for c in cs {
+                for i in asked_items(c, field) {
+                    if !out.contains(&i) {
+                        out.push(i);
+                    }
+                }
+            }
+        }
+        Condition::Not(c) => out = asked_items(c, field),
+        Condition::IncludesAll { field: f, items }
+        | Condition::IncludesAny {
+            field: f, items, ..
+        } if *f == field => {
+            out = items.clone();
+        }
+        _ => {}
     }
+    out
 }
