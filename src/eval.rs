@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::inventory::{Outlet, Value};
 use crate::rulebook::{Condition, RuleKind, Rulebook};
+use crate::waiver::Waivers;
 
 /// The truth of a condition for one outlet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +34,8 @@ pub enum Outcome {
     Missing,
     /// The rule does not apply to the outlet's type.
     NotApplicable,
+    /// The rule fails but an approved waiver counts it as passed.
+    Waived,
 }
 
 impl Outcome {
@@ -46,6 +49,7 @@ impl Outcome {
             Outcome::Lacking => "lacking",
             Outcome::Missing => "missing",
             Outcome::NotApplicable => "not_applicable",
+            Outcome::Waived => "waived",
         }
     }
 }
@@ -96,6 +100,7 @@ pub struct Evaluator<'b> {
     pub as_of: Date,
     /// The earliest fresh date for each `within_days` window used.
     cutoffs: HashMap<i64, Date>,
+    waivers: Option<&'b Waivers>,
 }
 
 impl<'b> Evaluator<'b> {
@@ -111,13 +116,20 @@ impl<'b> Evaluator<'b> {
             book,
             as_of,
             cutoffs,
+            waivers: None,
         }
+    }
+
+    /// Applies approved waivers: a waived rule that fails counts as passed.
+    pub fn with_waivers(mut self, waivers: &'b Waivers) -> Self {
+        self.waivers = Some(waivers);
+        self
     }
 
     /// The outlet's assessment.
     pub fn assess(&self, outlet: &Outlet) -> Assessment {
         let book = self.book;
-        let outcomes: Vec<Outcome> = book
+        let mut outcomes: Vec<Outcome> = book
             .rules
             .iter()
             .map(|rule| {
@@ -135,6 +147,13 @@ impl<'b> Evaluator<'b> {
                 }
             })
             .collect();
+        if let Some(waivers) = self.waivers {
+            for &(rule, _) in waivers.for_outlet(&outlet.id) {
+                if outcomes[rule].failed() {
+                    outcomes[rule] = Outcome::Waived;
+                }
+            }
+        }
         let blocks = |grade: u8| {
             book.rules
                 .iter()

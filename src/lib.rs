@@ -7,9 +7,11 @@
 
 pub mod cli;
 pub mod eval;
+pub mod example;
 pub mod inventory;
 pub mod problem;
 pub mod report;
 pub mod rulebook;
 pub mod suggest;
 pub mod text;
+pub mod waiver;

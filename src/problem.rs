@@ -106,6 +106,16 @@ pub enum ProblemKind {
     },
     /// The inventory has no outlets.
     Empty,
+    /// A waiver for a rule the rulebook does not have: ignored.
+    WaiverUnknownRule {
+        suggestion: Option<String>,
+    },
+    /// A waiver for an outlet the inventory does not have: ignored.
+    WaiverUnknownOutlet,
+    /// A waiver past its expiry date: not applied.
+    WaiverExpired {
+        expires: String,
+    },
 }
 
 impl Problem {
@@ -288,6 +298,27 @@ impl Problem {
                     "the inventory has no outlets".into()
                 }
             }
+            ProblemKind::WaiverUnknownRule { .. } => {
+                if zh {
+                    format!("豁免的规则 `{v}` 不存在,已忽略")
+                } else {
+                    format!("waiver for unknown rule `{v}`; ignored")
+                }
+            }
+            ProblemKind::WaiverUnknownOutlet => {
+                if zh {
+                    format!("豁免的网点 `{v}` 不在清单中,已忽略")
+                } else {
+                    format!("waiver for outlet `{v}`, which the inventory does not have; ignored")
+                }
+            }
+            ProblemKind::WaiverExpired { expires } => {
+                if zh {
+                    format!("规则 `{v}` 的豁免已于 {expires} 到期,未予适用")
+                } else {
+                    format!("the waiver of `{v}` expired on {expires}; not applied")
+                }
+            }
         }
     }
 
@@ -370,6 +401,15 @@ impl Problem {
                     format!("应为{digits}位数字;在 Excel 中请将该列设为文本格式")
                 } else {
                     format!("expected {digits} digits; format the column as text in Excel")
+                }
+            }
+            ProblemKind::WaiverUnknownRule {
+                suggestion: Some(s),
+            } => {
+                if zh {
+                    format!("是否想写 `{s}`?")
+                } else {
+                    format!("did you mean `{s}`?")
                 }
             }
             ProblemKind::BadReference { allowed, .. } => {

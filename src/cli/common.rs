@@ -7,12 +7,13 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use jiff::civil::Date;
 
-use crate::eval::Status;
-use crate::inventory::{Input, InputFormat};
+use crate::eval::{Evaluator, Status};
+use crate::inventory::{Input, InputFormat, Inventory};
 use crate::problem::{Problem, Severity};
 use crate::report::{Format, Meta};
 use crate::rulebook::Rulebook;
 use crate::text::Lang;
+use crate::waiver::Waivers;
 
 /// What makes a run exit 1.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -49,6 +50,35 @@ pub struct CommonArgs {
     /// The inventory's format, when its file name does not tell (standard input is read as CSV).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormat>,
+    /// Approved waivers (YAML or CSV: outlet, rule, reason, approved_by, expires).
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+}
+
+/// What every grading command prepares before reading outlets: the rulebook, the input, the
+/// waivers, and the problems found so far.
+pub struct Prepared {
+    pub book: Rulebook,
+    pub input: Input,
+    pub as_of: Date,
+    pub waivers: Option<Waivers>,
+}
+
+impl Prepared {
+    pub fn evaluator(&self) -> Evaluator<'_> {
+        let ev = Evaluator::new(&self.book, self.as_of);
+        match &self.waivers {
+            Some(w) => ev.with_waivers(w),
+            None => ev,
+        }
+    }
+
+    /// After the last outlet: warnings for waivers of outlets the inventory does not have.
+    pub fn unknown_waived_outlets(&self, inventory: &Inventory) -> Vec<Problem> {
+        self.waivers
+            .as_ref()
+            .map_or_else(Vec::new, |w| w.unknown_outlets(|id| inventory.has_id(id)))
+    }
 }
 
 fn parse_as_of(s: &str) -> Result<Date, String> {
@@ -57,6 +87,27 @@ fn parse_as_of(s: &str) -> Result<Date, String> {
 }
 
 impl CommonArgs {
+    /// Loads the rulebook and the waivers for grading `inventory`; returns the problems (warnings
+    /// about waivers) found so far.
+    pub fn prepare(&self, inventory: &std::path::Path) -> Result<(Prepared, Vec<Problem>)> {
+        let book = self.rulebook()?;
+        let as_of = self.as_of();
+        let mut problems = Vec::new();
+        let waivers = match &self.waivers {
+            Some(path) => Some(Waivers::load(path, &book, as_of, &mut problems)?),
+            None => None,
+        };
+        Ok((
+            Prepared {
+                book,
+                input: Input::from_arg(inventory),
+                as_of,
+                waivers,
+            },
+            problems,
+        ))
+    }
+
     pub fn rulebook(&self) -> Result<Rulebook> {
         match &self.rules {
             Some(path) => Ok(Rulebook::load(path)?),
@@ -72,10 +123,9 @@ impl CommonArgs {
     pub fn meta(&self, command: &'static str, input: &Input, book: &Rulebook) -> Meta {
         Meta {
             command,
-            as_of: self.as_of().to_string(),
-            input: input.label(),
-            rulebook_id: book.id.clone(),
-            rulebook_version: book.version.clone(),
+            as_of: Some(self.as_of().to_string()),
+            input: Some(input.label()),
+            ..Meta::rulebook(command, book)
         }
     }
 }
@@ -93,6 +143,15 @@ impl Findings {
             Status::BelowMinimum => self.below_minimum += 1,
             Status::Overclaimed => self.overclaimed += 1,
             Status::Meets => {}
+        }
+    }
+
+    /// The exit code: findings when the run found what `fail_on` counts.
+    pub fn exit(&self, fail_on: FailOn, problems: &[Problem]) -> super::Exit {
+        if self.fail(fail_on, problems) {
+            super::Exit::Findings
+        } else {
+            super::Exit::Clean
         }
     }
 

@@ -8,11 +8,11 @@ use anyhow::{Result, bail};
 use super::Exit;
 use super::common::{CommonArgs, Findings, print_problems};
 use super::output::Output;
-use crate::eval::Evaluator;
-use crate::inventory::{Input, Inventory};
+use crate::inventory::Inventory;
 use crate::report::Writer;
 use crate::report::outlets::{explain_columns, explain_outlet, explain_rows};
 use crate::suggest::did_you_mean;
+use crate::text::Lang;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,13 +26,12 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Exit> {
     let c = &args.common;
-    let book = c.rulebook()?;
-    let input = Input::from_arg(&args.inventory);
-    let ev = Evaluator::new(&book, c.as_of());
-    let mut inventory = Inventory::open(&input, c.input_format, &book)?;
+    let (prep, mut problems) = c.prepare(&args.inventory)?;
+    let (book, input) = (&prep.book, &prep.input);
+    let ev = prep.evaluator();
+    let mut inventory = Inventory::open(input, c.input_format, book)?;
 
     // Read the whole inventory: its problems (a repeated id, say) matter to this outlet too.
-    let mut problems = Vec::new();
     let mut found = None;
     let mut ids = Vec::new();
     while let Some(outlet) = inventory.next_outlet(&mut problems)? {
@@ -43,47 +42,36 @@ pub fn run(args: Args) -> Result<Exit> {
         }
     }
     let Some(outlet) = found else {
-        let hint = did_you_mean(&args.id, ids.iter().map(String::as_str))
-            .map(|s| match c.lang {
-                crate::text::Lang::Zh => format!("\n  提示: 是否想查 `{s}`?"),
-                crate::text::Lang::En => format!("\n  help: did you mean `{s}`?"),
-            })
-            .unwrap_or_default();
-        match c.lang {
-            crate::text::Lang::Zh => {
-                bail!("{}: 没有编号为 `{}` 的网点{hint}", input.label(), args.id)
-            }
-            crate::text::Lang::En => {
-                bail!("{}: no outlet has id `{}`{hint}", input.label(), args.id)
-            }
+        let hint = did_you_mean(&args.id, ids.iter().map(String::as_str));
+        let (msg, help) = match c.lang {
+            Lang::Zh => (
+                format!("{}: 没有编号为 `{}` 的网点", input.label(), args.id),
+                "提示: 是否想查",
+            ),
+            Lang::En => (
+                format!("{}: no outlet has id `{}`", input.label(), args.id),
+                "help: did you mean",
+            ),
+        };
+        match hint {
+            Some(s) => bail!("{msg}\n  {help} `{s}`?"),
+            None => bail!("{msg}"),
         }
     };
-    let row = outlet.row;
-    problems.retain(|p| p.row == Some(row));
+    let file = inventory.file().clone();
+    problems.retain(|p| p.row == Some(outlet.row) && p.file == file);
     let a = ev.assess(&outlet);
     let (columns, shown) = explain_columns();
-    let out = Output::open(c.output.as_deref(), Some(&input))?;
-    let mut writer = Writer::new(
-        out,
-        c.format,
-        c.lang,
-        &book,
-        c.meta("explain", &input, &book),
-        "rules",
-        columns,
-    )
-    .brief(shown);
-    writer.preamble(explain_outlet(&book, &outlet, &a));
-    for r in explain_rows(&book, &outlet, &a, c.lang) {
+    let out = Output::open(c.output.as_deref(), Some(input))?;
+    let meta = c.meta("explain", input, book);
+    let mut writer = Writer::new(out, c.format, c.lang, book, meta, "rules", columns).brief(shown);
+    writer.preamble(explain_outlet(book, &outlet, &a));
+    for r in explain_rows(book, &outlet, &a, c.lang) {
         writer.row(&r)?;
     }
     writer.finish(&[], &problems)?.commit()?;
     print_problems(&problems, c.lang);
     let mut findings = Findings::default();
     findings.add(a.status);
-    Ok(if findings.fail(c.fail_on, &problems) {
-        Exit::Findings
-    } else {
-        Exit::Clean
-    })
+    Ok(findings.exit(c.fail_on, &problems))
 }

@@ -7,8 +7,7 @@ use anyhow::Result;
 use super::Exit;
 use super::common::{CommonArgs, Findings, print_problems};
 use super::output::Output;
-use crate::eval::Evaluator;
-use crate::inventory::{Input, Inventory};
+use crate::inventory::Inventory;
 use crate::report::Writer;
 use crate::report::outlets::{gaps_columns, gaps_rows};
 use crate::report::summary::Tally;
@@ -26,25 +25,16 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Exit> {
     let c = &args.common;
-    let book = c.rulebook()?;
-    let input = Input::from_arg(&args.inventory);
-    let ev = Evaluator::new(&book, c.as_of());
-    let mut inventory = Inventory::open(&input, c.input_format, &book)?;
+    let (prep, mut problems) = c.prepare(&args.inventory)?;
+    let (book, input) = (&prep.book, &prep.input);
+    let ev = prep.evaluator();
+    let mut inventory = Inventory::open(input, c.input_format, book)?;
     let (columns, shown) = gaps_columns();
-    let out = Output::open(c.output.as_deref(), Some(&input))?;
-    let mut writer = Writer::new(
-        out,
-        c.format,
-        c.lang,
-        &book,
-        c.meta("gaps", &input, &book),
-        "gaps",
-        columns,
-    )
-    .brief(shown);
+    let out = Output::open(c.output.as_deref(), Some(input))?;
+    let meta = c.meta("gaps", input, book);
+    let mut writer = Writer::new(out, c.format, c.lang, book, meta, "gaps", columns).brief(shown);
 
-    let mut problems = Vec::new();
-    let mut tally = Tally::new(&book);
+    let mut tally = Tally::new(book);
     let mut findings = Findings::default();
     while let Some(outlet) = inventory.next_outlet(&mut problems)? {
         let a = ev.assess(&outlet);
@@ -54,12 +44,9 @@ pub fn run(args: Args) -> Result<Exit> {
             writer.row(&row)?;
         }
     }
-    let sections = tally.sections(&book, inventory.rows_read(), &problems);
+    problems.extend(prep.unknown_waived_outlets(&inventory));
+    let sections = tally.sections(book, inventory.rows_read(), &problems);
     writer.finish(&sections, &problems)?.commit()?;
     print_problems(&problems, c.lang);
-    Ok(if findings.fail(c.fail_on, &problems) {
-        Exit::Findings
-    } else {
-        Exit::Clean
-    })
+    Ok(findings.exit(c.fail_on, &problems))
 }

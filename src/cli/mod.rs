@@ -6,6 +6,8 @@ pub mod explain;
 pub mod gaps;
 pub mod grade;
 pub mod output;
+pub mod rules;
+pub mod template;
 
 use std::io;
 use std::process::ExitCode;
@@ -36,6 +38,10 @@ pub enum Command {
     Gaps(gaps::Args),
     /// Show every rule of every grade for one outlet, with the values read.
     Explain(explain::Args),
+    /// List, explain, check, show a rulebook, and its coverage of the guideline.
+    Rules(rules::Args),
+    /// Write a blank inventory with every column the rulebook grades on.
+    Template(template::Args),
 }
 
 /// How a run ended.
@@ -87,6 +93,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Grade(args) => grade::run(args),
         Command::Gaps(args) => gaps::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Rules(args) => rules::run(args),
+        Command::Template(args) => template::run(args),
     }
 }
 
@@ -96,6 +104,8 @@ impl Command {
             Command::Grade(a) => a.common.lang,
             Command::Gaps(a) => a.common.lang,
             Command::Explain(a) => a.common.lang,
+            Command::Rules(a) => a.command.lang(),
+            Command::Template(a) => a.lang,
         }
     }
 }

@@ -207,7 +207,10 @@ impl<'b> Inventory<'b> {
     ) -> Result<Inventory<'b>, InventoryError> {
         let (source, unit) = match format {
             InputFormat::Csv => (Source::Csv(CsvSource::open(read, label)?), RowUnit::Line),
-            InputFormat::Yaml => (Source::Yaml(YamlSource::open(read, label)?), RowUnit::Item),
+            InputFormat::Yaml => (
+                Source::Yaml(YamlSource::open(read, label, "outlets")?),
+                RowUnit::Item,
+            ),
         };
         Inventory::from_source(source, unit, label, book)
     }
@@ -282,6 +285,11 @@ impl<'b> Inventory<'b> {
     /// Whether the inventory has a column for `field`.
     pub fn has_field(&self, field: usize) -> bool {
         self.field_columns.get(field).copied().flatten().is_some()
+    }
+
+    /// Whether an outlet with this id has been read.
+    pub fn has_id(&self, id: &str) -> bool {
+        self.seen_ids.contains_key(id)
     }
 
     /// How many data rows have been read so far.

@@ -203,14 +203,18 @@ fn detect_delimiter(sample: &[u8]) -> u8 {
     if tabs > 0 && commas == 0 { b'\t' } else { b',' }
 }
 
-/// A YAML inventory: a list of outlet maps, or a map whose `outlets:` key holds that list.
+/// A YAML table: a list of maps, or a map whose `list_key` (`outlets:`, `waivers:`) holds that list.
 pub struct YamlSource {
     headers: Vec<String>,
     rows: std::vec::IntoIter<Row>,
 }
 
 impl YamlSource {
-    pub fn open(mut read: Box<dyn Read>, file: &str) -> Result<YamlSource, InventoryError> {
+    pub fn open(
+        mut read: Box<dyn Read>,
+        file: &str,
+        list_key: &str,
+    ) -> Result<YamlSource, InventoryError> {
         let mut text = String::new();
         read.read_to_string(&mut text).map_err(|e| match e.kind() {
             io::ErrorKind::InvalidData => InventoryError::Yaml {
@@ -228,24 +232,23 @@ impl YamlSource {
         })?;
         let items = match doc {
             Yaml::Sequence(items) => items,
-            Yaml::Mapping(mut map) => {
-                match map.remove("outlets") {
-                    Some(Yaml::Sequence(items)) => items,
-                    Some(Yaml::Null) => Vec::new(),
-                    _ => {
-                        return Err(InventoryError::Yaml {
+            Yaml::Mapping(mut map) => match map.remove(list_key) {
+                Some(Yaml::Sequence(items)) => items,
+                Some(Yaml::Null) => Vec::new(),
+                _ => {
+                    return Err(InventoryError::Yaml {
                         file: file.into(),
-                        message: "expected a list of outlets, or a map whose `outlets:` key holds one".into(),
+                        message: format!(
+                            "expected a list, or a map whose `{list_key}:` key holds one"
+                        ),
                     });
-                    }
                 }
-            }
+            },
             Yaml::Null => return Err(InventoryError::Empty { file: file.into() }),
             _ => {
                 return Err(InventoryError::Yaml {
                     file: file.into(),
-                    message: "expected a list of outlets, or a map whose `outlets:` key holds one"
-                        .into(),
+                    message: format!("expected a list, or a map whose `{list_key}:` key holds one"),
                 });
             }
         };
@@ -264,8 +267,12 @@ impl YamlSource {
                                 headers.len() - 1
                             }
                         };
-                        pairs.push((column, yaml_cell(v)));
+                        if !matches!(v, Yaml::Null) {
+                            pairs.push((column, yaml_cell(v)));
+                        }
                     }
+                    // An outlet with every value blank (as a template leaves it) is a blank row:
+                    // its keys still count as columns, but it is skipped.
                     maps.push(Some(pairs));
                 }
                 _ => maps.push(None),
@@ -275,6 +282,7 @@ impl YamlSource {
         let rows: Vec<Row> = maps
             .into_iter()
             .enumerate()
+            .filter(|(_, pairs)| pairs.as_ref().is_none_or(|p| !p.is_empty()))
             .map(|(i, pairs)| {
                 let mut cells = vec![Cell::Empty; width];
                 match pairs {

@@ -7,6 +7,7 @@
 
 pub mod describe;
 pub mod outlets;
+pub mod rules;
 pub mod summary;
 pub mod words;
 
@@ -162,10 +163,28 @@ pub struct Section {
 #[derive(Clone, Debug)]
 pub struct Meta {
     pub command: &'static str,
-    pub as_of: String,
-    pub input: String,
+    /// The date graded as of; `None` for reports about the rulebook alone.
+    pub as_of: Option<String>,
+    /// The inventory; `None` for reports about the rulebook alone.
+    pub input: Option<String>,
     pub rulebook_id: String,
     pub rulebook_version: String,
+    /// The rulebooks the effective one extends, base first: (id, version).
+    pub extends: Vec<(String, String)>,
+}
+
+impl Meta {
+    /// A report about the rulebook alone.
+    pub fn rulebook(command: &'static str, book: &Rulebook) -> Meta {
+        Meta {
+            command,
+            as_of: None,
+            input: None,
+            rulebook_id: book.id.clone(),
+            rulebook_version: book.version.clone(),
+            extends: book.extends.clone(),
+        }
+    }
 }
 
 /// A report being written: the main rows stream through it, sections and problems close it.
@@ -184,6 +203,8 @@ pub struct Writer<'a, W: Write> {
     rows_written: usize,
     /// Sections shown before the main rows in table and Markdown formats.
     preamble: Vec<Section>,
+    /// Show each main row as a two-column (field, value) table: for reports of one record.
+    vertical: bool,
 }
 
 impl<'a, W: Write> Writer<'a, W> {
@@ -209,7 +230,14 @@ impl<'a, W: Write> Writer<'a, W> {
             kept: Vec::new(),
             rows_written: 0,
             preamble: Vec::new(),
+            vertical: false,
         }
+    }
+
+    /// Shows each main row as a (field, value) table in the table and Markdown formats.
+    pub fn vertical(mut self) -> Self {
+        self.vertical = true;
+        self
     }
 
     /// Limits the table and Markdown formats to the columns marked `true`.
@@ -260,7 +288,11 @@ impl<'a, W: Write> Writer<'a, W> {
                     "command": self.meta.command,
                     "as_of": self.meta.as_of,
                     "input": self.meta.input,
-                    "rulebook": {"id": self.meta.rulebook_id, "version": self.meta.rulebook_version},
+                    "rulebook": {
+                        "id": self.meta.rulebook_id,
+                        "version": self.meta.rulebook_version,
+                        "extends": self.meta.extends.iter().map(|(id, v)| json!({"id": id, "version": v})).collect::<Vec<_>>(),
+                    },
                     "lang": match self.lang { Lang::Zh => "zh", Lang::En => "en" },
                 });
                 let head = serde_json::to_string(&head)?;
@@ -288,8 +320,10 @@ impl<'a, W: Write> Writer<'a, W> {
                     .iter()
                     .map(|c| md_escape(c.header(Format::Markdown, self.lang)))
                     .collect();
-                writeln!(self.out, "| {} |", headers.join(" | "))?;
-                writeln!(self.out, "|{}", "---|".repeat(headers.len()))?;
+                if !self.vertical && !headers.is_empty() {
+                    writeln!(self.out, "| {} |", headers.join(" | "))?;
+                    writeln!(self.out, "|{}", "---|".repeat(headers.len()))?;
+                }
             }
         }
         Ok(())
@@ -297,6 +331,11 @@ impl<'a, W: Write> Writer<'a, W> {
 
     /// Writes one main row, cells in column order.
     pub fn row(&mut self, cells: &[Out]) -> io::Result<()> {
+        debug_assert_eq!(
+            cells.len(),
+            self.columns.len(),
+            "a row must have a cell for every column"
+        );
         if self.rows_written == 0 {
             self.begin()?;
         }
@@ -326,7 +365,16 @@ impl<'a, W: Write> Writer<'a, W> {
                     .iter()
                     .map(|t| md_escape(t))
                     .collect();
-                writeln!(self.out, "| {} |", texts.join(" | "))?;
+                if self.vertical {
+                    let headers: Vec<String> = self
+                        .human_columns()
+                        .iter()
+                        .map(|c| md_escape(c.header(Format::Markdown, self.lang)))
+                        .collect();
+                    self.markdown_vertical(&headers, &[texts])?;
+                } else {
+                    writeln!(self.out, "| {} |", texts.join(" | "))?;
+                }
             }
         }
         Ok(())
@@ -341,7 +389,7 @@ impl<'a, W: Write> Writer<'a, W> {
             Format::Table => {
                 writeln!(self.out, "{}", self.meta_line())?;
                 for section in std::mem::take(&mut self.preamble) {
-                    self.table_section(&section.title, &section.columns, &section.rows)?;
+                    self.table_section(&section)?;
                 }
                 let headers: Vec<String> = self
                     .human_columns()
@@ -349,9 +397,21 @@ impl<'a, W: Write> Writer<'a, W> {
                     .map(|c| c.header(Format::Table, self.lang).to_string())
                     .collect();
                 let rows = std::mem::take(&mut self.kept);
-                self.print_table(&headers, rows)?;
+                if self.vertical {
+                    for row in rows {
+                        let pairs = headers
+                            .iter()
+                            .cloned()
+                            .zip(row)
+                            .map(|(h, v)| vec![h, v])
+                            .collect();
+                        self.print_table(&[], pairs)?;
+                    }
+                } else if !headers.is_empty() {
+                    self.print_table(&headers, rows)?;
+                }
                 for section in sections {
-                    self.table_section(&section.title, &section.columns, &section.rows)?;
+                    self.table_section(section)?;
                 }
             }
             Format::Csv => {}
@@ -384,31 +444,52 @@ impl<'a, W: Write> Writer<'a, W> {
 
     fn meta_line(&self) -> String {
         let m = &self.meta;
-        match self.lang {
-            Lang::Zh => format!(
-                "清单: {} | 评定日期: {} | 规则: {} {}",
-                m.input, m.as_of, m.rulebook_id, m.rulebook_version
-            ),
-            Lang::En => format!(
-                "inventory: {} | as of: {} | rulebook: {} {}",
-                m.input, m.as_of, m.rulebook_id, m.rulebook_version
-            ),
+        let zh = self.lang == Lang::Zh;
+        let mut parts = Vec::new();
+        if let Some(input) = &m.input {
+            parts.push(format!(
+                "{}{input}",
+                if zh { "清单: " } else { "inventory: " }
+            ));
         }
+        if let Some(as_of) = &m.as_of {
+            parts.push(format!(
+                "{}{as_of}",
+                if zh { "评定日期: " } else { "as of: " }
+            ));
+        }
+        let mut rulebook = format!(
+            "{}{} {}",
+            if zh { "规则: " } else { "rulebook: " },
+            m.rulebook_id,
+            m.rulebook_version
+        );
+        if !m.extends.is_empty() {
+            let chain: Vec<String> = m
+                .extends
+                .iter()
+                .map(|(id, v)| format!("{id} {v}"))
+                .collect();
+            rulebook.push_str(&format!(
+                "{}{})",
+                if zh { "(基于 " } else { " (extends " },
+                chain.join(", ")
+            ));
+        }
+        parts.push(rulebook);
+        parts.join(" | ")
     }
 
-    fn table_section(
-        &mut self,
-        title: &Text,
-        columns: &[Column],
-        rows: &[Vec<Out>],
-    ) -> io::Result<()> {
+    fn table_section(&mut self, section: &Section) -> io::Result<()> {
         writeln!(self.out)?;
-        writeln!(self.out, "{}", title.get(self.lang))?;
-        let headers: Vec<String> = columns
+        writeln!(self.out, "{}", section.title.get(self.lang))?;
+        let headers: Vec<String> = section
+            .columns
             .iter()
             .map(|c| c.header(Format::Table, self.lang).to_string())
             .collect();
-        let rows = rows
+        let rows: Vec<Vec<String>> = section
+            .rows
             .iter()
             .map(|r| {
                 r.iter()
@@ -416,15 +497,30 @@ impl<'a, W: Write> Writer<'a, W> {
                     .collect()
             })
             .collect();
-        self.print_table(&headers, rows)
+        if section.single {
+            for row in rows {
+                let pairs = headers
+                    .iter()
+                    .cloned()
+                    .zip(row)
+                    .map(|(h, v)| vec![h, v])
+                    .collect();
+                self.print_table(&[], pairs)?;
+            }
+            Ok(())
+        } else {
+            self.print_table(&headers, rows)
+        }
     }
 
     fn print_table(&mut self, headers: &[String], rows: Vec<Vec<String>>) -> io::Result<()> {
         let mut table = Table::new();
         table
             .load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header(headers);
+            .set_content_arrangement(ContentArrangement::Disabled);
+        if !headers.is_empty() {
+            table.set_header(headers);
+        }
         for r in rows {
             table.add_row(r);
         }
@@ -439,16 +535,40 @@ impl<'a, W: Write> Writer<'a, W> {
             .iter()
             .map(|c| md_escape(c.header(Format::Markdown, self.lang)))
             .collect();
-        writeln!(self.out, "| {} |", headers.join(" | "))?;
-        writeln!(self.out, "|{}", "---|".repeat(section.columns.len()))?;
-        for r in &section.rows {
-            let texts: Vec<String> = r
-                .iter()
-                .map(|c| md_escape(&c.text(Format::Markdown, self.lang, self.book)))
-                .collect();
-            writeln!(self.out, "| {} |", texts.join(" | "))?;
+        let rows: Vec<Vec<String>> = section
+            .rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| md_escape(&c.text(Format::Markdown, self.lang, self.book)))
+                    .collect()
+            })
+            .collect();
+        if section.single {
+            self.markdown_vertical(&headers, &rows)?;
+        } else {
+            writeln!(self.out, "| {} |", headers.join(" | "))?;
+            writeln!(self.out, "|{}", "---|".repeat(headers.len()))?;
+            for r in rows {
+                writeln!(self.out, "| {} |", r.join(" | "))?;
+            }
         }
         writeln!(self.out)
+    }
+
+    fn markdown_vertical(&mut self, headers: &[String], rows: &[Vec<String>]) -> io::Result<()> {
+        let (field, value) = match self.lang {
+            Lang::Zh => ("项", "值"),
+            Lang::En => ("field", "value"),
+        };
+        for r in rows {
+            writeln!(self.out, "| {field} | {value} |")?;
+            writeln!(self.out, "|---|---|")?;
+            for (h, v) in headers.iter().zip(r) {
+                writeln!(self.out, "| {h} | {v} |")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -461,6 +581,14 @@ fn row_json(columns: &[Column], cells: &[Out]) -> Map<String, Json> {
 }
 
 fn section_json(section: &Section) -> Json {
+    debug_assert!(
+        section
+            .rows
+            .iter()
+            .all(|r| r.len() == section.columns.len()),
+        "section `{}` is misaligned",
+        section.key
+    );
     let rows: Vec<Json> = section
         .rows
         .iter()

@@ -55,6 +55,10 @@ pub fn grade_columns(extras: &[String]) -> (Vec<Column>, Vec<bool>) {
         (Column::new("next_grade", "下一级", "next grade"), false),
         (Column::new("required_gaps", "缺项数", "gaps"), true),
         (
+            Column::new("waived_rules", "已豁免规则", "waived rules"),
+            false,
+        ),
+        (
             Column::new("reference_type", "参照类型", "reference type"),
             false,
         ),
@@ -93,6 +97,7 @@ pub fn grade_row(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
         words::status(a.status),
         Out::OptGrade(a.next),
         Out::Int(a.required_gaps as i64),
+        waived_rules(book, a),
         reference,
     ];
     row.extend(
@@ -108,6 +113,22 @@ pub fn grade_row(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
             .map(|e| if e.is_empty() { Out::Null } else { Out::str(e) }),
     );
     row
+}
+
+/// The ids of the rules waived for the outlet, space-separated.
+fn waived_rules(book: &Rulebook, a: &Assessment) -> Out {
+    let ids: Vec<&str> = book
+        .rules
+        .iter()
+        .zip(&a.outcomes)
+        .filter(|(_, o)| **o == crate::eval::Outcome::Waived)
+        .map(|(r, _)| r.id.as_str())
+        .collect();
+    if ids.is_empty() {
+        Out::Null
+    } else {
+        Out::str(ids.join(" "))
+    }
 }
 
 pub fn gaps_columns() -> (Vec<Column>, Vec<bool>) {

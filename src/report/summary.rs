@@ -18,6 +18,9 @@ pub struct Tally {
     pub overclaimed: u64,
     /// Outlets whose row has a data error.
     pub with_errors: u64,
+    /// Rules waived, over all outlets, and outlets with at least one.
+    pub waived_rules: u64,
+    pub waived_outlets: u64,
 }
 
 impl Tally {
@@ -29,6 +32,8 @@ impl Tally {
             below_minimum: 0,
             overclaimed: 0,
             with_errors: 0,
+            waived_rules: 0,
+            waived_outlets: 0,
         }
     }
 
@@ -49,6 +54,15 @@ impl Tally {
         }
         if outlet.errors > 0 {
             self.with_errors += 1;
+        }
+        let waived = a
+            .outcomes
+            .iter()
+            .filter(|o| **o == crate::eval::Outcome::Waived)
+            .count() as u64;
+        if waived > 0 {
+            self.waived_rules += waived;
+            self.waived_outlets += 1;
         }
     }
 
@@ -130,6 +144,8 @@ impl Tally {
                     "达到最低要求占比",
                     "share meeting minimum",
                 ),
+                Column::new("waived_rules", "豁免规则次数", "rules waived"),
+                Column::new("waived_outlets", "有豁免的网点", "outlets with waivers"),
                 Column::new(
                     "outlets_with_errors",
                     "有数据错误的网点",
@@ -146,6 +162,8 @@ impl Tally {
                 Out::Int(self.below_minimum as i64),
                 Out::Int(self.overclaimed as i64),
                 Out::Percent(share),
+                Out::Int(self.waived_rules as i64),
+                Out::Int(self.waived_outlets as i64),
                 Out::Int(self.with_errors as i64),
                 Out::Int(errors as i64),
                 Out::Int(warnings as i64),

@@ -34,5 +34,6 @@ pub fn outcome(o: Outcome) -> Out {
         Outcome::Lacking => Out::key("lacking", "不满足", "lacking"),
         Outcome::Missing => Out::key("missing", "未填报", "missing"),
         Outcome::NotApplicable => Out::key("not_applicable", "不适用", "not applicable"),
+        Outcome::Waived => Out::key("waived", "已豁免", "waived"),
     }
 }

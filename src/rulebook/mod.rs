@@ -6,6 +6,7 @@
 //! The built-in rulebook (`rules/builtin.yaml`) is compiled into the binary.
 
 pub mod condition;
+pub mod overlay;
 pub mod raw;
 
 use std::collections::HashMap;
@@ -41,11 +42,26 @@ pub struct Rulebook {
     pub rules: Vec<Rule>,
     /// Indices of the fields the engine itself reads.
     pub core: CoreFields,
+    /// The guideline's articles, for coverage.
+    pub articles: Vec<Article>,
     /// The effective rulebook as raw data, for `rules show`.
     pub raw: RawRulebook,
+    /// The rulebooks it extends, base first: (id, version).
+    pub extends: Vec<(String, String)>,
+    /// The file it was loaded from (`builtin` for the built-in one).
+    pub file: String,
     type_lookup: HashMap<String, usize>,
     field_lookup: HashMap<String, usize>,
     header_lookup: HashMap<String, usize>,
+}
+
+/// An article of the guideline and what the rulebook says of it.
+#[derive(Clone, Debug)]
+pub struct Article {
+    pub article: String,
+    pub chapter: u8,
+    pub topic: Text,
+    pub note: Option<Text>,
 }
 
 #[derive(Clone, Debug)]
@@ -296,7 +312,7 @@ impl Rulebook {
         Rulebook::from_yaml(BUILTIN_YAML, BUILTIN_NAME)
     }
 
-    /// Loads a rulebook file.
+    /// Loads a rulebook file: a whole rulebook, or an overlay on another (`extends:`).
     pub fn load(path: &Path) -> Result<Rulebook, RulebookError> {
         let label = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| RulebookError {
@@ -308,21 +324,23 @@ impl Rulebook {
                 help: None,
             }],
         })?;
-        Rulebook::from_yaml(&text, &label)
+        let mut chain: Vec<std::path::PathBuf> = std::fs::canonicalize(path).into_iter().collect();
+        let resolved = overlay::resolve(&text, &label, path.parent(), &mut chain)?;
+        Rulebook::from_resolved(resolved)
     }
 
-    /// Parses and validates rulebook text; `file` names it in messages.
+    /// Parses and validates rulebook text; `file` names it in messages. An overlay's `extends`
+    /// path is taken relative to the working directory.
     pub fn from_yaml(text: &str, file: &str) -> Result<Rulebook, RulebookError> {
-        let raw: RawRulebook = serde_yaml::from_str(text).map_err(|e| RulebookError {
-            problems: vec![RulebookProblem {
-                file: file.to_string(),
-                line: e.location().map(|l| l.line()),
-                context: "yaml".into(),
-                message: e.to_string(),
-                help: None,
-            }],
-        })?;
-        Rulebook::from_raw(raw, file, text)
+        let resolved = overlay::resolve(text, file, None, &mut Vec::new())?;
+        Rulebook::from_resolved(resolved)
+    }
+
+    fn from_resolved(r: overlay::Resolved) -> Result<Rulebook, RulebookError> {
+        let mut book = Rulebook::from_raw(r.raw, &r.file, &r.source)?;
+        book.extends = r.extends;
+        book.file = r.file;
+        Ok(book)
     }
 
     /// Validates a raw rulebook; `source` is its text, used to give line numbers.
@@ -963,7 +981,10 @@ fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
             reference_type: reference_f,
             claimed_grade: claimed_f,
         },
+        articles: Vec::new(),
         raw: RawRulebook::default(),
+        extends: Vec::new(),
+        file: String::new(),
         type_lookup,
         field_lookup,
         header_lookup,
@@ -1057,6 +1078,29 @@ fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
     // Lowest grade first; the sort is stable, so rules keep their written order within a grade.
     rules.sort_by_key(|r| std::cmp::Reverse(r.grade));
     book.rules = rules;
+    for a in &raw.articles {
+        if book
+            .articles
+            .iter()
+            .any(|o: &Article| o.article == a.article)
+        {
+            p.push(
+                &a.article,
+                format!("article `{}` is listed twice", a.article),
+                None,
+            );
+            continue;
+        }
+        book.articles.push(Article {
+            article: a.article.clone(),
+            chapter: a.chapter,
+            topic: text(&a.topic, &a.article, "topic", p),
+            note: a
+                .note
+                .as_ref()
+                .map(|n| text(&Some(n.clone()), &a.article, "note", p)),
+        });
+    }
     book.raw = raw;
     Some(book)
 }

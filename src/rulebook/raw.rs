@@ -41,6 +41,22 @@ pub struct RawRulebook {
     pub vocabularies: BTreeMap<String, Vec<RawEntry>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RawRule>,
+    /// The guideline's articles and how the rulebook covers them, for `outlet rules coverage`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub articles: Vec<RawArticle>,
+}
+
+/// One article of the guideline: what it is about, and why no rule encodes it where none does.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArticle {
+    pub article: String,
+    pub chapter: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<RawText>,
+    /// Why the rulebook encodes no rule of it (or only part of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<RawText>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -197,4 +213,84 @@ pub struct RawCondition {
     pub count: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within_days: Option<i64>,
+}
+
+/// An overlay: a rulebook that extends another and changes it by id.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOverlay {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<u32>,
+    /// `builtin`, or the path of another rulebook (relative to this file).
+    pub extends: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<RawText>,
+    /// More spellings of yes and no, and more list separators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_spellings: Option<RawSpellings>,
+    /// New inventory fields (columns) that the overlay's rules use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add_fields: Vec<RawField>,
+    /// More aliases, by section (`fields`, `types`, or a vocabulary's key) and then by key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub add_aliases: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// New vocabulary entries, by vocabulary key (a new key makes a new vocabulary).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub add_entries: BTreeMap<String, Vec<RawEntry>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modify_types: Vec<RawTypePatch>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modify_rules: Vec<RawRulePatch>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add_rules: Vec<RawRule>,
+}
+
+/// Changes to an outlet type.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTypePatch {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_grade: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
+}
+
+/// Changes to a rule, by id: any key given replaces the rule's; `set` changes its test in place.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRulePatch {
+    pub id: String,
+    /// Removes the rule from the effective rulebook.
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<RawText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<RawText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<RawText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpretation: Option<RawText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies_to: Option<Vec<String>>,
+    /// Replaces the whole condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<RawCondition>,
+    /// Changes a single-test condition in place: a threshold (`at_least: 2`), a window
+    /// (`within_days: 20`), a list (`includes_any: […]`, `count: 2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<RawCondition>,
 }

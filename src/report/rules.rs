@@ -1,0 +1,345 @@
+//! Reports about the rulebook itself: the rule list, one rule explained, article coverage, and
+//! each field described for inventory templates.
+
+use jiff::civil::Date;
+use serde_json::{Value as Json, json};
+
+use super::describe::value_text;
+use super::{Column, Out, Section, words};
+use crate::example::{Assignment, examples};
+use crate::rulebook::{FieldKind, Rule, Rulebook};
+use crate::text::{Lang, Text};
+
+pub fn list_columns() -> Vec<Column> {
+    vec![
+        Column::new("id", "规则", "id"),
+        Column::new("grade", "级别", "grade"),
+        Column::new("kind", "类别", "kind"),
+        Column::new("article", "条款", "article"),
+        Column::new("title", "项目", "title"),
+        Column::new("requirement", "要求", "requirement"),
+        Column::new("interpretation", "含解释", "interpretation"),
+        Column::new("applies_to", "适用类型", "applies to"),
+    ]
+}
+
+fn applies_to(book: &Rulebook, rule: &Rule, lang: Lang) -> String {
+    match &rule.applies_to {
+        None => lang.pick("全部", "all").to_string(),
+        Some(types) => types
+            .iter()
+            .map(|t| book.types[*t].name.get(lang))
+            .collect::<Vec<_>>()
+            .join(lang.pick("、", ", ")),
+    }
+}
+
+pub fn list_row(book: &Rulebook, rule: &Rule, lang: Lang) -> Vec<Out> {
+    vec![
+        Out::str(&rule.id),
+        Out::OptGrade(Some(rule.grade)),
+        words::kind(rule.kind),
+        Out::str(&rule.article),
+        Out::str(rule.title.get(lang)),
+        Out::str(rule.requirement.get(lang)),
+        if rule.interpretation.is_some() {
+            Out::key("yes", "是", "yes")
+        } else {
+            Out::key("no", "否", "no")
+        },
+        Out::str(applies_to(book, rule, lang)),
+    ]
+}
+
+/// An example assignment in words: `经办窗口数=1;…`; every other field blank.
+fn example_text(book: &Rulebook, a: &Option<Assignment>, lang: Lang) -> String {
+    match a {
+        None => lang.pick("(无法构造)", "(none can be built)").to_string(),
+        Some(a) => a
+            .iter()
+            .map(|(f, v)| {
+                format!(
+                    "{}={}",
+                    book.fields[*f].name.get(lang),
+                    value_text(book, *f, v, lang)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(lang.pick(";", "; ")),
+    }
+}
+
+/// The raw condition of a rule, as the rulebook writes it, on one line of JSON-like YAML flow.
+pub fn check_text(book: &Rulebook, rule: &Rule) -> String {
+    book.raw
+        .rules
+        .iter()
+        .find(|r| r.id == rule.id)
+        .and_then(|r| r.check.as_ref())
+        .and_then(|c| serde_json::to_string(c).ok())
+        .unwrap_or_default()
+}
+
+/// One rule explained: what it checks, why, the article's words, examples that pass and fail.
+pub fn explain(book: &Rulebook, rule: &Rule, as_of: Date, lang: Lang) -> Section {
+    let ex = examples(book, rule, as_of);
+    let grade = book
+        .grade_info(rule.grade)
+        .map(|g| format!("{} {}", g.name.get(lang), g.motto.get(lang)))
+        .unwrap_or_default();
+    let rows = vec![
+        (Column::new("id", "规则", "id"), Out::str(&rule.id)),
+        (
+            Column::new("title", "项目", "title"),
+            Out::str(rule.title.get(lang)),
+        ),
+        (
+            Column::new("grade", "级别", "grade"),
+            Out::OptGrade(Some(rule.grade)),
+        ),
+        (
+            Column::new("grade_name", "级别名称", "grade name"),
+            Out::str(grade),
+        ),
+        (Column::new("kind", "类别", "kind"), words::kind(rule.kind)),
+        (
+            Column::new("article", "条款", "article"),
+            Out::str(&rule.article),
+        ),
+        (
+            Column::new("quote", "原文", "guideline text"),
+            Out::str(&rule.quote),
+        ),
+        (
+            Column::new("requirement", "要求", "requirement"),
+            Out::str(rule.requirement.get(lang)),
+        ),
+        (
+            Column::new("explanation", "说明", "explanation"),
+            Out::str(rule.explanation.get(lang)),
+        ),
+        (
+            Column::new(
+                "interpretation",
+                "解释(指引未明确处的取舍)",
+                "interpretation (where the guideline is vague)",
+            ),
+            rule.interpretation
+                .as_ref()
+                .map_or(Out::Null, |t| Out::str(t.get(lang))),
+        ),
+        (
+            Column::new("applies_to", "适用类型", "applies to"),
+            Out::str(applies_to(book, rule, lang)),
+        ),
+        (
+            Column::new("check", "条件", "condition"),
+            Out::str(check_text(book, rule)),
+        ),
+        (
+            Column::new("passing_example", "通过示例", "passing example"),
+            Out::str(example_text(book, &ex.passing, lang)),
+        ),
+        (
+            Column::new("failing_example", "不通过示例", "failing example"),
+            Out::str(example_text(book, &ex.failing, lang)),
+        ),
+    ];
+    let (columns, row): (Vec<Column>, Vec<Out>) = rows.into_iter().unzip();
+    Section {
+        key: "rule".into(),
+        title: rule.title.clone(),
+        columns,
+        rows: vec![row],
+        single: true,
+    }
+}
+
+pub fn coverage_columns() -> Vec<Column> {
+    vec![
+        Column::new("article", "条款", "article"),
+        Column::new("chapter", "章", "chapter"),
+        Column::new("topic", "内容", "topic"),
+        Column::new("status", "编码情况", "status"),
+        Column::new("rules", "规则", "rules"),
+        Column::new("interpretations", "含解释的规则", "interpretations"),
+        Column::new("note", "说明", "note"),
+    ]
+}
+
+/// One row per article: the rules and types that cite it, and why it has none where it has none.
+pub fn coverage_rows(book: &Rulebook, lang: Lang) -> Vec<Vec<Out>> {
+    book.articles
+        .iter()
+        .map(|a| {
+            let mut cites: Vec<String> = book
+                .rules
+                .iter()
+                .filter(|r| r.article == a.article)
+                .map(|r| r.id.clone())
+                .collect();
+            cites.extend(
+                book.types
+                    .iter()
+                    .filter(|t| t.article == a.article)
+                    .map(|t| format!("type:{}", t.key)),
+            );
+            let interpretations: Vec<&str> = book
+                .rules
+                .iter()
+                .filter(|r| r.article == a.article && r.interpretation.is_some())
+                .map(|r| r.id.as_str())
+                .collect();
+            let status = match (cites.is_empty(), a.note.is_some()) {
+                (true, _) => Out::key("not_encoded", "未编码", "not encoded"),
+                (false, true) => Out::key("partly", "部分编码", "partly encoded"),
+                (false, false) => Out::key("encoded", "已编码", "encoded"),
+            };
+            vec![
+                Out::str(&a.article),
+                Out::Int(i64::from(a.chapter)),
+                Out::str(a.topic.get(lang)),
+                status,
+                Out::str(cites.join(" ")),
+                Out::str(interpretations.join(" ")),
+                a.note.as_ref().map_or(Out::Null, |n| Out::str(n.get(lang))),
+            ]
+        })
+        .collect()
+}
+
+/// The rules that interpret vague wording, as a section.
+pub fn interpretations(book: &Rulebook, lang: Lang) -> Section {
+    let rows = book
+        .rules
+        .iter()
+        .filter_map(|r| {
+            r.interpretation
+                .as_ref()
+                .map(|i| vec![Out::str(&r.id), Out::str(&r.article), Out::str(i.get(lang))])
+        })
+        .collect();
+    Section {
+        key: "interpretations".into(),
+        title: Text::new(
+            "解释性规则(指引措辞笼统处的默认取舍)",
+            "Rules that interpret vague wording (defaults a province may change)",
+        ),
+        columns: vec![
+            Column::new("rule", "规则", "rule"),
+            Column::new("article", "条款", "article"),
+            Column::new("interpretation", "解释", "interpretation"),
+        ],
+        rows,
+        single: false,
+    }
+}
+
+/// What a field accepts, in words, for templates and column notes.
+pub fn accepted(book: &Rulebook, kind: &FieldKind, lang: Lang) -> String {
+    let join = |v: Vec<String>| v.join(lang.pick("、", ", "));
+    match kind {
+        FieldKind::Text => lang.pick("文本", "text").into(),
+        FieldKind::Code { digits } => format!(
+            "{digits}{}",
+            lang.pick(
+                "位数字(请设为文本格式,保留前导零)",
+                " digits (format as text; keep leading zeros)"
+            )
+        ),
+        FieldKind::Type => join(
+            book.types
+                .iter()
+                .map(|t| t.name.get(lang).to_string())
+                .collect(),
+        ),
+        FieldKind::Grade => lang
+            .pick("一级、二级、三级、四级(或 1-4)", "1-4 (or 一级…四级)")
+            .into(),
+        FieldKind::YesNo => {
+            let first = |v: &Vec<String>| v.first().cloned().unwrap_or_default();
+            format!("{} / {}", first(&book.yes), first(&book.no))
+        }
+        FieldKind::Count { units } if units.is_empty() => {
+            lang.pick("非负整数", "a whole number").into()
+        }
+        FieldKind::Count { units } => format!(
+            "{}{}",
+            lang.pick("非负整数,可带单位 ", "a whole number, optionally with "),
+            units.join("/")
+        ),
+        FieldKind::Number { unit, units } => {
+            let us: Vec<String> = units.iter().map(|(u, _)| u.clone()).collect();
+            format!(
+                "{}{unit}{}{}",
+                lang.pick("数字,单位", "a number in "),
+                lang.pick(",可写 ", "; units: "),
+                us.join("/")
+            )
+        }
+        FieldKind::Date => "2025-04-17, 2025/4/17, 2025年4月17日".into(),
+        FieldKind::Enum { vocabulary } => join(
+            book.vocabularies[*vocabulary]
+                .entries
+                .iter()
+                .map(|e| e.name.get(lang).to_string())
+                .collect(),
+        ),
+        FieldKind::List { vocabulary } => format!(
+            "{}{}",
+            lang.pick("多项用、分隔: ", "items separated by 、 or ;: "),
+            join(
+                book.vocabularies[*vocabulary]
+                    .entries
+                    .iter()
+                    .map(|e| e.name.get(lang).to_string())
+                    .collect()
+            )
+        ),
+    }
+}
+
+/// Every field of the rulebook as a template column: header, key, kind, accepted values, description.
+pub fn template_columns() -> Vec<Column> {
+    vec![
+        Column::new("header", "列名", "header"),
+        Column::new("key", "字段", "key"),
+        Column::new("kind", "类型", "kind"),
+        Column::new("required", "必填", "required"),
+        Column::new("accepted", "取值", "accepted values"),
+        Column::new("description", "说明", "description"),
+    ]
+}
+
+pub fn template_rows(book: &Rulebook, lang: Lang) -> Vec<Vec<Out>> {
+    book.fields
+        .iter()
+        .map(|f| {
+            vec![
+                Out::str(header(f, lang)),
+                Out::str(&f.key),
+                Out::str(f.kind.name()),
+                if f.required {
+                    Out::key("yes", "是", "yes")
+                } else {
+                    Out::key("no", "否", "no")
+                },
+                Out::str(accepted(book, &f.kind, lang)),
+                Out::str(f.description.get(lang)),
+            ]
+        })
+        .collect()
+}
+
+/// The column header of a field: its Chinese name, or its key in English.
+pub fn header(f: &crate::rulebook::Field, lang: Lang) -> &str {
+    match lang {
+        Lang::Zh => &f.name.zh,
+        Lang::En => &f.key,
+    }
+}
+
+/// A rulebook problem as JSON.
+pub fn problem_json(p: &crate::rulebook::RulebookProblem) -> Json {
+    json!({"file": p.file, "line": p.line, "context": p.context, "message": p.message, "help": p.help})
+}

@@ -1,0 +1,367 @@
+//! Overlay rulebooks: `extends: builtin` (or a path), then changes by id — after the model of
+//! XCCDF tailoring files and InSpec overlays. An overlay is applied to the raw form of its base, and
+//! the result is validated as strictly as any rulebook. Overlays chain; a cycle is an error.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::raw::{RawCondition, RawOverlay, RawRulebook};
+use super::{BUILTIN_NAME, BUILTIN_YAML, Problems, RulebookError, RulebookProblem};
+use crate::suggest::did_you_mean;
+
+/// A rulebook file read and resolved to a whole raw rulebook.
+pub struct Resolved {
+    pub raw: RawRulebook,
+    /// The file the last layer came from, and its text (for line numbers).
+    pub file: String,
+    pub source: String,
+    /// The rulebooks underneath, base first: (id, version).
+    pub extends: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+struct Probe {
+    #[serde(default)]
+    extends: Option<String>,
+}
+
+fn single(file: &str, line: Option<usize>, context: &str, message: String) -> RulebookError {
+    RulebookError {
+        problems: vec![RulebookProblem {
+            file: file.to_string(),
+            line,
+            context: context.into(),
+            message,
+            help: None,
+        }],
+    }
+}
+
+fn yaml_error(file: &str, e: serde_yaml::Error) -> RulebookError {
+    single(file, e.location().map(|l| l.line()), "yaml", e.to_string())
+}
+
+/// Reads `text` (from `file`, in folder `dir`) and resolves any `extends` chain.
+pub fn resolve(
+    text: &str,
+    file: &str,
+    dir: Option<&Path>,
+    chain: &mut Vec<PathBuf>,
+) -> Result<Resolved, RulebookError> {
+    let probe: Probe = serde_yaml::from_str(text).map_err(|e| yaml_error(file, e))?;
+    let Some(extends) = probe.extends else {
+        let raw: RawRulebook = serde_yaml::from_str(text).map_err(|e| yaml_error(file, e))?;
+        return Ok(Resolved {
+            raw,
+            file: file.into(),
+            source: text.into(),
+            extends: Vec::new(),
+        });
+    };
+    let overlay: RawOverlay = serde_yaml::from_str(text).map_err(|e| yaml_error(file, e))?;
+    let base = if extends == BUILTIN_NAME {
+        resolve(BUILTIN_YAML, BUILTIN_NAME, None, chain)?
+    } else {
+        let path = dir.map_or_else(|| PathBuf::from(&extends), |d| d.join(&extends));
+        let canonical = std::fs::canonicalize(&path).map_err(|e| {
+            single(
+                file,
+                line_of_key(text, "extends"),
+                "extends",
+                format!("cannot read `{}`: {e}", path.display()),
+            )
+        })?;
+        if chain.contains(&canonical) {
+            let cycle: Vec<String> = chain
+                .iter()
+                .chain(std::iter::once(&canonical))
+                .map(|p| p.display().to_string())
+                .collect();
+            return Err(single(
+                file,
+                line_of_key(text, "extends"),
+                "extends",
+                format!(
+                    "rulebooks extend each other in a cycle: {}",
+                    cycle.join(" -> ")
+                ),
+            ));
+        }
+        chain.push(canonical.clone());
+        let base_text = std::fs::read_to_string(&canonical).map_err(|e| {
+            single(
+                file,
+                line_of_key(text, "extends"),
+                "extends",
+                format!("cannot read `{}`: {e}", path.display()),
+            )
+        })?;
+        let resolved = resolve(
+            &base_text,
+            &path.display().to_string(),
+            canonical.parent(),
+            chain,
+        )?;
+        chain.pop();
+        resolved
+    };
+    let mut extends_chain = base.extends.clone();
+    extends_chain.push((
+        base.raw.id.clone().unwrap_or_default(),
+        base.raw.version.clone().unwrap_or_default(),
+    ));
+    let mut p = Problems::new(file, text);
+    let raw = apply(base.raw, overlay, &mut p);
+    if !p.items.is_empty() {
+        return Err(RulebookError { problems: p.items });
+    }
+    Ok(Resolved {
+        raw,
+        file: file.into(),
+        source: text.into(),
+        extends: extends_chain,
+    })
+}
+
+fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| l.trim_start().starts_with(&format!("{key}:")))
+        .map(|i| i + 1)
+}
+
+fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    did_you_mean(word, candidates).map(|s| format!("did you mean `{s}`?"))
+}
+
+/// Applies an overlay's changes to its base, reporting every change that names nothing.
+fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook {
+    if o.schema != Some(1) {
+        p.push("schema", "an overlay needs `schema: 1`".into(), None);
+    }
+    match (&o.id, &o.version) {
+        (Some(id), Some(version)) if !id.trim().is_empty() && !version.trim().is_empty() => {
+            base.id = Some(id.clone());
+            base.version = Some(version.clone());
+        }
+        _ => p.push(
+            "id",
+            "an overlay needs its own `id` and `version`".into(),
+            Some("they name the effective rulebook in every report".into()),
+        ),
+    }
+    if o.title.is_some() {
+        base.title = o.title;
+    }
+    if let Some(add) = o.add_spellings {
+        let s = base.spellings.get_or_insert_with(Default::default);
+        s.yes.extend(add.yes);
+        s.no.extend(add.no);
+        s.list_separators.extend(add.list_separators);
+    }
+    base.fields.extend(o.add_fields);
+    for (vocab, entries) in o.add_entries {
+        base.vocabularies.entry(vocab).or_default().extend(entries);
+    }
+    for (section, by_key) in o.add_aliases {
+        for (key, aliases) in by_key {
+            let ctx = format!("add_aliases.{section}.{key}");
+            let target: Option<&mut Vec<String>> = match section.as_str() {
+                "fields" => {
+                    let keys: Vec<String> = base.fields.iter().map(|f| f.key.clone()).collect();
+                    let found = base
+                        .fields
+                        .iter_mut()
+                        .find(|f| f.key == key)
+                        .map(|f| &mut f.aliases);
+                    if found.is_none() {
+                        p.push(
+                            &ctx,
+                            format!("unknown field `{key}`"),
+                            hint(&key, keys.iter().map(String::as_str)),
+                        );
+                    }
+                    found
+                }
+                "types" => {
+                    let keys: Vec<String> = base.types.iter().map(|t| t.key.clone()).collect();
+                    let found = base
+                        .types
+                        .iter_mut()
+                        .find(|t| t.key == key)
+                        .map(|t| &mut t.aliases);
+                    if found.is_none() {
+                        p.push(
+                            &ctx,
+                            format!("unknown type `{key}`"),
+                            hint(&key, keys.iter().map(String::as_str)),
+                        );
+                    }
+                    found
+                }
+                vocab => {
+                    let vocabs: Vec<String> = base.vocabularies.keys().cloned().collect();
+                    match base.vocabularies.get_mut(vocab) {
+                        None => {
+                            let mut sections = vocabs.clone();
+                            sections.extend(["fields".to_string(), "types".to_string()]);
+                            p.push(&ctx, format!("unknown section `{vocab}`: not `fields`, `types` or a vocabulary"), hint(vocab, sections.iter().map(String::as_str)));
+                            None
+                        }
+                        Some(entries) => {
+                            let keys: Vec<String> = entries.iter().map(|e| e.key.clone()).collect();
+                            let found = entries
+                                .iter_mut()
+                                .find(|e| e.key == key)
+                                .map(|e| &mut e.aliases);
+                            if found.is_none() {
+                                p.push(
+                                    &ctx,
+                                    format!("unknown entry `{key}` in vocabulary `{vocab}`"),
+                                    hint(&key, keys.iter().map(String::as_str)),
+                                );
+                            }
+                            found
+                        }
+                    }
+                }
+            };
+            if let Some(list) = target {
+                list.extend(aliases);
+            }
+        }
+    }
+    for patch in o.modify_types {
+        let keys: Vec<String> = base.types.iter().map(|t| t.key.clone()).collect();
+        match base.types.iter_mut().find(|t| t.key == patch.key) {
+            None => p.push(
+                &patch.key,
+                format!("unknown type `{}`", patch.key),
+                hint(&patch.key, keys.iter().map(String::as_str)),
+            ),
+            Some(t) => {
+                if let Some(m) = patch.minimum_grade {
+                    if t.reference.is_some() {
+                        p.push(
+                            &patch.key,
+                            format!(
+                                "type `{}` takes its minimum from its reference type",
+                                patch.key
+                            ),
+                            None,
+                        );
+                    }
+                    t.minimum_grade = Some(m);
+                }
+                if let Some(a) = patch.article {
+                    t.article = Some(a);
+                }
+            }
+        }
+    }
+    for patch in o.modify_rules {
+        let ids: Vec<String> = base.rules.iter().map(|r| r.id.clone()).collect();
+        let Some(index) = base.rules.iter().position(|r| r.id == patch.id) else {
+            p.push(
+                &patch.id,
+                format!("unknown rule `{}`", patch.id),
+                hint(&patch.id, ids.iter().map(String::as_str)),
+            );
+            continue;
+        };
+        if patch.disabled {
+            base.rules.remove(index);
+            continue;
+        }
+        let r = &mut base.rules[index];
+        macro_rules! replace {
+            ($($f:ident),*) => { $( if patch.$f.is_some() { r.$f = patch.$f.clone(); } )* };
+        }
+        replace!(
+            grade,
+            kind,
+            article,
+            quote,
+            title,
+            requirement,
+            explanation,
+            interpretation,
+            applies_to
+        );
+        if let Some(check) = patch.check.clone() {
+            r.check = Some(check);
+        }
+        if let Some(set) = &patch.set {
+            match r.check.as_mut() {
+                Some(leaf) if leaf.all.is_none() && leaf.any.is_none() && leaf.not.is_none() => {
+                    set_in_place(leaf, set)
+                }
+                _ => p.push(
+                    &patch.id,
+                    format!(
+                        "`set` changes a single test, and rule `{}` combines several",
+                        patch.id
+                    ),
+                    Some("replace the whole condition with `check:` instead".into()),
+                ),
+            }
+        }
+    }
+    for rule in o.add_rules {
+        if base.rules.iter().any(|r| r.id == rule.id) {
+            p.push(
+                &rule.id,
+                format!("rule `{}` already exists", rule.id),
+                Some("change it under `modify_rules`, or choose a new id".into()),
+            );
+            continue;
+        }
+        base.rules.push(rule);
+    }
+    base
+}
+
+/// Sets keys of a single-test condition: a new test replaces the old one (and its `count`).
+fn set_in_place(leaf: &mut RawCondition, set: &RawCondition) {
+    let new_test = set.at_least.is_some()
+        || set.more_than.is_some()
+        || set.at_most.is_some()
+        || set.less_than.is_some()
+        || set.equals.is_some()
+        || set.is.is_some()
+        || set.one_of.is_some()
+        || set.includes_all.is_some()
+        || set.includes_any.is_some()
+        || set.within_days.is_some();
+    if new_test {
+        leaf.at_least = None;
+        leaf.more_than = None;
+        leaf.at_most = None;
+        leaf.less_than = None;
+        leaf.equals = None;
+        leaf.is = None;
+        leaf.one_of = None;
+        leaf.includes_all = None;
+        leaf.includes_any = None;
+        leaf.within_days = None;
+        leaf.count = None;
+    }
+    macro_rules! copy {
+        ($($f:ident),*) => { $( if set.$f.is_some() { leaf.$f = set.$f.clone(); } )* };
+    }
+    copy!(
+        field,
+        sum,
+        at_least,
+        more_than,
+        at_most,
+        less_than,
+        equals,
+        is,
+        one_of,
+        includes_all,
+        includes_any,
+        count,
+        within_days
+    );
+}

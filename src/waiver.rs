@@ -1,0 +1,241 @@
+//! Waivers: an approved exception for one outlet and one rule, with a reason, an approver and an
+//! expiry date. A waived rule counts as passed and is shown as waived; an expired waiver is reported
+//! and not applied; a waiver for an unknown outlet or rule is a warning; one without a reason (or
+//! with an unreadable date) is an error that stops the run.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use jiff::civil::Date;
+
+use crate::inventory::cell::{Cell, parse_date};
+use crate::inventory::source::{CsvSource, Source, YamlSource};
+use crate::inventory::{Input, InputFormat};
+use crate::problem::{Problem, ProblemKind, RowUnit, Severity};
+use crate::rulebook::Rulebook;
+use crate::suggest::did_you_mean;
+use crate::text::{normalize, trim};
+
+/// One waiver, read and checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Waiver {
+    pub row: u64,
+    pub outlet: String,
+    pub rule: String,
+    pub reason: String,
+    pub approved_by: String,
+    pub expires: Option<Date>,
+}
+
+/// The waivers in force, by outlet id: (rule index, waiver index).
+#[derive(Clone, Debug, Default)]
+pub struct Waivers {
+    pub entries: Vec<Waiver>,
+    active: HashMap<String, Vec<(usize, usize)>>,
+    file: Arc<str>,
+    unit: Option<RowUnit>,
+}
+
+/// A waiver file that cannot be used: every problem in it.
+#[derive(Debug, thiserror::Error)]
+pub struct WaiverError {
+    pub file: String,
+    pub problems: Vec<(Option<u64>, String)>,
+}
+
+impl fmt::Display for WaiverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "invalid waiver file `{}`: {} problem(s)",
+            self.file,
+            self.problems.len()
+        )?;
+        for (i, (row, message)) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            match row {
+                Some(r) => write!(f, "{}: row {r}: {message}", self.file)?,
+                None => write!(f, "{}: {message}", self.file)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The columns of a waiver file, by their accepted headers.
+const COLUMNS: [(&str, &[&str]); 5] = [
+    ("outlet", &["outlet", "outlet_id", "id", "网点编号"]),
+    ("rule", &["rule", "rule_id", "规则", "规则编号"]),
+    ("reason", &["reason", "理由", "原因", "豁免理由"]),
+    (
+        "approved_by",
+        &["approved_by", "approver", "批准人", "审批人"],
+    ),
+    (
+        "expires",
+        &["expires", "expiry", "expiry_date", "有效期至", "到期日期"],
+    ),
+];
+
+impl Waivers {
+    /// Reads a waiver file (YAML — a list, or a map whose `waivers:` key holds one — or CSV) and
+    /// checks it against the rulebook. Warnings (unknown rules, expired waivers) go to `problems`.
+    pub fn load(
+        path: &Path,
+        book: &Rulebook,
+        as_of: Date,
+        problems: &mut Vec<Problem>,
+    ) -> Result<Waivers, anyhow::Error> {
+        let input = Input::Path(path.to_path_buf());
+        let label = input.label();
+        let file = File::open(path).map_err(|e| anyhow::anyhow!("{label}: cannot read: {e}"))?;
+        let (mut source, unit) = match InputFormat::detect(&input) {
+            InputFormat::Yaml => (
+                Source::Yaml(YamlSource::open(Box::new(file), &label, "waivers")?),
+                RowUnit::Item,
+            ),
+            InputFormat::Csv => (
+                Source::Csv(CsvSource::open(Box::new(file), &label)?),
+                RowUnit::Line,
+            ),
+        };
+        let mut errors: Vec<(Option<u64>, String)> = Vec::new();
+        let columns: Vec<Option<usize>> = COLUMNS
+            .iter()
+            .map(|(_, names)| {
+                source
+                    .headers()
+                    .iter()
+                    .position(|h| names.iter().any(|n| normalize(h) == normalize(n)))
+            })
+            .collect();
+        for (i, (key, names)) in COLUMNS.iter().enumerate() {
+            if columns[i].is_none() && *key != "approved_by" && *key != "expires" {
+                errors.push((
+                    None,
+                    format!("missing column `{key}` (one of {})", names.join(", ")),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(WaiverError {
+                file: label,
+                problems: errors,
+            }
+            .into());
+        }
+        let mut waivers = Waivers {
+            file: Arc::from(label.as_str()),
+            unit: Some(unit),
+            ..Waivers::default()
+        };
+        while let Some(row) = source.next_row()? {
+            let cell = |i: usize| -> String {
+                columns[i]
+                    .and_then(|c| row.cells.get(c))
+                    .map(|c: &Cell| trim(&c.display()).to_string())
+                    .unwrap_or_default()
+            };
+            let (outlet, rule, reason, approved_by, expires) =
+                (cell(0), cell(1), cell(2), cell(3), cell(4));
+            let n = row.number;
+            if outlet.is_empty() {
+                errors.push((Some(n), "the outlet id is blank".into()));
+            }
+            if rule.is_empty() {
+                errors.push((Some(n), "the rule id is blank".into()));
+            }
+            if reason.is_empty() {
+                errors.push((Some(n), format!("the waiver of `{rule}` for `{outlet}` gives no reason; every waiver needs one")));
+            }
+            let expires = if expires.is_empty() {
+                None
+            } else {
+                match parse_date(&expires) {
+                    Some(d) => Some(d),
+                    None => {
+                        errors.push((
+                            Some(n),
+                            format!("`{expires}` is not a date (expected 2025-12-31)"),
+                        ));
+                        None
+                    }
+                }
+            };
+            waivers.entries.push(Waiver {
+                row: n,
+                outlet,
+                rule,
+                reason,
+                approved_by,
+                expires,
+            });
+        }
+        if !errors.is_empty() {
+            return Err(WaiverError {
+                file: label,
+                problems: errors,
+            }
+            .into());
+        }
+        for (w_index, w) in waivers.entries.iter().enumerate() {
+            let warn = |kind: ProblemKind, value: &str| Problem {
+                severity: Severity::Warning,
+                file: waivers.file.clone(),
+                unit,
+                row: Some(w.row),
+                column: None,
+                value: Some(value.to_string()),
+                kind,
+            };
+            let Some(rule) = book.rule_by_id(&w.rule) else {
+                let suggestion = did_you_mean(&w.rule, book.rules.iter().map(|r| r.id.as_str()))
+                    .map(str::to_string);
+                problems.push(warn(ProblemKind::WaiverUnknownRule { suggestion }, &w.rule));
+                continue;
+            };
+            if let Some(expires) = w.expires.filter(|d| *d < as_of) {
+                problems.push(warn(
+                    ProblemKind::WaiverExpired {
+                        expires: expires.to_string(),
+                    },
+                    &w.rule,
+                ));
+                continue;
+            }
+            waivers
+                .active
+                .entry(w.outlet.clone())
+                .or_default()
+                .push((rule, w_index));
+        }
+        Ok(waivers)
+    }
+
+    /// The waivers in force for an outlet: (rule index, waiver index).
+    pub fn for_outlet(&self, id: &str) -> &[(usize, usize)] {
+        self.active.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Warnings for waivers that name an outlet the inventory does not have.
+    pub fn unknown_outlets(&self, known: impl Fn(&str) -> bool) -> Vec<Problem> {
+        self.entries
+            .iter()
+            .filter(|w| !known(&w.outlet))
+            .map(|w| Problem {
+                severity: Severity::Warning,
+                file: self.file.clone(),
+                unit: self.unit.unwrap_or(RowUnit::Line),
+                row: Some(w.row),
+                column: None,
+                value: Some(w.outlet.clone()),
+                kind: ProblemKind::WaiverUnknownOutlet,
+            })
+            .collect()
+    }
+}
