@@ -6,3 +6,17 @@ fn readme_examples() {
         .register_bin("outlet", trycmd::cargo::cargo_bin!("outlet"))
         .case("README.md");
 }
+
+#[test]
+fn examples_readme() {
+    trycmd::TestCases::new()
+        .register_bin("outlet", trycmd::cargo::cargo_bin!("outlet"))
+        .case("examples/README.md");
+}
+
+#[test]
+fn rules_readme() {
+    trycmd::TestCases::new()
+        .register_bin("outlet", trycmd::cargo::cargo_bin!("outlet"))
+        .case("rules/README.md");
+}

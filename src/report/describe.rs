@@ -77,14 +77,24 @@ pub fn observed(book: &Rulebook, rule: &Rule, outlet: &Outlet, lang: Lang) -> St
                         .collect::<Vec<_>>()
                         .join(lang.pick("、", ", "))
                 };
-                let held: Vec<u16> = asked.iter().copied().filter(|i| have.binary_search(i).is_ok()).collect();
+                let held: Vec<u16> = asked
+                    .iter()
+                    .copied()
+                    .filter(|i| have.binary_search(i).is_ok())
+                    .collect();
                 if asked.is_empty() {
                     format!("{name}={}", value_text(book, f, value, lang))
                 } else if let Some(n) = any_count(&rule.check, f) {
-                    let shown = if held.is_empty() { lang.pick("(无)", "(none)").to_string() } else { names(&held) };
+                    let shown = if held.is_empty() {
+                        lang.pick("(无)", "(none)").to_string()
+                    } else {
+                        names(&held)
+                    };
                     match lang {
                         Lang::Zh => format!("{name}={shown}(已有{}种,需至少{n}种)", held.len()),
-                        Lang::En => format!("{name}={shown} (has {}, needs at least {n})", held.len()),
+                        Lang::En => {
+                            format!("{name}={shown} (has {}, needs at least {n})", held.len())
+                        }
                     }
                 } else if lacking.is_empty() {
                     let held: Vec<u16> = asked
@@ -113,7 +123,9 @@ fn any_count(c: &Condition, field: usize) -> Option<usize> {
     match c {
         Condition::All(cs) | Condition::Any(cs) => cs.iter().find_map(|c| any_count(c, field)),
         Condition::Not(c) => any_count(c, field),
-        Condition::IncludesAny { field: f, count, .. } if *f == field => Some(*count),
+        Condition::IncludesAny {
+            field: f, count, ..
+        } if *f == field => Some(*count),
         _ => None,
     }
 }
