@@ -7,6 +7,7 @@ pub mod gaps;
 pub mod grade;
 pub mod output;
 pub mod rules;
+pub mod summary;
 pub mod template;
 
 use std::io;
@@ -38,6 +39,8 @@ pub enum Command {
     Gaps(gaps::Args),
     /// Show every rule of every grade for one outlet, with the values read.
     Explain(explain::Args),
+    /// Per region (or type): outlets by type and grade, shares, and region-level structure checks.
+    Summary(summary::Args),
     /// List, explain, check, show a rulebook, and its coverage of the guideline.
     Rules(rules::Args),
     /// Write a blank inventory with every column the rulebook grades on.
@@ -93,6 +96,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Grade(args) => grade::run(args),
         Command::Gaps(args) => gaps::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Summary(args) => summary::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Template(args) => template::run(args),
     }
@@ -104,6 +108,7 @@ impl Command {
             Command::Grade(a) => a.common.lang,
             Command::Gaps(a) => a.common.lang,
             Command::Explain(a) => a.common.lang,
+            Command::Summary(a) => a.common.lang,
             Command::Rules(a) => a.command.lang(),
             Command::Template(a) => a.lang,
         }

@@ -1,17 +1,25 @@
-//! Summaries: outlets by type and grade, and the totals an auditor reads first.
+//! Summaries: outlets by type and grade, the totals an auditor reads first, per-group tallies and
+//! the rulebook's region-level structure checks.
+
+use std::collections::BTreeMap;
 
 use super::{Column, Out, Section};
-use crate::eval::{Assessment, Status, rank};
-use crate::inventory::Outlet;
+use crate::eval::{Assessment, Outcome, Status, rank};
+use crate::inventory::{Outlet, Value};
 use crate::problem::{Problem, Severity};
-use crate::rulebook::Rulebook;
-use crate::text::Text;
+use crate::rulebook::{Rulebook, StructureCheck};
+use crate::text::{Lang, Text};
+
+/// Counters per type: grade 1, 2, 3, 4, ungraded, then below minimum, overclaimed, with data errors.
+type Counts = [u64; 8];
+const BELOW: usize = 5;
+const OVER: usize = 6;
+const ERRORS: usize = 7;
 
 /// Counts by type × grade, kept while outlets stream past.
 #[derive(Clone, Debug)]
 pub struct Tally {
-    /// Per type: outlets at grade 1, 2, 3, 4, ungraded; then below minimum, overclaimed.
-    by_type: Vec<[u64; 7]>,
+    by_type: Vec<Counts>,
     pub outlets: u64,
     pub meets: u64,
     pub below_minimum: u64,
@@ -26,7 +34,7 @@ pub struct Tally {
 impl Tally {
     pub fn new(book: &Rulebook) -> Self {
         Tally {
-            by_type: vec![[0; 7]; book.types.len()],
+            by_type: vec![[0; 8]; book.types.len()],
             outlets: 0,
             meets: 0,
             below_minimum: 0,
@@ -45,76 +53,55 @@ impl Tally {
             Status::Meets => self.meets += 1,
             Status::BelowMinimum => {
                 self.below_minimum += 1;
-                counts[5] += 1;
+                counts[BELOW] += 1;
             }
             Status::Overclaimed => {
                 self.overclaimed += 1;
-                counts[6] += 1;
+                counts[OVER] += 1;
             }
         }
         if outlet.errors > 0 {
             self.with_errors += 1;
+            counts[ERRORS] += 1;
         }
-        let waived = a
-            .outcomes
-            .iter()
-            .filter(|o| **o == crate::eval::Outcome::Waived)
-            .count() as u64;
+        let waived = a.outcomes.iter().filter(|o| **o == Outcome::Waived).count() as u64;
         if waived > 0 {
             self.waived_rules += waived;
             self.waived_outlets += 1;
         }
     }
 
-    /// The summary sections: by type and grade, then totals.
-    pub fn sections(&self, book: &Rulebook, rows_read: u64, problems: &[Problem]) -> Vec<Section> {
-        let grade_title = |g: u8| {
-            book.grade_info(g).map_or_else(
-                || Text::new(g.to_string(), g.to_string()),
-                |i| i.name.clone(),
-            )
-        };
-        let mut columns = vec![Column::new("type", "网点类型", "type")];
-        for g in [1u8, 2, 3, 4] {
-            let t = grade_title(g);
-            columns.push(Column {
-                key: format!("grade_{g}"),
-                title: t,
-            });
-        }
-        columns.extend([
-            Column::new("ungraded", "未达四级", "ungraded"),
-            Column::new("total", "合计", "total"),
-            Column::new("below_minimum", "低于最低要求", "below minimum"),
-            Column::new("overclaimed", "申报偏高", "overclaimed"),
-        ]);
-        let row = |title: Out, c: &[u64; 7]| {
-            let mut r = vec![title];
-            r.extend(c[..5].iter().map(|n| Out::Int(*n as i64)));
-            r.push(Out::Int(c[..5].iter().sum::<u64>() as i64));
-            r.push(Out::Int(c[5] as i64));
-            r.push(Out::Int(c[6] as i64));
-            r
-        };
-        let mut rows = Vec::new();
-        let mut total = [0u64; 7];
-        for (t, counts) in book.types.iter().zip(&self.by_type) {
-            rows.push(row(
-                Out::Key {
-                    key: t.key.clone(),
-                    title: t.name.clone(),
-                },
-                counts,
-            ));
+    fn total_counts(&self) -> Counts {
+        let mut total = [0u64; 8];
+        for counts in &self.by_type {
             for (sum, n) in total.iter_mut().zip(counts) {
                 *sum += n;
             }
         }
-        rows.push(row(Out::key("total", "合计", "total"), &total));
+        total
+    }
+
+    /// The summary sections: by type and grade, then totals.
+    pub fn sections(&self, book: &Rulebook, rows_read: u64, problems: &[Problem]) -> Vec<Section> {
+        let mut rows: Vec<Vec<Out>> = book
+            .types
+            .iter()
+            .zip(&self.by_type)
+            .map(|(t, c)| {
+                counts_row(
+                    vec![Out::Key {
+                        key: t.key.clone(),
+                        title: t.name.clone(),
+                    }],
+                    c,
+                )
+            })
+            .collect();
+        rows.push(counts_row(vec![total_key()], &self.total_counts()));
         let by_type = Section {
             key: "by_type".into(),
             title: Text::new("按类型和级别统计", "Outlets by type and grade"),
-            columns,
+            columns: counts_columns(book, vec![Column::new("type", "网点类型", "type")]),
             rows,
             single: false,
         };
@@ -124,11 +111,6 @@ impl Tally {
             .filter(|p| p.severity == Severity::Error)
             .count();
         let warnings = problems.len() - errors;
-        let share = if self.outlets == 0 {
-            0.0
-        } else {
-            (self.outlets - self.below_minimum) as f64 / self.outlets as f64
-        };
         let totals = Section {
             key: "totals".into(),
             title: Text::new("汇总", "Totals"),
@@ -161,7 +143,7 @@ impl Tally {
                 Out::Int(self.meets as i64),
                 Out::Int(self.below_minimum as i64),
                 Out::Int(self.overclaimed as i64),
-                Out::Percent(share),
+                share_meeting(self.outlets, self.below_minimum),
                 Out::Int(self.waived_rules as i64),
                 Out::Int(self.waived_outlets as i64),
                 Out::Int(self.with_errors as i64),
@@ -171,5 +153,245 @@ impl Tally {
             single: true,
         };
         vec![by_type, totals]
+    }
+
+    /// A structure check over this tally: the measured share or count (`None` when the group has
+    /// no outlets of the types concerned) and whether it holds.
+    pub fn check(&self, c: &StructureCheck) -> Option<(f64, bool)> {
+        let considered: Vec<&Counts> = match &c.types {
+            Some(types) => types.iter().map(|t| &self.by_type[*t]).collect(),
+            None => self.by_type.iter().collect(),
+        };
+        let total: u64 = considered.iter().map(|k| k[..5].iter().sum::<u64>()).sum();
+        let counted: u64 = considered
+            .iter()
+            .map(|k| {
+                c.grades
+                    .iter()
+                    .map(|g| {
+                        if *g == 0 {
+                            k[4]
+                        } else {
+                            k[usize::from(*g) - 1]
+                        }
+                    })
+                    .sum::<u64>()
+            })
+            .sum();
+        if total == 0 {
+            return None;
+        }
+        let measured = if c.share {
+            counted as f64 / total as f64
+        } else {
+            counted as f64
+        };
+        Some((measured, c.op.holds(measured, c.value)))
+    }
+}
+
+fn total_key() -> Out {
+    Out::key("total", "合计", "total")
+}
+
+fn share_meeting(outlets: u64, below: u64) -> Out {
+    if outlets == 0 {
+        Out::Null
+    } else {
+        Out::Percent((outlets - below) as f64 / outlets as f64)
+    }
+}
+
+/// The count columns after `lead`: grades, ungraded, total, below minimum, overclaimed.
+fn counts_columns(book: &Rulebook, mut lead: Vec<Column>) -> Vec<Column> {
+    for g in [1u8, 2, 3, 4] {
+        let title = book.grade_info(g).map_or_else(
+            || Text::new(g.to_string(), g.to_string()),
+            |i| i.name.clone(),
+        );
+        lead.push(Column {
+            key: format!("grade_{g}"),
+            title,
+        });
+    }
+    lead.extend([
+        Column::new("ungraded", "未达四级", "ungraded"),
+        Column::new("total", "合计", "total"),
+        Column::new("below_minimum", "低于最低要求", "below minimum"),
+        Column::new("overclaimed", "申报偏高", "overclaimed"),
+    ]);
+    lead
+}
+
+fn counts_row(mut lead: Vec<Out>, c: &Counts) -> Vec<Out> {
+    lead.extend(c[..5].iter().map(|n| Out::Int(*n as i64)));
+    lead.push(Out::Int(c[..5].iter().sum::<u64>() as i64));
+    lead.push(Out::Int(c[BELOW] as i64));
+    lead.push(Out::Int(c[OVER] as i64));
+    lead
+}
+
+/// What `outlet summary` groups by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupBy {
+    Province,
+    City,
+    #[default]
+    County,
+    Township,
+    Type,
+}
+
+impl GroupBy {
+    pub fn column(self) -> Column {
+        match self {
+            GroupBy::Province => Column::new("group", "省", "province"),
+            GroupBy::City => Column::new("group", "市", "city"),
+            GroupBy::County => Column::new("group", "县", "county"),
+            GroupBy::Township => Column::new("group", "乡镇街道", "township"),
+            GroupBy::Type => Column::new("group", "网点类型", "type"),
+        }
+    }
+
+    /// The group an outlet belongs to; blank cells make a group of their own.
+    pub fn key(self, book: &Rulebook, outlet: &Outlet, lang: Lang) -> String {
+        let field = match self {
+            GroupBy::Province => "province",
+            GroupBy::City => "city",
+            GroupBy::County => "county",
+            GroupBy::Township => "township",
+            GroupBy::Type => return book.types[outlet.type_].name.get(lang).to_string(),
+        };
+        match book.field_by_key(field).map(|f| outlet.value(f)) {
+            Some(Value::Text(s)) => s.clone(),
+            _ => lang.pick("(未填)", "(blank)").to_string(),
+        }
+    }
+}
+
+/// Tallies per group, for `outlet summary` and `outlet diff`.
+#[derive(Clone, Debug, Default)]
+pub struct Groups {
+    pub groups: BTreeMap<String, Tally>,
+}
+
+impl Groups {
+    pub fn add(&mut self, book: &Rulebook, group: String, outlet: &Outlet, a: &Assessment) {
+        self.groups
+            .entry(group)
+            .or_insert_with(|| Tally::new(book))
+            .add(outlet, a);
+    }
+
+    pub fn columns(book: &Rulebook, by: GroupBy) -> Vec<Column> {
+        let mut cols = counts_columns(
+            book,
+            vec![by.column(), Column::new("type", "网点类型", "type")],
+        );
+        cols.push(Column::new("with_errors", "有数据错误", "with data errors"));
+        cols.push(Column::new(
+            "share_meeting_minimum",
+            "达到最低要求占比",
+            "share meeting minimum",
+        ));
+        cols
+    }
+
+    /// Per group: a row for each type present, then the group's total.
+    pub fn rows(&self, book: &Rulebook) -> Vec<Vec<Out>> {
+        let mut rows = Vec::new();
+        for (group, tally) in &self.groups {
+            let mut emit = |type_cell: Out, c: &Counts| {
+                let outlets = c[..5].iter().sum::<u64>();
+                let mut r = counts_row(vec![Out::str(group), type_cell], c);
+                r.push(Out::Int(c[ERRORS] as i64));
+                r.push(share_meeting(outlets, c[BELOW]));
+                rows.push(r);
+            };
+            for (t, c) in book.types.iter().zip(&tally.by_type) {
+                if c[..5].iter().sum::<u64>() > 0 {
+                    emit(
+                        Out::Key {
+                            key: t.key.clone(),
+                            title: t.name.clone(),
+                        },
+                        c,
+                    );
+                }
+            }
+            emit(total_key(), &tally.total_counts());
+        }
+        rows
+    }
+
+    /// The structure checks of every group, as a section; all of them advisory.
+    pub fn structure(&self, book: &Rulebook, by: GroupBy, lang: Lang) -> Section {
+        let mut rows = Vec::new();
+        for (group, tally) in &self.groups {
+            for c in &book.structure {
+                let (measured, result) = match tally.check(c) {
+                    None => (
+                        Out::Null,
+                        Out::key("not_applicable", "不适用", "not applicable"),
+                    ),
+                    Some((m, ok)) => (
+                        if c.share {
+                            Out::Percent(m)
+                        } else {
+                            Out::Num(m)
+                        },
+                        if ok {
+                            Out::key("met", "符合", "met")
+                        } else {
+                            Out::key("not_met", "不符合", "not met")
+                        },
+                    ),
+                };
+                let threshold = format!(
+                    "{} {}",
+                    match c.op {
+                        crate::rulebook::CmpOp::AtLeast => "≥",
+                        crate::rulebook::CmpOp::MoreThan => ">",
+                        crate::rulebook::CmpOp::AtMost => "≤",
+                        crate::rulebook::CmpOp::LessThan => "<",
+                        crate::rulebook::CmpOp::Equals => "=",
+                    },
+                    if c.share {
+                        format!("{}%", super::format_number(c.value * 100.0))
+                    } else {
+                        super::format_number(c.value)
+                    }
+                );
+                rows.push(vec![
+                    Out::str(group),
+                    Out::str(&c.id),
+                    Out::str(c.title.get(lang)),
+                    Out::str(&c.article),
+                    measured,
+                    Out::str(threshold),
+                    result,
+                    Out::key("advisory", "建议", "advisory"),
+                ]);
+            }
+        }
+        Section {
+            key: "structure".into(),
+            title: Text::new(
+                "区域结构检查(建议项)",
+                "Region-level structure checks (advisory)",
+            ),
+            columns: vec![
+                by.column(),
+                Column::new("check", "检查", "check"),
+                Column::new("title", "项目", "title"),
+                Column::new("article", "条款", "article"),
+                Column::new("measured", "实际", "measured"),
+                Column::new("threshold", "要求", "threshold"),
+                Column::new("result", "结果", "result"),
+                Column::new("kind", "类别", "kind"),
+            ],
+            rows,
+            single: false,
+        }
     }
 }

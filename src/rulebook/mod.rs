@@ -44,6 +44,8 @@ pub struct Rulebook {
     pub core: CoreFields,
     /// The guideline's articles, for coverage.
     pub articles: Vec<Article>,
+    /// Region-level structure checks, for summaries.
+    pub structure: Vec<StructureCheck>,
     /// The effective rulebook as raw data, for `rules show`.
     pub raw: RawRulebook,
     /// The rulebooks it extends, base first: (id, version).
@@ -53,6 +55,25 @@ pub struct Rulebook {
     type_lookup: HashMap<String, usize>,
     field_lookup: HashMap<String, usize>,
     header_lookup: HashMap<String, usize>,
+}
+
+/// A region-level check over a group of outlets: advisory, never part of an outlet's grade.
+#[derive(Clone, Debug)]
+pub struct StructureCheck {
+    pub id: String,
+    pub article: String,
+    pub quote: String,
+    pub title: Text,
+    pub requirement: Text,
+    pub interpretation: Option<Text>,
+    /// Type indices of the outlets considered; every type when `None`.
+    pub types: Option<Vec<usize>>,
+    /// Assessed grades that count; 0 stands for 未达四级.
+    pub grades: Vec<u8>,
+    /// Whether the share (else the count) of counted outlets is compared.
+    pub share: bool,
+    pub op: CmpOp,
+    pub value: f64,
 }
 
 /// An article of the guideline and what the rulebook says of it.
@@ -982,6 +1003,7 @@ fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
             claimed_grade: claimed_f,
         },
         articles: Vec::new(),
+        structure: Vec::new(),
         raw: RawRulebook::default(),
         extends: Vec::new(),
         file: String::new(),
@@ -1078,6 +1100,83 @@ fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
     // Lowest grade first; the sort is stable, so rules keep their written order within a grade.
     rules.sort_by_key(|r| std::cmp::Reverse(r.grade));
     book.rules = rules;
+    for c in &raw.structure {
+        let ctx = c.id.as_str();
+        if book.structure.iter().any(|o| o.id == c.id) {
+            p.push(
+                ctx,
+                format!("structure check `{ctx}` is declared twice"),
+                None,
+            );
+            continue;
+        }
+        let types = c.types.as_ref().map(|keys| {
+            book.type_items(keys, ctx, p)
+                .unwrap_or_default()
+                .into_iter()
+                .map(usize::from)
+                .collect()
+        });
+        if c.grades.is_empty() || c.grades.iter().any(|g| *g > 4) {
+            p.push(
+                ctx,
+                "`grades` needs one or more of 1, 2, 3, 4 (0 for 未达四级)".into(),
+                None,
+            );
+        }
+        let threshold = match (&c.share, &c.count) {
+            (Some(t), None) => Some((true, t)),
+            (None, Some(t)) => Some((false, t)),
+            _ => {
+                p.push(
+                    ctx,
+                    "a structure check needs exactly one of `share` and `count`".into(),
+                    None,
+                );
+                None
+            }
+        };
+        let compared = threshold.and_then(|(share, t)| {
+            let ops: Vec<(CmpOp, f64)> = [
+                (CmpOp::AtLeast, t.at_least),
+                (CmpOp::MoreThan, t.more_than),
+                (CmpOp::AtMost, t.at_most),
+                (CmpOp::LessThan, t.less_than),
+            ]
+            .into_iter()
+            .filter_map(|(op, v)| v.map(|v| (op, v)))
+            .collect();
+            match ops.as_slice() {
+                [(op, v)] if !share || (0.0..=1.0).contains(v) => Some((share, *op, *v)),
+                [_] => {
+                    p.push(ctx, "a `share` is a fraction from 0 to 1".into(), None);
+                    None
+                }
+                _ => {
+                    p.push(ctx, "a threshold needs exactly one of `at_least`, `more_than`, `at_most`, `less_than`".into(), None);
+                    None
+                }
+            }
+        });
+        if let Some((share, op, value)) = compared {
+            book.structure.push(StructureCheck {
+                id: c.id.clone(),
+                article: required_str(&c.article, ctx, "article", p),
+                quote: c.quote.clone().unwrap_or_default(),
+                title: text(&c.title, ctx, "title", p),
+                requirement: text(&c.requirement, ctx, "requirement", p),
+                interpretation: c
+                    .interpretation
+                    .as_ref()
+                    .map(|t| text(&Some(t.clone()), ctx, "interpretation", p)),
+                types,
+                grades: c.grades.clone(),
+                share,
+                op,
+                value,
+            });
+        }
+    }
     for a in &raw.articles {
         if book
             .articles

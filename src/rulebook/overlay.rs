@@ -307,6 +307,49 @@ fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook 
             }
         }
     }
+    for patch in o.modify_structure {
+        let ids: Vec<String> = base.structure.iter().map(|c| c.id.clone()).collect();
+        let Some(index) = base.structure.iter().position(|c| c.id == patch.id) else {
+            p.push(
+                &patch.id,
+                format!("unknown structure check `{}`", patch.id),
+                hint(&patch.id, ids.iter().map(String::as_str)),
+            );
+            continue;
+        };
+        if patch.disabled {
+            base.structure.remove(index);
+            continue;
+        }
+        let c = &mut base.structure[index];
+        if patch.types.is_some() {
+            c.types = patch.types;
+        }
+        if let Some(g) = patch.grades {
+            c.grades = g;
+        }
+        if patch.share.is_some() || patch.count.is_some() {
+            c.share = patch.share;
+            c.count = patch.count;
+        }
+        if patch.requirement.is_some() {
+            c.requirement = patch.requirement;
+        }
+        if patch.interpretation.is_some() {
+            c.interpretation = patch.interpretation;
+        }
+    }
+    for check in o.add_structure {
+        if base.structure.iter().any(|c| c.id == check.id) {
+            p.push(
+                &check.id,
+                format!("structure check `{}` already exists", check.id),
+                None,
+            );
+            continue;
+        }
+        base.structure.push(check);
+    }
     for rule in o.add_rules {
         if base.rules.iter().any(|r| r.id == rule.id) {
             p.push(

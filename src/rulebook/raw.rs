@@ -44,6 +44,53 @@ pub struct RawRulebook {
     /// The guideline's articles and how the rulebook covers them, for `outlet rules coverage`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub articles: Vec<RawArticle>,
+    /// Region-level structure checks over a group of outlets (advisory), for `outlet summary`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub structure: Vec<RawStructure>,
+}
+
+/// A region-level check: the share (or count) of a group's outlets of some types whose assessed
+/// grade is one of `grades`, compared with a threshold.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStructure {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<RawText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<RawText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpretation: Option<RawText>,
+    /// Type keys of the outlets counted; every type when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub types: Option<Vec<String>>,
+    /// The assessed grades that count (1-4; 0 for 未达四级).
+    #[serde(default)]
+    pub grades: Vec<u8>,
+    /// Compare the share (0-1) of counted outlets among the outlets of `types` …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<RawThreshold>,
+    /// … or their number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<RawThreshold>,
+}
+
+/// One comparison with a number.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThreshold {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more_than: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub less_than: Option<f64>,
 }
 
 /// One article of the guideline: what it is about, and why no rule encodes it where none does.
@@ -247,6 +294,32 @@ pub struct RawOverlay {
     pub modify_rules: Vec<RawRulePatch>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub add_rules: Vec<RawRule>,
+    /// Structure checks replaced whole by id (`disabled: true` removes one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modify_structure: Vec<RawStructurePatch>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add_structure: Vec<RawStructure>,
+}
+
+/// Changes to a structure check: any key given replaces the check's.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStructurePatch {
+    pub id: String,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub types: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grades: Option<Vec<u8>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<RawThreshold>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<RawThreshold>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<RawText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpretation: Option<RawText>,
 }
 
 /// Changes to an outlet type.

@@ -1,0 +1,65 @@
+//! `outlet summary`: per region (or type), outlets by type × grade, the share meeting the minimum,
+//! and the rulebook's region-level structure checks.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::Exit;
+use super::common::{CommonArgs, Findings, print_problems};
+use super::output::Output;
+use crate::inventory::Inventory;
+use crate::report::summary::{GroupBy, Groups, Tally};
+use crate::report::{Format, Writer};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The inventory: CSV (UTF-8, UTF-8 with BOM or GBK) or YAML; `-` reads standard input.
+    pub inventory: PathBuf,
+    /// What to group by.
+    #[arg(long, value_enum, default_value_t = GroupBy::County)]
+    pub by: GroupBy,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+pub fn run(args: Args) -> Result<Exit> {
+    let c = &args.common;
+    let (prep, mut problems) = c.prepare(&args.inventory)?;
+    let (book, input) = (&prep.book, &prep.input);
+    let ev = prep.evaluator();
+    let mut inventory = Inventory::open(input, c.input_format, book)?;
+
+    let mut groups = Groups::default();
+    let mut tally = Tally::new(book);
+    let mut findings = Findings::default();
+    while let Some(outlet) = inventory.next_outlet(&mut problems)? {
+        let a = ev.assess(&outlet);
+        tally.add(&outlet, &a);
+        findings.add(a.status);
+        groups.add(book, args.by.key(book, &outlet, c.lang), &outlet, &a);
+    }
+    problems.extend(prep.unknown_waived_outlets(&inventory));
+
+    let out = Output::open(c.output.as_deref(), Some(input))?;
+    let meta = c.meta("summary", input, book);
+    let mut writer = Writer::new(
+        out,
+        c.format,
+        c.lang,
+        book,
+        meta,
+        "groups",
+        Groups::columns(book, args.by),
+    );
+    for row in groups.rows(book) {
+        writer.row(&row)?;
+    }
+    let mut sections = vec![groups.structure(book, args.by, c.lang)];
+    if c.format != Format::Csv {
+        sections.extend(tally.sections(book, inventory.rows_read(), &problems));
+    }
+    writer.finish(&sections, &problems)?.commit()?;
+    print_problems(&problems, c.lang);
+    Ok(findings.exit(c.fail_on, &problems))
+}
