@@ -106,6 +106,18 @@ pub enum ProblemKind {
     },
     /// The inventory has no outlets.
     Empty,
+    /// A division code whose township and village digits say another type than the outlet's.
+    CodeContradictsType {
+        code_says: Vec<String>,
+        outlet_type: String,
+    },
+    /// A division code whose prefix differs from that of an earlier outlet in the same region.
+    CodeContradictsRegion {
+        region: String,
+        name: String,
+        expected: String,
+        first_row: u64,
+    },
     /// A waiver for a rule the rulebook does not have: ignored.
     WaiverUnknownRule {
         suggestion: Option<String>,
@@ -296,6 +308,39 @@ impl Problem {
                     "清单中没有网点".into()
                 } else {
                     "the inventory has no outlets".into()
+                }
+            }
+            ProblemKind::CodeContradictsType {
+                code_says,
+                outlet_type,
+            } => {
+                let says = if code_says.is_empty() {
+                    lang.pick("任何网点类型", "no outlet type").to_string()
+                } else {
+                    code_says.join(lang.pick("或", " or "))
+                };
+                if zh {
+                    format!("行政区划代码 `{v}` 表示{says},与网点类型「{outlet_type}」不符")
+                } else {
+                    format!(
+                        "division code `{v}` is that of {says}, not of the outlet's type `{outlet_type}`"
+                    )
+                }
+            }
+            ProblemKind::CodeContradictsRegion {
+                region,
+                name,
+                expected,
+                first_row,
+            } => {
+                if zh {
+                    format!(
+                        "行政区划代码 `{v}` 与第{first_row}行同属{region}「{name}」的代码前缀 `{expected}` 不符"
+                    )
+                } else {
+                    format!(
+                        "division code `{v}` contradicts the prefix `{expected}` of row {first_row}, also in {region} `{name}`"
+                    )
                 }
             }
             ProblemKind::WaiverUnknownRule { .. } => {

@@ -177,6 +177,8 @@ pub struct Inventory<'b> {
     seen_ids: HashMap<Box<str>, u64>,
     rows: u64,
     finished: bool,
+    /// For each region column and name: the division-code prefix first seen with it, and where.
+    region_prefixes: HashMap<(usize, String), (String, u64)>,
 }
 
 impl<'b> Inventory<'b> {
@@ -266,6 +268,7 @@ impl<'b> Inventory<'b> {
             seen_ids: HashMap::new(),
             rows: 0,
             finished: false,
+            region_prefixes: HashMap::new(),
         })
     }
 
@@ -479,6 +482,8 @@ impl<'b> Inventory<'b> {
             }
         }
 
+        self.check_code(n, type_, &values, problems);
+
         let claimed = core.claimed_grade.and_then(|f| match values[f] {
             Value::Grade(g) => Some(g),
             _ => None,
@@ -504,6 +509,62 @@ impl<'b> Inventory<'b> {
             errors,
             unreadable,
         })
+    }
+
+    /// Warns where the division code contradicts the outlet's type, or the codes of other outlets
+    /// with the same province, city, county or township name.
+    fn check_code(&mut self, n: u64, type_: usize, values: &[Value], problems: &mut Vec<Problem>) {
+        let book = self.book;
+        let Some(checks) = &book.code_checks else {
+            return;
+        };
+        let Value::Text(code) = &values[checks.field] else {
+            return;
+        };
+        let column = self.field_columns[checks.field];
+        if checks.covers(type_) {
+            let fits = checks.types_of(code);
+            if !fits.contains(&type_) {
+                problems.push(self.problem(
+                    Severity::Warning,
+                    Some(n),
+                    column,
+                    Some(code.clone()),
+                    ProblemKind::CodeContradictsType {
+                        code_says: book.type_names(&fits),
+                        outlet_type: book.types[type_].name.zh.clone(),
+                    },
+                ));
+            }
+        }
+        for &(region, len) in &checks.regions {
+            let Value::Text(name) = &values[region] else {
+                continue;
+            };
+            let prefix = &code[..len.min(code.len())];
+            match self.region_prefixes.get(&(region, name.clone())) {
+                Some((expected, first_row)) if expected != prefix => {
+                    let kind = ProblemKind::CodeContradictsRegion {
+                        region: book.fields[region].name.zh.clone(),
+                        name: name.clone(),
+                        expected: expected.clone(),
+                        first_row: *first_row,
+                    };
+                    problems.push(self.problem(
+                        Severity::Warning,
+                        Some(n),
+                        column,
+                        Some(code.clone()),
+                        kind,
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    self.region_prefixes
+                        .insert((region, name.clone()), (prefix.to_string(), n));
+                }
+            }
+        }
     }
 
     /// Reads one cell into `values`, reporting its problems; returns what an unreadable cell said.

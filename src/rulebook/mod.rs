@@ -46,6 +46,8 @@ pub struct Rulebook {
     pub articles: Vec<Article>,
     /// Region-level structure checks, for summaries.
     pub structure: Vec<StructureCheck>,
+    /// What a division code says of an outlet's type and region, where the rulebook declares it.
+    pub code_checks: Option<CodeChecks>,
     /// The effective rulebook as raw data, for `rules show`.
     pub raw: RawRulebook,
     /// The rulebooks it extends, base first: (id, version).
@@ -74,6 +76,45 @@ pub struct StructureCheck {
     pub share: bool,
     pub op: CmpOp,
     pub value: f64,
+}
+
+/// Checks of the division code against the outlet's type and region columns.
+#[derive(Clone, Debug)]
+pub struct CodeChecks {
+    /// The code field.
+    pub field: usize,
+    /// Region fields and the length of the code prefix that names each, shortest first.
+    pub regions: Vec<(usize, usize)>,
+    /// Digit positions `[start, end)` of the township and village segments.
+    pub township_segment: (usize, usize),
+    pub village_segment: (usize, usize),
+    /// Per type index: allowed township-segment and village-segment ranges (empty: any).
+    pub by_type: Vec<(usize, Vec<(u32, u32)>, Vec<(u32, u32)>)>,
+}
+
+impl CodeChecks {
+    /// The types whose ranges a code fits.
+    pub fn types_of(&self, code: &str) -> Vec<usize> {
+        let segment = |(a, b): (usize, usize)| code.get(a..b).and_then(|s| s.parse::<u32>().ok());
+        let (t, v) = (
+            segment(self.township_segment),
+            segment(self.village_segment),
+        );
+        let fits = |ranges: &[(u32, u32)], n: Option<u32>| {
+            ranges.is_empty()
+                || n.is_some_and(|n| ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&n)))
+        };
+        self.by_type
+            .iter()
+            .filter(|(_, tr, vr)| fits(tr, t) && fits(vr, v))
+            .map(|(ty, _, _)| *ty)
+            .collect()
+    }
+
+    /// Whether the rulebook says which codes an outlet type may have.
+    pub fn covers(&self, type_: usize) -> bool {
+        self.by_type.iter().any(|(t, _, _)| *t == type_)
+    }
 }
 
 /// An article of the guideline and what the rulebook says of it.
@@ -1004,6 +1045,7 @@ fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
         },
         articles: Vec::new(),
         structure: Vec::new(),
+        code_checks: None,
         raw: RawRulebook::default(),
         extends: Vec::new(),
         file: String::new(),
@@ -1100,6 +1142,67 @@ fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
     // Lowest grade first; the sort is stable, so rules keep their written order within a grade.
     rules.sort_by_key(|r| std::cmp::Reverse(r.grade));
     book.rules = rules;
+    // Division-code checks, declared on the code field.
+    for f in &raw.fields {
+        let (Some(regions), Some(type_digits)) = (&f.regions, &f.type_digits) else {
+            if f.regions.is_some() != f.type_digits.is_some() {
+                p.push(
+                    &f.key,
+                    "`regions` and `type_digits` go together".into(),
+                    None,
+                );
+            }
+            continue;
+        };
+        let ctx = f.key.as_str();
+        let Some(field) = book.field_by_key(&f.key) else {
+            continue;
+        };
+        let FieldKind::Code { digits } = book.fields[field].kind else {
+            p.push(
+                ctx,
+                "`regions` and `type_digits` go only with kind `code`".into(),
+                None,
+            );
+            continue;
+        };
+        let mut prefixes: Vec<(usize, usize)> = Vec::new();
+        for (key, len) in regions {
+            match book.field_by_key(key) {
+                Some(rf) if *len > 0 && *len < digits => prefixes.push((rf, *len)),
+                Some(_) => p.push(ctx, format!("region `{key}`: a prefix of {len} digits does not fit a {digits}-digit code"), None),
+                None => p.push(ctx, format!("unknown region field `{key}`"), did_you_mean(key, book.fields.iter().map(|f| f.key.as_str())).map(|s| format!("did you mean `{s}`?"))),
+            }
+        }
+        prefixes.sort_by_key(|(_, len)| *len);
+        let (Some(&(_, township_end)), true) = (prefixes.last(), prefixes.len() >= 2) else {
+            p.push(ctx, "`regions` needs at least two region columns (the longest prefix ends the township segment)".into(), None);
+            continue;
+        };
+        let township_start = prefixes[prefixes.len() - 2].1;
+        let mut by_type = Vec::new();
+        for (key, d) in type_digits {
+            let Some(t) = book.type_by_key(key) else {
+                p.push(
+                    ctx,
+                    format!("unknown type `{key}`"),
+                    did_you_mean(key, book.types.iter().map(|t| t.key.as_str()))
+                        .map(|s| format!("did you mean `{s}`?")),
+                );
+                continue;
+            };
+            let ranges = |v: &Vec<[u32; 2]>| v.iter().map(|[a, b]| (*a, *b)).collect::<Vec<_>>();
+            by_type.push((t, ranges(&d.township), ranges(&d.village)));
+        }
+        book.code_checks = Some(CodeChecks {
+            field,
+            regions: prefixes,
+            township_segment: (township_start, township_end),
+            village_segment: (township_end, digits),
+            by_type,
+        });
+    }
+
     for c in &raw.structure {
         let ctx = c.id.as_str();
         if book.structure.iter().any(|o| o.id == c.id) {

@@ -176,6 +176,23 @@ pub struct RawField {
     pub units: Option<RawUnits>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<RawText>,
+    /// For a division code: how many leading digits name each region column (`county: 6`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<BTreeMap<String, usize>>,
+    /// For a division code: the township-segment and village-segment numbers each outlet type's
+    /// code may have, as inclusive ranges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_digits: Option<BTreeMap<String, RawTypeDigits>>,
+}
+
+/// The ranges of a division code's township and village segments for one outlet type.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTypeDigits {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub township: Vec<[u32; 2]>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub village: Vec<[u32; 2]>,
 }
 
 /// Units a cell may carry: a plain list (each worth 1) or a map of unit to factor.
