@@ -3,7 +3,7 @@
 //! Problems are collected for the whole run and reported together; an error makes the run exit 1,
 //! a warning is only shown.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -17,11 +17,70 @@ pub enum Severity {
     Warning,
 }
 
-/// How the inventory counts its rows: lines of a CSV file, items of a YAML list, cells of a sheet.
+/// How the inventory counts its rows: lines of a CSV file, items of a YAML list, rows of a sheet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowUnit {
     Line,
     Item,
+    /// Rows of a worksheet, numbered as the spreadsheet numbers them; each problem also carries
+    /// its [`SheetRef`].
+    Sheet,
+}
+
+/// A place on a worksheet, written as the spreadsheet writes it: `台账!D7` for a cell, `台账!7:7`
+/// for a whole row, and `'Sheet 1'!D7` when the sheet's name needs quoting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SheetRef {
+    pub sheet: Arc<str>,
+    /// The row, 1-based as the spreadsheet numbers it.
+    pub row: u32,
+    /// The column, 0-based (A = 0); `None` for the whole row.
+    pub column: Option<u32>,
+}
+
+impl fmt::Display for SheetRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if sheet_name_needs_quotes(&self.sheet) {
+            write!(f, "'{}'!", self.sheet.replace('\'', "''"))?;
+        } else {
+            write!(f, "{}!", self.sheet)?;
+        }
+        match self.column {
+            Some(c) => write!(f, "{}{}", column_letters(c), self.row),
+            None => write!(f, "{0}:{0}", self.row),
+        }
+    }
+}
+
+/// A 0-based column index in the spreadsheet's letters: 0 → `A`, 25 → `Z`, 26 → `AA`.
+pub fn column_letters(column: u32) -> String {
+    let mut n = u64::from(column) + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = ((n - 1) % 26) as u8;
+        letters.push(char::from(b'A' + rem));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
+/// Whether a formula must quote the sheet name: anything but letters, digits, `_` and `.`, a
+/// leading digit, or a name that reads as a cell (`A1`, `R1C1`).
+fn sheet_name_needs_quotes(name: &str) -> bool {
+    let looks_like_cell = {
+        let letters = name.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+        letters.len() < name.len()
+            && !letters.is_empty()
+            && letters
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'C' || b == b'c')
+    };
+    name.is_empty()
+        || looks_like_cell
+        || name.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        || name
+            .chars()
+            .any(|c| !(c.is_alphanumeric() || c == '_' || c == '.'))
 }
 
 /// One data problem.
@@ -37,6 +96,8 @@ pub struct Problem {
     /// The offending value, as read.
     pub value: Option<String>,
     pub kind: ProblemKind,
+    /// The cell (or row) on the worksheet, for inventories read from a workbook.
+    pub cell: Option<SheetRef>,
 }
 
 /// What is wrong. Each kind knows how to say so in both languages.
@@ -45,6 +106,10 @@ pub enum ProblemKind {
     /// The cell's bytes are not valid text in the file's encoding.
     Encoding {
         encoding: &'static str,
+    },
+    /// A spreadsheet cell that holds an error value (`#N/A`, `#DIV/0!`) instead of a value.
+    SheetError {
+        error: String,
     },
     /// A row has more cells than the header.
     Ragged {
@@ -148,14 +213,19 @@ impl Problem {
         s
     }
 
-    /// The file, row and column.
+    /// The file, row and column; on a worksheet, the cell as the spreadsheet names it.
     pub fn location(&self, lang: Lang) -> String {
         let mut s = self.file.to_string();
-        if let Some(row) = self.row {
+        if let Some(cell) = &self.cell {
+            let _ = match lang {
+                Lang::Zh => write!(s, " {cell}"),
+                Lang::En => write!(s, ", {cell}"),
+            };
+        } else if let Some(row) = self.row {
             let _ = match (self.unit, lang) {
-                (RowUnit::Line, Lang::Zh) => write!(s, " 第{row}行"),
+                (RowUnit::Line | RowUnit::Sheet, Lang::Zh) => write!(s, " 第{row}行"),
                 (RowUnit::Item, Lang::Zh) => write!(s, " 第{row}项"),
-                (RowUnit::Line, Lang::En) => write!(s, ", row {row}"),
+                (RowUnit::Line | RowUnit::Sheet, Lang::En) => write!(s, ", row {row}"),
                 (RowUnit::Item, Lang::En) => write!(s, ", item {row}"),
             };
         }
@@ -178,6 +248,13 @@ impl Problem {
                     format!("单元格不是有效的 {encoding} 文本")
                 } else {
                     format!("the cell is not valid {encoding} text")
+                }
+            }
+            ProblemKind::SheetError { error } => {
+                if zh {
+                    format!("单元格是 Excel 错误值 `{error}`,不是取值")
+                } else {
+                    format!("the cell holds the Excel error `{error}`, not a value")
                 }
             }
             ProblemKind::Ragged { cells, columns } => {
@@ -480,5 +557,32 @@ fn shape_zh(expected: &str) -> &'static str {
         "a map of columns to values" => "“列名: 取值”形式的映射",
         "a list of outlets" => "网点列表",
         _ => "其他形式",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(sheet: &str, row: u32, column: Option<u32>) -> String {
+        SheetRef {
+            sheet: Arc::from(sheet),
+            row,
+            column,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn sheet_refs_read_as_excel_writes_them() {
+        assert_eq!(at("台账", 7, Some(3)), "台账!D7");
+        assert_eq!(at("台账", 7, None), "台账!7:7");
+        assert_eq!(at("Sheet1", 2, Some(26)), "Sheet1!AA2");
+        assert_eq!(at("my sheet", 2, Some(0)), "'my sheet'!A2");
+        assert_eq!(at("county's", 2, Some(0)), "'county''s'!A2");
+        assert_eq!(at("2025", 2, Some(0)), "'2025'!A2");
+        assert_eq!(at("A1", 2, Some(0)), "'A1'!A2");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
     }
 }

@@ -192,6 +192,7 @@ impl Waivers {
                 column: None,
                 value: Some(value.to_string()),
                 kind,
+                cell: None,
             };
             let Some(rule) = book.rule_by_id(&w.rule) else {
                 let suggestion = did_you_mean(&w.rule, book.rules.iter().map(|r| r.id.as_str()))
@@ -235,6 +236,7 @@ impl Waivers {
                 column: None,
                 value: Some(w.outlet.clone()),
                 kind: ProblemKind::WaiverUnknownOutlet,
+                cell: None,
             })
             .collect()
     }

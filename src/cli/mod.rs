@@ -2,6 +2,7 @@
 //! codes — 0 clean, 1 findings, 2 could not run.
 
 pub mod common;
+pub mod diff;
 pub mod explain;
 pub mod gaps;
 pub mod grade;
@@ -41,6 +42,8 @@ pub enum Command {
     Explain(explain::Args),
     /// Per region (or type): outlets by type and grade, shares, and region-level structure checks.
     Summary(summary::Args),
+    /// Compare two inventories (two years, say): upgraded, downgraded and why, new, closed.
+    Diff(diff::Args),
     /// List, explain, check, show a rulebook, and its coverage of the guideline.
     Rules(rules::Args),
     /// Write a blank inventory with every column the rulebook grades on.
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Gaps(args) => gaps::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Summary(args) => summary::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Template(args) => template::run(args),
     }
@@ -109,6 +113,7 @@ impl Command {
             Command::Gaps(a) => a.common.lang,
             Command::Explain(a) => a.common.lang,
             Command::Summary(a) => a.common.lang,
+            Command::Diff(a) => a.common.lang,
             Command::Rules(a) => a.command.lang(),
             Command::Template(a) => a.lang,
         }

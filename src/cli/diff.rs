@@ -1,0 +1,288 @@
+//! `outlet diff OLD NEW`: two inventories (a year apart, say) matched on id — upgraded, downgraded
+//! with the rules whose change caused it, unchanged, new, closed — and claim changes, per group.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use anyhow::Result;
+use jiff::civil::Date;
+
+use super::Exit;
+use super::common::{CommonArgs, FailOn, print_problems};
+use super::output::Output;
+use crate::eval::{Assessment, Evaluator, Outcome, Status, rank};
+use crate::inventory::{Input, Inventory};
+use crate::report::outlets::type_cell;
+use crate::report::summary::GroupBy;
+use crate::report::{Column, Out, Section, Writer, words};
+use crate::rulebook::{RuleKind, Rulebook};
+use crate::text::Text;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The earlier inventory.
+    pub old: PathBuf,
+    /// The later inventory.
+    pub new: PathBuf,
+    /// The date to grade the earlier inventory as of (default: --as-of).
+    #[arg(long, value_name = "DATE")]
+    pub old_as_of: Option<Date>,
+    /// What to count changes by.
+    #[arg(long, value_enum, default_value_t = GroupBy::County)]
+    pub by: GroupBy,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// What is kept of an outlet of the earlier inventory.
+struct Before {
+    name: String,
+    type_cell: Out,
+    group: String,
+    assessed: Option<u8>,
+    claimed: Option<u8>,
+    status: Status,
+    outcomes: Vec<Outcome>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Upgraded,
+    Downgraded,
+    Unchanged,
+    New,
+    Closed,
+}
+
+impl Change {
+    fn out(self) -> Out {
+        match self {
+            Change::Upgraded => Out::key("upgraded", "升级", "upgraded"),
+            Change::Downgraded => Out::key("downgraded", "降级", "downgraded"),
+            Change::Unchanged => Out::key("unchanged", "不变", "unchanged"),
+            Change::New => Out::key("new", "新增", "new"),
+            Change::Closed => Out::key("closed", "撤销", "closed"),
+        }
+    }
+}
+
+/// Per group: upgraded, downgraded, unchanged, new, closed, claims changed, fell below minimum.
+type Counts = [u64; 7];
+
+fn columns() -> (Vec<Column>, Vec<bool>) {
+    [
+        (Column::new("id", "网点编号", "id"), true),
+        (Column::new("name", "网点名称", "name"), true),
+        (Column::new("type", "网点类型", "type"), false),
+        (Column::new("group", "分组", "group"), false),
+        (Column::new("change", "变化", "change"), true),
+        (Column::new("old_grade", "原级别", "old grade"), true),
+        (Column::new("new_grade", "现级别", "new grade"), true),
+        (Column::new("old_claimed", "原申报", "old claim"), false),
+        (Column::new("new_claimed", "现申报", "new claim"), false),
+        (
+            Column::new("claim_changed", "申报变化", "claim changed"),
+            true,
+        ),
+        (Column::new("old_status", "原状态", "old status"), true),
+        (Column::new("new_status", "现状态", "new status"), true),
+        (
+            Column::new("fell_below_minimum", "新低于最低要求", "fell below minimum"),
+            false,
+        ),
+        (Column::new("rules", "原因规则", "rules"), true),
+    ]
+    .into_iter()
+    .unzip()
+}
+
+/// The required rules whose outcome changed between the grades concerned: for a downgrade, those
+/// that held and now fail; for an upgrade, those that failed and now hold.
+fn causes(
+    book: &Rulebook,
+    before: &[Outcome],
+    after: &[Outcome],
+    old: Option<u8>,
+    new: Option<u8>,
+) -> String {
+    let (better, worse) = (rank(old).min(rank(new)), rank(old).max(rank(new)));
+    book.rules
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| {
+            r.kind == RuleKind::Required
+                && (better..=worse).contains(&r.grade)
+                && before[*i].failed() != after[*i].failed()
+        })
+        .map(|(_, r)| r.id.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn run(args: Args) -> Result<Exit> {
+    let c = &args.common;
+    let (prep, mut problems) = c.prepare(&args.new)?;
+    let book = &prep.book;
+    let old_input = Input::from_arg(&args.old);
+    let old_ev = match &prep.waivers {
+        Some(w) => Evaluator::new(book, args.old_as_of.unwrap_or(prep.as_of)).with_waivers(w),
+        None => Evaluator::new(book, args.old_as_of.unwrap_or(prep.as_of)),
+    };
+    let ev = prep.evaluator();
+
+    // The earlier inventory, whole: it is matched against the later one as that streams past.
+    let mut before: HashMap<String, Before> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut old_inventory = Inventory::open(&old_input, c.input_format, book)?;
+    while let Some(o) = old_inventory.next_outlet(&mut problems)? {
+        let a = old_ev.assess(&o);
+        order.push(o.id.clone());
+        let group = args.by.key(book, &o, c.lang);
+        before.insert(
+            o.id.clone(),
+            Before {
+                name: o.name.clone(),
+                type_cell: type_cell(book, &o),
+                group,
+                assessed: a.assessed,
+                claimed: o.claimed,
+                status: a.status,
+                outcomes: a.outcomes,
+            },
+        );
+    }
+
+    let input = &prep.input;
+    let mut inventory = Inventory::open(input, c.input_format, book)?;
+    let (cols, shown) = columns();
+    let out = Output::open(c.output.as_deref(), Some(input))?;
+    let mut meta = c.meta("diff", input, book);
+    meta.input = Some(format!("{} → {}", old_input.label(), input.label()));
+    let mut writer = Writer::new(out, c.format, c.lang, book, meta, "outlets", cols).brief(shown);
+    let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut fell = 0u64;
+
+    let mut emit = |writer: &mut Writer<'_, Output>,
+                    id: &str,
+                    b: Option<&Before>,
+                    now: Option<(&crate::inventory::Outlet, &Assessment)>,
+                    group: String|
+     -> Result<()> {
+        let change = match (b, now) {
+            (None, _) => Change::New,
+            (_, None) => Change::Closed,
+            (Some(b), Some((_, a))) => match rank(a.assessed).cmp(&rank(b.assessed)) {
+                std::cmp::Ordering::Less => Change::Upgraded,
+                std::cmp::Ordering::Greater => Change::Downgraded,
+                std::cmp::Ordering::Equal => Change::Unchanged,
+            },
+        };
+        let claim_changed = matches!((b, now), (Some(b), Some((o, _))) if b.claimed != o.claimed);
+        let fell_below = matches!((b, now), (Some(b), Some((_, a))) if b.status != Status::BelowMinimum && a.status == Status::BelowMinimum);
+        let rules = match (b, now) {
+            (Some(b), Some((_, a))) if change != Change::Unchanged => {
+                causes(book, &b.outcomes, &a.outcomes, b.assessed, a.assessed)
+            }
+            _ => String::new(),
+        };
+        let c = counts.entry(group.clone()).or_default();
+        let slot = match change {
+            Change::Upgraded => 0,
+            Change::Downgraded => 1,
+            Change::Unchanged => 2,
+            Change::New => 3,
+            Change::Closed => 4,
+        };
+        c[slot] += 1;
+        c[5] += u64::from(claim_changed);
+        c[6] += u64::from(fell_below);
+        if fell_below {
+            fell += 1;
+        }
+        let yes_no = |b: bool| {
+            if b {
+                Out::key("yes", "是", "yes")
+            } else {
+                Out::key("no", "否", "no")
+            }
+        };
+        writer.row(&[
+            Out::str(id),
+            Out::str(now.map_or_else(
+                || b.map(|b| b.name.clone()).unwrap_or_default(),
+                |(o, _)| o.name.clone(),
+            )),
+            now.map_or_else(
+                || b.map_or(Out::Null, |b| b.type_cell.clone()),
+                |(o, _)| type_cell(book, o),
+            ),
+            Out::str(group),
+            change.out(),
+            b.map_or(Out::Null, |b| Out::Grade(b.assessed)),
+            now.map_or(Out::Null, |(_, a)| Out::Grade(a.assessed)),
+            b.map_or(Out::Null, |b| Out::OptGrade(b.claimed)),
+            now.map_or(Out::Null, |(o, _)| Out::OptGrade(o.claimed)),
+            yes_no(claim_changed),
+            b.map_or(Out::Null, |b| words::status(b.status)),
+            now.map_or(Out::Null, |(_, a)| words::status(a.status)),
+            yes_no(fell_below),
+            Out::str(rules),
+        ])?;
+        Ok(())
+    };
+
+    while let Some(o) = inventory.next_outlet(&mut problems)? {
+        let a = ev.assess(&o);
+        let b = before.remove(&o.id);
+        let group = args.by.key(book, &o, c.lang);
+        emit(&mut writer, &o.id, b.as_ref(), Some((&o, &a)), group)?;
+    }
+    for id in order {
+        if let Some(b) = before.remove(&id) {
+            let group = b.group.clone();
+            emit(&mut writer, &id, Some(&b), None, group)?;
+        }
+    }
+
+    let mut rows: Vec<Vec<Out>> = Vec::new();
+    let mut total: Counts = [0; 7];
+    for (group, c) in &counts {
+        let mut r = vec![Out::str(group)];
+        r.extend(c.iter().map(|n| Out::Int(*n as i64)));
+        rows.push(r);
+        for (t, n) in total.iter_mut().zip(c) {
+            *t += n;
+        }
+    }
+    let mut r = vec![Out::key("total", "合计", "total")];
+    r.extend(total.iter().map(|n| Out::Int(*n as i64)));
+    rows.push(r);
+    let section = Section {
+        key: "by_group".into(),
+        title: Text::new("按分组统计变化", "Changes by group"),
+        columns: vec![
+            args.by.column(),
+            Column::new("upgraded", "升级", "upgraded"),
+            Column::new("downgraded", "降级", "downgraded"),
+            Column::new("unchanged", "不变", "unchanged"),
+            Column::new("new", "新增", "new"),
+            Column::new("closed", "撤销", "closed"),
+            Column::new("claims_changed", "申报变化", "claims changed"),
+            Column::new("fell_below_minimum", "新低于最低要求", "fell below minimum"),
+        ],
+        rows,
+        single: false,
+    };
+    let sections = if c.format == crate::report::Format::Csv {
+        Vec::new()
+    } else {
+        vec![section]
+    };
+    writer.finish(&sections, &problems)?.commit()?;
+    print_problems(&problems, c.lang);
+    Ok(if fell > 0 && c.fail_on != FailOn::Never {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
+}
