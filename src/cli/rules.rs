@@ -186,7 +186,7 @@ pub fn run(args: Args) -> Result<Exit> {
                     }
                     return w.finish(&[], &[])?.commit().map(|_| Exit::Clean);
                 }
-                Format::Table | Format::Markdown => {
+                Format::Table | Format::Markdown | Format::Html => {
                     let text = if resolved {
                         serde_yaml::to_string(&book.raw)?
                     } else {

@@ -6,6 +6,7 @@
 //! The CSV and JSON columns are a wire format: keys are stable, `schema_version` marks changes.
 
 pub mod describe;
+pub mod html;
 pub mod outlets;
 pub mod rules;
 pub mod summary;
@@ -35,6 +36,8 @@ pub enum Format {
     Json,
     /// GitHub-flavoured Markdown tables.
     Markdown,
+    /// One self-contained HTML page with charts and a sortable, filterable table.
+    Html,
 }
 
 /// A column: its stable key (the English CSV header and JSON key) and its Chinese and English titles.
@@ -205,6 +208,8 @@ pub struct Writer<'a, W: Write> {
     preamble: Vec<Section>,
     /// Show each main row as a two-column (field, value) table: for reports of one record.
     vertical: bool,
+    /// Per outlet, for the HTML page: its id, a heading, and its gap rows.
+    details: Vec<(String, String, html::Table)>,
 }
 
 impl<'a, W: Write> Writer<'a, W> {
@@ -231,6 +236,52 @@ impl<'a, W: Write> Writer<'a, W> {
             rows_written: 0,
             preamble: Vec::new(),
             vertical: false,
+            details: Vec::new(),
+        }
+    }
+
+    /// Adds one outlet's gap list to the HTML page (other formats ignore it).
+    pub fn detail(&mut self, id: &str, heading: String, columns: &[Column], rows: &[Vec<Out>]) {
+        if self.format != Format::Html || rows.is_empty() {
+            return;
+        }
+        let table = html::Table {
+            key: "gaps".into(),
+            title: heading.clone(),
+            headers: columns
+                .iter()
+                .map(|c| (c.key.clone(), c.title.get(self.lang).to_string()))
+                .collect(),
+            rows: rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| c.text(Format::Html, self.lang, self.book))
+                        .collect()
+                })
+                .collect(),
+            single: false,
+        };
+        self.details.push((id.to_string(), heading, table));
+    }
+
+    fn html_table(
+        &self,
+        key: &str,
+        title: &Text,
+        columns: &[Column],
+        rows: Vec<Vec<String>>,
+        single: bool,
+    ) -> html::Table {
+        html::Table {
+            key: key.to_string(),
+            title: title.get(self.lang).to_string(),
+            headers: columns
+                .iter()
+                .map(|c| (c.key.clone(), c.header(Format::Html, self.lang).to_string()))
+                .collect(),
+            rows,
+            single,
         }
     }
 
@@ -273,7 +324,7 @@ impl<'a, W: Write> Writer<'a, W> {
 
     fn begin(&mut self) -> io::Result<()> {
         match self.format {
-            Format::Table => {}
+            Format::Table | Format::Html => {}
             Format::Csv => {
                 let headers: Vec<&str> = self
                     .columns
@@ -343,6 +394,10 @@ impl<'a, W: Write> Writer<'a, W> {
         match self.format {
             Format::Table => {
                 let texts = self.human_cells(cells, Format::Table);
+                self.kept.push(texts);
+            }
+            Format::Html => {
+                let texts = self.human_cells(cells, Format::Html);
                 self.kept.push(texts);
             }
             Format::Csv => {
@@ -415,6 +470,36 @@ impl<'a, W: Write> Writer<'a, W> {
                 }
             }
             Format::Csv => {}
+            Format::Html => {
+                let columns: Vec<Column> = self.human_columns().into_iter().cloned().collect();
+                let rows = std::mem::take(&mut self.kept);
+                let main_title = page_title(self.meta.command);
+                let main =
+                    self.html_table(self.rows_key, &main_title, &columns, rows, self.vertical);
+                let mut tables = Vec::new();
+                for s in std::mem::take(&mut self.preamble).iter().chain(sections) {
+                    let rows = s
+                        .rows
+                        .iter()
+                        .map(|r| {
+                            r.iter()
+                                .map(|c| c.text(Format::Html, self.lang, self.book))
+                                .collect()
+                        })
+                        .collect();
+                    tables.push(self.html_table(&s.key, &s.title, &s.columns, rows, s.single));
+                }
+                let page = html::Page {
+                    zh: self.lang == Lang::Zh,
+                    title: main_title.get(self.lang).to_string(),
+                    meta: self.meta_line(),
+                    main,
+                    sections: tables,
+                    details: std::mem::take(&mut self.details),
+                    problems: problems.iter().map(|p| p.render(self.lang)).collect(),
+                };
+                html::render(&mut self.out, &page)?;
+            }
             Format::Json => {
                 write!(self.out, "]")?;
                 for section in sections {
@@ -569,6 +654,18 @@ impl<'a, W: Write> Writer<'a, W> {
             }
         }
         Ok(())
+    }
+}
+
+/// The title of a report page, by command.
+fn page_title(command: &str) -> Text {
+    match command {
+        "grade" => Text::new("基层公共就业服务网点评定结果", "Outlet grades"),
+        "gaps" => Text::new("基层公共就业服务网点缺项清单", "Outlet gaps"),
+        "explain" => Text::new("网点逐条评定说明", "One outlet, rule by rule"),
+        "summary" => Text::new("基层公共就业服务网点分组统计", "Outlets by region"),
+        "diff" => Text::new("基层公共就业服务网点年度对比", "Year-over-year comparison"),
+        other => Text::new(other, other),
     }
 }
 

@@ -1,0 +1,310 @@
+//! One self-contained HTML page: headline figures, bar charts of grades (inline SVG), a sortable and
+//! filterable table, and each outlet's gap list. No external scripts, fonts or network.
+
+use std::io::{self, Write};
+
+/// A table as plain text cells.
+pub struct Table {
+    pub key: String,
+    pub title: String,
+    pub headers: Vec<(String, String)>,
+    pub rows: Vec<Vec<String>>,
+    pub single: bool,
+}
+
+/// Everything the page shows.
+pub struct Page {
+    pub zh: bool,
+    pub title: String,
+    pub meta: String,
+    pub main: Table,
+    pub sections: Vec<Table>,
+    /// Per outlet: its id, a heading, and its gap rows.
+    pub details: Vec<(String, String, Table)>,
+    pub problems: Vec<String>,
+}
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif;margin:24px;color:#1f2328}\
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.meta{color:#59636e;font-size:13px}\
+.cards{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}.card{border:1px solid #d1d9e0;border-radius:8px;padding:10px 16px;min-width:110px}\
+.card b{display:block;font-size:24px}.card span{font-size:12px;color:#59636e}\
+table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border:1px solid #d1d9e0;padding:4px 8px;text-align:left;vertical-align:top}\
+th{background:#f6f8fa;cursor:pointer;white-space:nowrap}th.asc::after{content:' \\25B2'}th.desc::after{content:' \\25BC'}\
+td.below_minimum{background:#ffebe9}td.overclaimed{background:#fff8c5}#filter{padding:4px 8px;width:280px;margin:4px 0}\
+details{margin:2px 0}summary{cursor:pointer}.problems li{font-size:13px}svg text{font-size:12px}";
+
+/// Sorts on a header click (numbers numerically, else by collation), filters on input, and applies
+/// `#sort=KEY` / `#sort=-KEY` from the address on load. Errors are recorded on the body.
+const SCRIPT: &str = r#"(function(){
+window.addEventListener('error',function(e){document.body.setAttribute('data-error',String(e.message));});
+var t=document.getElementById('main');if(!t)return;var tb=t.tBodies[0];
+function val(r,i){var c=r.cells[i];return c?c.getAttribute('data-sort')||c.textContent:'';}
+function sort(i,desc){var rows=Array.prototype.slice.call(tb.rows);
+rows.sort(function(a,b){var x=val(a,i),y=val(b,i),nx=parseFloat(x),ny=parseFloat(y);var r;
+if(!isNaN(nx)&&!isNaN(ny)&&String(nx)===x.trim()&&String(ny)===y.trim()){r=nx-ny;}else{r=x.localeCompare(y,'zh');}return desc?-r:r;});
+rows.forEach(function(r){tb.appendChild(r);});
+var hs=t.tHead.rows[0].cells;for(var k=0;k<hs.length;k++){hs[k].className='';}hs[i].className=desc?'desc':'asc';
+document.body.setAttribute('data-sorted',hs[i].getAttribute('data-key')+(desc?':desc':':asc'));}
+var hs=t.tHead.rows[0].cells;Array.prototype.forEach.call(hs,function(h,i){h.addEventListener('click',function(){sort(i,h.className==='asc');});});
+var f=document.getElementById('filter');if(f){f.addEventListener('input',function(){var q=f.value.toLowerCase();
+Array.prototype.forEach.call(tb.rows,function(r){r.style.display=r.textContent.toLowerCase().indexOf(q)>=0?'':'none';});});}
+var m=/sort=(-?)([\w]+)/.exec(location.hash);if(m){for(var k=0;k<hs.length;k++){if(hs[k].getAttribute('data-key')===m[2]){sort(k,m[1]==='-');}}}
+})();"#;
+
+fn write_table(out: &mut impl Write, t: &Table, id: Option<&str>) -> io::Result<()> {
+    if t.single {
+        write!(out, "<table>")?;
+        for (row_i, row) in t.rows.iter().enumerate() {
+            if row_i > 0 {
+                write!(out, "<tr><td colspan=2></td></tr>")?;
+            }
+            for ((_, h), v) in t.headers.iter().zip(row) {
+                write!(out, "<tr><th>{}</th><td>{}</td></tr>", escape(h), escape(v))?;
+            }
+        }
+        return writeln!(out, "</table>");
+    }
+    match id {
+        Some(id) => write!(out, "<table id=\"{id}\"><thead><tr>")?,
+        None => write!(out, "<table><thead><tr>")?,
+    }
+    for (key, h) in &t.headers {
+        write!(out, "<th data-key=\"{}\">{}</th>", escape(key), escape(h))?;
+    }
+    write!(out, "</tr></thead><tbody>")?;
+    let status = t
+        .headers
+        .iter()
+        .position(|(k, _)| k == "status" || k == "new_status");
+    for row in &t.rows {
+        write!(out, "<tr>")?;
+        for (i, v) in row.iter().enumerate() {
+            let class = if Some(i) == status {
+                status_class(v)
+            } else {
+                ""
+            };
+            if class.is_empty() {
+                write!(out, "<td>{}</td>", escape(v))?;
+            } else {
+                write!(out, "<td class=\"{class}\">{}</td>", escape(v))?;
+            }
+        }
+        write!(out, "</tr>")?;
+    }
+    writeln!(out, "</tbody></table>")
+}
+
+fn status_class(v: &str) -> &'static str {
+    match v {
+        "低于最低要求" | "below minimum" | "below_minimum" => "below_minimum",
+        "申报偏高" | "overclaimed" => "overclaimed",
+        _ => "",
+    }
+}
+
+const COLORS: [&str; 5] = ["#1a7f37", "#4ac26b", "#54aeff", "#d4a72c", "#cf222e"];
+
+/// A horizontal stacked bar chart of grade counts: one bar per row of a section whose columns
+/// include `grade_1` … `grade_4` and `ungraded`.
+fn chart(out: &mut impl Write, t: &Table, label_col: usize, zh: bool) -> io::Result<bool> {
+    let keys = ["grade_1", "grade_2", "grade_3", "grade_4", "ungraded"];
+    let cols: Vec<usize> = keys
+        .iter()
+        .filter_map(|k| t.headers.iter().position(|(h, _)| h == k))
+        .collect();
+    if cols.len() != keys.len() {
+        return Ok(false);
+    }
+    let rows: Vec<(&str, Vec<f64>)> = t
+        .rows
+        .iter()
+        .filter(|r| !matches!(r.get(label_col).map(String::as_str), Some("合计" | "total")))
+        .filter(|r| {
+            t.headers
+                .iter()
+                .position(|(h, _)| h == "type")
+                .is_none_or(|tc| tc == label_col || matches!(r[tc].as_str(), "合计" | "total"))
+        })
+        .map(|r| {
+            (
+                r[label_col].as_str(),
+                cols.iter()
+                    .map(|c| r[*c].parse::<f64>().unwrap_or(0.0))
+                    .collect(),
+            )
+        })
+        .collect();
+    let max = rows
+        .iter()
+        .map(|(_, v)| v.iter().sum::<f64>())
+        .fold(0.0, f64::max)
+        .max(1.0);
+    let (label_w, bar_w, bar_h) = (120.0, 480.0, 22.0);
+    let height = (rows.len() as f64) * (bar_h + 6.0) + 34.0;
+    writeln!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" role=\"img\" class=\"chart\">",
+        label_w + bar_w + 60.0
+    )?;
+    for (i, (label, values)) in rows.iter().enumerate() {
+        let y = i as f64 * (bar_h + 6.0);
+        writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            label_w - 6.0,
+            y + 15.0,
+            escape(label)
+        )?;
+        let mut x = label_w;
+        for (j, v) in values.iter().enumerate() {
+            let w = v / max * bar_w;
+            if w > 0.0 {
+                writeln!(
+                    out,
+                    "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"{}\"><title>{}: {v}</title></rect>",
+                    COLORS[j], t.headers[cols[j]].1
+                )?;
+            }
+            x += w;
+        }
+        writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{}\">{}</text>",
+            x + 4.0,
+            y + 15.0,
+            values.iter().sum::<f64>()
+        )?;
+    }
+    let legend_y = rows.len() as f64 * (bar_h + 6.0) + 14.0;
+    let mut x = label_w;
+    for (j, c) in cols.iter().enumerate() {
+        writeln!(
+            out,
+            "<rect x=\"{x}\" y=\"{legend_y}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>",
+            COLORS[j],
+            x + 16.0,
+            legend_y + 11.0,
+            escape(&t.headers[*c].1)
+        )?;
+        x += if zh { 80.0 } else { 90.0 };
+    }
+    writeln!(out, "</svg>")?;
+    Ok(true)
+}
+
+pub fn render(out: &mut impl Write, page: &Page) -> io::Result<()> {
+    let zh = page.zh;
+    let pick = |a: &'static str, b: &'static str| if zh { a } else { b };
+    writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>",
+        pick("zh-CN", "en"),
+        escape(&page.title)
+    )?;
+    writeln!(
+        out,
+        "<h1>{}</h1><div class=\"meta\">{}</div>",
+        escape(&page.title),
+        escape(&page.meta)
+    )?;
+
+    // Headline figures.
+    if let Some(totals) = page.sections.iter().find(|s| s.key == "totals") {
+        if let Some(row) = totals.rows.first() {
+            write!(out, "<div class=\"cards\">")?;
+            for key in [
+                "outlets",
+                "meets",
+                "below_minimum",
+                "overclaimed",
+                "share_meeting_minimum",
+                "data_errors",
+            ] {
+                if let Some(i) = totals.headers.iter().position(|(k, _)| k == key) {
+                    write!(
+                        out,
+                        "<div class=\"card\" data-key=\"{key}\"><b>{}</b><span>{}</span></div>",
+                        escape(&row[i]),
+                        escape(&totals.headers[i].1)
+                    )?;
+                }
+            }
+            writeln!(out, "</div>")?;
+        }
+    }
+
+    // Charts: grades by type, and by region where the report has regions.
+    for t in page.sections.iter().chain(std::iter::once(&page.main)) {
+        if t.single {
+            continue;
+        }
+        let mut buf = Vec::new();
+        if chart(&mut buf, t, 0, zh)? {
+            writeln!(
+                out,
+                "<h2>{}</h2>",
+                escape(&format!("{}{}", t.title, pick(" · 级别分布", " · grades")))
+            )?;
+            out.write_all(&buf)?;
+        }
+    }
+
+    writeln!(out, "<h2>{}</h2>", escape(&page.main.title))?;
+    writeln!(
+        out,
+        "<input id=\"filter\" type=\"search\" placeholder=\"{}\">",
+        pick("筛选…", "Filter…")
+    )?;
+    write_table(out, &page.main, Some("main"))?;
+
+    for t in &page.sections {
+        writeln!(out, "<h2>{}</h2>", escape(&t.title))?;
+        write_table(out, t, None)?;
+    }
+
+    if !page.details.is_empty() {
+        writeln!(
+            out,
+            "<h2>{}</h2>",
+            pick("各网点缺项清单", "Each outlet's gaps")
+        )?;
+        for (id, heading, t) in &page.details {
+            writeln!(
+                out,
+                "<details id=\"gaps-{}\"><summary>{}</summary>",
+                escape(id),
+                escape(heading)
+            )?;
+            write_table(out, t, None)?;
+            writeln!(out, "</details>")?;
+        }
+    }
+    if !page.problems.is_empty() {
+        writeln!(
+            out,
+            "<h2>{}</h2><ul class=\"problems\">",
+            pick("数据问题", "Data problems")
+        )?;
+        for p in &page.problems {
+            writeln!(out, "<li>{}</li>", escape(p))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    writeln!(out, "<script>{SCRIPT}</script></body></html>")
+}
