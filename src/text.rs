@@ -57,3 +57,41 @@ pub fn normalize(s: &str) -> String {
 pub fn trim(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{3000}')
 }
+
+/// How deep YAML flow collections (`[…]`, `{…}`) nest, stopping once past `limit`. A YAML parser
+/// takes time quadratic in that depth before its own recursion limit stops it, so callers refuse
+/// deep text up front. Quoted strings and comments are skipped.
+pub fn yaml_flow_depth(text: &str, limit: usize) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut prev = '\n';
+    for c in text.chars() {
+        if comment {
+            comment = c != '\n';
+        } else if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+        } else {
+            match c {
+                '"' | '\'' if matches!(prev, ' ' | '[' | '{' | ',' | ':' | '\n' | '\t') => quote = Some(c),
+                '#' if prev.is_whitespace() => comment = true,
+                '[' | '{' => {
+                    depth += 1;
+                    max = max.max(depth);
+                    if max > limit {
+                        return max;
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        prev = c;
+    }
+    max
+}
+
+/// The deepest YAML nesting `outlet` reads.
+pub const YAML_DEPTH_LIMIT: usize = 100;

@@ -179,6 +179,10 @@ pub fn parse(book: &Rulebook, kind: &FieldKind, cell: &Cell) -> Parsed {
                 }
             }
         }
+        // 无 (or another spelling of no) in a list cell says the outlet has none of the items.
+        FieldKind::List { .. } if book.no.contains(&normalize(text)) => {
+            Parsed::ok(Value::List(Vec::new()))
+        }
         FieldKind::List { vocabulary } => parse_list(
             book,
             *vocabulary,
@@ -187,6 +191,9 @@ pub fn parse(book: &Rulebook, kind: &FieldKind, cell: &Cell) -> Parsed {
     }
 }
 
+/// How many unknown items of one cell a warning names; the rest are counted.
+const UNKNOWN_NAMED: usize = 10;
+
 fn parse_list<'a>(
     book: &Rulebook,
     vocabulary: usize,
@@ -194,24 +201,38 @@ fn parse_list<'a>(
 ) -> Parsed {
     let vocab = &book.vocabularies[vocabulary];
     let mut found = Vec::new();
-    let mut problems = Vec::new();
+    let mut unknown: Vec<&str> = Vec::new();
+    let mut unknown_count = 0usize;
     for item in items.map(trim).filter(|s| !s.is_empty()) {
         match vocab.find(item) {
             Some(i) => found.push(i),
             None => {
-                let names: Vec<&str> = vocab.entries.iter().map(|e| e.name.zh.as_str()).collect();
-                problems.push((
-                    ProblemKind::UnknownItem {
-                        known: names.iter().map(|s| s.to_string()).collect(),
-                        suggestion: did_you_mean(item, names.iter().copied()).map(str::to_string),
-                    },
-                    item.to_string(),
-                ));
+                unknown_count += 1;
+                if unknown.len() < UNKNOWN_NAMED && !unknown.contains(&item) {
+                    unknown.push(item);
+                }
             }
         }
     }
     found.sort_unstable();
     found.dedup();
+    // One warning per cell, however many unknown items it holds.
+    let problems = if unknown.is_empty() {
+        Vec::new()
+    } else {
+        let names: Vec<&str> = vocab.entries.iter().map(|e| e.name.zh.as_str()).collect();
+        let mut value = unknown.join("、");
+        if unknown_count > unknown.len() {
+            value.push_str(&format!("…(+{})", unknown_count - unknown.len()));
+        }
+        vec![(
+            ProblemKind::UnknownItem {
+                known: names.iter().map(|s| s.to_string()).collect(),
+                suggestion: did_you_mean(unknown[0], names.iter().copied()).map(str::to_string),
+            },
+            value,
+        )]
+    };
     Parsed {
         value: Value::List(found),
         problems,

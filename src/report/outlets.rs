@@ -65,15 +65,27 @@ pub fn grade_columns(extras: &[String]) -> (Vec<Column>, Vec<bool>) {
     ];
     cols.extend(region_columns().into_iter().map(|(_, c)| (c, false)));
     cols.push((Column::new("row", "行号", "row"), false));
-    cols.extend(extras.iter().map(|h| {
-        (
+    // The inventory's own extra columns follow; one whose name a report column already has is
+    // marked as the input's, so that it never overwrites the report's.
+    let taken: std::collections::HashSet<String> = cols
+        .iter()
+        .flat_map(|(c, _)| [&c.key, &c.title.zh, &c.title.en])
+        .map(|t| crate::text::normalize(t))
+        .collect();
+    for h in extras {
+        let column = if taken.contains(&crate::text::normalize(h)) {
+            Column {
+                key: format!("input_{h}"),
+                title: Text::new(format!("{h}(原表)"), format!("{h} (input)")),
+            }
+        } else {
             Column {
                 key: h.clone(),
                 title: Text::new(h.clone(), h.clone()),
-            },
-            false,
-        )
-    }));
+            }
+        };
+        cols.push((column, false));
+    }
     cols.into_iter().unzip()
 }
 
@@ -188,6 +200,7 @@ pub fn gaps_rows(
 
 pub fn explain_columns() -> (Vec<Column>, Vec<bool>) {
     [
+        (Column::new("id", "网点编号", "id"), false),
         (Column::new("rule", "规则", "rule"), true),
         (Column::new("grade", "级别", "grade"), true),
         (Column::new("kind", "类别", "kind"), true),
@@ -208,6 +221,7 @@ pub fn explain_rows(book: &Rulebook, outlet: &Outlet, a: &Assessment, lang: Lang
         .zip(&a.outcomes)
         .map(|(rule, o)| {
             vec![
+                Out::str(&outlet.id),
                 Out::str(&rule.id),
                 Out::OptGrade(Some(rule.grade)),
                 words::kind(rule.kind),

@@ -1,0 +1,1259 @@
+//! The `outlet` binary: `grade`, `gaps` and `explain` in every format and language, the machine
+//! contract of the CSV and JSON output, exit codes, inputs (GBK, BOM, YAML, standard input) and
+//! `--output`. The county example is checked against `tests/fixtures/county-expected.csv`, a
+//! reading of it derived by hand from DOMAIN.md.
+
+#![allow(
+    clippy::expect_used,
+    reason = "a test fails loudly when its fixture is broken"
+)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use common::{AS_OF, all_services, baseline, book, csv, services_without, with};
+use serde_json::Value as Json;
+
+const COUNTY_CSV: &str = "examples/county.csv";
+const COUNTY_YAML: &str = "examples/county.yaml";
+const COUNTY_GBK: &str = "examples/county-gbk.csv";
+
+/// `outlet ARGS… --as-of 2025-11-30`, run from the package root.
+fn outlet(args: &[&str]) -> Command {
+    outlet_as_of(args, AS_OF)
+}
+
+/// `outlet ARGS… --as-of DATE`, run from the package root.
+fn outlet_as_of(args: &[&str], as_of: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_outlet"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .args(["--as-of", as_of]);
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    outlet(args).output().expect("outlet runs")
+}
+
+fn run_stdin(args: &[&str], input: impl Into<Vec<u8>>) -> Output {
+    outlet(args)
+        .write_stdin(input.into())
+        .output()
+        .expect("outlet runs")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("outlet exits with a code")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// A CSV report: its header and its records as maps from header to cell.
+struct Table {
+    headers: Vec<String>,
+    rows: Vec<BTreeMap<String, String>>,
+}
+
+impl Table {
+    fn parse(text: &str) -> Table {
+        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .expect("a CSV header")
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let rows = reader
+            .records()
+            .map(|r| {
+                let r = r.expect("a CSV record");
+                headers
+                    .iter()
+                    .cloned()
+                    .zip(r.iter().map(str::to_string))
+                    .collect()
+            })
+            .collect();
+        Table { headers, rows }
+    }
+
+    fn column(&self, key: &str) -> Vec<&str> {
+        self.rows
+            .iter()
+            .map(|r| r.get(key).map(String::as_str).expect("the column exists"))
+            .collect()
+    }
+
+    fn by_id(&self) -> BTreeMap<&str, &BTreeMap<String, String>> {
+        self.rows.iter().map(|r| (r["id"].as_str(), r)).collect()
+    }
+}
+
+/// `outlet CMD INPUT --format csv --lang en [extra…]` as a table.
+fn csv_en(cmd: &str, input: &str, extra: &[&str]) -> (Table, Output) {
+    let mut args = vec![cmd, input, "--format", "csv", "--lang", "en"];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    (Table::parse(&stdout(&out)), out)
+}
+
+fn json_of(out: &Output) -> Json {
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
+}
+
+/// One outlet of the hand-derived reading of the county example.
+struct Expected {
+    type_: String,
+    minimum: String,
+    claimed: String,
+    assessed: String,
+    status: String,
+    gaps_to_next: usize,
+}
+
+fn expected() -> BTreeMap<String, Expected> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/county-expected.csv");
+    let text = std::fs::read_to_string(path).expect("the fixture reads");
+    Table::parse(&text)
+        .rows
+        .into_iter()
+        .map(|r| {
+            (
+                r["id"].clone(),
+                Expected {
+                    type_: r["type"].clone(),
+                    minimum: r["minimum_grade"].clone(),
+                    claimed: r["claimed_grade"].clone(),
+                    assessed: r["assessed_grade"].clone(),
+                    status: r["status"].clone(),
+                    gaps_to_next: r["gaps_to_next"].parse().expect("a count"),
+                },
+            )
+        })
+        .collect()
+}
+
+// ---- the county example against the hand-derived reading ----
+
+fn check_grades_against_fixture(input: &str) {
+    let (table, out) = csv_en("grade", input, &[]);
+    assert_eq!(code(&out), 1, "{input}: the example has data errors");
+    let want = expected();
+    let got = table.by_id();
+    assert_eq!(
+        got.keys().copied().collect::<Vec<_>>(),
+        want.keys().map(String::as_str).collect::<Vec<_>>(),
+        "{input}: the outlets graded"
+    );
+    let mut wrong = Vec::new();
+    for (id, e) in &want {
+        let r = got[id.as_str()];
+        let pairs = [
+            ("type", &e.type_),
+            ("minimum_grade", &e.minimum),
+            ("claimed_grade", &e.claimed),
+            ("assessed_grade", &e.assessed),
+            ("status", &e.status),
+            ("required_gaps", &e.gaps_to_next.to_string()),
+        ];
+        for (col, want) in pairs {
+            if &r[col] != want {
+                wrong.push(format!("{id} {col}: expected `{want}`, got `{}`", r[col]));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{input}:\n{}", wrong.join("\n"));
+}
+
+fn check_gaps_against_fixture(input: &str) {
+    let (table, out) = csv_en("gaps", input, &[]);
+    assert_eq!(code(&out), 1);
+    let want = expected();
+    let mut required: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &table.rows {
+        let e = &want[&r["id"]];
+        // The target is the next grade: 4 for an ungraded outlet, else one better.
+        let next = match e.assessed.as_str() {
+            "" => 4,
+            g => g.parse::<u8>().expect("a grade") - 1,
+        };
+        assert_eq!(r["target_grade"], next.to_string(), "{r:?}");
+        assert_eq!(r["assessed_grade"], e.assessed, "{r:?}");
+        if r["kind"] == "required" {
+            assert_eq!(r["rule_grade"], next.to_string(), "{r:?}");
+            *required.entry(r["id"].as_str()).or_default() += 1;
+        }
+    }
+    let mut wrong = Vec::new();
+    for (id, e) in &want {
+        let got = required.get(id.as_str()).copied().unwrap_or(0);
+        if got != e.gaps_to_next {
+            wrong.push(format!(
+                "{id}: expected {} required gaps, got {got}",
+                e.gaps_to_next
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{input}:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn county_csv_grades_as_derived_by_hand() {
+    check_grades_against_fixture(COUNTY_CSV);
+}
+
+#[test]
+fn county_yaml_grades_as_derived_by_hand() {
+    check_grades_against_fixture(COUNTY_YAML);
+}
+
+#[test]
+fn county_gbk_grades_as_derived_by_hand() {
+    check_grades_against_fixture(COUNTY_GBK);
+}
+
+#[test]
+fn county_csv_gaps_as_derived_by_hand() {
+    check_gaps_against_fixture(COUNTY_CSV);
+}
+
+#[test]
+fn county_yaml_gaps_as_derived_by_hand() {
+    check_gaps_against_fixture(COUNTY_YAML);
+}
+
+#[test]
+fn county_gbk_gaps_as_derived_by_hand() {
+    check_gaps_against_fixture(COUNTY_GBK);
+}
+
+#[test]
+fn county_outlets_held_back_by_one_rule_name_that_rule_and_why() {
+    // From tests/fixtures/county-expected-notes.md, "Outlets that stop because of a single rule".
+    let single = [
+        ("AN-029", "G4-CHANNEL", "lacking"),
+        ("AN-018", "G4-FRESH", "lacking"),
+        ("AN-039", "G4-FRESH", "missing"),
+        ("AN-033", "G4-SERVICES", "lacking"),
+        ("AN-027", "G3-WINDOW", "lacking"),
+        ("AN-032", "G3-WINDOW", "missing"),
+        ("AN-014", "G3-STAFF", "lacking"),
+        ("AN-028", "G3-COMPUTER", "lacking"),
+        ("AN-031", "G3-SYSTEM", "lacking"),
+        ("AN-022", "G3-SERVICES", "lacking"),
+        ("AN-016", "G2-SPACE", "lacking"),
+        ("AN-009", "G2-SPACE", "missing"),
+        ("AN-036", "G2-PARTY", "lacking"),
+        ("AN-041", "G2-FUNDS", "lacking"),
+        ("AN-004", "G2-RULES", "lacking"),
+        ("AN-007", "G2-SERVICES", "lacking"),
+        ("AN-003", "G1-SPACE", "lacking"),
+        ("AN-025", "G1-STAFF", "lacking"),
+        ("AN-011", "G1-EQUIPMENT", "missing"),
+        ("AN-015", "G1-FUNDS", "lacking"),
+        ("AN-006", "G1-RULES", "lacking"),
+        ("AN-005", "G1-SERVICES", "lacking"),
+    ];
+    let (table, _) = csv_en("gaps", COUNTY_CSV, &[]);
+    for (id, rule, reason) in single {
+        let got: Vec<(&str, &str)> = table
+            .rows
+            .iter()
+            .filter(|r| r["id"] == id && r["kind"] == "required")
+            .map(|r| (r["rule"].as_str(), r["reason"].as_str()))
+            .collect();
+        assert_eq!(got, [(rule, reason)], "{id}");
+    }
+}
+
+#[test]
+fn county_summary_matches_the_hand_derived_totals() {
+    let out = run(&["grade", COUNTY_CSV, "--format", "json"]);
+    let doc = json_of(&out);
+    let totals = &doc["totals"];
+    for (key, n) in [
+        ("outlets", 50),
+        ("meets", 34),
+        ("below_minimum", 8),
+        ("overclaimed", 8),
+        ("data_errors", 4),
+        ("data_warnings", 2),
+    ] {
+        assert_eq!(totals[key], n, "totals.{key}");
+    }
+    // The notes' table: type → grade 1, 2, 3, 4, ungraded.
+    let want = [
+        ("township", [1, 1, 3, 1, 0]),
+        ("subdistrict", [1, 3, 0, 0, 0]),
+        ("village", [1, 1, 5, 10, 5]),
+        ("community", [2, 4, 6, 1, 1]),
+        ("partner", [0, 1, 1, 2, 0]),
+        ("total", [5, 10, 15, 14, 6]),
+    ];
+    let rows = doc["by_type"].as_array().expect("by_type is an array");
+    for (t, counts) in want {
+        let row = rows
+            .iter()
+            .find(|r| r["type"] == t)
+            .unwrap_or_else(|| panic!("no by_type row `{t}`"));
+        let got: Vec<i64> = ["grade_1", "grade_2", "grade_3", "grade_4", "ungraded"]
+            .iter()
+            .map(|k| row[*k].as_i64().expect("a count"))
+            .collect();
+        assert_eq!(got, counts, "{t}");
+    }
+}
+
+#[test]
+fn county_problems_are_reported_at_their_row_column_and_value() {
+    let doc = json_of(&run(&["grade", COUNTY_CSV, "--format", "json"]));
+    let got: Vec<(i64, String, Json, String)> = doc["problems"]
+        .as_array()
+        .expect("problems is an array")
+        .iter()
+        .map(|p| {
+            (
+                p["row"].as_i64().expect("a row"),
+                p["column"].as_str().expect("a column").to_string(),
+                p["value"].clone(),
+                p["severity"].as_str().expect("a severity").to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(i64, String, Json, String)> = [
+        (9, "服务项目", Json::from("直播带岗"), "warning"),
+        (10, "服务空间", Json::from("临时"), "error"),
+        (11, "参照类型", Json::Null, "warning"),
+        (31, "行政区划代码", Json::from("5.20123E+11"), "error"),
+        (33, "经办窗口数", Json::from("两个"), "error"),
+        (40, "信息更新日期", Json::from("45981"), "error"),
+    ]
+    .into_iter()
+    .map(|(r, c, v, s)| (r, c.to_string(), v, s.to_string()))
+    .collect();
+    assert_eq!(got, want);
+    // Each error says what was expected.
+    for p in doc["problems"].as_array().expect("problems") {
+        if p["severity"] == "error" {
+            assert!(p["expected"].as_str().is_some_and(|e| !e.is_empty()), "{p}");
+        }
+    }
+}
+
+#[test]
+fn gbk_problems_and_rows_point_at_the_same_rows_as_the_utf8_file() {
+    let rows_of = |input: &str| {
+        let doc = json_of(&run(&["grade", input, "--format", "json"]));
+        let problems: Vec<Json> = doc["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .map(|p| p["row"].clone())
+            .collect();
+        let outlets: Vec<Json> = doc["outlets"]
+            .as_array()
+            .expect("outlets")
+            .iter()
+            .map(|o| o["row"].clone())
+            .collect();
+        (problems, outlets)
+    };
+    assert_eq!(rows_of(COUNTY_GBK), rows_of(COUNTY_CSV));
+}
+
+#[test]
+fn problems_go_to_stderr_with_row_column_and_value() {
+    let out = run(&["grade", COUNTY_CSV]);
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .any(|l| l.contains("第33行") && l.contains("经办窗口数") && l.contains("两个")),
+        "{err}"
+    );
+    let out = run(&["grade", COUNTY_CSV, "--lang", "en"]);
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .any(|l| l.contains("row 40") && l.contains("信息更新日期") && l.contains("45981")),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_inventory_s_own_columns_are_passed_through() {
+    let (table, _) = csv_en("grade", COUNTY_CSV, &[]);
+    assert!(
+        table.headers.iter().any(|h| h == "备注"),
+        "{:?}",
+        table.headers
+    );
+    assert_eq!(table.by_id()["AN-001"]["备注"], "省级示范网点");
+    assert_eq!(table.by_id()["AN-002"]["备注"], "");
+}
+
+#[test]
+fn a_passed_through_column_never_overwrites_a_report_column() {
+    let input = csv(&[with(&[
+        ("网点类型", "村"),
+        ("status", "运营中"),
+        ("row", "7"),
+    ])]);
+    let out = run_stdin(
+        &["grade", "-", "--format", "json", "--lang", "en"],
+        input.clone(),
+    );
+    let doc = json_of(&out);
+    let o = &doc["outlets"][0];
+    assert_eq!(o["status"], "meets", "{o}");
+    assert_eq!(o["row"], 2, "{o}");
+    let out = run_stdin(&["grade", "-", "--format", "csv", "--lang", "en"], input);
+    let t = Table::parse(&stdout(&out));
+    let unique: BTreeSet<&String> = t.headers.iter().collect();
+    assert_eq!(
+        unique.len(),
+        t.headers.len(),
+        "repeated headers: {:?}",
+        t.headers
+    );
+}
+
+/// The parts of a JSON report other than its outlets, rows and problems: its summaries.
+fn summaries(doc: &Json) -> String {
+    let mut doc = doc.clone();
+    if let Some(map) = doc.as_object_mut() {
+        for key in ["outlets", "gaps", "rules", "problems", "input"] {
+            map.remove(key);
+        }
+    }
+    doc.to_string()
+}
+
+/// The summaries of the county example, from `grade` and from `summary` should that command exist
+/// (rules/builtin.yaml points region-level checks to an `outlet summary`).
+fn county_summaries() -> String {
+    let mut text = summaries(&json_of(&run(&["grade", COUNTY_CSV, "--format", "json"])));
+    let out = run(&["summary", COUNTY_CSV, "--format", "json"]);
+    if code(&out) != 2 {
+        text.push_str(&summaries(&json_of(&out)));
+    }
+    text
+}
+
+#[test]
+fn the_summary_counts_outlets_by_region() {
+    // DOMAIN.md, "Results an auditor expects": counts by type × grade *and by region*.
+    let text = county_summaries();
+    assert!(text.contains("安宁县"), "no summary by county: {text}");
+}
+
+#[test]
+fn the_summary_has_the_region_level_structure_checks() {
+    // DOMAIN.md: most 乡镇/街道 at grade 2 (第十八条), few grade-4 communities (第十二条), a
+    // grade-1 model (第二十一条), each citing its article.
+    let text = county_summaries();
+    for article in ["第十八条", "第十二条", "第二十一条"] {
+        assert!(
+            text.contains(article),
+            "no structure check citing {article}: {text}"
+        );
+    }
+}
+
+// ---- the machine contract ----
+
+const GRADE_PREFIX: &str = "id,name,type,minimum_grade,claimed_grade,assessed_grade,status";
+
+#[test]
+fn grade_csv_in_english_is_the_documented_contract() {
+    let out = run(&["grade", COUNTY_CSV, "--format", "csv", "--lang", "en"]);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(GRADE_PREFIX),
+        "header: {}",
+        text.lines().next().unwrap_or_default()
+    );
+    let table = Table::parse(&text);
+    assert_eq!(table.rows.len(), 50);
+    let grades = ["1", "2", "3", "4"];
+    for a in table.column("assessed_grade") {
+        assert!(a.is_empty() || grades.contains(&a), "assessed `{a}`");
+    }
+    for c in table.column("claimed_grade") {
+        assert!(c.is_empty() || grades.contains(&c), "claimed `{c}`");
+    }
+    for m in table.column("minimum_grade") {
+        assert!(["3", "4"].contains(&m), "minimum `{m}`");
+    }
+    let statuses: BTreeSet<&str> = table.column("status").into_iter().collect();
+    assert_eq!(
+        statuses,
+        BTreeSet::from(["meets", "below_minimum", "overclaimed"])
+    );
+    let types: BTreeSet<&str> = table.column("type").into_iter().collect();
+    assert_eq!(
+        types,
+        BTreeSet::from(["township", "subdistrict", "village", "community", "partner"])
+    );
+    // Ungraded is empty, never a word.
+    assert_eq!(table.by_id()["AN-035"]["assessed_grade"], "");
+}
+
+#[test]
+fn gaps_csv_in_english_is_the_documented_contract() {
+    let (table, _) = csv_en("gaps", COUNTY_CSV, &[]);
+    let contract = [
+        "id",
+        "assessed_grade",
+        "target_grade",
+        "rule",
+        "kind",
+        "reason",
+        "article",
+    ];
+    let positions: Vec<usize> = contract
+        .iter()
+        .map(|c| {
+            table
+                .headers
+                .iter()
+                .position(|h| h == c)
+                .unwrap_or_else(|| panic!("gaps has no column `{c}`: {:?}", table.headers))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "contract columns out of order: {:?}",
+        table.headers
+    );
+    assert!(!table.rows.is_empty());
+    for r in &table.rows {
+        let rule = book()
+            .rules
+            .iter()
+            .find(|x| x.id == r["rule"])
+            .unwrap_or_else(|| panic!("unknown rule in {r:?}"));
+        assert_eq!(r["kind"], rule.kind.key(), "{r:?}");
+        assert!(
+            ["lacking", "missing"].contains(&r["reason"].as_str()),
+            "{r:?}"
+        );
+        assert_eq!(r["article"], rule.article, "{r:?}");
+        assert!(["", "1", "2", "3", "4"].contains(&r["assessed_grade"].as_str()));
+        assert!(["1", "2", "3", "4"].contains(&r["target_grade"].as_str()));
+    }
+    for r in &table.rows {
+        assert!(!r["requirement"].is_empty(), "{r:?}");
+        assert!(!r["observed"].is_empty(), "{r:?}");
+    }
+    let kinds: BTreeSet<&str> = table.column("kind").into_iter().collect();
+    assert_eq!(kinds, BTreeSet::from(["required", "advisory"]));
+    let reasons: BTreeSet<&str> = table.column("reason").into_iter().collect();
+    assert_eq!(reasons, BTreeSet::from(["lacking", "missing"]));
+}
+
+#[test]
+fn json_reports_carry_schema_version_and_problems() {
+    for (args, rows_key) in [
+        (vec!["grade", COUNTY_CSV], "outlets"),
+        (vec!["gaps", COUNTY_CSV], "gaps"),
+        (vec!["explain", COUNTY_CSV, "AN-032"], "rules"),
+    ] {
+        for lang in ["zh", "en"] {
+            let mut a = args.clone();
+            a.extend(["--format", "json", "--lang", lang]);
+            let out = run(&a);
+            let doc = json_of(&out);
+            assert_eq!(doc["schema_version"], 1, "{a:?}");
+            assert_eq!(doc["command"], args[0], "{a:?}");
+            assert_eq!(doc["as_of"], AS_OF, "{a:?}");
+            assert_eq!(doc["lang"], lang, "{a:?}");
+            assert!(doc[rows_key].is_array(), "{a:?}: no `{rows_key}` array");
+            let problems = doc["problems"].as_array().expect("a problems array");
+            assert!(!problems.is_empty(), "{a:?}");
+            let two = problems
+                .iter()
+                .find(|p| p["value"] == "两个")
+                .expect("the problem of AN-032");
+            let says = if lang == "zh" {
+                "不是数量"
+            } else {
+                "not a count"
+            };
+            assert!(
+                two["message"].as_str().is_some_and(|m| m.contains(says)),
+                "{a:?}: {two}"
+            );
+            for p in problems {
+                assert!(["error", "warning"].contains(&p["severity"].as_str().unwrap_or_default()));
+                assert!(p["row"].is_u64(), "{p}");
+                assert!(p["message"].is_string(), "{p}");
+            }
+        }
+    }
+}
+
+#[test]
+fn json_grades_are_numbers_and_absent_grades_null() {
+    let doc = json_of(&run(&["grade", COUNTY_CSV, "--format", "json"]));
+    let outlets = doc["outlets"].as_array().expect("outlets");
+    let find = |id: &str| {
+        outlets
+            .iter()
+            .find(|o| o["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+    };
+    let an018 = find("AN-018");
+    assert_eq!(an018["assessed_grade"], Json::Null);
+    assert_eq!(an018["claimed_grade"], 4);
+    assert_eq!(an018["minimum_grade"], 4);
+    assert_eq!(an018["status"], "below_minimum");
+    let an012 = find("AN-012");
+    assert_eq!(an012["claimed_grade"], Json::Null);
+    assert_eq!(an012["assessed_grade"], 2);
+    assert_eq!(an012["status"], "meets");
+    let an022 = find("AN-022");
+    assert_eq!(an022["type"], "partner");
+    assert_eq!(an022["minimum_grade"], 3);
+}
+
+// ---- every command in every format and language ----
+
+#[test]
+fn every_command_renders_every_format_in_both_languages() {
+    let commands: [(&[&str], &str, &str); 3] = [
+        (&["grade", COUNTY_CSV], "网点编号", "id"),
+        (&["gaps", COUNTY_CSV], "网点编号", "id"),
+        (&["explain", COUNTY_CSV, "AN-032"], "网点编号", "id"),
+    ];
+    for (args, first_zh, first_en) in commands {
+        for format in ["table", "csv", "json", "markdown"] {
+            for lang in ["zh", "en"] {
+                let mut a = args.to_vec();
+                a.extend(["--format", format, "--lang", lang]);
+                let out = run(&a);
+                assert_eq!(code(&out), 1, "{a:?}: data errors make the run exit 1");
+                let text = stdout(&out);
+                let first = if lang == "zh" { first_zh } else { first_en };
+                // A word of the chosen language that only that language's output has.
+                let word = match (args[0], lang) {
+                    ("grade", "zh") => "评定级别",
+                    ("grade", "en") => "assessed",
+                    ("gaps", "zh") => "不满足",
+                    ("gaps", "en") => "lacking",
+                    ("explain", "zh") => "未填报",
+                    _ => "missing",
+                };
+                match format {
+                    "csv" => {
+                        let t = Table::parse(&text);
+                        assert_eq!(t.headers[0], first, "{a:?}");
+                        assert!(!t.rows.is_empty(), "{a:?}");
+                    }
+                    "json" => {
+                        let doc = json_of(&out);
+                        assert_eq!(doc["lang"], lang, "{a:?}");
+                    }
+                    "markdown" => {
+                        assert!(
+                            text.lines().any(|l| l.starts_with(&format!("| {first} |"))),
+                            "{a:?}:\n{text}"
+                        );
+                        assert!(text.lines().any(|l| l.starts_with("|---|")), "{a:?}");
+                    }
+                    _ => {
+                        assert!(text.contains(first), "{a:?}:\n{text}");
+                    }
+                }
+                if format != "json" || lang == "en" {
+                    assert!(text.contains(word), "{a:?} lacks `{word}`:\n{text}");
+                }
+                // The CSV of `explain` is the rules alone; every other report names the outlet.
+                let subject = if args[0] == "explain" && format == "csv" {
+                    "G3-WINDOW"
+                } else {
+                    "AN-032"
+                };
+                assert!(text.contains(subject), "{a:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn chinese_is_the_default_language() {
+    let out = run(&["grade", COUNTY_CSV, "--format", "csv"]);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("网点编号,网点名称,网点类型,最低要求,申报级别,评定级别,状态"),
+        "{}",
+        text.lines().next().unwrap_or_default()
+    );
+    let t = Table::parse(&text);
+    let statuses: BTreeSet<&str> = t.column("状态").into_iter().collect();
+    assert_eq!(
+        statuses,
+        BTreeSet::from(["达标", "低于最低要求", "申报偏高"])
+    );
+    let row = t
+        .rows
+        .iter()
+        .find(|r| r["网点编号"] == "AN-018")
+        .expect("AN-018");
+    assert_eq!(row["评定级别"], "未达四级");
+    assert_eq!(row["申报级别"], "四级");
+}
+
+#[test]
+fn the_table_names_ungraded_outlets_in_words() {
+    let zh = stdout(&run(&["grade", COUNTY_CSV]));
+    let line = zh
+        .lines()
+        .find(|l| l.contains("AN-035"))
+        .expect("AN-035 row");
+    assert!(
+        line.contains("未达四级") && line.contains("低于最低要求"),
+        "{line}"
+    );
+    let en = stdout(&run(&["grade", COUNTY_CSV, "--lang", "en"]));
+    let line = en
+        .lines()
+        .find(|l| l.contains("AN-035"))
+        .expect("AN-035 row");
+    assert!(
+        line.contains("ungraded") && line.contains("below minimum"),
+        "{line}"
+    );
+}
+
+// ---- explain ----
+
+#[test]
+fn explain_lists_every_rule_with_its_outcome_and_the_value_read() {
+    let (table, out) = csv_en("explain", COUNTY_CSV, &["AN-032"]);
+    assert_eq!(code(&out), 1, "AN-032 has a data error");
+    let ids: Vec<&str> = table.column("rule");
+    let all: Vec<&str> = book().rules.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, all);
+    let row = |id: &str| {
+        table
+            .rows
+            .iter()
+            .find(|r| r["rule"] == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+    };
+    assert_eq!(row("G3-WINDOW")["outcome"], "missing");
+    assert!(row("G3-WINDOW")["observed"].contains("两个"));
+    assert_eq!(row("G3-STAFF")["outcome"], "passed");
+    assert_eq!(row("G2-SPACE")["outcome"], "lacking");
+    assert_eq!(row("G2-FUNDS")["outcome"], "missing");
+    assert_eq!(row("G3-WINDOW")["article"], "第十六条");
+}
+
+#[test]
+fn explain_json_has_the_outlet_and_only_its_problems() {
+    let doc = json_of(&run(&[
+        "explain", COUNTY_CSV, "AN-032", "--format", "json", "--lang", "en",
+    ]));
+    assert_eq!(doc["outlet"]["id"], "AN-032");
+    assert_eq!(doc["outlet"]["assessed_grade"], 4);
+    assert_eq!(doc["outlet"]["status"], "overclaimed");
+    let problems = doc["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["row"], 33);
+    assert_eq!(problems[0]["value"], "两个");
+}
+
+#[test]
+fn the_county_example_exits_one_unless_fail_on_never() {
+    for cmd in ["grade", "gaps"] {
+        for (fail_on, want) in [
+            (None, 1),
+            (Some("below-minimum"), 1),
+            (Some("overclaimed"), 1),
+            (Some("never"), 0),
+        ] {
+            let mut args = vec![cmd, COUNTY_CSV];
+            if let Some(f) = fail_on {
+                args.extend(["--fail-on", f]);
+            }
+            let out = run(&args);
+            assert_eq!(code(&out), want, "{args:?}");
+            assert!(!out.stdout.is_empty(), "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn explaining_a_clean_outlet_that_meets_exits_zero() {
+    let out = run(&["explain", COUNTY_CSV, "AN-001"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn explaining_an_unknown_id_cannot_run() {
+    let out = run(&["explain", COUNTY_CSV, "AN-999", "--lang", "en"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("AN-999"), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+}
+
+// ---- gaps and --target ----
+
+fn grade_one_ids() -> Vec<String> {
+    expected()
+        .into_iter()
+        .filter(|(_, e)| e.assessed == "1")
+        .map(|(id, _)| id)
+        .collect()
+}
+
+#[test]
+fn grade_one_outlets_have_no_gaps() {
+    let ones = grade_one_ids();
+    assert_eq!(ones.len(), 5, "the notes list five grade-1 outlets");
+    for extra in [&[][..], &["--target", "1"], &["--target", "3"]] {
+        let (table, _) = csv_en("gaps", COUNTY_CSV, extra);
+        for id in &ones {
+            assert!(
+                !table.rows.iter().any(|r| &r["id"] == id),
+                "{id} has gaps with {extra:?}"
+            );
+        }
+    }
+    let (table, _) = csv_en("grade", COUNTY_CSV, &[]);
+    for id in &ones {
+        assert_eq!(table.by_id()[id.as_str()]["required_gaps"], "0", "{id}");
+        assert_eq!(table.by_id()[id.as_str()]["next_grade"], "", "{id}");
+    }
+}
+
+#[test]
+fn a_target_lists_every_failing_rule_between_the_grade_and_the_target() {
+    let (table, _) = csv_en("gaps", COUNTY_CSV, &["--target", "1"]);
+    let rows: Vec<_> = table.rows.iter().filter(|r| r["id"] == "AN-030").collect();
+    assert!(rows.iter().all(|r| r["target_grade"] == "1"));
+    assert!(
+        rows.iter()
+            .all(|r| ["2", "1"].contains(&r["rule_grade"].as_str()))
+    );
+    let required: BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r["kind"] == "required")
+        .map(|r| r["rule"].as_str())
+        .collect();
+    // AN-030: every grade-2 and every grade-1 rule fails.
+    let want: BTreeSet<&str> = book()
+        .rules
+        .iter()
+        .filter(|r| r.grade <= 2 && r.kind.key() == "required")
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(required, want);
+    assert_eq!(required.len(), 11);
+}
+
+#[test]
+fn a_target_of_four_lists_only_ungraded_outlets() {
+    let (table, _) = csv_en("gaps", COUNTY_CSV, &["--target", "4"]);
+    let ids: BTreeSet<&str> = table.column("id").into_iter().collect();
+    let ungraded: BTreeSet<String> = expected()
+        .into_iter()
+        .filter(|(_, e)| e.assessed.is_empty())
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        ids,
+        ungraded.iter().map(String::as_str).collect::<BTreeSet<_>>()
+    );
+    assert!(table.rows.iter().all(|r| r["rule_grade"] == "4"));
+}
+
+#[test]
+fn a_target_outside_one_to_four_cannot_run() {
+    for t in ["0", "5", "一级"] {
+        let out = run(&["gaps", COUNTY_CSV, "--target", t]);
+        assert_eq!(code(&out), 2, "--target {t}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn as_of_decides_freshness() {
+    // AN-020 was updated on 2025-10-31: fresh on 2025-11-30, stale a day later.
+    let (t, _) = csv_en("grade", COUNTY_CSV, &[]);
+    assert_eq!(t.by_id()["AN-020"]["assessed_grade"], "2");
+    let out = outlet_as_of(
+        &["grade", COUNTY_CSV, "--format", "csv", "--lang", "en"],
+        "2025-12-01",
+    )
+    .output()
+    .expect("runs");
+    let t = Table::parse(&stdout(&out));
+    assert_eq!(t.by_id()["AN-020"]["assessed_grade"], "");
+    assert_eq!(t.by_id()["AN-020"]["status"], "below_minimum");
+}
+
+// ---- exit codes and --fail-on ----
+
+fn one_outlet_csv(changes: &[(&str, &str)]) -> String {
+    csv(&[with(changes)])
+}
+
+#[test]
+fn a_clean_inventory_exits_zero_for_every_command() {
+    let input = csv(&[baseline()]);
+    for args in [
+        &["grade", "-"][..],
+        &["gaps", "-"],
+        &["explain", "-", "B-001"],
+    ] {
+        let out = run_stdin(args, input.clone());
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).is_empty(), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_grade_one_outlet_from_stdin_has_no_gaps() {
+    let out = run_stdin(
+        &["gaps", "-", "--format", "csv", "--lang", "en"],
+        csv(&[baseline()]),
+    );
+    assert_eq!(code(&out), 0);
+    let t = Table::parse(&stdout(&out));
+    assert!(t.rows.is_empty(), "{:?}", t.rows);
+}
+
+#[test]
+fn below_minimum_exits_one_unless_fail_on_never() {
+    let input = one_outlet_csv(&[("网点类型", "乡镇"), ("经办窗口数", "0"), ("申报级别", "")]);
+    for (fail_on, want) in [
+        (None, 1),
+        (Some("below-minimum"), 1),
+        (Some("overclaimed"), 1),
+        (Some("never"), 0),
+    ] {
+        let mut args = vec!["grade", "-"];
+        if let Some(f) = fail_on {
+            args.extend(["--fail-on", f]);
+        }
+        let out = run_stdin(&args, input.clone());
+        assert_eq!(code(&out), want, "{args:?}");
+    }
+}
+
+#[test]
+fn overclaimed_exits_one_only_with_fail_on_overclaimed() {
+    let input = one_outlet_csv(&[("网点类型", "村"), ("申报级别", "一级"), ("专项经费", "否")]);
+    for (fail_on, want) in [
+        (None, 0),
+        (Some("below-minimum"), 0),
+        (Some("overclaimed"), 1),
+        (Some("never"), 0),
+    ] {
+        let mut args = vec!["grade", "-"];
+        if let Some(f) = fail_on {
+            args.extend(["--fail-on", f]);
+        }
+        let out = run_stdin(&args, input.clone());
+        assert_eq!(code(&out), want, "{args:?}");
+    }
+}
+
+#[test]
+fn a_data_error_exits_one_and_the_run_still_finishes() {
+    let input = csv(&[
+        with(&[("网点编号", "B-1"), ("行政区划代码", "1.10101E+11")]),
+        with(&[("网点编号", "B-2")]),
+    ]);
+    let out = run_stdin(
+        &["grade", "-", "--format", "csv", "--lang", "en"],
+        input.clone(),
+    );
+    assert_eq!(code(&out), 1);
+    let t = Table::parse(&stdout(&out));
+    assert_eq!(t.column("id"), ["B-1", "B-2"]);
+    assert_eq!(t.column("assessed_grade"), ["1", "1"]);
+    let out = run_stdin(&["grade", "-", "--fail-on", "never"], input);
+    assert_eq!(code(&out), 0);
+}
+
+#[test]
+fn a_warning_alone_exits_zero() {
+    let services = format!("{}、直播带岗", all_services());
+    let out = run_stdin(&["grade", "-"], one_outlet_csv(&[("服务项目", &services)]));
+    assert_eq!(code(&out), 0);
+    assert!(stderr(&out).contains("直播带岗"));
+}
+
+#[test]
+fn a_missing_required_column_cannot_run_and_names_it() {
+    for (drop, zh) in [
+        ("网点类型", "网点类型"),
+        ("网点编号", "网点编号"),
+        ("网点名称", "网点名称"),
+    ] {
+        let row: common::Row = baseline().into_iter().filter(|(h, _)| h != drop).collect();
+        let input = csv(&[row]);
+        let out = run_stdin(&["grade", "-"], input.clone());
+        assert_eq!(code(&out), 2, "without {drop}");
+        assert!(stderr(&out).contains(zh), "{}", stderr(&out));
+        assert!(out.stdout.is_empty());
+        let out = run_stdin(&["grade", "-", "--lang", "en"], input);
+        assert_eq!(code(&out), 2);
+        assert!(
+            stderr(&out).contains("missing required column"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn a_missing_required_column_writes_no_output_file() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let input = dir.path().join("in.csv");
+    let row: common::Row = baseline()
+        .into_iter()
+        .filter(|(h, _)| h != "网点类型")
+        .collect();
+    std::fs::write(&input, csv(&[row])).expect("write");
+    let report = dir.path().join("report.csv");
+    let out = run(&[
+        "grade",
+        input.to_str().expect("utf-8 path"),
+        "--output",
+        report.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(!report.exists());
+}
+
+#[test]
+fn an_unreadable_inventory_cannot_run() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let utf16 = dir.path().join("utf16.csv");
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in "网点编号,网点名称,网点类型\n".encode_utf16() {
+        bytes.extend(u.to_le_bytes());
+    }
+    std::fs::write(&utf16, bytes).expect("write");
+    let binary = dir.path().join("binary.csv");
+    std::fs::write(&binary, b"id,name,type\n\0\0\0\x01\x02").expect("write");
+    let bad_yaml = dir.path().join("bad.yaml");
+    std::fs::write(&bad_yaml, "outlets: [ {id: 1, name: [unclosed\n").expect("write");
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").expect("write");
+    let missing = dir.path().join("no-such-file.csv");
+    for path in [
+        missing.as_path(),
+        dir.path(),
+        &utf16,
+        &binary,
+        &bad_yaml,
+        &empty,
+    ] {
+        let p = path.to_str().expect("utf-8 path");
+        let out = run(&["grade", p]);
+        assert_eq!(code(&out), 2, "{p}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{p}");
+        assert!(!stderr(&out).is_empty(), "{p}");
+    }
+    let out = run(&["grade", missing.to_str().expect("utf-8 path")]);
+    assert!(
+        stderr(&out).contains("no-such-file.csv"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_bad_as_of_date_cannot_run() {
+    for day in ["2025/11/30", "2025-02-30", "yesterday"] {
+        let out = outlet_as_of(&["grade", COUNTY_CSV], day)
+            .output()
+            .expect("runs");
+        assert_eq!(code(&out), 2, "--as-of {day}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+// ---- inputs: GBK, BOM, YAML, standard input ----
+
+#[test]
+fn the_gbk_example_is_decoded() {
+    let (table, _) = csv_en("grade", COUNTY_GBK, &[]);
+    assert_eq!(table.by_id()["AN-001"]["name"], "东城街道就业创业服务站");
+    assert_eq!(table.by_id()["AN-001"]["township"], "东城街道");
+}
+
+#[test]
+fn a_utf8_bom_changes_nothing() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("bom.csv");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(COUNTY_CSV)).expect("read"),
+    );
+    std::fs::write(&path, bytes).expect("write");
+    let p = path.to_str().expect("utf-8 path");
+    let (with_bom, out) = csv_en("grade", p, &[]);
+    assert_eq!(code(&out), 1);
+    let (plain, _) = csv_en("grade", COUNTY_CSV, &[]);
+    assert_eq!(with_bom.rows, plain.rows);
+    check_grades_against_fixture(p);
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    let bytes =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(COUNTY_CSV)).expect("read");
+    let out = run_stdin(&["grade", "-", "--format", "csv", "--lang", "en"], bytes);
+    assert_eq!(code(&out), 1);
+    let (from_file, _) = csv_en("grade", COUNTY_CSV, &[]);
+    assert_eq!(Table::parse(&stdout(&out)).rows, from_file.rows);
+}
+
+#[test]
+fn stdin_may_be_yaml_when_told() {
+    let bytes =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(COUNTY_YAML)).expect("read");
+    let out = run_stdin(
+        &[
+            "grade",
+            "-",
+            "--input-format",
+            "yaml",
+            "--format",
+            "csv",
+            "--lang",
+            "en",
+        ],
+        bytes,
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let t = Table::parse(&stdout(&out));
+    let want = expected();
+    for r in &t.rows {
+        assert_eq!(r["assessed_grade"], want[&r["id"]].assessed, "{}", r["id"]);
+    }
+    assert_eq!(t.rows.len(), 50);
+}
+
+#[test]
+fn stdin_gaps_and_explain_work_too() {
+    let input = csv(&[with(&[("服务项目", &services_without("就业援助"))])]);
+    let out = run_stdin(
+        &["gaps", "-", "--format", "csv", "--lang", "en"],
+        input.clone(),
+    );
+    let t = Table::parse(&stdout(&out));
+    let required: Vec<&str> = t
+        .rows
+        .iter()
+        .filter(|r| r["kind"] == "required")
+        .map(|r| r["rule"].as_str())
+        .collect();
+    assert_eq!(required, ["G2-SERVICES"]);
+    let out = run_stdin(
+        &["explain", "-", "B-001", "--format", "csv", "--lang", "en"],
+        input,
+    );
+    let t = Table::parse(&stdout(&out));
+    let row = t
+        .rows
+        .iter()
+        .find(|r| r["rule"] == "G2-SERVICES")
+        .expect("G2-SERVICES row");
+    assert_eq!(row["outcome"], "lacking");
+    assert!(row["observed"].contains("employment assistance"), "{row:?}");
+}
+
+// ---- --output ----
+
+#[test]
+fn output_writes_the_report_to_a_file_and_nothing_to_stdout() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    for (cmd, flag) in [("grade", "--output"), ("gaps", "-o")] {
+        let report = dir.path().join(format!("{cmd}.csv"));
+        let r = report.to_str().expect("utf-8 path");
+        let out = run(&[cmd, COUNTY_CSV, "--format", "csv", "--lang", "en", flag, r]);
+        assert_eq!(code(&out), 1);
+        assert!(out.stdout.is_empty(), "{cmd}: stdout not empty");
+        let written = std::fs::read_to_string(&report).expect("the report was written");
+        let (direct, _) = csv_en(cmd, COUNTY_CSV, &[]);
+        assert_eq!(Table::parse(&written).rows, direct.rows, "{cmd}");
+        assert!(!Table::parse(&written).rows.is_empty());
+    }
+    // No temporary file is left beside the report.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut names = names;
+    names.sort();
+    assert_eq!(names, ["gaps.csv", "grade.csv"]);
+}
+
+#[test]
+fn output_refuses_to_overwrite_the_input() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let input = dir.path().join("county.csv");
+    let original =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(COUNTY_CSV)).expect("read");
+    std::fs::write(&input, &original).expect("write");
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).expect("mkdir");
+    let same = [
+        input.to_str().expect("utf-8").to_string(),
+        sub.join("..")
+            .join("county.csv")
+            .to_str()
+            .expect("utf-8")
+            .to_string(),
+    ];
+    for target in &same {
+        for cmd in ["grade", "gaps"] {
+            let out = run(&[
+                cmd,
+                input.to_str().expect("utf-8"),
+                "--format",
+                "csv",
+                "--output",
+                target,
+            ]);
+            assert_eq!(code(&out), 2, "{cmd} --output {target}");
+            assert!(!stderr(&out).is_empty());
+            assert_eq!(
+                std::fs::read(&input).expect("read"),
+                original,
+                "{cmd} --output {target} changed the input"
+            );
+        }
+    }
+}
+
+#[test]
+fn output_into_a_missing_directory_cannot_run() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let report = dir.path().join("no-such-dir").join("report.csv");
+    let out = run(&[
+        "grade",
+        COUNTY_CSV,
+        "--output",
+        report.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(!report.exists());
+}
