@@ -68,10 +68,12 @@ pub fn column_letters(column: u32) -> String {
 /// leading digit, or a name that reads as a cell (`A1`, `R1C1`).
 fn sheet_name_needs_quotes(name: &str) -> bool {
     let looks_like_cell = {
-        let letters = name.trim_start_matches(|c: char| c.is_ascii_alphabetic());
-        letters.len() < name.len()
-            && !letters.is_empty()
-            && letters
+        // Up to three letters (XFD is the last column) and a row, or R1C1.
+        let rest = name.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+        let letters = name.len() - rest.len();
+        (1..=3).contains(&letters)
+            && !rest.is_empty()
+            && rest
                 .bytes()
                 .all(|b| b.is_ascii_digit() || b == b'C' || b == b'c')
     };

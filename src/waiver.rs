@@ -13,6 +13,7 @@ use jiff::civil::Date;
 
 use crate::inventory::cell::{Cell, parse_date};
 use crate::inventory::source::{CsvSource, Source, YamlSource};
+use crate::inventory::xlsx::XlsxSource;
 use crate::inventory::{Input, InputFormat};
 use crate::problem::{Problem, ProblemKind, RowUnit, Severity};
 use crate::rulebook::Rulebook;
@@ -103,6 +104,16 @@ impl Waivers {
                 Source::Csv(CsvSource::open(Box::new(file), &label)?),
                 RowUnit::Line,
             ),
+            InputFormat::Xlsx => {
+                let bytes = crate::inventory::read_all(&mut &file, &label)?;
+                let known = |h: &str| {
+                    COLUMNS
+                        .iter()
+                        .any(|(_, names)| names.iter().any(|n| normalize(h) == normalize(n)))
+                };
+                let source = XlsxSource::open(bytes, &label, None, &known)?;
+                (Source::Xlsx(source), RowUnit::Sheet)
+            }
         };
         let mut errors: Vec<(Option<u64>, String)> = Vec::new();
         let columns: Vec<Option<usize>> = COLUMNS

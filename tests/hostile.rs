@@ -316,7 +316,9 @@ fn yaml_nested_100_000_deep_is_an_error() {
         ),
         (
             "block.yaml",
-            (0..1_000).map(|i| format!("{}- \n", " ".repeat(i))).collect(),
+            (0..1_000)
+                .map(|i| format!("{}- \n", " ".repeat(i)))
+                .collect(),
         ),
     ] {
         let run = grade(&write(dir.path(), name, text));

@@ -2,6 +2,11 @@
 //! error, the table sorts, and a screenshot shows the charts. `.ci/run` installs chromium where it is
 //! missing; outside CI, the test says so and passes only when chromium cannot be found.
 
+#![allow(
+    clippy::expect_used,
+    reason = "a test stops at the first thing that goes wrong"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

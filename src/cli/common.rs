@@ -1,6 +1,7 @@
 //! Options every grading command shares, and the steps they share: load the rulebook, open the
 //! inventory, decide the exit code.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -53,6 +54,12 @@ pub struct CommonArgs {
     /// Approved waivers (YAML or CSV: outlet, rule, reason, approved_by, expires).
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
+    /// The sheet to read in a workbook inventory (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// CSV for Excel: UTF-8 with a byte-order mark and CRLF line ends (implies --format csv).
+    #[arg(long)]
+    pub excel: bool,
 }
 
 /// What every grading command prepares before reading outlets: the rulebook, the input, the
@@ -90,6 +97,7 @@ impl CommonArgs {
     /// Loads the rulebook and the waivers for grading `inventory`; returns the problems (warnings
     /// about waivers) found so far.
     pub fn prepare(&self, inventory: &std::path::Path) -> Result<(Prepared, Vec<Problem>)> {
+        self.check_format()?;
         let book = self.rulebook()?;
         let as_of = self.as_of();
         let mut problems = Vec::new();
@@ -106,6 +114,45 @@ impl CommonArgs {
             },
             problems,
         ))
+    }
+
+    /// The report's format: `--excel` is CSV.
+    pub fn output_format(&self) -> Format {
+        if self.excel { Format::Csv } else { self.format }
+    }
+
+    /// Refuses `--excel` with another format than CSV, and a workbook written to a terminal.
+    fn check_format(&self) -> Result<()> {
+        if self.excel && !matches!(self.format, Format::Csv | Format::Table) {
+            anyhow::bail!(
+                "--excel writes CSV for Excel; it cannot be combined with --format {}",
+                self.format
+                    .to_possible_value()
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default()
+            );
+        }
+        let to_stdout = self
+            .output
+            .as_deref()
+            .is_none_or(|p| p == std::path::Path::new("-"));
+        if self.format == Format::Xlsx {
+            if to_stdout && std::io::stdout().is_terminal() {
+                anyhow::bail!("--format xlsx writes a workbook; name it with --output FILE.xlsx");
+            }
+            super::output::check_workbook_name(self.output.as_deref())?;
+        }
+        Ok(())
+    }
+
+    /// Opens the inventory, on the sheet `--sheet` names in a workbook.
+    pub fn open_inventory<'b>(&self, input: &Input, book: &'b Rulebook) -> Result<Inventory<'b>> {
+        Ok(Inventory::open_sheet(
+            input,
+            self.input_format,
+            self.sheet.as_deref(),
+            book,
+        )?)
     }
 
     pub fn rulebook(&self) -> Result<Rulebook> {

@@ -8,15 +8,18 @@ use anyhow::{Result, bail};
 use super::Exit;
 use super::common::{CommonArgs, Findings, print_problems};
 use super::output::Output;
-use crate::inventory::Inventory;
-use crate::report::Writer;
-use crate::report::outlets::{explain_columns, explain_outlet, explain_rows};
+use crate::report::outlets::{
+    explain_columns, explain_outlet, explain_rows, gaps_columns, gaps_rows,
+};
+use crate::report::{Section, Writer};
 use crate::suggest::did_you_mean;
 use crate::text::Lang;
+use crate::text::Text;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The inventory: CSV (UTF-8, UTF-8 with BOM or GBK) or YAML; `-` reads standard input.
+    /// The inventory: CSV (UTF-8, UTF-8 with BOM or GBK), YAML or a workbook (.xlsx, .xls, .ods);
+    /// `-` reads standard input.
     pub inventory: PathBuf,
     /// The outlet's id (网点编号).
     pub id: String,
@@ -29,7 +32,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let (prep, mut problems) = c.prepare(&args.inventory)?;
     let (book, input) = (&prep.book, &prep.input);
     let ev = prep.evaluator();
-    let mut inventory = Inventory::open(input, c.input_format, book)?;
+    let mut inventory = c.open_inventory(input, book)?;
 
     // Read the whole inventory: its problems (a repeated id, say) matter to this outlet too.
     let mut found = None;
@@ -64,8 +67,18 @@ pub fn run(args: Args) -> Result<Exit> {
     let (columns, shown) = explain_columns();
     let out = Output::open(c.output.as_deref(), Some(input))?;
     let meta = c.meta("explain", input, book);
-    let mut writer = Writer::new(out, c.format, c.lang, book, meta, "rules", columns).brief(shown);
+    let mut writer = Writer::new(out, c.output_format(), c.lang, book, meta, "rules", columns)
+        .brief(shown)
+        .excel(c.excel);
     writer.preamble(explain_outlet(book, &outlet, &a));
+    // A workbook also lists the outlet's gaps on a sheet of their own.
+    writer.sheet(Section {
+        key: "gaps".into(),
+        title: Text::new("缺项清单", "Gaps"),
+        columns: gaps_columns().0,
+        rows: gaps_rows(&ev, &outlet, &a, None, c.lang),
+        single: false,
+    });
     for r in explain_rows(book, &outlet, &a, c.lang) {
         writer.row(&r)?;
     }

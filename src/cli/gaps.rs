@@ -7,14 +7,15 @@ use anyhow::Result;
 use super::Exit;
 use super::common::{CommonArgs, Findings, print_problems};
 use super::output::Output;
-use crate::inventory::Inventory;
-use crate::report::Writer;
-use crate::report::outlets::{gaps_columns, gaps_rows};
+use crate::report::outlets::{gaps_columns, gaps_rows, grade_columns, grade_row};
 use crate::report::summary::Tally;
+use crate::report::{Format, Section, Writer};
+use crate::text::Text;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The inventory: CSV (UTF-8, UTF-8 with BOM or GBK) or YAML; `-` reads standard input.
+    /// The inventory: CSV (UTF-8, UTF-8 with BOM or GBK), YAML or a workbook (.xlsx, .xls, .ods);
+    /// `-` reads standard input.
     pub inventory: PathBuf,
     /// The grade to reach (1-4); by default each outlet's next grade.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=4))]
@@ -28,11 +29,16 @@ pub fn run(args: Args) -> Result<Exit> {
     let (prep, mut problems) = c.prepare(&args.inventory)?;
     let (book, input) = (&prep.book, &prep.input);
     let ev = prep.evaluator();
-    let mut inventory = Inventory::open(input, c.input_format, book)?;
+    let mut inventory = c.open_inventory(input, book)?;
     let (columns, shown) = gaps_columns();
     let out = Output::open(c.output.as_deref(), Some(input))?;
     let meta = c.meta("gaps", input, book);
-    let mut writer = Writer::new(out, c.format, c.lang, book, meta, "gaps", columns).brief(shown);
+    let format = c.output_format();
+    let mut writer = Writer::new(out, format, c.lang, book, meta, "gaps", columns)
+        .brief(shown)
+        .excel(c.excel);
+    // A workbook has the grades on a sheet of their own.
+    let mut grades = Vec::new();
 
     let mut tally = Tally::new(book);
     let mut findings = Findings::default();
@@ -43,8 +49,18 @@ pub fn run(args: Args) -> Result<Exit> {
         for row in gaps_rows(&ev, &outlet, &a, args.target, c.lang) {
             writer.row(&row)?;
         }
+        if format == Format::Xlsx {
+            grades.push(grade_row(book, &outlet, &a));
+        }
     }
     problems.extend(prep.unknown_waived_outlets(&inventory));
+    writer.sheet(Section {
+        key: "outlets".into(),
+        title: Text::new("评定结果", "Results"),
+        columns: grade_columns(&inventory.extra_headers()).0,
+        rows: grades,
+        single: false,
+    });
     let sections = tally.sections(book, inventory.rows_read(), &problems);
     writer.finish(&sections, &problems)?.commit()?;
     print_problems(&problems, c.lang);

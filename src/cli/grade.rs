@@ -2,21 +2,32 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use std::collections::HashMap;
+use std::io::Write;
+
+use anyhow::{Context, Result, bail};
 
 use super::Exit;
-use super::common::{CommonArgs, Findings, print_problems};
-use super::output::Output;
-use crate::inventory::Inventory;
+use super::common::{CommonArgs, Findings, Prepared, print_problems};
+use super::output::{Output, check_workbook_name};
+use crate::inventory::xlsx::WorkbookCopy;
+use crate::inventory::{Input, InputFormat};
+use crate::problem::Problem;
 use crate::report::outlets::{gaps_columns, gaps_rows, grade_columns, grade_row};
 use crate::report::summary::{GroupBy, Groups, Tally};
+use crate::report::xlsx::{Annotations, annotated, annotation_row};
 use crate::report::{Format, Section, Writer};
 use crate::text::Text;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The inventory: CSV (UTF-8, UTF-8 with BOM or GBK) or YAML; `-` reads standard input.
+    /// The inventory: CSV (UTF-8, UTF-8 with BOM or GBK), YAML or a workbook (.xlsx, .xls, .ods);
+    /// `-` reads standard input.
     pub inventory: PathBuf,
+    /// Write a copy of the workbook inventory to --output with each outlet's grade, minimum,
+    /// status, gaps and data problems in columns added to its row.
+    #[arg(long, requires = "output")]
+    pub annotate: bool,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -26,12 +37,19 @@ pub fn run(args: Args) -> Result<Exit> {
     let (prep, mut problems) = c.prepare(&args.inventory)?;
     let (book, input) = (&prep.book, &prep.input);
     let ev = prep.evaluator();
-    let mut inventory = Inventory::open(input, c.input_format, book)?;
+    if args.annotate {
+        return annotate(c, &prep, problems);
+    }
+    let mut inventory = c.open_inventory(input, book)?;
     let (columns, shown) = grade_columns(&inventory.extra_headers());
     let out = Output::open(c.output.as_deref(), Some(input))?;
     let meta = c.meta("grade", input, book);
-    let mut writer =
-        Writer::new(out, c.format, c.lang, book, meta, "outlets", columns).brief(shown);
+    let format = c.output_format();
+    let mut writer = Writer::new(out, format, c.lang, book, meta, "outlets", columns)
+        .brief(shown)
+        .excel(c.excel);
+    // A workbook has the gap list on a sheet of its own.
+    let mut gaps = Vec::new();
 
     let mut tally = Tally::new(book);
     let mut findings = Findings::default();
@@ -44,6 +62,9 @@ pub fn run(args: Args) -> Result<Exit> {
         tally.add(&outlet, &a);
         findings.add(a.status);
         writer.row(&grade_row(book, &outlet, &a))?;
+        if format == Format::Xlsx {
+            gaps.extend(gaps_rows(&ev, &outlet, &a, None, c.lang));
+        }
         if html {
             groups.add(
                 book,
@@ -61,6 +82,13 @@ pub fn run(args: Args) -> Result<Exit> {
         }
     }
     problems.extend(prep.unknown_waived_outlets(&inventory));
+    writer.sheet(Section {
+        key: "gaps".into(),
+        title: Text::new("缺项清单", "Gaps"),
+        columns: gap_columns.clone(),
+        rows: gaps,
+        single: false,
+    });
     let mut sections = tally.sections(book, inventory.rows_read(), &problems);
     if html {
         sections.push(Section {
@@ -72,6 +100,51 @@ pub fn run(args: Args) -> Result<Exit> {
         });
     }
     writer.finish(&sections, &problems)?.commit()?;
+    print_problems(&problems, c.lang);
+    Ok(findings.exit(c.fail_on, &problems))
+}
+
+/// `--annotate`: grades the workbook, then writes a copy of it with the results beside each row.
+fn annotate(c: &CommonArgs, prep: &Prepared, mut problems: Vec<Problem>) -> Result<Exit> {
+    let (book, input) = (&prep.book, &prep.input);
+    let Input::Path(path) = input else {
+        bail!(
+            "--annotate copies a workbook file; it cannot read the inventory from standard input"
+        );
+    };
+    let format = c.input_format.unwrap_or_else(|| InputFormat::detect(input));
+    if format != InputFormat::Xlsx {
+        bail!(
+            "--annotate copies a workbook (.xlsx, .xls, .ods), and `{}` is not one; \
+             for a report as a workbook use --format xlsx",
+            input.label()
+        );
+    }
+    // Refuse an --output that names the input before any work is done.
+    check_workbook_name(c.output.as_deref())?;
+    let out = Output::open(c.output.as_deref(), Some(input))?;
+    let ev = prep.evaluator();
+    let mut inventory = c.open_inventory(input, book)?;
+    let mut rows = HashMap::new();
+    let mut findings = Findings::default();
+    while let Some(outlet) = inventory.next_outlet(&mut problems)? {
+        let a = ev.assess(&outlet);
+        findings.add(a.status);
+        rows.insert(outlet.row, annotation_row(&ev, &a, c.lang));
+    }
+    problems.extend(prep.unknown_waived_outlets(&inventory));
+    let label = input.label();
+    let known = |h: &str| book.field_for_header(h).is_some();
+    let bytes = std::fs::read(path).with_context(|| format!("{label}: cannot read"))?;
+    let copy = WorkbookCopy::read(bytes, &label, c.sheet.as_deref(), &known)?;
+    let notes = Annotations {
+        rows,
+        problems: &problems,
+    };
+    let bytes = annotated(&copy, &notes, c.lang, book)?;
+    let mut out = out;
+    out.write_all(&bytes)?;
+    out.commit()?;
     print_problems(&problems, c.lang);
     Ok(findings.exit(c.fail_on, &problems))
 }

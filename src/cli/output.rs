@@ -61,6 +61,20 @@ impl Write for Output {
     }
 }
 
+/// Refuses to write a workbook under a name that says it is something else (`.xls`, `.csv`):
+/// Excel would refuse to open it, or warn. No extension, `.xlsx` and `.xlsm` are fine.
+pub fn check_workbook_name(path: Option<&Path>) -> Result<()> {
+    let ext = path
+        .and_then(|p| p.extension())
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        None | Some("xlsx" | "xlsm") => Ok(()),
+        Some(other) => bail!(
+            "the workbook is written as .xlsx; `--output` names a .{other} file (name it FILE.xlsx)"
+        ),
+    }
+}
+
 fn same_file(a: &Path, b: &Path) -> bool {
     match (fs::canonicalize(a), fs::canonicalize(b)) {
         (Ok(x), Ok(y)) => x == y,

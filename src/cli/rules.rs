@@ -158,7 +158,7 @@ pub fn run(args: Args) -> Result<Exit> {
                     serde_json::to_writer_pretty(&mut out, &book.raw)?;
                     writeln!(out)?;
                 }
-                Format::Csv => {
+                Format::Csv | Format::Xlsx => {
                     let columns = vec![
                         Column::new("id", "规则", "id"),
                         Column::new("grade", "级别", "grade"),

@@ -1,7 +1,7 @@
 //! `outlet template`: a blank inventory with every column the effective rulebook grades on, and
 //! an explanation of each column, so that a county fills in exactly what will be graded.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -21,6 +21,8 @@ pub enum TemplateFormat {
     Csv,
     /// A YAML inventory with one commented blank outlet.
     Yaml,
+    /// An Excel workbook: the header row with drop-down lists, and a sheet explaining each column.
+    Xlsx,
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +74,14 @@ pub fn run(args: Args) -> Result<Exit> {
         }
         TemplateFormat::Yaml => {
             write!(out, "{}", yaml_template(&book, lang))?;
+            out.commit()?;
+        }
+        TemplateFormat::Xlsx => {
+            if args.output.is_none() && std::io::stdout().is_terminal() {
+                anyhow::bail!("--format xlsx writes a workbook; name it with --output FILE.xlsx");
+            }
+            super::output::check_workbook_name(args.output.as_deref())?;
+            out.write_all(&crate::report::xlsx::template(&book, lang)?)?;
             out.commit()?;
         }
     }

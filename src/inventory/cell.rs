@@ -120,10 +120,11 @@ pub fn parse(book: &Rulebook, kind: &FieldKind, cell: &Cell) -> Parsed {
             None => Parsed::bad(ProblemKind::NotAGrade, text),
         },
         FieldKind::YesNo => {
-            let n = normalize(text);
-            if book.yes.contains(&n) {
+            // The spellings are stored lower-cased; Latin letters match in any case.
+            let is = |spellings: &[String]| spellings.iter().any(|s| s.eq_ignore_ascii_case(text));
+            if is(&book.yes) {
                 Parsed::ok(Value::Bool(true))
-            } else if book.no.contains(&n) {
+            } else if is(&book.no) {
                 Parsed::ok(Value::Bool(false))
             } else {
                 Parsed::bad(
@@ -295,36 +296,35 @@ fn parse_decimal(text: &str) -> Option<f64> {
         Some((i, f)) => (i, Some(f)),
         None => (text, None),
     };
-    let (sign, int_part) = match int_part.strip_prefix('-') {
-        Some(rest) => (-1.0, rest),
-        None => (1.0, int_part.strip_prefix('+').unwrap_or(int_part)),
-    };
-    let groups: Vec<&str> = int_part.split([',', '，']).collect();
-    let grouped_ok = groups.len() == 1
-        || (!groups[0].is_empty()
-            && groups[0].len() <= 3
-            && groups[1..].iter().all(|g| g.len() == 3));
-    if !grouped_ok || int_part.is_empty() {
-        return None;
-    }
-    let digits: String = groups.concat();
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if let Some(f) = frac {
-        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
+    let unsigned = int_part.strip_prefix(['-', '+']).unwrap_or(int_part);
+    // Digits, with thousands separators only between groups of three (`12,345`, never `1,2`).
+    let (mut digits, mut group, mut separated) = (0usize, 0usize, false);
+    for c in unsigned.chars() {
+        match c {
+            '0'..='9' => {
+                digits += 1;
+                group += 1;
+            }
+            ',' | '，' if group > 0 && group <= 3 && (!separated || group == 3) => {
+                separated = true;
+                group = 0;
+            }
+            _ => return None,
         }
     }
-    let joined = match frac {
-        Some(f) => format!("{digits}.{f}"),
-        None => digits,
+    if digits == 0 || (separated && group != 3) {
+        return None;
+    }
+    if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    // What is left is a plain decimal: parse it as written, without the separators if any.
+    let value = if separated {
+        text.replace([',', '，'], "").parse::<f64>().ok()?
+    } else {
+        text.parse::<f64>().ok()?
     };
-    joined
-        .parse::<f64>()
-        .ok()
-        .map(|v| sign * v)
-        .filter(|v| v.is_finite())
+    value.is_finite().then_some(value)
 }
 
 /// A whole, non-negative number, optionally followed by a unit (`3人`, `2台`).
@@ -345,16 +345,18 @@ pub fn parse_date(text: &str) -> Option<Date> {
     let t = trim(text);
     // A time of day after the date (as spreadsheets write `2025/4/17 0:00`) is dropped.
     let t = t.split_once([' ', 'T']).map_or(t, |(d, _)| d);
-    let parts: Vec<&str> = if let Some(rest) = t.strip_suffix('日') {
+    let (y, m, d) = if let Some(rest) = t.strip_suffix('日') {
         let (y, rest) = rest.split_once('年')?;
         let (m, d) = rest.split_once('月')?;
-        vec![y, m, d]
+        (y, m, d)
     } else {
         let sep = ['-', '/', '.'].into_iter().find(|c| t.contains(*c))?;
-        t.split(sep).collect()
-    };
-    let [y, m, d] = parts.as_slice() else {
-        return None;
+        let mut parts = t.split(sep);
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        (y, m, d)
     };
     let num = |s: &str, max_len: usize| -> Option<i16> {
         let s = trim(s);

@@ -6,6 +6,7 @@
 
 pub mod cell;
 pub mod source;
+pub mod xlsx;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,6 +20,7 @@ use crate::rulebook::{FieldKind, Rulebook};
 use crate::text::{Lang, trim};
 pub use cell::{Cell, Value};
 use source::{CsvSource, Row, Source, YamlSource};
+use xlsx::XlsxSource;
 
 /// Where the inventory comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,6 +52,9 @@ impl Input {
 pub enum InputFormat {
     Csv,
     Yaml,
+    /// A workbook: .xlsx, .xlsm, .xlsb, .xls or .ods (told apart by content).
+    #[value(alias = "xls", alias = "xlsm", alias = "xlsb", alias = "ods")]
+    Xlsx,
 }
 
 impl InputFormat {
@@ -63,6 +68,7 @@ impl InputFormat {
                 .as_deref()
             {
                 Some("yaml" | "yml") => InputFormat::Yaml,
+                Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods") => InputFormat::Xlsx,
                 _ => InputFormat::Csv,
             },
             Input::Stdin => InputFormat::Csv,
@@ -85,6 +91,17 @@ pub enum InventoryError {
     Csv { file: String, message: String },
     #[error("{file}: invalid YAML inventory: {message}")]
     Yaml { file: String, message: String },
+    #[error("{file}: cannot read the workbook: {message}")]
+    Workbook { file: String, message: String },
+    #[error("{file}: no sheet named `{sheet}`{}; sheets: {}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default(), sheets.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))]
+    NoSheet {
+        file: String,
+        sheet: String,
+        sheets: Vec<String>,
+        suggestion: Option<String>,
+    },
+    #[error("{file}: not a workbook; a sheet can be chosen only in .xlsx, .xls or .ods files")]
+    NotAWorkbook { file: String },
     #[error("{file}: missing required column{}: {}", if missing.len() == 1 { "" } else { "s" }, missing.iter().map(|(k, zh)| format!("`{zh}` ({k})")).collect::<Vec<_>>().join(", "))]
     MissingColumns {
         file: String,
@@ -114,6 +131,29 @@ impl InventoryError {
             InventoryError::Binary { file } => format!("{file}: 不是文本文件(含有 NUL 字节)"),
             InventoryError::Csv { file, message } => format!("{file}: {message}"),
             InventoryError::Yaml { file, message } => format!("{file}: YAML 清单无效: {message}"),
+            InventoryError::Workbook { file, message } => {
+                format!("{file}: 无法读取工作簿: {message}")
+            }
+            InventoryError::NoSheet {
+                file,
+                sheet,
+                sheets,
+                suggestion,
+            } => format!(
+                "{file}: 没有名为「{sheet}」的工作表{};现有工作表: {}",
+                suggestion
+                    .as_ref()
+                    .map(|s| format!("(是否想写「{s}」?)"))
+                    .unwrap_or_default(),
+                sheets
+                    .iter()
+                    .map(|s| format!("「{s}」"))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+            InventoryError::NotAWorkbook { file } => {
+                format!("{file}: 不是工作簿;只有 .xlsx、.xls 或 .ods 文件可以选择工作表")
+            }
             InventoryError::MissingColumns { file, missing } => format!(
                 "{file}: 缺少必填列: {}",
                 missing
@@ -188,6 +228,17 @@ impl<'b> Inventory<'b> {
         format: Option<InputFormat>,
         book: &'b Rulebook,
     ) -> Result<Inventory<'b>, InventoryError> {
+        Inventory::open_sheet(input, format, None, book)
+    }
+
+    /// Opens an inventory as [`Inventory::open`] does; in a workbook, reads `sheet` (the first
+    /// worksheet when `None`).
+    pub fn open_sheet(
+        input: &Input,
+        format: Option<InputFormat>,
+        sheet: Option<&str>,
+        book: &'b Rulebook,
+    ) -> Result<Inventory<'b>, InventoryError> {
         let label = input.label();
         let read: Box<dyn Read> = match input {
             Input::Stdin => Box::new(io::stdin().lock()),
@@ -197,7 +248,7 @@ impl<'b> Inventory<'b> {
             })?),
         };
         let format = format.unwrap_or_else(|| InputFormat::detect(input));
-        Inventory::from_reader(read, format, &label, book)
+        Inventory::from_read(read, format, sheet, &label, book)
     }
 
     /// Opens an inventory from any reader; `label` names it in messages.
@@ -207,7 +258,26 @@ impl<'b> Inventory<'b> {
         label: &str,
         book: &'b Rulebook,
     ) -> Result<Inventory<'b>, InventoryError> {
+        Inventory::from_read(read, format, None, label, book)
+    }
+
+    fn from_read(
+        mut read: Box<dyn Read>,
+        format: InputFormat,
+        sheet: Option<&str>,
+        label: &str,
+        book: &'b Rulebook,
+    ) -> Result<Inventory<'b>, InventoryError> {
+        if sheet.is_some() && format != InputFormat::Xlsx {
+            return Err(InventoryError::NotAWorkbook { file: label.into() });
+        }
         let (source, unit) = match format {
+            InputFormat::Xlsx => {
+                let bytes = read_all(&mut read, label)?;
+                let known = |h: &str| book.field_for_header(h).is_some();
+                let source = XlsxSource::open(bytes, label, sheet, &known)?;
+                (Source::Xlsx(source), RowUnit::Sheet)
+            }
             InputFormat::Csv => (Source::Csv(CsvSource::open(read, label)?), RowUnit::Line),
             InputFormat::Yaml => (
                 Source::Yaml(YamlSource::open(read, label, "outlets")?),
@@ -321,7 +391,9 @@ impl<'b> Inventory<'b> {
                 return Ok(None);
             };
             self.rows += 1;
-            if let Some(outlet) = self.parse_row(row, problems) {
+            let outlet = self.parse_row(&row, problems);
+            self.source.recycle(row);
+            if let Some(outlet) = outlet {
                 return Ok(Some(outlet));
             }
         }
@@ -343,10 +415,11 @@ impl<'b> Inventory<'b> {
             column: column.map(|c| trim(&self.source.headers()[c]).to_string()),
             value,
             kind,
+            cell: self.source.cell_ref(row, column),
         }
     }
 
-    fn parse_row(&mut self, row: Row, problems: &mut Vec<Problem>) -> Option<Outlet> {
+    fn parse_row(&mut self, row: &Row, problems: &mut Vec<Problem>) -> Option<Outlet> {
         let book = self.book;
         let n = row.number;
         let first_problem = problems.len();
@@ -595,6 +668,20 @@ impl<'b> Inventory<'b> {
         }
         unreadable
     }
+}
+
+/// Reads a whole file (a workbook is read whole: its format needs to seek).
+pub fn read_all(read: &mut dyn Read, label: &str) -> Result<Vec<u8>, InventoryError> {
+    let mut bytes = Vec::new();
+    read.read_to_end(&mut bytes)
+        .map_err(|e| InventoryError::Io {
+            file: label.into(),
+            source: e,
+        })?;
+    if bytes.is_empty() {
+        return Err(InventoryError::Empty { file: label.into() });
+    }
+    Ok(bytes)
 }
 
 /// Whether a cell is blank (absent, empty or white space); an unreadable cell is not blank.

@@ -1,5 +1,6 @@
 //! Readers that turn a file into a header and rows of [`Cell`]s: CSV (streamed, encoding
-//! detected) and YAML (read whole; YAML inventories are small by nature).
+//! detected), YAML (read whole; YAML inventories are small by nature) and one sheet of a workbook
+//! (read whole by calamine; see [`super::xlsx`]).
 
 use std::io::{self, BufReader, Cursor, Read};
 
@@ -7,7 +8,8 @@ use serde_yaml::Value as Yaml;
 
 use super::InventoryError;
 use super::cell::Cell;
-use crate::problem::ProblemKind;
+use super::xlsx::XlsxSource;
+use crate::problem::{ProblemKind, SheetRef};
 
 /// How many bytes are looked at to detect the encoding and the delimiter.
 const SAMPLE: u64 = 64 * 1024;
@@ -38,6 +40,7 @@ pub struct Row {
 pub enum Source {
     Csv(CsvSource),
     Yaml(YamlSource),
+    Xlsx(XlsxSource),
 }
 
 impl Source {
@@ -45,6 +48,7 @@ impl Source {
         match self {
             Source::Csv(s) => &s.headers,
             Source::Yaml(s) => &s.headers,
+            Source::Xlsx(s) => s.headers(),
         }
     }
 
@@ -52,6 +56,22 @@ impl Source {
         match self {
             Source::Csv(s) => s.next_row(),
             Source::Yaml(s) => Ok(s.rows.next()),
+            Source::Xlsx(s) => Ok(s.next_row()),
+        }
+    }
+
+    /// Gives a row back once read, so that a CSV reader reuses its cells' buffers.
+    pub fn recycle(&mut self, row: Row) {
+        if let Source::Csv(s) = self {
+            s.spare = Some(row.cells);
+        }
+    }
+
+    /// Where on a worksheet a problem at `row` and header column `column` is (workbooks only).
+    pub fn cell_ref(&self, row: Option<u64>, column: Option<usize>) -> Option<SheetRef> {
+        match self {
+            Source::Xlsx(s) => row.map(|r| s.cell_ref(r, column)),
+            Source::Csv(_) | Source::Yaml(_) => None,
         }
     }
 }
@@ -63,6 +83,11 @@ pub struct CsvSource {
     headers: Vec<String>,
     record: csv::ByteRecord,
     file: String,
+    /// Records read so far, the header's included: the row number a spreadsheet shows (a cell
+    /// with a line break in it does not shift it, as a count of file lines would).
+    records: u64,
+    /// The cells of the last row, given back: their text buffers are reused.
+    spare: Option<Vec<Cell>>,
 }
 
 impl CsvSource {
@@ -84,12 +109,7 @@ impl CsvSource {
         } else if sample.contains(&0) {
             return Err(InventoryError::Binary { file: file.into() });
         } else {
-            match std::str::from_utf8(&sample) {
-                Ok(_) => (0, Encoding::Utf8),
-                // Cut in the middle of a character at the end of the sample: still UTF-8.
-                Err(e) if e.error_len().is_none() => (0, Encoding::Utf8),
-                Err(_) => (0, Encoding::Gb18030),
-            }
+            (0, detect_encoding(&sample))
         };
         let delimiter = detect_delimiter(&sample[skip..]);
         let body = &sample[skip..];
@@ -105,6 +125,8 @@ impl CsvSource {
             headers: Vec::new(),
             record: csv::ByteRecord::new(),
             file: file.to_string(),
+            records: 0,
+            spare: None,
         };
         // The header is the first record that is not blank.
         loop {
@@ -131,29 +153,48 @@ impl CsvSource {
     }
 
     fn read(&mut self) -> Result<bool, InventoryError> {
-        self.reader
+        let more = self
+            .reader
             .read_byte_record(&mut self.record)
             .map_err(|e| InventoryError::Csv {
                 file: self.file.clone(),
                 message: e.to_string(),
-            })
+            })?;
+        self.records += u64::from(more);
+        Ok(more)
     }
 
     fn decode(&self, bytes: &[u8]) -> Cell {
+        let mut cell = Cell::Empty;
+        self.decode_into(bytes, &mut cell);
+        cell
+    }
+
+    /// Decodes a field into `cell`, reusing its text buffer.
+    fn decode_into(&self, bytes: &[u8], cell: &mut Cell) {
         if bytes.is_empty() {
-            return Cell::Empty;
+            *cell = Cell::Empty;
+            return;
         }
-        let text = match self.encoding {
-            Encoding::Utf8 => std::str::from_utf8(bytes).ok().map(str::to_string),
-            Encoding::Gb18030 => encoding_rs::GB18030
-                .decode_without_bom_handling_and_without_replacement(bytes)
-                .map(|c| c.into_owned()),
+        let decoded = match self.encoding {
+            Encoding::Utf8 => std::str::from_utf8(bytes)
+                .ok()
+                .map(std::borrow::Cow::Borrowed),
+            Encoding::Gb18030 => {
+                encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
+            }
         };
-        match text {
-            Some(s) => Cell::Text(s),
-            None => Cell::Bad(ProblemKind::Encoding {
-                encoding: self.encoding.name(),
-            }),
+        match (decoded, cell) {
+            (Some(text), Cell::Text(buffer)) => {
+                buffer.clear();
+                buffer.push_str(&text);
+            }
+            (Some(text), cell) => *cell = Cell::Text(text.into_owned()),
+            (None, cell) => {
+                *cell = Cell::Bad(ProblemKind::Encoding {
+                    encoding: self.encoding.name(),
+                })
+            }
         }
     }
 
@@ -170,15 +211,16 @@ impl CsvSource {
             {
                 continue;
             }
-            let number = self.record.position().map_or(0, |p| p.line());
+            let number = self.records;
             let width = self.headers.len();
-            let mut cells: Vec<Cell> = self
-                .record
-                .iter()
-                .take(width)
-                .map(|f| self.decode(f))
-                .collect();
+            let mut cells = self.spare.take().unwrap_or_default();
             cells.resize(width, Cell::Empty);
+            for (i, cell) in cells.iter_mut().enumerate() {
+                match self.record.get(i) {
+                    Some(field) => self.decode_into(field, cell),
+                    None => *cell = Cell::Empty,
+                }
+            }
             let overflow = self.record.len().saturating_sub(width);
             // Trailing empty cells beyond the header are what spreadsheets add; they are no overflow.
             let overflow = if self.record.iter().skip(width).all(|f| f.is_empty()) {
@@ -192,6 +234,40 @@ impl CsvSource {
                 overflow,
             }));
         }
+    }
+}
+
+/// UTF-8 when the sample is UTF-8, or mostly so: a UTF-8 file with a stray GBK cell stays UTF-8 and
+/// that cell alone is reported. GB18030 (a superset of GBK) when the sample's non-ASCII bytes are
+/// not, for the most part, valid UTF-8 — as in a file saved by Excel on Chinese Windows.
+fn detect_encoding(sample: &[u8]) -> Encoding {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    let mut rest = sample;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                valid += s.chars().filter(|c| !c.is_ascii()).count();
+                break;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                valid += std::str::from_utf8(good)
+                    .map_or(0, |s| s.chars().filter(|c| !c.is_ascii()).count());
+                // Cut in the middle of a character at the end of the sample: not an error.
+                let Some(len) = e.error_len() else { break };
+                invalid += 1;
+                rest = &bad[len..];
+            }
+        }
+    }
+    // The header decides where it can: a header with Chinese in valid UTF-8 is a UTF-8 file.
+    let header = sample.split(|b| *b == b'\n').next().unwrap_or_default();
+    let header_utf8 =
+        std::str::from_utf8(header).map_or_else(|e| e.error_len().is_none(), |_| true);
+    if invalid == 0 || (header_utf8 && !header.is_ascii()) || valid > invalid * 4 {
+        Encoding::Utf8
+    } else {
+        Encoding::Gb18030
     }
 }
 
@@ -209,23 +285,51 @@ pub struct YamlSource {
     rows: std::vec::IntoIter<Row>,
 }
 
+/// The largest YAML file read.
+pub const YAML_MAX_BYTES: u64 = 16 << 20;
+
 impl YamlSource {
     pub fn open(
         mut read: Box<dyn Read>,
         file: &str,
         list_key: &str,
     ) -> Result<YamlSource, InventoryError> {
+        // A YAML inventory is read whole, and its parsed tree takes some 30 times the text: past
+        // this size, CSV is the format to use.
         let mut text = String::new();
-        read.read_to_string(&mut text).map_err(|e| match e.kind() {
-            io::ErrorKind::InvalidData => InventoryError::Yaml {
+        (&mut read)
+            .take(YAML_MAX_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::InvalidData => InventoryError::Yaml {
+                    file: file.into(),
+                    message: "the file is not valid UTF-8".into(),
+                },
+                _ => InventoryError::Io {
+                    file: file.into(),
+                    source: e,
+                },
+            })?;
+        if text.len() as u64 > YAML_MAX_BYTES {
+            return Err(InventoryError::Yaml {
                 file: file.into(),
-                message: "the file is not valid UTF-8".into(),
-            },
-            _ => InventoryError::Io {
+                message: format!(
+                    "the file is larger than {} MB; give inventories this large as CSV",
+                    YAML_MAX_BYTES >> 20
+                ),
+            });
+        }
+        if crate::text::yaml_flow_depth(&text, crate::text::YAML_DEPTH_LIMIT)
+            > crate::text::YAML_DEPTH_LIMIT
+        {
+            return Err(InventoryError::Yaml {
                 file: file.into(),
-                source: e,
-            },
-        })?;
+                message: format!(
+                    "recursion limit exceeded: collections nested more than {} deep",
+                    crate::text::YAML_DEPTH_LIMIT
+                ),
+            });
+        }
         let doc: Yaml = serde_yaml::from_str(&text).map_err(|e| InventoryError::Yaml {
             file: file.into(),
             message: e.to_string(),
@@ -239,7 +343,7 @@ impl YamlSource {
                     return Err(InventoryError::Yaml {
                         file: file.into(),
                         message: format!(
-                            "expected a list, or a map whose `{list_key}:` key holds one"
+                            "expected a list of {list_key}, or a map whose `{list_key}:` key holds one"
                         ),
                     });
                 }
@@ -248,11 +352,15 @@ impl YamlSource {
             _ => {
                 return Err(InventoryError::Yaml {
                     file: file.into(),
-                    message: format!("expected a list, or a map whose `{list_key}:` key holds one"),
+                    message: format!(
+                        "expected a list of {list_key}, or a map whose `{list_key}:` key holds one"
+                    ),
                 });
             }
         };
         let mut headers: Vec<String> = Vec::new();
+        let mut positions: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
         let mut maps = Vec::with_capacity(items.len());
         for item in items {
             match item {
@@ -260,13 +368,10 @@ impl YamlSource {
                     let mut pairs = Vec::with_capacity(map.len());
                     for (k, v) in map {
                         let key = scalar_text(&k).unwrap_or_default();
-                        let column = match headers.iter().position(|h| *h == key) {
-                            Some(c) => c,
-                            None => {
-                                headers.push(key);
-                                headers.len() - 1
-                            }
-                        };
+                        let column = *positions.entry(key.clone()).or_insert_with(|| {
+                            headers.push(key);
+                            headers.len() - 1
+                        });
                         if !matches!(v, Yaml::Null) {
                             pairs.push((column, yaml_cell(v)));
                         }
@@ -354,6 +459,24 @@ fn yaml_cell(v: Yaml) -> Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encoding_is_utf8_unless_mostly_not() {
+        let gbk = encoding_rs::GB18030
+            .encode("网点编号,网点名称\nA,城关镇就业服务站\n")
+            .0
+            .into_owned();
+        assert_eq!(detect_encoding(&gbk), Encoding::Gb18030);
+        let mut mixed = "网点编号,网点名称\nA,城关镇就业服务站\nB,"
+            .as_bytes()
+            .to_vec();
+        mixed.extend_from_slice(&encoding_rs::GB18030.encode("河口村").0);
+        assert_eq!(detect_encoding(&mixed), Encoding::Utf8);
+        assert_eq!(detect_encoding(b"id,name\n"), Encoding::Utf8);
+        // A sample cut inside a character is still UTF-8.
+        let cut = &"网点".as_bytes()[..4];
+        assert_eq!(detect_encoding(cut), Encoding::Utf8);
+    }
 
     #[test]
     fn delimiter_is_tab_only_for_tab_separated_headers() {

@@ -11,6 +11,7 @@ pub mod outlets;
 pub mod rules;
 pub mod summary;
 pub mod words;
+pub mod xlsx;
 
 use std::io::{self, Write};
 
@@ -38,6 +39,8 @@ pub enum Format {
     Markdown,
     /// One self-contained HTML page with charts and a sortable, filterable table.
     Html,
+    /// An Excel workbook: one sheet per table, then data problems and the summary.
+    Xlsx,
 }
 
 /// A column: its stable key (the English CSV header and JSON key) and its Chinese and English titles.
@@ -210,6 +213,11 @@ pub struct Writer<'a, W: Write> {
     vertical: bool,
     /// Per outlet, for the HTML page: its id, a heading, and its gap rows.
     details: Vec<(String, String, html::Table)>,
+    /// Rows kept, typed, for a workbook; and its other sheets.
+    typed: Vec<Vec<Out>>,
+    sheets: Vec<Section>,
+    /// CSV for Excel: a byte-order mark and CRLF line ends.
+    excel: bool,
 }
 
 impl<'a, W: Write> Writer<'a, W> {
@@ -237,6 +245,22 @@ impl<'a, W: Write> Writer<'a, W> {
             preamble: Vec::new(),
             vertical: false,
             details: Vec::new(),
+            typed: Vec::new(),
+            sheets: Vec::new(),
+            excel: false,
+        }
+    }
+
+    /// CSV that Excel opens correctly: UTF-8 with a byte-order mark, lines ended by CRLF.
+    pub fn excel(mut self, on: bool) -> Self {
+        self.excel = on;
+        self
+    }
+
+    /// Adds a table that gets its own sheet in a workbook (other formats ignore it).
+    pub fn sheet(&mut self, table: Section) {
+        if self.format == Format::Xlsx {
+            self.sheets.push(table);
         }
     }
 
@@ -325,13 +349,17 @@ impl<'a, W: Write> Writer<'a, W> {
     fn begin(&mut self) -> io::Result<()> {
         match self.format {
             Format::Table | Format::Html => {}
+            Format::Xlsx => {}
             Format::Csv => {
+                if self.excel {
+                    self.out.write_all("\u{feff}".as_bytes())?;
+                }
                 let headers: Vec<&str> = self
                     .columns
                     .iter()
                     .map(|c| c.header(Format::Csv, self.lang))
                     .collect();
-                write_csv_record(&mut self.out, headers.into_iter())?;
+                write_csv_record(&mut self.out, headers.into_iter(), self.excel)?;
             }
             Format::Json => {
                 let head = json!({
@@ -400,12 +428,13 @@ impl<'a, W: Write> Writer<'a, W> {
                 let texts = self.human_cells(cells, Format::Html);
                 self.kept.push(texts);
             }
+            Format::Xlsx => self.typed.push(cells.to_vec()),
             Format::Csv => {
                 let texts: Vec<String> = cells
                     .iter()
                     .map(|c| c.text(Format::Csv, self.lang, self.book))
                     .collect();
-                write_csv_record(&mut self.out, texts.iter().map(String::as_str))?;
+                write_csv_record(&mut self.out, texts.iter().map(String::as_str), self.excel)?;
             }
             Format::Json => {
                 if self.rows_written > 1 {
@@ -470,6 +499,27 @@ impl<'a, W: Write> Writer<'a, W> {
                 }
             }
             Format::Csv => {}
+            Format::Xlsx => {
+                let mut tables = vec![Section {
+                    key: self.rows_key.to_string(),
+                    title: Text::new(self.rows_key, self.rows_key),
+                    columns: self.columns.clone(),
+                    rows: std::mem::take(&mut self.typed),
+                    single: false,
+                }];
+                tables.extend(std::mem::take(&mut self.preamble));
+                tables.append(&mut self.sheets);
+                let bytes = xlsx::report(xlsx::Report {
+                    book: self.book,
+                    lang: self.lang,
+                    meta: &self.meta,
+                    tables,
+                    sections,
+                    problems,
+                })
+                .map_err(io::Error::other)?;
+                self.out.write_all(&bytes)?;
+            }
             Format::Html => {
                 let columns: Vec<Column> = self.human_columns().into_iter().cloned().collect();
                 let rows = std::mem::take(&mut self.kept);
@@ -704,6 +754,7 @@ fn problem_json(p: &Problem, lang: Lang) -> Json {
         "file": &*p.file,
         "row": p.row,
         "column": p.column,
+        "cell": p.cell.as_ref().map(ToString::to_string),
         "value": p.value,
         "message": p.message(lang),
         "expected": p.help(lang),
@@ -714,6 +765,7 @@ fn problem_json(p: &Problem, lang: Lang) -> Json {
 fn write_csv_record<'s>(
     out: &mut impl Write,
     fields: impl Iterator<Item = &'s str>,
+    crlf: bool,
 ) -> io::Result<()> {
     let mut line = String::new();
     for (i, f) in fields.enumerate() {
@@ -728,7 +780,7 @@ fn write_csv_record<'s>(
             line.push_str(f);
         }
     }
-    line.push('\n');
+    line.push_str(if crlf { "\r\n" } else { "\n" });
     out.write_all(line.as_bytes())
 }
 

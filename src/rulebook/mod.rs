@@ -88,8 +88,16 @@ pub struct CodeChecks {
     /// Digit positions `[start, end)` of the township and village segments.
     pub township_segment: (usize, usize),
     pub village_segment: (usize, usize),
-    /// Per type index: allowed township-segment and village-segment ranges (empty: any).
-    pub by_type: Vec<(usize, Vec<(u32, u32)>, Vec<(u32, u32)>)>,
+    /// Per type: the segment ranges its codes may have.
+    pub by_type: Vec<TypeDigits>,
+}
+
+/// The township-segment and village-segment ranges an outlet type's codes may have (empty: any).
+#[derive(Clone, Debug)]
+pub struct TypeDigits {
+    pub type_: usize,
+    pub township: Vec<(u32, u32)>,
+    pub village: Vec<(u32, u32)>,
 }
 
 impl CodeChecks {
@@ -106,14 +114,14 @@ impl CodeChecks {
         };
         self.by_type
             .iter()
-            .filter(|(_, tr, vr)| fits(tr, t) && fits(vr, v))
-            .map(|(ty, _, _)| *ty)
+            .filter(|d| fits(&d.township, t) && fits(&d.village, v))
+            .map(|d| d.type_)
             .collect()
     }
 
     /// Whether the rulebook says which codes an outlet type may have.
     pub fn covers(&self, type_: usize) -> bool {
-        self.by_type.iter().any(|(t, _, _)| *t == type_)
+        self.by_type.iter().any(|d| d.type_ == type_)
     }
 }
 
@@ -225,7 +233,7 @@ pub struct Vocabulary {
 impl Vocabulary {
     /// The entry a cell value names: its Chinese or English name, key or an alias, matched whole.
     pub fn find(&self, value: &str) -> Option<u16> {
-        self.lookup.get(&normalize(value)).copied()
+        lookup(&self.lookup, value)
     }
 }
 
@@ -368,6 +376,20 @@ fn line_of(source: &str, name: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
+/// Looks a spelling up in a table of normalized spellings: as written first (the common case, with
+/// no allocation), then normalized.
+fn lookup<T: Copy>(table: &HashMap<String, T>, value: &str) -> Option<T> {
+    if let Some(found) = table.get(value) {
+        return Some(*found);
+    }
+    let normalized = normalize(value);
+    if normalized == value {
+        None
+    } else {
+        table.get(&normalized).copied()
+    }
+}
+
 impl Rulebook {
     /// The built-in rulebook.
     pub fn builtin() -> Result<Rulebook, RulebookError> {
@@ -424,7 +446,7 @@ impl Rulebook {
 
     /// The type a cell names, by its Chinese name, key, English name or alias.
     pub fn find_type(&self, value: &str) -> Option<usize> {
-        self.type_lookup.get(&normalize(value)).copied()
+        lookup(&self.type_lookup, value)
     }
 
     pub fn type_by_key(&self, key: &str) -> Option<usize> {
@@ -1192,7 +1214,11 @@ fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
                 continue;
             };
             let ranges = |v: &Vec<[u32; 2]>| v.iter().map(|[a, b]| (*a, *b)).collect::<Vec<_>>();
-            by_type.push((t, ranges(&d.township), ranges(&d.village)));
+            by_type.push(TypeDigits {
+                type_: t,
+                township: ranges(&d.township),
+                village: ranges(&d.village),
+            });
         }
         book.code_checks = Some(CodeChecks {
             field,

@@ -49,8 +49,18 @@ pub fn resolve(
     dir: Option<&Path>,
     chain: &mut Vec<PathBuf>,
 ) -> Result<Resolved, RulebookError> {
-    if crate::text::yaml_flow_depth(text, crate::text::YAML_DEPTH_LIMIT) > crate::text::YAML_DEPTH_LIMIT {
-        return Err(single(file, None, "yaml", format!("recursion limit exceeded: collections nested more than {} deep", crate::text::YAML_DEPTH_LIMIT)));
+    if crate::text::yaml_flow_depth(text, crate::text::YAML_DEPTH_LIMIT)
+        > crate::text::YAML_DEPTH_LIMIT
+    {
+        return Err(single(
+            file,
+            None,
+            "yaml",
+            format!(
+                "recursion limit exceeded: collections nested more than {} deep",
+                crate::text::YAML_DEPTH_LIMIT
+            ),
+        ));
     }
     let probe: Probe = serde_yaml::from_str(text).map_err(|e| yaml_error(file, e))?;
     let Some(extends) = probe.extends else {

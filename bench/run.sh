@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# The national-scale benchmark of `outlet` (see bench/README.md).
+#
+#   bench/run.sh                      # 10k, 100k, 662k and 2M outlets
+#   bench/run.sh 10000 100000         # only these sizes
+#
+# For each size it generates a synthetic inventory (examples/generate.rs), then times with hyperfine
+#   baseline  examples/csv_baseline: parse the CSV with the csv crate, nothing else
+#   grade     outlet grade --format csv
+#   gaps      outlet gaps --format csv
+# and measures each one's peak memory with `/usr/bin/time -v`. All figures come from this one run
+# on this one machine. It prints a Markdown table, writes it to $BENCH_DATA/results.md, and exits 1
+# when a target of the issue is missed (grade ≤ 2× baseline and gaps ≤ 3× baseline at 662k; peak
+# memory < 100 MB at 662k and 2M; cost per outlet flat from 10k to the largest size).
+#
+# Environment: BENCH_DATA (default target/bench) holds the generated files (~400 bytes an outlet:
+# 800 MB at 2M); BENCH_RUNS (default 3) runs per command; BENCH_SEED (default 1);
+# BENCH_BAD_CELLS (default 0) bad cells per file.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+if [ "$#" -gt 0 ]; then SIZES=("$@"); else SIZES=(10000 100000 662000 2000000); fi
+DATA=${BENCH_DATA:-target/bench}
+RUNS=${BENCH_RUNS:-3}
+SEED=${BENCH_SEED:-1}
+BAD=${BENCH_BAD_CELLS:-0}
+AS_OF=2025-11-30
+
+for tool in hyperfine /usr/bin/time; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "bench: \`$tool\` is missing (apt-get install hyperfine time)" >&2
+        exit 2
+    fi
+done
+
+cargo build --release --quiet --bin outlet --example generate --example csv_baseline
+BIN=target/release
+OUTLET=$BIN/outlet
+BASELINE=$BIN/examples/csv_baseline
+GENERATE=$BIN/examples/generate
+mkdir -p "$DATA"
+
+# Peak resident set size of a command, in MB (stdout and stderr discarded).
+peak_mb() {
+    local log
+    log=$(mktemp)
+    /usr/bin/time -v -o "$log" "$@" >/dev/null 2>&1 || true
+    awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$log"
+    rm -f "$log"
+}
+
+# Mean seconds of the named command in a hyperfine CSV export.
+mean_of() {
+    awk -F, -v name="$2" '$1 == name { printf "%.3f", $2 }' "$1"
+}
+
+results="$DATA/results.md"
+{
+    echo "# outlet benchmark"
+    echo
+    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src rules 2>/dev/null || echo ' (with uncommitted changes in src/ or rules/)')"
+    echo "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+    echo "- $(rustc --version), $(hyperfine --version), $RUNS runs per command after 1 warm-up, seed $SEED, bad cells $BAD"
+    echo "- times are hyperfine means in seconds; µs/outlet is the mean divided by the outlets; RSS is /usr/bin/time -v's maximum resident set size"
+    echo
+    echo "| outlets | file MB | baseline s | grade s | grade / baseline | gaps s | gaps / baseline | grade µs/outlet | gaps µs/outlet | RSS baseline MB | RSS grade MB | RSS gaps MB |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+} >"$results.head"
+: >"$results.rows"
+: >"$results.verdicts"
+
+fail=0
+first_grade_us=""
+first_gaps_us=""
+for n in "${SIZES[@]}"; do
+    file="$DATA/outlets-$n-s$SEED-b$BAD.csv"
+    if [ ! -s "$file" ] || [ "$file" -ot "$GENERATE" ]; then
+        echo "bench: generating $n outlets into $file" >&2
+        "$GENERATE" --outlets "$n" --seed "$SEED" --bad-cells "$BAD" >"$file.part"
+        mv "$file.part" "$file"
+    fi
+    mb=$(awk -v b="$(stat -c %s "$file")" 'BEGIN { printf "%.0f", b / 1e6 }')
+    grade=("$OUTLET" grade --as-of "$AS_OF" --format csv --fail-on never "$file")
+    gaps=("$OUTLET" gaps --as-of "$AS_OF" --format csv --fail-on never "$file")
+
+    echo "bench: timing $n outlets" >&2
+    hyperfine --style basic --runs "$RUNS" --warmup 1 -N \
+        --export-csv "$DATA/hyperfine-$n.csv" \
+        -n baseline "$BASELINE $file" \
+        -n grade "${grade[*]}" \
+        -n gaps "${gaps[*]}" >&2
+    t_base=$(mean_of "$DATA/hyperfine-$n.csv" baseline)
+    t_grade=$(mean_of "$DATA/hyperfine-$n.csv" grade)
+    t_gaps=$(mean_of "$DATA/hyperfine-$n.csv" gaps)
+
+    echo "bench: peak memory at $n outlets" >&2
+    m_base=$(peak_mb "$BASELINE" "$file")
+    m_grade=$(peak_mb "${grade[@]}")
+    m_gaps=$(peak_mb "${gaps[@]}")
+
+    read -r r_grade r_gaps us_grade us_gaps < <(awk -v b="$t_base" -v g="$t_grade" -v p="$t_gaps" -v n="$n" \
+        'BEGIN { printf "%.2f %.2f %.3f %.3f\n", g / b, p / b, g / n * 1e6, p / n * 1e6 }')
+    echo "| $n | $mb | $t_base | $t_grade | ${r_grade}× | $t_gaps | ${r_gaps}× | $us_grade | $us_gaps | $m_base | $m_grade | $m_gaps |" >>"$results.rows"
+
+    check() { # description, awk condition
+        if awk "BEGIN { exit !($2) }"; then
+            echo "- PASS $1" >>"$results.verdicts"
+        else
+            echo "- FAIL $1" >>"$results.verdicts"
+            fail=1
+        fi
+    }
+    if [ "$n" -ge 662000 ]; then
+        if [ "$n" -eq 662000 ]; then
+            check "grade at $n outlets within 2× the baseline (${r_grade}×)" "$r_grade <= 2"
+            check "gaps at $n outlets within 3× the baseline (${r_gaps}×)" "$r_gaps <= 3"
+        fi
+        check "peak memory of grade at $n outlets under 100 MB ($m_grade MB)" "$m_grade < 100"
+        check "peak memory of gaps at $n outlets under 100 MB ($m_gaps MB)" "$m_gaps < 100"
+    fi
+    if [ -z "$first_grade_us" ]; then
+        first_grade_us=$us_grade
+        first_gaps_us=$us_gaps
+        first_n=$n
+    elif [ "$n" -ge 100000 ]; then
+        # Flat: no size costs more than 1.5× per outlet what the smallest did.
+        check "grade cost per outlet at $n within 1.5× that at $first_n ($us_grade vs $first_grade_us µs)" \
+            "$us_grade <= 1.5 * $first_grade_us"
+        check "gaps cost per outlet at $n within 1.5× that at $first_n ($us_gaps vs $first_gaps_us µs)" \
+            "$us_gaps <= 1.5 * $first_gaps_us"
+    fi
+done
+
+{
+    cat "$results.head" "$results.rows"
+    echo
+    cat "$results.verdicts"
+} >"$results"
+rm -f "$results.head" "$results.rows" "$results.verdicts"
+cat "$results"
+exit "$fail"

@@ -1,0 +1,478 @@
+//! Workbooks — `.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods` — read through calamine: one sheet becomes
+//! a header and rows of [`Cell`]s like any other [`Source`](super::source::Source).
+//!
+//! A county's 台账 rarely starts at A1: a merged title ("某某县基层公共就业服务网点台账") and a
+//! "填报单位/日期" line sit above the header. The header row is therefore the row, among the first
+//! [`HEADER_SCAN`], that names the most columns the rulebook knows. Cells arrive typed and become
+//! the text a person would type: a date cell `2025-11-20`, a number `520123001000` (so a 12-digit
+//! division code stored as a number keeps its digits), `TRUE`/`FALSE` for a logical cell; an error
+//! value (`#N/A`) is a data problem. A merged cell below the header counts for every row it spans.
+//! Rows keep the sheet's own numbers, and every problem names its cell (`台账!D7`).
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use calamine::{
+    Data, Dimensions, ExcelDateTime, Range, Reader, SheetType, SheetVisible, Sheets,
+    open_workbook_auto_from_rs,
+};
+
+use super::InventoryError;
+use super::cell::Cell;
+use super::source::Row;
+use crate::problem::{ProblemKind, SheetRef};
+use crate::suggest::did_you_mean;
+use crate::text::trim;
+
+/// How many rows from the top of the sheet may hold the header.
+pub const HEADER_SCAN: u32 = 30;
+
+/// The most cells a merged region below the header may fill (a bigger one is left as it is).
+const MERGE_FILL_LIMIT: u64 = 100_000;
+
+type Book = Sheets<Cursor<Vec<u8>>>;
+
+/// One sheet of a workbook, read row by row below its header.
+pub struct XlsxSource {
+    sheet: Arc<str>,
+    headers: Vec<String>,
+    range: Range<Data>,
+    /// The sheet's 0-based column of the first header column.
+    first_column: u32,
+    /// The 0-based sheet row of the next row to read.
+    next: u32,
+}
+
+impl XlsxSource {
+    /// Opens `sheet` (the first visible worksheet when `None`) of the workbook in `bytes` and finds
+    /// its header: the row among the first [`HEADER_SCAN`] with the most cells `known` accepts.
+    pub fn open(
+        bytes: Vec<u8>,
+        file: &str,
+        sheet: Option<&str>,
+        known: &dyn Fn(&str) -> bool,
+    ) -> Result<XlsxSource, InventoryError> {
+        let mut book = open_book(bytes, file)?;
+        let name = choose_sheet(&book, file, sheet)?;
+        let mut range = book
+            .worksheet_range(&name)
+            .map_err(|e| workbook_error(file, e))?;
+        let Some((start_row, start_column)) = range.start() else {
+            return Err(InventoryError::Empty { file: file.into() });
+        };
+        let (end_row, end_column) = range.end().unwrap_or((start_row, start_column));
+        let header_row = find_header(&range, known);
+        fill_merged(&mut range, &merged_regions(&mut book, &name), header_row);
+        let mut headers: Vec<String> = (start_column..=end_column)
+            .map(|c| {
+                range
+                    .get_value((header_row, c))
+                    .map_or_else(String::new, header_text)
+            })
+            .collect();
+        // The header ends at its last named column; cells further right are overflow.
+        while headers.last().is_some_and(|h| h.is_empty()) {
+            headers.pop();
+        }
+        if headers.is_empty() || end_row < header_row {
+            return Err(InventoryError::Empty { file: file.into() });
+        }
+        Ok(XlsxSource {
+            sheet: Arc::from(name),
+            headers,
+            range,
+            first_column: start_column,
+            next: header_row + 1,
+        })
+    }
+
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// The sheet's name.
+    pub fn sheet(&self) -> &Arc<str> {
+        &self.sheet
+    }
+
+    /// Where a problem at `row` (the sheet's row number) and header column `column` is.
+    pub fn cell_ref(&self, row: u64, column: Option<usize>) -> SheetRef {
+        SheetRef {
+            sheet: self.sheet.clone(),
+            row: u32::try_from(row).unwrap_or(u32::MAX),
+            column: column.map(|c| self.first_column + u32::try_from(c).unwrap_or(u32::MAX)),
+        }
+    }
+
+    pub fn next_row(&mut self) -> Option<Row> {
+        let (end_row, end_column) = self.range.end()?;
+        let width = self.headers.len();
+        while self.next <= end_row {
+            let r = self.next;
+            self.next += 1;
+            let value = |c: u32| self.range.get_value((r, c)).unwrap_or(&Data::Empty);
+            let mut cells = Vec::with_capacity(width);
+            for c in 0..width as u32 {
+                cells.push(cell(value(self.first_column + c)));
+            }
+            let overflow = (self.first_column + width as u32..=end_column)
+                .filter(|c| !is_blank(value(*c)))
+                .count();
+            // A row with nothing in it (a spacer, or the rest of a formatted area) is skipped.
+            if overflow == 0 && (0..width as u32).all(|c| is_blank(value(self.first_column + c))) {
+                continue;
+            }
+            return Some(Row {
+                number: u64::from(r) + 1,
+                cells,
+                overflow,
+            });
+        }
+        None
+    }
+}
+
+fn open_book(bytes: Vec<u8>, file: &str) -> Result<Book, InventoryError> {
+    open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| match e {
+        // Every reader refused it: say what was tried rather than calamine's terse message.
+        calamine::Error::Msg(_) => InventoryError::Workbook {
+            file: file.into(),
+            message: "not an .xlsx, .xlsm, .xlsb, .xls or .ods workbook, or a damaged one".into(),
+        },
+        e => workbook_error(file, e),
+    })
+}
+
+fn workbook_error(file: &str, e: impl std::fmt::Display) -> InventoryError {
+    InventoryError::Workbook {
+        file: file.into(),
+        message: e.to_string(),
+    }
+}
+
+/// The sheet asked for, or the first visible worksheet.
+fn choose_sheet(book: &Book, file: &str, sheet: Option<&str>) -> Result<String, InventoryError> {
+    let names = book.sheet_names();
+    match sheet {
+        Some(want) => names
+            .iter()
+            .find(|n| *n == want)
+            .or_else(|| names.iter().find(|n| trim(n) == trim(want)))
+            .cloned()
+            .ok_or_else(|| InventoryError::NoSheet {
+                file: file.into(),
+                sheet: want.into(),
+                suggestion: did_you_mean(want, names.iter().map(String::as_str))
+                    .map(str::to_string),
+                sheets: names.clone(),
+            }),
+        None => book
+            .sheets_metadata()
+            .iter()
+            .find(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
+            .map(|s| s.name.clone())
+            .or_else(|| names.first().cloned())
+            .ok_or_else(|| InventoryError::Empty { file: file.into() }),
+    }
+}
+
+/// The merged regions of a sheet, where the format keeps them (xlsx and xls).
+fn merged_regions(book: &mut Book, sheet: &str) -> Vec<Dimensions> {
+    match book {
+        Sheets::Xlsx(x) => x
+            .worksheet_merge_cells(sheet)
+            .and_then(Result::ok)
+            .unwrap_or_default(),
+        Sheets::Xls(x) => x.worksheet_merge_cells(sheet).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// The 0-based sheet row of the header.
+fn find_header(range: &Range<Data>, known: &dyn Fn(&str) -> bool) -> u32 {
+    let (Some((start_row, start_column)), Some((end_row, end_column))) =
+        (range.start(), range.end())
+    else {
+        return 0;
+    };
+    let last = end_row.min(start_row.saturating_add(HEADER_SCAN - 1));
+    let mut best: Option<(usize, u32)> = None;
+    let mut first_nonblank = None;
+    for r in start_row..=last {
+        let mut score = 0;
+        let mut blank = true;
+        for c in start_column..=end_column {
+            let Some(v) = range.get_value((r, c)) else {
+                continue;
+            };
+            if !is_blank(v) {
+                blank = false;
+                if known(&header_text(v)) {
+                    score += 1;
+                }
+            }
+        }
+        if !blank && first_nonblank.is_none() {
+            first_nonblank = Some(r);
+        }
+        if score > 0 && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, r));
+        }
+    }
+    best.map(|(_, r)| r).or(first_nonblank).unwrap_or(start_row)
+}
+
+/// A merged cell below the header holds its value in its first cell only; a person reads it as
+/// the value of every row it spans (乡镇街道 merged over that township's villages), so it is copied.
+fn fill_merged(range: &mut Range<Data>, regions: &[Dimensions], header_row: u32) {
+    let (Some(start), Some(end)) = (range.start(), range.end()) else {
+        return;
+    };
+    for d in regions {
+        let ((r0, c0), (r1, c1)) = (d.start, d.end);
+        if r0 <= header_row || r1 < r0 || c1 < c0 {
+            continue;
+        }
+        let (r1, c1) = (r1.min(end.0), c1.min(end.1));
+        if r0 < start.0 || c0 < start.1 || r1 < r0 || c1 < c0 {
+            continue;
+        }
+        if u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1) > MERGE_FILL_LIMIT {
+            continue;
+        }
+        let Some(value) = range.get_value((r0, c0)).cloned() else {
+            continue;
+        };
+        if is_blank(&value) {
+            continue;
+        }
+        for r in r0..=r1 {
+            for c in c0..=c1 {
+                if (r, c) != (r0, c0) {
+                    range.set_value((r, c), value.clone());
+                }
+            }
+        }
+    }
+}
+
+fn is_blank(v: &Data) -> bool {
+    match v {
+        Data::Empty => true,
+        Data::String(s) => trim(s).is_empty(),
+        _ => false,
+    }
+}
+
+/// A header cell's text; a header wrapped onto several lines in its cell (经办↵窗口数) is one name.
+fn header_text(v: &Data) -> String {
+    match cell(v) {
+        Cell::Text(s) => s.lines().map(trim).collect(),
+        _ => String::new(),
+    }
+}
+
+/// A sheet's value as the text a person would have typed, or a problem.
+fn cell(v: &Data) -> Cell {
+    match v {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Int(n) => Cell::Text(n.to_string()),
+        Data::Float(f) => Cell::Text(number_text(*f)),
+        Data::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
+        Data::DateTime(d) => Cell::Text(datetime_text(d)),
+        Data::DateTimeIso(s) => Cell::Text(s.strip_suffix("T00:00:00").unwrap_or(s).to_string()),
+        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Bad(ProblemKind::SheetError {
+            error: e.to_string(),
+        }),
+    }
+}
+
+/// A number as Excel shows it in a General cell, without the exponent: whole numbers in full
+/// (a 12-digit code keeps every digit), others to Excel's 15 significant digits.
+pub fn number_text(f: f64) -> String {
+    if !f.is_finite() {
+        return f.to_string();
+    }
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        return format!("{}", f as i64);
+    }
+    let rounded = format!("{f:.14e}").parse::<f64>().unwrap_or(f);
+    if rounded.abs() >= 1e15 {
+        format!("{rounded:E}")
+    } else {
+        format!("{rounded}")
+    }
+}
+
+/// The serials Excel can show as dates: 1900-01-01 up to 9999-12-31.
+fn is_date_serial(serial: f64) -> bool {
+    (1.0..2_958_466.0).contains(&serial)
+}
+
+/// A date cell as `2025-11-20`, with the time of day when it has one; a duration or a serial out
+/// of Excel's range as its number.
+fn datetime_text(d: &ExcelDateTime) -> String {
+    let serial = d.as_f64();
+    if d.is_duration() || !is_date_serial(serial) {
+        return number_text(serial);
+    }
+    let (y, m, day, h, min, s, _) = d.to_ymd_hms_milli();
+    if (h, min, s) == (0, 0, 0) {
+        format!("{y:04}-{m:02}-{day:02}")
+    } else {
+        format!("{y:04}-{m:02}-{day:02} {h:02}:{min:02}:{s:02}")
+    }
+}
+
+/// A value of a sheet as copied into an annotated workbook.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CopyValue {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    /// A date (and time) cell: year, month, day, hour, minute, second.
+    DateTime(u16, u8, u8, u8, u8, u8),
+    /// An error value such as `#N/A`, kept as its text.
+    Error(String),
+}
+
+/// One sheet's values and merged regions, for an annotated copy.
+#[derive(Clone, Debug)]
+pub struct SheetCopy {
+    pub name: String,
+    pub hidden: bool,
+    /// Every non-empty cell: 0-based (row, column) and value.
+    pub cells: Vec<(u32, u32, CopyValue)>,
+    /// Merged regions: 0-based (first row, first column, last row, last column).
+    pub merged: Vec<(u32, u32, u32, u32)>,
+    /// The last used 0-based column, if any.
+    pub last_column: Option<u32>,
+}
+
+/// A whole workbook's values, and where the graded sheet's header is.
+#[derive(Clone, Debug)]
+pub struct WorkbookCopy {
+    pub sheets: Vec<SheetCopy>,
+    /// The graded sheet (index into `sheets`).
+    pub graded: usize,
+    /// The graded sheet's header: its 0-based row, and its cells by 0-based column.
+    pub header_row: u32,
+    pub header: Vec<(u32, String)>,
+}
+
+impl WorkbookCopy {
+    /// Reads every sheet of the workbook in `bytes`; `sheet` and `known` pick the graded sheet and
+    /// its header as [`XlsxSource::open`] does.
+    pub fn read(
+        bytes: Vec<u8>,
+        file: &str,
+        sheet: Option<&str>,
+        known: &dyn Fn(&str) -> bool,
+    ) -> Result<WorkbookCopy, InventoryError> {
+        let mut book = open_book(bytes, file)?;
+        let graded_name = choose_sheet(&book, file, sheet)?;
+        let metadata = book.sheets_metadata().to_vec();
+        let mut sheets = Vec::new();
+        let mut graded = 0;
+        let mut header_row = 0;
+        let mut header = Vec::new();
+        for meta in metadata.iter().filter(|s| s.typ == SheetType::WorkSheet) {
+            let range = book
+                .worksheet_range(&meta.name)
+                .map_err(|e| workbook_error(file, e))?;
+            let merged = merged_regions(&mut book, &meta.name)
+                .iter()
+                .filter(|d| d.start.0 <= d.end.0 && d.start.1 <= d.end.1)
+                .map(|d| (d.start.0, d.start.1, d.end.0, d.end.1))
+                .collect();
+            if meta.name == graded_name {
+                graded = sheets.len();
+                header_row = find_header(&range, known);
+                if let (Some((_, c0)), Some((_, c1))) = (range.start(), range.end()) {
+                    header = (c0..=c1)
+                        .filter_map(|c| {
+                            let h = header_text(range.get_value((header_row, c))?);
+                            (!h.is_empty()).then_some((c, h))
+                        })
+                        .collect();
+                }
+            }
+            let cells = range
+                .used_cells()
+                .filter_map(|(r, c, v)| {
+                    let (r0, c0) = range.start().unwrap_or((0, 0));
+                    copy_value(v).map(|v| (r0 + r as u32, c0 + c as u32, v))
+                })
+                .collect();
+            sheets.push(SheetCopy {
+                name: meta.name.clone(),
+                hidden: meta.visible != SheetVisible::Visible,
+                cells,
+                merged,
+                last_column: range.end().map(|(_, c)| c),
+            });
+        }
+        if sheets.is_empty() {
+            return Err(InventoryError::Empty { file: file.into() });
+        }
+        Ok(WorkbookCopy {
+            sheets,
+            graded,
+            header_row,
+            header,
+        })
+    }
+}
+
+fn copy_value(v: &Data) -> Option<CopyValue> {
+    Some(match v {
+        Data::Empty => return None,
+        Data::String(s) => CopyValue::Text(s.clone()),
+        Data::Int(n) => CopyValue::Number(*n as f64),
+        Data::Float(f) => CopyValue::Number(*f),
+        Data::Bool(b) => CopyValue::Bool(*b),
+        Data::DateTime(d) if !d.is_duration() && is_date_serial(d.as_f64()) => {
+            let (y, m, day, h, min, s, _) = d.to_ymd_hms_milli();
+            CopyValue::DateTime(y, m, day, h, min, s)
+        }
+        Data::DateTime(d) => CopyValue::Number(d.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => CopyValue::Text(s.clone()),
+        Data::Error(e) => CopyValue::Error(e.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_excel_shows_them() {
+        assert_eq!(number_text(520123001000.0), "520123001000");
+        assert_eq!(number_text(2.0), "2");
+        assert_eq!(number_text(5.5), "5.5");
+        assert_eq!(number_text(0.1 + 0.2), "0.3");
+        assert_eq!(number_text(-3.0), "-3");
+    }
+
+    #[test]
+    fn date_cells_read_as_dates() {
+        use calamine::ExcelDateTimeType::{DateTime, TimeDelta};
+        let d = |v, t| datetime_text(&ExcelDateTime::new(v, t, false));
+        assert_eq!(d(45981.0, DateTime), "2025-11-20");
+        assert_eq!(d(45981.5, DateTime), "2025-11-20 12:00:00");
+        assert_eq!(d(1.5, TimeDelta), "1.5");
+        assert_eq!(d(-4.0, DateTime), "-4");
+        assert_eq!(d(1e300, DateTime), "1E300");
+    }
+
+    #[test]
+    fn header_cells_wrapped_onto_lines_are_one_name() {
+        assert_eq!(
+            header_text(&Data::String("经办\n窗口数 ".into())),
+            "经办窗口数"
+        );
+        assert_eq!(header_text(&Data::Float(2025.0)), "2025");
+    }
+}

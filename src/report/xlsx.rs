@@ -1,0 +1,955 @@
+//! Workbooks, for auditors who work in Excel: the report of `grade`, `gaps` and `explain` as one
+//! workbook (评定结果, 缺项清单, 数据问题, 汇总), an annotated copy of the auditor's own workbook
+//! with the results beside each outlet's row, and the blank inventory template with drop-down
+//! lists.
+//!
+//! Every sheet is built from the same [`Column`]/[`Out`]/[`Section`] model as the other formats;
+//! cells keep their types (numbers are numbers, grades in English are 1–4), headers are frozen and
+//! filterable, and column widths count a Chinese character as two. A workbook is built in memory
+//! and returned as bytes, which the caller writes through its atomic output.
+
+use std::collections::HashMap;
+
+use rust_xlsxwriter::{
+    Color, DataValidation, DataValidationErrorStyle, ExcelDateTime, Format, FormatAlign,
+    FormatBorder, Formula, Note, Workbook, Worksheet, XlsxError,
+};
+
+use super::rules::{header, template_columns, template_rows};
+use super::{Column, Meta, Out, Section};
+use crate::eval::{Assessment, Evaluator};
+use crate::inventory::xlsx::{CopyValue, WorkbookCopy};
+use crate::problem::{Problem, Severity};
+use crate::rulebook::{FieldKind, RuleKind, Rulebook};
+use crate::text::{Lang, Text};
+
+/// Rows a sheet holds below its header; a longer table continues on a second sheet.
+const MAX_ROWS: usize = 1_048_575;
+/// The widest a column is made, in Excel's units (about one digit each).
+const MAX_WIDTH: usize = 60;
+/// How many rows are measured to size a column.
+const MEASURED_ROWS: usize = 2_000;
+/// Excel's limit on the text of one cell.
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// Excel's own "Bad" and "Neutral" cell styles: below the minimum, and claims more than it reaches.
+const BAD_FILL: u32 = 0xFFC7CE;
+const BAD_FONT: u32 = 0x9C0006;
+const NEUTRAL_FILL: u32 = 0xFFEB9C;
+const NEUTRAL_FONT: u32 = 0x9C5700;
+const HEADER_FILL: u32 = 0xDDEBF7;
+
+/// The formats a workbook uses.
+struct Styles {
+    header: Format,
+    bad: Format,
+    neutral: Format,
+    percent: Format,
+    title: Format,
+    date: Format,
+    merged: Format,
+}
+
+impl Styles {
+    fn new() -> Styles {
+        Styles {
+            header: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(HEADER_FILL))
+                .set_border_bottom(FormatBorder::Thin),
+            bad: Format::new()
+                .set_background_color(Color::RGB(BAD_FILL))
+                .set_font_color(Color::RGB(BAD_FONT)),
+            neutral: Format::new()
+                .set_background_color(Color::RGB(NEUTRAL_FILL))
+                .set_font_color(Color::RGB(NEUTRAL_FONT)),
+            percent: Format::new().set_num_format("0.0%"),
+            title: Format::new().set_bold().set_font_size(13),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            merged: Format::new()
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
+        }
+    }
+
+    /// The colour of a closed-set value that needs attention.
+    fn of_key(&self, key: &str) -> Option<&Format> {
+        match key {
+            "below_minimum" | "error" => Some(&self.bad),
+            "overclaimed" | "warning" => Some(&self.neutral),
+            _ => None,
+        }
+    }
+}
+
+/// The name of a sheet that holds the rows under `key` in a report of `command`.
+fn sheet_title(key: &str, command: &str) -> Text {
+    match key {
+        "outlets" | "outlet" => Text::new("评定结果", "Results"),
+        "gaps" => Text::new("缺项清单", "Gaps"),
+        "rules" if command == "explain" => Text::new("逐条说明", "Rules"),
+        "rules" => Text::new("规则", "Rules"),
+        "articles" => Text::new("条款", "Articles"),
+        "groups" => Text::new("分组统计", "Groups"),
+        "columns" => Text::new("说明", "Columns"),
+        "problems" => Text::new("数据问题", "Data problems"),
+        "summary" => Text::new("汇总", "Summary"),
+        other => Text::new(other, other),
+    }
+}
+
+/// Where a sheet goes: results, then gaps, then the rest in the order given.
+fn sheet_rank(key: &str) -> u8 {
+    match key {
+        "outlets" | "outlet" => 0,
+        "gaps" => 1,
+        _ => 2,
+    }
+}
+
+/// A report to write as a workbook.
+pub(super) struct Report<'r> {
+    pub book: &'r Rulebook,
+    pub lang: Lang,
+    pub meta: &'r Meta,
+    /// Tables that get a sheet each: the main rows and any others (`key` names the sheet).
+    pub tables: Vec<Section>,
+    /// Summaries, on the summary sheet.
+    pub sections: &'r [Section],
+    pub problems: &'r [Problem],
+}
+
+/// The report as a workbook: one sheet per table, then data problems (for a report about an
+/// inventory), then the summary.
+pub(super) fn report(r: Report) -> Result<Vec<u8>, XlsxError> {
+    let styles = Styles::new();
+    let mut workbook = Workbook::new();
+    let mut tables = r.tables;
+    tables.sort_by_key(|t| sheet_rank(&t.key));
+    let mut names = Vec::new();
+    for t in &tables {
+        let title = sheet_title(&t.key, r.meta.command);
+        let chunks: Vec<&[Vec<Out>]> = if t.rows.is_empty() {
+            vec![&[]]
+        } else {
+            t.rows.chunks(MAX_ROWS).collect()
+        };
+        for (i, rows) in chunks.into_iter().enumerate() {
+            let name = if i == 0 {
+                title.get(r.lang).to_string()
+            } else {
+                format!("{} ({})", title.get(r.lang), i + 1)
+            };
+            let sheet = workbook.add_worksheet();
+            set_name(sheet, &name, &mut names)?;
+            write_table(sheet, &t.columns, rows, r.lang, r.book, &styles)?;
+        }
+    }
+    if r.meta.input.is_some() {
+        let (columns, rows) = problem_table(r.problems, r.lang);
+        let sheet = workbook.add_worksheet();
+        set_name(sheet, sheet_title("problems", "").get(r.lang), &mut names)?;
+        write_table(sheet, &columns, &rows, r.lang, r.book, &styles)?;
+    }
+    let sheet = workbook.add_worksheet();
+    set_name(sheet, sheet_title("summary", "").get(r.lang), &mut names)?;
+    write_summary(sheet, r.meta, r.sections, r.lang, r.book, &styles)?;
+    workbook.save_to_buffer()
+}
+
+/// Names a sheet, making the name unique and valid (Excel allows 31 characters, not `[]:*?/\`).
+fn set_name(sheet: &mut Worksheet, name: &str, taken: &mut Vec<String>) -> Result<(), XlsxError> {
+    const MAX: usize = 31;
+    let clean: String = name
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .collect();
+    let clean = clean.trim_matches('\'');
+    let clean = if clean.is_empty() {
+        format!("Sheet{}", taken.len() + 1)
+    } else {
+        clean.to_string()
+    };
+    let cut = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+    let mut candidate = cut(&clean, MAX);
+    let mut n = 2;
+    while taken
+        .iter()
+        .any(|t| t.to_lowercase() == candidate.to_lowercase())
+    {
+        let suffix = format!(" ({n})");
+        candidate = format!("{}{suffix}", cut(&clean, MAX - suffix.len()));
+        n += 1;
+    }
+    sheet.set_name(&candidate)?;
+    taken.push(candidate);
+    Ok(())
+}
+
+/// A header row, then the rows; the header frozen and filterable, columns sized to fit.
+fn write_table(
+    sheet: &mut Worksheet,
+    columns: &[Column],
+    rows: &[Vec<Out>],
+    lang: Lang,
+    book: &Rulebook,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    let mut widths: Vec<usize> = Vec::with_capacity(columns.len());
+    for (c, column) in columns.iter().enumerate() {
+        let title = column.title.get(lang);
+        sheet.write_string_with_format(0, col(c), title, &styles.header)?;
+        // Room for the filter button.
+        widths.push(text_width(title) + 3);
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let r = u32::try_from(i + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+        for (c, cell) in row.iter().enumerate().take(columns.len()) {
+            write_out(sheet, r, col(c), cell, lang, book, styles)?;
+            if i < MEASURED_ROWS {
+                let w = text_width(&cell.text(super::Format::Xlsx, lang, book));
+                widths[c] = widths[c].max(w);
+            }
+        }
+    }
+    for (c, w) in widths.iter().enumerate() {
+        sheet.set_column_width(col(c), (w + 2).clamp(6, MAX_WIDTH) as f64)?;
+    }
+    if !columns.is_empty() {
+        sheet.set_freeze_panes(1, 0)?;
+        let last = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+        sheet.autofilter(0, 0, last.max(1), col(columns.len() - 1))?;
+    }
+    Ok(())
+}
+
+fn col(c: usize) -> u16 {
+    u16::try_from(c).unwrap_or(u16::MAX)
+}
+
+/// One typed cell: numbers stay numbers, grades are 1–4 in English and their names in Chinese.
+fn write_out(
+    sheet: &mut Worksheet,
+    r: u32,
+    c: u16,
+    cell: &Out,
+    lang: Lang,
+    book: &Rulebook,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    match cell {
+        Out::Null | Out::OptGrade(None) => {}
+        Out::Int(n) => {
+            sheet.write_number(r, c, *n as f64)?;
+        }
+        Out::Num(n) => {
+            sheet.write_number(r, c, *n)?;
+        }
+        Out::Percent(x) => {
+            sheet.write_number_with_format(r, c, *x, &styles.percent)?;
+        }
+        Out::Grade(Some(g)) | Out::OptGrade(Some(g)) if lang == Lang::En => {
+            sheet.write_number(r, c, f64::from(*g))?;
+        }
+        Out::Key { key, title } => {
+            let text = clip(title.get(lang));
+            match styles.of_key(key) {
+                Some(f) => sheet.write_string_with_format(r, c, text, f)?,
+                None => sheet.write_string(r, c, text)?,
+            };
+        }
+        other => {
+            let text = other.text(super::Format::Xlsx, lang, book);
+            if !text.is_empty() {
+                sheet.write_string(r, c, clip(&text))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Text cut to what one cell holds.
+fn clip(s: &str) -> &str {
+    match s.char_indices().nth(MAX_CELL_CHARS) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// The width of text in Excel's units: a Chinese (wide) character takes two.
+pub fn text_width(s: &str) -> usize {
+    s.lines()
+        .map(|line| line.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum())
+        .max()
+        .unwrap_or(0)
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(u32::from(c),
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x20000..=0x3FFFD)
+}
+
+/// The data problems as a table: severity, where, the value, what is wrong, what was expected.
+fn problem_table(problems: &[Problem], lang: Lang) -> (Vec<Column>, Vec<Vec<Out>>) {
+    let columns = vec![
+        Column::new("severity", "级别", "severity"),
+        Column::new("file", "文件", "file"),
+        Column::new("cell", "单元格", "cell"),
+        Column::new("row", "行", "row"),
+        Column::new("column", "列", "column"),
+        Column::new("value", "取值", "value"),
+        Column::new("message", "问题", "problem"),
+        Column::new("expected", "应填", "expected"),
+    ];
+    let opt = |s: Option<String>| s.filter(|s| !s.is_empty()).map_or(Out::Null, Out::Str);
+    let rows = problems
+        .iter()
+        .map(|p| {
+            vec![
+                match p.severity {
+                    Severity::Error => Out::key("error", "错误", "error"),
+                    Severity::Warning => Out::key("warning", "警告", "warning"),
+                },
+                Out::str(&*p.file),
+                opt(p.cell.as_ref().map(ToString::to_string)),
+                p.row.map_or(Out::Null, |r| Out::Int(r as i64)),
+                opt(p.column.clone()),
+                opt(p.value.clone()),
+                Out::str(p.message(lang)),
+                opt(p.help(lang)),
+            ]
+        })
+        .collect();
+    (columns, rows)
+}
+
+/// How the report was made (as-of date, input, rulebook), then every summary section.
+fn write_summary(
+    sheet: &mut Worksheet,
+    meta: &Meta,
+    sections: &[Section],
+    lang: Lang,
+    book: &Rulebook,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    let zh = lang == Lang::Zh;
+    let mut r = 0u32;
+    let mut widths = vec![0usize; 2];
+    let mut measure = |c: usize, s: &str| {
+        if widths.len() <= c {
+            widths.resize(c + 1, 0);
+        }
+        widths[c] = widths[c].max(text_width(s));
+    };
+    let mut pairs: Vec<(&str, String)> = vec![
+        (lang.pick("命令", "command"), meta.command.to_string()),
+        (
+            lang.pick("清单", "inventory"),
+            meta.input.clone().unwrap_or_default(),
+        ),
+        (
+            lang.pick("评定日期", "as of"),
+            meta.as_of.clone().unwrap_or_default(),
+        ),
+        (lang.pick("规则", "rulebook"), meta.rulebook_id.clone()),
+        (
+            lang.pick("规则版本", "rulebook version"),
+            meta.rulebook_version.clone(),
+        ),
+    ];
+    if !meta.extends.is_empty() {
+        let chain: Vec<String> = meta
+            .extends
+            .iter()
+            .map(|(id, v)| format!("{id} {v}"))
+            .collect();
+        pairs.push((lang.pick("基于", "extends"), chain.join(", ")));
+    }
+    pairs.push((
+        lang.pick("生成工具", "made by"),
+        format!("outlet {}", env!("CARGO_PKG_VERSION")),
+    ));
+    sheet.write_string_with_format(
+        r,
+        0,
+        lang.pick("报告信息", "About this report"),
+        &styles.title,
+    )?;
+    r += 1;
+    for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        sheet.write_string_with_format(r, 0, *k, &styles.header)?;
+        measure(0, k);
+        let as_of = meta.as_of.as_deref().filter(|a| a == v);
+        match as_of.and_then(|a| a.parse::<jiff::civil::Date>().ok()) {
+            Some(d) => {
+                let date = ExcelDateTime::from_ymd(
+                    u16::try_from(d.year()).unwrap_or(1900),
+                    d.month() as u8,
+                    d.day() as u8,
+                )?;
+                sheet.write_datetime_with_format(r, 1, &date, &styles.date)?;
+            }
+            None => {
+                sheet.write_string(r, 1, v)?;
+            }
+        }
+        measure(1, v);
+        r += 1;
+    }
+    for s in sections {
+        r += 1;
+        sheet.write_string_with_format(r, 0, s.title.get(lang), &styles.title)?;
+        r += 1;
+        if s.single {
+            for row in &s.rows {
+                for (column, cell) in s.columns.iter().zip(row) {
+                    let title = column.title.get(lang);
+                    sheet.write_string_with_format(r, 0, title, &styles.header)?;
+                    measure(0, title);
+                    write_out(sheet, r, 1, cell, lang, book, styles)?;
+                    measure(1, &cell.text(super::Format::Xlsx, lang, book));
+                    r += 1;
+                }
+            }
+        } else {
+            for (c, column) in s.columns.iter().enumerate() {
+                let title = column.title.get(lang);
+                sheet.write_string_with_format(r, col(c), title, &styles.header)?;
+                measure(c, title);
+            }
+            r += 1;
+            for row in &s.rows {
+                for (c, cell) in row.iter().enumerate() {
+                    write_out(sheet, r, col(c), cell, lang, book, styles)?;
+                    measure(c, &cell.text(super::Format::Xlsx, lang, book));
+                }
+                r += 1;
+            }
+        }
+    }
+    for (c, w) in widths.iter().enumerate() {
+        let min = if c == 0 && zh { 14 } else { 8 };
+        sheet.set_column_width(col(c), (w + 2).clamp(min, MAX_WIDTH) as f64)?;
+    }
+    Ok(())
+}
+
+/// The columns an annotated copy adds to the graded sheet.
+pub fn annotation_columns() -> Vec<Column> {
+    vec![
+        Column::new("assessed_grade", "评定级别", "assessed grade"),
+        Column::new("minimum_grade", "最低要求", "minimum"),
+        Column::new("status", "状态", "status"),
+        Column::new("gaps", "缺项", "gaps"),
+        Column::new("problems", "数据问题", "data problems"),
+    ]
+}
+
+/// An outlet's added cells: its grade, minimum, status, and the required rules it fails on the
+/// way to the next grade (`G3-SYSTEM 业务经办信息系统(不满足)`); the data problems of its row are
+/// added by [`annotated`].
+pub fn annotation_row(ev: &Evaluator, a: &Assessment, lang: Lang) -> Vec<Out> {
+    let book = ev.book;
+    let gaps: Vec<String> = ev
+        .gaps(a, None)
+        .into_iter()
+        .filter(|i| book.rules[*i].kind == RuleKind::Required)
+        .map(|i| {
+            let rule = &book.rules[i];
+            let reason = match super::words::reason(a.outcomes[i]) {
+                Out::Key { title, .. } => title.get(lang).to_string(),
+                _ => String::new(),
+            };
+            match lang {
+                Lang::Zh => format!("{} {}({reason})", rule.id, rule.title.zh),
+                Lang::En => format!("{} {} ({reason})", rule.id, rule.title.en),
+            }
+        })
+        .collect();
+    vec![
+        Out::Grade(a.assessed),
+        Out::OptGrade(Some(a.minimum)),
+        super::words::status(a.status),
+        text_or_null(gaps.join(lang.pick("；", "; "))),
+    ]
+}
+
+/// The data problems of one row, for the added column.
+fn problems_cell(problems: &[&Problem], lang: Lang) -> Out {
+    let texts: Vec<String> = problems
+        .iter()
+        .map(|p| match &p.column {
+            Some(c) => format!(
+                "{}: {}",
+                lang.pick(&format!("「{c}」"), &format!("`{c}`")),
+                p.message(lang)
+            ),
+            None => p.message(lang),
+        })
+        .collect();
+    text_or_null(texts.join(lang.pick("；", "; ")))
+}
+
+fn text_or_null(s: String) -> Out {
+    if s.is_empty() { Out::Null } else { Out::Str(s) }
+}
+
+/// What an annotated copy adds to an auditor's workbook.
+pub struct Annotations<'p> {
+    /// The cells of [`annotation_row`] for each outlet, by the sheet's row number (1-based).
+    pub rows: HashMap<u64, Vec<Out>>,
+    /// Data problems: each is listed in its row's 数据问题 cell, and one with a cell gets a note
+    /// and a colour there.
+    pub problems: &'p [Problem],
+}
+
+/// The auditor's workbook as they sent it — every sheet, row and column, their values and merged
+/// cells — with the graded sheet's results in columns added right of their own (or written over
+/// those columns, when the workbook is an annotated copy already), and a note on every bad cell.
+/// Their formatting and formulas are not carried over: each cell keeps the value it showed.
+pub fn annotated(
+    copy: &WorkbookCopy,
+    notes: &Annotations,
+    lang: Lang,
+    book: &Rulebook,
+) -> Result<Vec<u8>, XlsxError> {
+    let styles = Styles::new();
+    let mut workbook = Workbook::new();
+    let graded_name = copy.sheets.get(copy.graded).map(|s| s.name.as_str());
+    let columns = annotation_columns();
+    // Problems on the graded sheet: by 0-based (row, column) for notes, by row for the column.
+    // A cell with an error is coloured as bad, one with only warnings as neutral.
+    let mut bad: HashMap<(u32, u32), (Look, Vec<String>)> = HashMap::new();
+    let mut by_row: std::collections::BTreeMap<u32, Vec<&Problem>> = Default::default();
+    for p in notes.problems {
+        if let Some(cell) = &p.cell {
+            if Some(&*cell.sheet) == graded_name {
+                by_row.entry(cell.row).or_default().push(p);
+                if let Some(c) = cell.column {
+                    let text = format!(
+                        "{}: {}{}",
+                        match p.severity {
+                            Severity::Error => lang.pick("错误", "error"),
+                            Severity::Warning => lang.pick("警告", "warning"),
+                        },
+                        p.message(lang),
+                        p.help(lang).map(|h| format!(" ({h})")).unwrap_or_default()
+                    );
+                    let entry = bad
+                        .entry((cell.row.saturating_sub(1), c))
+                        .or_insert((Look::Warning, Vec::new()));
+                    if p.severity == Severity::Error {
+                        entry.0 = Look::Bad;
+                    }
+                    entry.1.push(text);
+                }
+            }
+        }
+    }
+    let mut names = Vec::new();
+    for (index, s) in copy.sheets.iter().enumerate() {
+        let sheet = workbook.add_worksheet();
+        if set_name(sheet, &s.name, &mut names).is_err() {
+            set_name(sheet, &format!("Sheet{}", index + 1), &mut names)?;
+        }
+        if s.hidden {
+            sheet.set_hidden(true);
+        }
+        let graded = index == copy.graded;
+        // The added columns: where the header already has them, else right of everything.
+        let mut next = s.last_column.map_or(0, |c| c + 1);
+        let targets: Vec<u32> = columns
+            .iter()
+            .map(|column| {
+                let existing = copy.header.iter().find(|(_, h)| {
+                    *h == column.title.zh || *h == column.title.en || *h == column.key
+                });
+                existing.map_or_else(
+                    || {
+                        next += 1;
+                        next - 1
+                    },
+                    |(c, _)| *c,
+                )
+            })
+            .collect();
+        let mut widths: HashMap<u32, usize> = HashMap::new();
+        let mut filled: std::collections::HashSet<(u32, u32)> = Default::default();
+        for (r, c, v) in &s.cells {
+            if graded && *r > copy.header_row && targets.contains(c) {
+                continue; // an earlier annotation, written anew below
+            }
+            let Ok(column) = u16::try_from(*c) else {
+                continue;
+            };
+            let look = if let Some((look, _)) = bad.get(&(*r, *c)).filter(|_| graded) {
+                *look
+            } else if s.merged.iter().any(|m| (m.0, m.1) == (*r, *c)) {
+                Look::Merged
+            } else {
+                Look::Plain
+            };
+            let shown = write_copy(sheet, *r, column, v, look)?;
+            filled.insert((*r, *c));
+            // Columns are sized to the table: the title lines above the header do not count.
+            let above_header = graded && *r < copy.header_row;
+            if !above_header
+                && !s
+                    .merged
+                    .iter()
+                    .any(|m| m.0 <= *r && *r <= m.2 && m.1 <= *c && *c <= m.3)
+            {
+                let w = widths.entry(*c).or_default();
+                *w = (*w).max(text_width(&shown));
+            }
+        }
+        for &(r0, c0, r1, c1) in &s.merged {
+            let (Ok(c0), Ok(c1)) = (u16::try_from(c0), u16::try_from(c1)) else {
+                continue;
+            };
+            // A merge that Excel would refuse (overlapping another) is left unmerged.
+            if (r0, c0) == (r1, c1)
+                || sheet
+                    .merge_range(r0, c0, r1, c1, "", &styles.merged)
+                    .is_err()
+            {
+                continue;
+            }
+            // Merging blanks the first cell: its value is written again.
+            let first = s
+                .cells
+                .iter()
+                .find(|(r, c, _)| (*r, *c) == (r0, u32::from(c0)));
+            if let Some((_, _, v)) = first {
+                write_copy(sheet, r0, c0, v, Look::Merged)?;
+            }
+        }
+        if graded {
+            for ((r, c), (look, texts)) in &bad {
+                let Ok(column) = u16::try_from(*c) else {
+                    continue;
+                };
+                if !filled.contains(&(*r, *c)) {
+                    // A blank cell that should not be: coloured too.
+                    let format = if *look == Look::Bad {
+                        &styles.bad
+                    } else {
+                        &styles.neutral
+                    };
+                    sheet.write_blank(*r, column, format)?;
+                }
+                let note = Note::new(texts.join("\n"))
+                    .set_author("outlet")
+                    .add_author_prefix(false)
+                    .set_width(320)
+                    .set_height(90);
+                sheet.insert_note(*r, column, &note)?;
+            }
+            for (column, &target) in columns.iter().zip(&targets) {
+                let Ok(c) = u16::try_from(target) else {
+                    continue;
+                };
+                let title = column.title.get(lang);
+                sheet.write_string_with_format(copy.header_row, c, title, &styles.header)?;
+                let w = widths.entry(target).or_default();
+                *w = (*w).max(text_width(title) + 2);
+            }
+            let rows: std::collections::BTreeSet<u64> = notes
+                .rows
+                .keys()
+                .copied()
+                .chain(by_row.keys().map(|r| u64::from(*r)))
+                .collect();
+            for row in rows {
+                let Some(r) = row.checked_sub(1).and_then(|r| u32::try_from(r).ok()) else {
+                    continue;
+                };
+                let mut cells = notes
+                    .rows
+                    .get(&row)
+                    .cloned()
+                    .unwrap_or_else(|| vec![Out::Null; columns.len() - 1]);
+                let problems = u32::try_from(row)
+                    .ok()
+                    .and_then(|r| by_row.get(&r))
+                    .map_or(&[][..], Vec::as_slice);
+                cells.push(problems_cell(problems, lang));
+                for (cell, &target) in cells.iter().zip(&targets) {
+                    let Ok(c) = u16::try_from(target) else {
+                        continue;
+                    };
+                    write_out(sheet, r, c, cell, lang, book, &styles)?;
+                    let w = widths.entry(target).or_default();
+                    *w = (*w).max(text_width(&cell.text(super::Format::Xlsx, lang, book)));
+                }
+            }
+            sheet.set_freeze_panes(copy.header_row + 1, 0)?;
+        }
+        for (c, w) in widths {
+            if let Ok(c) = u16::try_from(c) {
+                sheet.set_column_width(c, (w + 2).clamp(6, MAX_WIDTH) as f64)?;
+            }
+        }
+    }
+    workbook.save_to_buffer()
+}
+
+/// How a copied cell is shown: as it was, coloured as a cell with an error or a warning, or
+/// centred in a merged range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Look {
+    Plain,
+    Bad,
+    Warning,
+    Merged,
+}
+
+/// Writes one copied value as it was (a date as a date, a 12-digit number in full); returns the
+/// text it shows, to size the column.
+fn write_copy(
+    sheet: &mut Worksheet,
+    r: u32,
+    c: u16,
+    v: &CopyValue,
+    look: Look,
+) -> Result<String, XlsxError> {
+    // The number format the value needs: a long whole number (a division code) would show as
+    // 5.20123E+11 in General.
+    let base = match v {
+        // Excel's built-in `0`.
+        CopyValue::Number(n) if n.fract() == 0.0 && n.abs() >= 1e11 => {
+            Some(Format::new().set_num_format_index(1))
+        }
+        CopyValue::DateTime(_, _, _, 0, 0, 0) => Some(Format::new().set_num_format("yyyy-mm-dd")),
+        CopyValue::DateTime(..) => Some(Format::new().set_num_format("yyyy-mm-dd hh:mm:ss")),
+        _ => None,
+    };
+    let format = match look {
+        Look::Plain => base,
+        Look::Bad => Some(
+            base.unwrap_or_default()
+                .set_background_color(Color::RGB(BAD_FILL))
+                .set_font_color(Color::RGB(BAD_FONT)),
+        ),
+        Look::Warning => Some(
+            base.unwrap_or_default()
+                .set_background_color(Color::RGB(NEUTRAL_FILL))
+                .set_font_color(Color::RGB(NEUTRAL_FONT)),
+        ),
+        Look::Merged => Some(
+            base.unwrap_or_default()
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
+        ),
+    };
+    macro_rules! put {
+        ($value:expr) => {
+            match &format {
+                Some(f) => sheet.write_with_format(r, c, $value, f)?,
+                None => sheet.write(r, c, $value)?,
+            }
+        };
+    }
+    Ok(match v {
+        CopyValue::Text(s) | CopyValue::Error(s) => {
+            put!(clip(s));
+            s.clone()
+        }
+        CopyValue::Number(n) => {
+            put!(*n);
+            crate::inventory::xlsx::number_text(*n)
+        }
+        CopyValue::Bool(b) => {
+            put!(*b);
+            if *b { "TRUE" } else { "FALSE" }.to_string()
+        }
+        &CopyValue::DateTime(y, m, d, h, min, s) => {
+            let date =
+                ExcelDateTime::from_ymd(y, m, d).and_then(|dt| dt.and_hms(u16::from(h), min, s));
+            match date {
+                Ok(dt) => put!(&dt),
+                Err(_) => put!(format!("{y:04}-{m:02}-{d:02}")),
+            };
+            if (h, min, s) == (0, 0, 0) {
+                "0000-00-00".into()
+            } else {
+                "0000-00-00 00:00:00".into()
+            }
+        }
+    })
+}
+
+/// A blank inventory workbook: the columns of the effective rulebook on the first sheet, with a
+/// drop-down list on every yes/no and enumerated column (its values from the rulebook), the code
+/// column formatted as text and the date column as dates; the second sheet explains each column.
+pub fn template(book: &Rulebook, lang: Lang) -> Result<Vec<u8>, XlsxError> {
+    let styles = Styles::new();
+    let mut workbook = Workbook::new();
+    let mut names = Vec::new();
+    // Lists longer than Excel's 255-character limit for an inline list go on a hidden sheet.
+    let lists_sheet = lang.pick("取值", "values").to_string();
+    let mut long_lists: Vec<Vec<String>> = Vec::new();
+    {
+        let sheet = workbook.add_worksheet();
+        set_name(sheet, lang.pick("台账", "inventory"), &mut names)?;
+        // Excel's built-in text format (`@`), so that a 12-digit code keeps its digits.
+        let text_format = Format::new().set_num_format_index(49);
+        for (c, f) in book.fields.iter().enumerate() {
+            let column = col(c);
+            let title = header(f, lang);
+            sheet.write_string_with_format(0, column, title, &styles.header)?;
+            let width = match f.kind {
+                FieldKind::List { .. } => 40,
+                _ => text_width(title) + 4,
+            };
+            sheet.set_column_width(column, width.clamp(10, MAX_WIDTH) as f64)?;
+            match f.kind {
+                FieldKind::Code { .. } => {
+                    sheet.set_column_format(column, &text_format)?;
+                }
+                FieldKind::Date => {
+                    sheet.set_column_format(column, &styles.date)?;
+                }
+                _ => {}
+            }
+            let values = choices(book, c, lang);
+            if values.is_empty() {
+                continue;
+            }
+            let joined = values.join(",").chars().count();
+            let validation = if joined <= 255 && values.iter().all(|v| !v.contains(',')) {
+                DataValidation::new().allow_list_strings(&values)?
+            } else {
+                long_lists.push(values.clone());
+                let list_col = crate::problem::column_letters(
+                    u32::try_from(long_lists.len() - 1).unwrap_or(0),
+                );
+                DataValidation::new().allow_list_formula(Formula::new(format!(
+                    "='{lists_sheet}'!${list_col}$1:${list_col}${}",
+                    values.len()
+                )))
+            };
+            let message = values.join(" / ");
+            let validation = validation
+                .set_error_style(DataValidationErrorStyle::Warning)
+                .set_error_title(lang.pick("不在下拉列表中", "Not in the list"))?
+                .set_error_message(clip_to(
+                    &format!("{}{message}", lang.pick("可选: ", "choose one of: ")),
+                    225,
+                ))?;
+            sheet.add_data_validation(1, column, MAX_ROWS as u32, column, &validation)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+    }
+    {
+        let sheet = workbook.add_worksheet();
+        set_name(sheet, lang.pick("说明", "columns"), &mut names)?;
+        write_table(
+            sheet,
+            &template_columns(),
+            &template_rows(book, lang),
+            lang,
+            book,
+            &styles,
+        )?;
+    }
+    if !long_lists.is_empty() {
+        let sheet = workbook.add_worksheet();
+        set_name(sheet, &lists_sheet, &mut names)?;
+        for (c, values) in long_lists.iter().enumerate() {
+            for (r, v) in values.iter().enumerate() {
+                sheet.write_string(u32::try_from(r).unwrap_or(0), col(c), v)?;
+            }
+        }
+        sheet.set_hidden(true);
+    }
+    workbook.save_to_buffer()
+}
+
+fn clip_to(s: &str, chars: usize) -> String {
+    s.chars().take(chars).collect()
+}
+
+/// The values a drop-down list offers for field `f`, in `lang`, from the rulebook: yes and no,
+/// the outlet types (the allowed reference types for 参照类型), the grades, an enum's entries.
+/// Empty for a field that is not a closed set.
+pub fn choices(book: &Rulebook, f: usize, lang: Lang) -> Vec<String> {
+    let name = |t: &Text| t.get(lang).to_string();
+    match &book.fields[f].kind {
+        FieldKind::YesNo => [&book.yes, &book.no]
+            .iter()
+            .filter_map(|spellings| spelling(spellings, lang))
+            .collect(),
+        FieldKind::Type if Some(f) == book.core.reference_type => {
+            let mut allowed: Vec<usize> = book
+                .types
+                .iter()
+                .filter_map(|t| t.reference.as_ref())
+                .flat_map(|r| r.allowed.iter().copied())
+                .collect();
+            allowed.sort_unstable();
+            allowed.dedup();
+            allowed.iter().map(|t| name(&book.types[*t].name)).collect()
+        }
+        FieldKind::Type => book.types.iter().map(|t| name(&t.name)).collect(),
+        FieldKind::Grade => book
+            .grades
+            .iter()
+            .map(|g| match lang {
+                Lang::Zh => g.name.zh.clone(),
+                Lang::En => g.grade.to_string(),
+            })
+            .collect(),
+        FieldKind::Enum { vocabulary } => book.vocabularies[*vocabulary]
+            .entries
+            .iter()
+            .map(|e| name(&e.name))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The spelling of yes (or no) to offer: the rulebook's first, or in English its first word in
+/// Latin letters.
+fn spelling(spellings: &[String], lang: Lang) -> Option<String> {
+    let latin = spellings
+        .iter()
+        .find(|s| s.len() > 1 && s.chars().all(|c| c.is_ascii_alphabetic()));
+    match lang {
+        Lang::En => latin.or(spellings.first()).cloned(),
+        Lang::Zh => spellings.first().cloned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_characters_count_twice() {
+        assert_eq!(text_width("AN-001"), 6);
+        assert_eq!(text_width("网点编号"), 8);
+        assert_eq!(text_width("共建(参照社区)"), 14);
+        assert_eq!(text_width("一行\n第二行"), 6);
+    }
+
+    #[test]
+    fn yes_no_spellings_come_from_the_rulebook() {
+        let yes: Vec<String> = ["是", "有", "Y", "yes"].map(String::from).to_vec();
+        assert_eq!(spelling(&yes, Lang::Zh).as_deref(), Some("是"));
+        assert_eq!(spelling(&yes, Lang::En).as_deref(), Some("yes"));
+        let only: Vec<String> = vec!["√".into()];
+        assert_eq!(spelling(&only, Lang::En).as_deref(), Some("√"));
+    }
+}

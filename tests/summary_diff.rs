@@ -1,0 +1,852 @@
+//! `outlet summary` (per county, township or type: outlets by type × grade, and the region-level
+//! structure checks), `outlet diff` (two inventories a year apart), and the division-code checks
+//! that region grouping relies on.
+//!
+//! Every expected number is derived here from `tests/fixtures/county-expected.csv` (a reading of
+//! the county example worked out by hand from DOMAIN.md) and the inventory's 乡镇街道 column — not
+//! from the tool's own output.
+
+#![allow(
+    clippy::expect_used,
+    reason = "a test fails loudly when its fixture is broken"
+)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value as Json;
+
+const AS_OF: &str = "2025-11-30";
+const COUNTY_CSV: &str = "examples/county.csv";
+const COUNTY_2024: &str = "examples/county-2024.csv";
+const EXPECTED: &str = "tests/fixtures/county-expected.csv";
+
+/// The county example's rows with a data error (tests/fixtures/county-expected-notes.md).
+const WITH_ERRORS: [&str; 4] = ["AN-009", "AN-030", "AN-032", "AN-039"];
+
+const TYPES: [&str; 5] = ["township", "subdistrict", "village", "community", "partner"];
+
+fn outlet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_outlet"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .args(["--as-of", AS_OF])
+        .output()
+        .expect("outlet runs")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("outlet exits with a code")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
+}
+
+fn records(text: &str) -> Vec<BTreeMap<String, String>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .expect("a CSV header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("a CSV record");
+            headers
+                .iter()
+                .cloned()
+                .zip(r.iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// One outlet of the hand-derived reading, with its township from the inventory.
+#[derive(Clone, Debug)]
+struct Known {
+    type_: String,
+    township: String,
+    /// 1-4, or 0 for 未达四级.
+    grade: u8,
+    status: String,
+    error: bool,
+}
+
+fn known() -> Vec<Known> {
+    let township: BTreeMap<String, String> = records(&read(COUNTY_CSV))
+        .into_iter()
+        .map(|r| (r["网点编号"].clone(), r["乡镇街道"].clone()))
+        .collect();
+    let rows: Vec<Known> = records(&read(EXPECTED))
+        .into_iter()
+        .map(|r| Known {
+            township: township[&r["id"]].clone(),
+            grade: r["assessed_grade"].parse().unwrap_or(0),
+            status: r["status"].clone(),
+            error: WITH_ERRORS.contains(&r["id"].as_str()),
+            type_: r["type"].clone(),
+        })
+        .collect();
+    assert_eq!(rows.len(), 50);
+    rows
+}
+
+/// The counts of one summary row, computed from the reading.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Counts {
+    grades: [u64; 5],
+    total: u64,
+    below: u64,
+    over: u64,
+    errors: u64,
+}
+
+impl Counts {
+    fn add(&mut self, k: &Known) {
+        let slot = if k.grade == 0 {
+            4
+        } else {
+            usize::from(k.grade) - 1
+        };
+        self.grades[slot] += 1;
+        self.total += 1;
+        self.below += u64::from(k.status == "below_minimum");
+        self.over += u64::from(k.status == "overclaimed");
+        self.errors += u64::from(k.error);
+    }
+
+    fn share_meeting(&self) -> f64 {
+        (self.total - self.below) as f64 / self.total as f64
+    }
+
+    /// The same counts as read from a summary CSV row.
+    fn of_row(r: &BTreeMap<String, String>) -> Counts {
+        let n = |k: &str| -> u64 {
+            r[k].parse()
+                .unwrap_or_else(|_| panic!("`{k}` is a count: {r:?}"))
+        };
+        Counts {
+            grades: [
+                n("grade_1"),
+                n("grade_2"),
+                n("grade_3"),
+                n("grade_4"),
+                n("ungraded"),
+            ],
+            total: n("total"),
+            below: n("below_minimum"),
+            over: n("overclaimed"),
+            errors: n("with_errors"),
+        }
+    }
+}
+
+/// Expected summary rows: (group, type key or "total") → counts.
+fn expected_by(group_of: impl Fn(&Known) -> String) -> BTreeMap<(String, String), Counts> {
+    let mut out: BTreeMap<(String, String), Counts> = BTreeMap::new();
+    for k in known() {
+        let g = group_of(&k);
+        out.entry((g.clone(), k.type_.clone())).or_default().add(&k);
+        out.entry((g, "total".into())).or_default().add(&k);
+    }
+    out
+}
+
+fn summary_csv(by: &str) -> Vec<BTreeMap<String, String>> {
+    let out = outlet(&[
+        "summary", COUNTY_CSV, "--by", by, "--format", "csv", "--lang", "en",
+    ]);
+    assert_eq!(code(&out), 1, "the county has findings: {}", stderr(&out));
+    records(&stdout(&out))
+}
+
+fn check_summary(by: &str, expected: &BTreeMap<(String, String), Counts>) {
+    let rows = summary_csv(by);
+    let mut seen = BTreeSet::new();
+    for r in &rows {
+        let key = (r["group"].clone(), r["type"].clone());
+        assert!(
+            TYPES.contains(&key.1.as_str()) || key.1 == "total",
+            "--by {by}: a type key: {key:?}"
+        );
+        let want = expected
+            .get(&key)
+            .unwrap_or_else(|| panic!("--by {by}: unexpected row {key:?}"));
+        assert_eq!(&Counts::of_row(r), want, "--by {by}: {key:?}");
+        let share: f64 = r["share_meeting_minimum"].parse().expect("a share");
+        assert!(
+            (share - want.share_meeting()).abs() < 1e-4,
+            "--by {by} {key:?}: share {share} vs {}",
+            want.share_meeting()
+        );
+        assert!(seen.insert(key.clone()), "--by {by}: {key:?} twice");
+    }
+    let missing: Vec<_> = expected.keys().filter(|k| !seen.contains(*k)).collect();
+    assert!(missing.is_empty(), "--by {by}: rows missing: {missing:?}");
+    // Each group's rows end with its total.
+    let mut last_group: Option<&str> = None;
+    for (i, r) in rows.iter().enumerate() {
+        if last_group != Some(r["group"].as_str()) {
+            if i > 0 {
+                assert_eq!(
+                    rows[i - 1]["type"],
+                    "total",
+                    "--by {by}: a group ends in its total"
+                );
+            }
+            last_group = Some(r["group"].as_str());
+        }
+    }
+    assert_eq!(rows.last().map(|r| r["type"].as_str()), Some("total"));
+}
+
+// ---- summary ----
+
+#[test]
+fn summary_by_township_counts_every_group_as_derived_by_hand() {
+    check_summary("township", &expected_by(|k| k.township.clone()));
+}
+
+#[test]
+fn summary_by_township_pins_the_river_mouth_town() {
+    // 河口镇: AN-031 township grade 4 (below minimum 3), AN-032 village grade 4 claiming 3 with a
+    // bad 经办窗口数, AN-033 and AN-035 ungraded villages, AN-034 a grade-4 village.
+    let rows = summary_csv("township");
+    let total = rows
+        .iter()
+        .find(|r| r["group"] == "河口镇" && r["type"] == "total")
+        .expect("a 河口镇 total");
+    assert_eq!(
+        Counts::of_row(total),
+        Counts {
+            grades: [0, 0, 0, 3, 2],
+            total: 5,
+            below: 3,
+            over: 1,
+            errors: 1,
+        }
+    );
+    assert_eq!(
+        total["share_meeting_minimum"].parse::<f64>().ok(),
+        Some(0.4)
+    );
+    let villages = rows
+        .iter()
+        .find(|r| r["group"] == "河口镇" && r["type"] == "village")
+        .expect("河口镇 villages");
+    assert_eq!(villages["total"], "4");
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r["group"] == "河口镇" && r["type"] == "community"),
+        "no row for a type the group does not have"
+    );
+}
+
+#[test]
+fn summary_by_county_has_one_group_with_the_county_totals() {
+    let expected = expected_by(|_| "安宁县".into());
+    check_summary("county", &expected);
+    let total = &expected[&("安宁县".to_string(), "total".to_string())];
+    // The county's totals as README.md shows them: 5/10/15/14/6, 8 below, 8 overclaimed.
+    assert_eq!(total.grades, [5, 10, 15, 14, 6]);
+    assert_eq!((total.total, total.below, total.over), (50, 8, 8));
+}
+
+#[test]
+fn summary_by_type_groups_by_the_type_name() {
+    let expected = expected_by(|k| k.type_.clone());
+    check_summary("type", &expected);
+    // In Chinese the group is the type's Chinese name (first column).
+    let out = outlet(&["summary", COUNTY_CSV, "--by", "type", "--format", "csv"]);
+    let text = stdout(&out);
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let groups: BTreeSet<String> = reader
+        .records()
+        .map(|r| r.expect("a CSV record")[0].to_string())
+        .collect();
+    let want: BTreeSet<String> = ["乡镇", "街道", "村", "社区", "共建"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(groups, want);
+}
+
+#[test]
+fn summary_exits_one_on_findings_and_zero_with_fail_on_never() {
+    let out = outlet(&["summary", COUNTY_CSV, "--format", "csv"]);
+    assert_eq!(code(&out), 1);
+    let out = outlet(&[
+        "summary",
+        COUNTY_CSV,
+        "--format",
+        "csv",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(code(&out), 0);
+}
+
+/// One structure check of one group, computed from the reading.
+#[derive(Debug, PartialEq)]
+struct Structure {
+    measured: Option<f64>,
+    result: &'static str,
+}
+
+fn expected_structure(outlets: &[&Known]) -> BTreeMap<&'static str, Structure> {
+    let share = |types: &[&str], grades: &[u8]| -> Option<f64> {
+        let of: Vec<&&Known> = outlets
+            .iter()
+            .filter(|k| types.contains(&k.type_.as_str()))
+            .collect();
+        if of.is_empty() {
+            return None;
+        }
+        let counted = of.iter().filter(|k| grades.contains(&k.grade)).count();
+        Some(counted as f64 / of.len() as f64)
+    };
+    let verdict = |m: Option<f64>, holds: &dyn Fn(f64) -> bool| match m {
+        None => "not_applicable",
+        Some(v) if holds(v) => "met",
+        Some(_) => "not_met",
+    };
+    // 第十八条: more than half of the 乡镇/街道 outlets at grade 2 or better.
+    let townships = share(&["township", "subdistrict"], &[1, 2]);
+    // 第十二条: at most 10% of communities at grade 4.
+    let communities = share(&["community"], &[4]);
+    // 第二十一条: at least one grade-1 outlet.
+    let models = Some(outlets.iter().filter(|k| k.grade == 1).count() as f64);
+    BTreeMap::from([
+        (
+            "S-TOWNSHIPS-G2",
+            Structure {
+                measured: townships,
+                result: verdict(townships, &|v| v > 0.5),
+            },
+        ),
+        (
+            "S-COMMUNITIES-G4",
+            Structure {
+                measured: communities,
+                result: verdict(communities, &|v| v <= 0.1),
+            },
+        ),
+        (
+            "S-MODEL-G1",
+            Structure {
+                measured: models,
+                result: verdict(models, &|v| v >= 1.0),
+            },
+        ),
+    ])
+}
+
+fn summary_json(by: &str) -> Json {
+    let out = outlet(&[
+        "summary",
+        COUNTY_CSV,
+        "--by",
+        by,
+        "--format",
+        "json",
+        "--lang",
+        "en",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn check_structure(by: &str, group_of: impl Fn(&Known) -> String) {
+    let all = known();
+    let mut groups: BTreeMap<String, Vec<&Known>> = BTreeMap::new();
+    for k in &all {
+        groups.entry(group_of(k)).or_default().push(k);
+    }
+    let doc = summary_json(by);
+    let checks = doc["structure"].as_array().expect("a structure section");
+    assert_eq!(
+        checks.len(),
+        groups.len() * 3,
+        "--by {by}: three checks per group"
+    );
+    for (group, outlets) in &groups {
+        for (id, want) in expected_structure(outlets) {
+            let got = checks
+                .iter()
+                .find(|c| c["group"] == group.as_str() && c["check"] == id)
+                .unwrap_or_else(|| panic!("--by {by}: no {id} for {group}"));
+            assert_eq!(got["result"], want.result, "--by {by} {group} {id}: {got}");
+            assert_eq!(got["kind"], "advisory", "{got}");
+            match want.measured {
+                None => assert!(got["measured"].is_null(), "{group} {id}: {got}"),
+                Some(m) => {
+                    let v = got["measured"].as_f64().unwrap_or_else(|| panic!("{got}"));
+                    assert!((v - m).abs() < 1e-3, "--by {by} {group} {id}: {v} vs {m}");
+                }
+            }
+        }
+    }
+    for c in checks {
+        let article = match c["check"].as_str() {
+            Some("S-TOWNSHIPS-G2") => "第十八条",
+            Some("S-COMMUNITIES-G4") => "第十二条",
+            Some("S-MODEL-G1") => "第二十一条",
+            other => panic!("unexpected check {other:?}"),
+        };
+        assert_eq!(c["article"], article);
+    }
+}
+
+#[test]
+fn structure_checks_per_township_as_derived_by_hand() {
+    check_structure("township", |k| k.township.clone());
+}
+
+#[test]
+fn structure_checks_per_county_and_per_type_as_derived_by_hand() {
+    check_structure("county", |_| "安宁县".into());
+    check_structure("type", |k| k.type_.clone());
+}
+
+#[test]
+fn structure_checks_of_the_county_pin_the_numbers() {
+    // 10 乡镇/街道 outlets, 6 at grade 2 or better (AN-001, 006, 011, 015, 019, 025): 60%, met.
+    // 14 communities, 1 at grade 4 (AN-014): 7.1%, met. 5 grade-1 outlets: met.
+    let doc = summary_json("county");
+    let by: BTreeMap<&str, &Json> = doc["structure"]
+        .as_array()
+        .expect("structure")
+        .iter()
+        .map(|c| (c["check"].as_str().expect("an id"), c))
+        .collect();
+    assert_eq!(by["S-TOWNSHIPS-G2"]["measured"], 0.6);
+    assert_eq!(by["S-TOWNSHIPS-G2"]["result"], "met");
+    let communities = by["S-COMMUNITIES-G4"]["measured"]
+        .as_f64()
+        .expect("a share");
+    assert!((communities - 1.0 / 14.0).abs() < 1e-3, "{communities}");
+    assert_eq!(by["S-MODEL-G1"]["measured"], 5.0);
+    // 河口镇 has no community: not applicable; 0 of its 1 township at grade 2: not met.
+    let doc = summary_json("township");
+    let river: BTreeMap<&str, &Json> = doc["structure"]
+        .as_array()
+        .expect("structure")
+        .iter()
+        .filter(|c| c["group"] == "河口镇")
+        .map(|c| (c["check"].as_str().expect("an id"), c))
+        .collect();
+    assert_eq!(river["S-COMMUNITIES-G4"]["result"], "not_applicable");
+    assert_eq!(river["S-TOWNSHIPS-G2"]["result"], "not_met");
+    assert_eq!(river["S-TOWNSHIPS-G2"]["measured"], 0.0);
+    assert_eq!(river["S-MODEL-G1"]["result"], "not_met");
+}
+
+#[test]
+fn structure_checks_are_shown_in_chinese_in_the_table() {
+    let out = outlet(&["summary", COUNTY_CSV, "--fail-on", "never"]);
+    let text = stdout(&out);
+    assert!(text.contains("区域结构检查"), "{text}");
+    for id in ["S-TOWNSHIPS-G2", "S-COMMUNITIES-G4", "S-MODEL-G1"] {
+        assert!(text.contains(id), "{id}: {text}");
+    }
+    assert!(text.contains("符合"), "{text}");
+}
+
+// ---- diff ----
+
+fn diff(old: &str, new: &str, extra: &[&str]) -> (Vec<BTreeMap<String, String>>, Output) {
+    let mut args = vec!["diff", old, new, "--format", "csv", "--lang", "en"];
+    args.extend_from_slice(extra);
+    let out = outlet(&args);
+    (records(&stdout(&out)), out)
+}
+
+#[test]
+fn diff_of_two_years_pins_every_change() {
+    let (rows, out) = diff(COUNTY_2024, COUNTY_CSV, &["--old-as-of", "2024-11-30"]);
+    assert_eq!(
+        code(&out),
+        1,
+        "outlets fell below their minimum: {}",
+        stderr(&out)
+    );
+    let by: BTreeMap<&str, &BTreeMap<String, String>> =
+        rows.iter().map(|r| (r["id"].as_str(), r)).collect();
+    assert_eq!(rows.len(), 51, "50 of 2025 and one closed since 2024");
+    let changes: [(&str, &str, &str); 8] = [
+        ("AN-001", "upgraded", "G1-EQUIPMENT"),
+        ("AN-019", "upgraded", "G1-STAFF"),
+        ("AN-031", "downgraded", "G3-SYSTEM"),
+        ("AN-039", "downgraded", "G4-FRESH"),
+        ("AN-041", "downgraded", "G2-FUNDS"),
+        ("AN-047", "new", ""),
+        ("AN-050", "new", ""),
+        ("AN-051", "closed", ""),
+    ];
+    for (id, change, rules) in changes {
+        let r = by.get(id).unwrap_or_else(|| panic!("no row for {id}"));
+        assert_eq!(r["change"], change, "{id}: {r:?}");
+        assert_eq!(r["rules"], rules, "{id}: the rule that caused it");
+    }
+    for r in &rows {
+        if !changes.iter().any(|(id, _, _)| *id == r["id"]) {
+            assert_eq!(r["change"], "unchanged", "{r:?}");
+            assert_eq!(r["rules"], "", "{r:?}");
+        }
+    }
+    // Grades either side, as the hand-derived reading has them for 2025.
+    assert_eq!(
+        (
+            by["AN-001"]["old_grade"].as_str(),
+            by["AN-001"]["new_grade"].as_str()
+        ),
+        ("2", "1")
+    );
+    assert_eq!(
+        (
+            by["AN-031"]["old_grade"].as_str(),
+            by["AN-031"]["new_grade"].as_str()
+        ),
+        ("3", "4")
+    );
+    assert_eq!(
+        (
+            by["AN-039"]["old_grade"].as_str(),
+            by["AN-039"]["new_grade"].as_str()
+        ),
+        ("4", "")
+    );
+    assert_eq!(by["AN-047"]["old_grade"], "");
+    assert_eq!(by["AN-047"]["new_grade"], "1");
+    assert_eq!(by["AN-051"]["new_grade"], "");
+    // Fell below the minimum: exactly AN-031 and AN-039.
+    let fell: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["fell_below_minimum"] == "yes")
+        .map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(fell, ["AN-031", "AN-039"]);
+    // Claims changed: AN-001 (二级 → 一级) and AN-014 (三级 → 四级).
+    let claims: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["claim_changed"] == "yes")
+        .map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(claims, ["AN-001", "AN-014"]);
+    assert_eq!(by["AN-014"]["old_claimed"], "3");
+    assert_eq!(by["AN-014"]["new_claimed"], "4");
+    assert_eq!(by["AN-041"]["new_status"], "overclaimed");
+}
+
+#[test]
+fn diff_counts_changes_per_group_in_json() {
+    let out = outlet(&[
+        "diff",
+        COUNTY_2024,
+        COUNTY_CSV,
+        "--old-as-of",
+        "2024-11-30",
+        "--format",
+        "json",
+        "--lang",
+        "en",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(code(&out), 0);
+    let doc: Json = serde_json::from_slice(&out.stdout).expect("JSON");
+    let groups = doc["by_group"].as_array().expect("by_group");
+    let total = groups
+        .iter()
+        .find(|g| g["group"] == "total")
+        .unwrap_or_else(|| panic!("{}", doc["by_group"]));
+    assert_eq!(total["upgraded"], 2);
+    assert_eq!(total["downgraded"], 3);
+    assert_eq!(total["unchanged"], 43);
+    assert_eq!(total["new"], 2);
+    assert_eq!(total["closed"], 1);
+    assert_eq!(total["claims_changed"], 2);
+    assert_eq!(total["fell_below_minimum"], 2);
+    let county = groups
+        .iter()
+        .find(|g| g["group"] == "安宁县")
+        .expect("the county");
+    assert_eq!(county["downgraded"], 3);
+}
+
+#[test]
+fn diff_exits_zero_with_fail_on_never() {
+    let (_, out) = diff(
+        COUNTY_2024,
+        COUNTY_CSV,
+        &["--old-as-of", "2024-11-30", "--fail-on", "never"],
+    );
+    assert_eq!(code(&out), 0);
+}
+
+#[test]
+fn diff_grades_the_old_inventory_as_of_the_old_date() {
+    // Without --old-as-of the 2024 inventory is graded as of 2025-11-30, when every 2024 update
+    // is stale: AN-002, grade 1 in both years, would look upgraded from 未达四级.
+    let (rows, _) = diff(COUNTY_2024, COUNTY_CSV, &["--fail-on", "never"]);
+    let an002 = rows.iter().find(|r| r["id"] == "AN-002").expect("AN-002");
+    assert_eq!(an002["old_grade"], "");
+    assert_eq!(an002["change"], "upgraded");
+    let (rows, _) = diff(
+        COUNTY_2024,
+        COUNTY_CSV,
+        &["--old-as-of", "2024-11-30", "--fail-on", "never"],
+    );
+    let an002 = rows.iter().find(|r| r["id"] == "AN-002").expect("AN-002");
+    assert_eq!(an002["old_grade"], "1");
+    assert_eq!(an002["change"], "unchanged");
+}
+
+#[test]
+fn diff_of_a_file_against_itself_is_all_unchanged_and_exits_zero() {
+    let (rows, out) = diff(COUNTY_CSV, COUNTY_CSV, &[]);
+    assert_eq!(
+        code(&out),
+        0,
+        "nobody fell below the minimum: {}",
+        stderr(&out)
+    );
+    assert_eq!(rows.len(), 50);
+    for r in &rows {
+        assert_eq!(r["change"], "unchanged", "{r:?}");
+        assert_eq!(r["old_grade"], r["new_grade"], "{r:?}");
+        assert_eq!(r["claim_changed"], "no", "{r:?}");
+        assert_eq!(r["fell_below_minimum"], "no", "{r:?}");
+        assert_eq!(r["rules"], "", "{r:?}");
+    }
+}
+
+#[test]
+fn diff_in_chinese_names_the_changes_in_chinese() {
+    let out = outlet(&[
+        "diff",
+        COUNTY_2024,
+        COUNTY_CSV,
+        "--old-as-of",
+        "2024-11-30",
+        "--format",
+        "csv",
+        "--fail-on",
+        "never",
+    ]);
+    let rows = records(&stdout(&out));
+    let an031 = rows
+        .iter()
+        .find(|r| r["网点编号"] == "AN-031")
+        .expect("AN-031");
+    assert_eq!(an031["变化"], "降级");
+    let an051 = rows
+        .iter()
+        .find(|r| r["网点编号"] == "AN-051")
+        .expect("AN-051");
+    assert_eq!(an051["变化"], "撤销");
+}
+
+// ---- division codes ----
+
+fn code_inventory(rows: &[(&str, &str, &str, &str)]) -> String {
+    let mut text = String::from(
+        "网点编号,网点名称,县,乡镇街道,行政区划代码,网点类型,信息发布栏,信息更新日期,服务项目\n",
+    );
+    for (id, county, township, code) in rows {
+        let type_ = if id.starts_with('V') { "村" } else { "社区" };
+        text.push_str(&format!(
+            "{id},{id}网点,{county},{township},{code},{type_},是,2025-11-20,就业信息查询、信息宣传\n"
+        ));
+    }
+    text
+}
+
+fn grade_codes(text: &str) -> (Vec<Json>, Output) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("codes.csv");
+    std::fs::write(&path, text).expect("the inventory is written");
+    let out = outlet(&[
+        "grade",
+        path.to_str().expect("a UTF-8 path"),
+        "--format",
+        "json",
+        "--lang",
+        "en",
+    ]);
+    let doc: Json = serde_json::from_slice(&out.stdout).expect("JSON");
+    let problems = doc["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["column"] == "行政区划代码")
+        .cloned()
+        .collect();
+    (problems, out)
+}
+
+#[test]
+fn a_community_with_a_village_code_is_a_warning_naming_both() {
+    let (problems, out) = grade_codes(&code_inventory(&[
+        ("C-1", "安宁县", "东城街道", "520123001201"),
+        ("C-2", "安宁县", "东城街道", "520123001002"),
+    ]));
+    assert_eq!(
+        code(&out),
+        0,
+        "a warning does not change the exit code: {}",
+        stderr(&out)
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let p = &problems[0];
+    assert_eq!(p["severity"], "warning");
+    assert_eq!(p["row"], 2);
+    assert_eq!(p["value"], "520123001201");
+    let message = p["message"].as_str().expect("a message");
+    assert!(
+        message.contains('村') && message.contains("社区"),
+        "{message}"
+    );
+    // On stderr too, in Chinese by default.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("codes.csv");
+    std::fs::write(
+        &path,
+        code_inventory(&[("C-1", "安宁县", "东城街道", "520123001201")]),
+    )
+    .expect("the inventory is written");
+    let out = outlet(&["grade", path.to_str().expect("a UTF-8 path")]);
+    let err = stderr(&out);
+    let line = err
+        .lines()
+        .find(|l| l.contains("520123001201"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(line.starts_with("警告"), "{line}");
+    assert!(line.contains('村') && line.contains("社区"), "{line}");
+}
+
+#[test]
+fn a_village_with_a_community_code_is_a_warning_too() {
+    let (problems, _) = grade_codes(&code_inventory(&[(
+        "V-1",
+        "安宁县",
+        "城关镇",
+        "520123101001",
+    )]));
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let message = problems[0]["message"].as_str().expect("a message");
+    assert!(
+        message.contains('村') && message.contains("社区"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_code_contradicting_an_earlier_outlet_of_the_same_county_is_a_warning() {
+    let (problems, out) = grade_codes(&code_inventory(&[
+        ("C-1", "安宁县", "东城街道", "520123001001"),
+        ("C-2", "安宁县", "西城街道", "520123002001"),
+        ("C-3", "安宁县", "南湖街道", "530123003001"),
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let p = &problems[0];
+    assert_eq!(p["severity"], "warning");
+    assert_eq!(p["row"], 4);
+    assert_eq!(p["value"], "530123003001");
+    let message = p["message"].as_str().expect("a message");
+    assert!(message.contains("520123"), "the earlier prefix: {message}");
+    assert!(
+        message.contains("row 2") || message.contains('2'),
+        "the earlier row: {message}"
+    );
+    assert!(message.contains("安宁县"), "{message}");
+}
+
+#[test]
+fn codes_of_different_counties_do_not_contradict_each_other() {
+    let (problems, out) = grade_codes(&code_inventory(&[
+        ("C-1", "安宁县", "东城街道", "520123001001"),
+        ("C-2", "平安县", "南街街道", "530123001001"),
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+#[test]
+#[ignore = "bug: region names are compared without their parent region, so two 城关镇 of \
+            different counties (or two 朝阳区 of different cities) are reported as contradicting \
+            each other's division-code prefix"]
+fn same_named_townships_of_different_counties_do_not_contradict_each_other() {
+    let text = "网点编号,网点名称,省,市,县,乡镇街道,行政区划代码,网点类型,信息发布栏,信息更新日期,服务项目
+T-1,甲县城关镇网点,示范省,甲市,甲县,城关镇,520123101000,乡镇,是,2025-11-20,就业信息查询、信息宣传
+T-2,乙县城关镇网点,示范省,甲市,乙县,城关镇,520124101000,乡镇,是,2025-11-20,就业信息查询、信息宣传
+C-1,北京朝阳网点,北京市,北京市,朝阳区,建外街道,110105001000,街道,是,2025-11-20,就业信息查询、信息宣传
+C-2,长春朝阳网点,吉林省,长春市,朝阳区,前进街道,220104001000,街道,是,2025-11-20,就业信息查询、信息宣传
+";
+    let (problems, out) = grade_codes(text);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn an_eleven_digit_code_is_an_error() {
+    let (problems, out) = grade_codes(&code_inventory(&[(
+        "C-1",
+        "安宁县",
+        "东城街道",
+        "52012300100",
+    )]));
+    assert_eq!(code(&out), 1, "a data error is a finding");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let p = &problems[0];
+    assert_eq!(p["severity"], "error");
+    assert_eq!(p["row"], 2);
+    assert_eq!(p["value"], "52012300100");
+    // The outlet is still graded.
+    let doc: Json = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["outlets"][0]["assessed_grade"], 4);
+}
+
+#[test]
+fn a_code_excel_turned_into_a_number_is_an_error() {
+    let (problems, out) = grade_codes(&code_inventory(&[(
+        "C-1",
+        "安宁县",
+        "东城街道",
+        "5.20123E+11",
+    )]));
+    assert_eq!(code(&out), 1);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["severity"], "error");
+}
+
+#[test]
+fn a_code_that_fits_its_type_and_county_is_silent() {
+    let (problems, out) = grade_codes(&code_inventory(&[
+        ("C-1", "安宁县", "东城街道", "520123001001"),
+        ("V-1", "安宁县", "城关镇", "520123101201"),
+        ("C-2", "安宁县", "东城街道", "520123001199"),
+        ("V-2", "安宁县", "城关镇", "520123101399"),
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(problems.is_empty(), "{problems:?}");
+}
