@@ -18,7 +18,7 @@ use crate::inventory::{Input, InputFormat};
 use crate::problem::{Problem, ProblemKind, RowUnit, Severity};
 use crate::rulebook::Rulebook;
 use crate::suggest::did_you_mean;
-use crate::text::{normalize, trim};
+use crate::text::{Lang, Text, normalize, trim};
 
 /// One waiver, read and checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,27 +44,44 @@ pub struct Waivers {
 #[derive(Debug, thiserror::Error)]
 pub struct WaiverError {
     pub file: String,
-    pub problems: Vec<(Option<u64>, String)>,
+    /// How the file counts its rows (CSV rows, YAML items, sheet rows).
+    pub unit: RowUnit,
+    /// Each problem: its row, and what is wrong in both languages.
+    pub problems: Vec<(Option<u64>, Text)>,
+}
+
+impl WaiverError {
+    /// Every problem, one a line, in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        let mut out = match lang {
+            Lang::Zh => format!(
+                "豁免文件 `{}` 无效,共 {} 个问题",
+                self.file,
+                self.problems.len()
+            ),
+            Lang::En => format!(
+                "invalid waiver file `{}`: {} problem(s)",
+                self.file,
+                self.problems.len()
+            ),
+        };
+        for (row, message) in &self.problems {
+            let place = match (row, lang, self.unit) {
+                (None, _, _) => String::new(),
+                (Some(r), Lang::Zh, RowUnit::Item) => format!(" 第{r}项"),
+                (Some(r), Lang::Zh, _) => format!(" 第{r}行"),
+                (Some(r), Lang::En, RowUnit::Item) => format!(", item {r}"),
+                (Some(r), Lang::En, _) => format!(", row {r}"),
+            };
+            out.push_str(&format!("\n{}{place}: {}", self.file, message.get(lang)));
+        }
+        out
+    }
 }
 
 impl fmt::Display for WaiverError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "invalid waiver file `{}`: {} problem(s)",
-            self.file,
-            self.problems.len()
-        )?;
-        for (i, (row, message)) in self.problems.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            match row {
-                Some(r) => write!(f, "{}: row {r}: {message}", self.file)?,
-                None => write!(f, "{}: {message}", self.file)?,
-            }
-        }
-        Ok(())
+        f.write_str(&self.render(Lang::En))
     }
 }
 
@@ -115,7 +132,7 @@ impl Waivers {
                 (Source::Xlsx(source), RowUnit::Sheet)
             }
         };
-        let mut errors: Vec<(Option<u64>, String)> = Vec::new();
+        let mut errors: Vec<(Option<u64>, Text)> = Vec::new();
         let columns: Vec<Option<usize>> = COLUMNS
             .iter()
             .map(|(_, names)| {
@@ -129,13 +146,17 @@ impl Waivers {
             if columns[i].is_none() && *key != "approved_by" && *key != "expires" {
                 errors.push((
                     None,
-                    format!("missing column `{key}` (one of {})", names.join(", ")),
+                    Text::new(
+                        format!("缺少列 `{key}`(可用列名: {})", names.join("、")),
+                        format!("missing column `{key}` (one of {})", names.join(", ")),
+                    ),
                 ));
             }
         }
         if !errors.is_empty() {
             return Err(WaiverError {
                 file: label,
+                unit,
                 problems: errors,
             }
             .into());
@@ -156,13 +177,19 @@ impl Waivers {
                 (cell(0), cell(1), cell(2), cell(3), cell(4));
             let n = row.number;
             if outlet.is_empty() {
-                errors.push((Some(n), "the outlet id is blank".into()));
+                errors.push((Some(n), Text::new("网点编号为空", "the outlet id is blank")));
             }
             if rule.is_empty() {
-                errors.push((Some(n), "the rule id is blank".into()));
+                errors.push((Some(n), Text::new("规则编号为空", "the rule id is blank")));
             }
             if reason.is_empty() {
-                errors.push((Some(n), format!("the waiver of `{rule}` for `{outlet}` gives no reason; every waiver needs one")));
+                errors.push((
+                    Some(n),
+                    Text::new(
+                        format!("网点 `{outlet}` 规则 `{rule}` 的豁免没有写明理由;每条豁免都须有理由"),
+                        format!("the waiver of `{rule}` for `{outlet}` gives no reason; every waiver needs one"),
+                    ),
+                ));
             }
             let expires = if expires.is_empty() {
                 None
@@ -172,7 +199,10 @@ impl Waivers {
                     None => {
                         errors.push((
                             Some(n),
-                            format!("`{expires}` is not a date (expected 2025-12-31)"),
+                            Text::new(
+                                format!("`{expires}` 不是日期(应为 2025-12-31 这样的日期)"),
+                                format!("`{expires}` is not a date (expected 2025-12-31)"),
+                            ),
                         ));
                         None
                     }
@@ -190,6 +220,7 @@ impl Waivers {
         if !errors.is_empty() {
             return Err(WaiverError {
                 file: label,
+                unit,
                 problems: errors,
             }
             .into());

@@ -483,6 +483,22 @@ fn ten_thousand_columns_in_yaml() {
 }
 
 #[test]
+fn ten_thousand_columns_in_yaml_for_twenty_outlets() {
+    // Keys are matched to columns once per key, not by a search through every column.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("outlets:\n");
+    for r in 0..20 {
+        text.push_str(&format!("  - id: A-{r}\n    name: 网点{r}\n    type: 村\n"));
+        for i in 0..10_000 - 3 {
+            text.push_str(&format!("    k{i}: {i}\n"));
+        }
+    }
+    let run = grade(&write(dir.path(), "wide.yaml", text));
+    run.ended_cleanly();
+    assert_eq!(run.graded_ids().len(), 20);
+}
+
+#[test]
 fn binary_noise_on_standard_input_is_an_error() {
     // Every byte value but NUL, many times over: read as CSV from a file named nothing in particular.
     let dir = tempfile::tempdir().unwrap();

@@ -1244,9 +1244,6 @@ fn a_chain_resolves_to_a_whole_rulebook_that_grades_the_same_and_works_from_any_
 }
 
 #[test]
-#[ignore = "bug: a problem in a rule that a base overlay adds is reported against the file being \
-            checked (the overlay on top, with no line), not against the base file where the rule \
-            is written"]
 fn a_problem_in_a_base_overlay_names_the_base_file_and_line() {
     let s = Scratch::new();
     s.write(
@@ -1484,9 +1481,6 @@ fn problem_lines(text: &str) -> Vec<&str> {
 }
 
 #[test]
-#[ignore = "bug: a problem found while applying an overlay (unknown rule id, duplicate new id) \
-            stops loading before validation, so the unknown field and the missing translation \
-            of the same file are not reported in the same pass"]
 fn every_problem_of_an_overlay_is_reported_in_one_pass() {
     let s = Scratch::new();
     let file = s.write("broken.yaml", FOUR_PROBLEMS);

@@ -876,9 +876,6 @@ const OVERLAY_KEYS: [&str; 14] = [
 ];
 
 #[test]
-#[ignore = "bug (docs): rules/template.yaml says it shows every key and rules/README.md lists the \
-            overlay operations, but neither mentions `modify_structure` or `add_structure`, which \
-            the overlay format accepts"]
 fn the_template_and_the_rules_readme_show_every_overlay_key() {
     let template = std::fs::read_to_string(root("rules/template.yaml")).expect("template.yaml");
     let readme = std::fs::read_to_string(root("rules/README.md")).expect("rules/README.md");

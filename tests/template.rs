@@ -416,9 +416,6 @@ fn the_notes_of_the_example_overlay_explain_its_column_and_its_new_equipment() {
 }
 
 #[test]
-#[ignore = "bug: the notes for 参照类型 list 乡镇、街道、村、社区、共建 (every type), but the \
-            rulebook's reference.allowed is township, subdistrict, community and a 村 there is a \
-            data error (DOMAIN.md, Edge cases); the YAML template's comment says the same"]
 fn the_notes_for_the_reference_type_list_only_the_allowed_reference_types() {
     let w = write_template("zh", None, "x.说明.csv");
     let rows = records(&read(&w.notes));

@@ -705,9 +705,6 @@ fn a_waiver_file_that_does_not_exist_cannot_run() {
 }
 
 #[test]
-#[ignore = "bug: the errors that stop a run on a bad waiver file are English only (`invalid \
-            waiver file …: the waiver of … gives no reason`), while DOMAIN.md makes Chinese the \
-            default language of every report and the waiver warnings are Chinese"]
 fn a_waiver_without_a_reason_is_reported_in_chinese_by_default() {
     let s = Scratch::new();
     let w = s.write("w.csv", "outlet,rule,reason\nAN-031,G3-SYSTEM,\n");

@@ -11,7 +11,7 @@ use super::Exit;
 use super::common::{CommonArgs, FailOn, print_problems};
 use super::output::Output;
 use crate::eval::{Assessment, Evaluator, Outcome, Status, rank};
-use crate::inventory::{Input, Inventory};
+use crate::inventory::Input;
 use crate::report::outlets::type_cell;
 use crate::report::summary::GroupBy;
 use crate::report::{Column, Out, Section, Writer, words};
@@ -133,7 +133,7 @@ pub fn run(args: Args) -> Result<Exit> {
     // The earlier inventory, whole: it is matched against the later one as that streams past.
     let mut before: HashMap<String, Before> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
-    let mut old_inventory = Inventory::open(&old_input, c.input_format, book)?;
+    let mut old_inventory = c.open_inventory(&old_input, book)?;
     while let Some(o) = old_inventory.next_outlet(&mut problems)? {
         let a = old_ev.assess(&o);
         order.push(o.id.clone());
@@ -153,12 +153,14 @@ pub fn run(args: Args) -> Result<Exit> {
     }
 
     let input = &prep.input;
-    let mut inventory = Inventory::open(input, c.input_format, book)?;
+    let mut inventory = c.open_inventory(input, book)?;
     let (cols, shown) = columns();
     let out = Output::open(c.output.as_deref(), Some(input))?;
     let mut meta = c.meta("diff", input, book);
     meta.input = Some(format!("{} → {}", old_input.label(), input.label()));
-    let mut writer = Writer::new(out, c.format, c.lang, book, meta, "outlets", cols).brief(shown);
+    let mut writer = Writer::new(out, c.output_format(), c.lang, book, meta, "outlets", cols)
+        .brief(shown)
+        .excel(c.excel);
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     let mut fell = 0u64;
 
@@ -273,7 +275,7 @@ pub fn run(args: Args) -> Result<Exit> {
         rows,
         single: false,
     };
-    let sections = if c.format == crate::report::Format::Csv {
+    let sections = if c.output_format() == crate::report::Format::Csv {
         Vec::new()
     } else {
         vec![section]

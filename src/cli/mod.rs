@@ -133,6 +133,9 @@ fn render_error(e: &anyhow::Error, lang: Lang) -> String {
     if let Some(inv) = e.downcast_ref::<InventoryError>() {
         return format!("{label}: {}", inv.render(lang));
     }
+    if let Some(w) = e.downcast_ref::<crate::waiver::WaiverError>() {
+        return format!("{label}: {}", w.render(lang));
+    }
     if let Some(rb) = e.downcast_ref::<RulebookError>() {
         return format!("{label}: {rb}");
     }

@@ -8,7 +8,6 @@ use anyhow::Result;
 use super::Exit;
 use super::common::{CommonArgs, Findings, print_problems};
 use super::output::Output;
-use crate::inventory::Inventory;
 use crate::report::summary::{GroupBy, Groups, Tally};
 use crate::report::{Format, Writer};
 
@@ -28,7 +27,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let (prep, mut problems) = c.prepare(&args.inventory)?;
     let (book, input) = (&prep.book, &prep.input);
     let ev = prep.evaluator();
-    let mut inventory = Inventory::open(input, c.input_format, book)?;
+    let mut inventory = c.open_inventory(input, book)?;
 
     let mut groups = Groups::default();
     let mut tally = Tally::new(book);
@@ -43,20 +42,22 @@ pub fn run(args: Args) -> Result<Exit> {
 
     let out = Output::open(c.output.as_deref(), Some(input))?;
     let meta = c.meta("summary", input, book);
+    let columns = Groups::columns(book, args.by);
     let mut writer = Writer::new(
         out,
-        c.format,
+        c.output_format(),
         c.lang,
         book,
         meta,
         "groups",
-        Groups::columns(book, args.by),
-    );
+        columns,
+    )
+    .excel(c.excel);
     for row in groups.rows(book) {
         writer.row(&row)?;
     }
     let mut sections = vec![groups.structure(book, args.by, c.lang)];
-    if c.format != Format::Csv {
+    if c.output_format() != Format::Csv {
         sections.extend(tally.sections(book, inventory.rows_read(), &problems));
     }
     writer.finish(&sections, &problems)?.commit()?;

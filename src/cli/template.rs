@@ -9,7 +9,7 @@ use clap::ValueEnum;
 
 use super::Exit;
 use super::output::Output;
-use crate::report::rules::{accepted, header, template_columns, template_rows};
+use crate::report::rules::{accepted_field, header, template_columns, template_rows};
 use crate::report::{Format, Meta, Writer};
 use crate::rulebook::Rulebook;
 use crate::text::Lang;
@@ -124,7 +124,7 @@ fn yaml_template(book: &Rulebook, lang: Lang) -> String {
             yaml_key(header(f, lang)),
             " ".repeat(2),
             f.description.get(lang),
-            accepted(book, &f.kind, lang)
+            accepted_field(book, i, lang)
         ));
     }
     s

@@ -610,12 +610,19 @@ impl<'b> Inventory<'b> {
                 ));
             }
         }
+        // A region is known by its name under its parents (two counties may each have a 城关镇);
+        // only the coarsest contradiction of a row is reported.
+        let mut path = String::new();
         for &(region, len) in &checks.regions {
+            if let Value::Text(name) = &values[region] {
+                path.push_str(name);
+            }
+            path.push('\u{1f}');
             let Value::Text(name) = &values[region] else {
                 continue;
             };
             let prefix = &code[..len.min(code.len())];
-            match self.region_prefixes.get(&(region, name.clone())) {
+            match self.region_prefixes.get(&(region, path.clone())) {
                 Some((expected, first_row)) if expected != prefix => {
                     let kind = ProblemKind::CodeContradictsRegion {
                         region: book.fields[region].name.zh.clone(),
@@ -630,11 +637,12 @@ impl<'b> Inventory<'b> {
                         Some(code.clone()),
                         kind,
                     ));
+                    break;
                 }
                 Some(_) => {}
                 None => {
                     self.region_prefixes
-                        .insert((region, name.clone()), (prefix.to_string(), n));
+                        .insert((region, path.clone()), (prefix.to_string(), n));
                 }
             }
         }

@@ -184,6 +184,13 @@ pub fn coverage_rows(book: &Rulebook, lang: Lang) -> Vec<Vec<Out>> {
                     .filter(|t| t.article == a.article)
                     .map(|t| format!("type:{}", t.key)),
             );
+            // Region-level structure checks encode an article too (as advisory checks).
+            cites.extend(
+                book.structure
+                    .iter()
+                    .filter(|c| c.article == a.article)
+                    .map(|c| format!("structure:{}", c.id)),
+            );
             let interpretations: Vec<&str> = book
                 .rules
                 .iter()
@@ -233,6 +240,20 @@ pub fn interpretations(book: &Rulebook, lang: Lang) -> Section {
         rows,
         single: false,
     }
+}
+
+/// What the field at `index` accepts, in words: as [`accepted`], but a partner's reference-type
+/// column lists only the types a partner may take as reference.
+pub fn accepted_field(book: &Rulebook, index: usize, lang: Lang) -> String {
+    if Some(index) == book.core.reference_type {
+        let names: Vec<&str> = book
+            .reference_types()
+            .iter()
+            .map(|t| book.types[*t].name.get(lang))
+            .collect();
+        return names.join(lang.pick("、", ", "));
+    }
+    accepted(book, &book.fields[index].kind, lang)
 }
 
 /// What a field accepts, in words, for templates and column notes.
@@ -314,7 +335,8 @@ pub fn template_columns() -> Vec<Column> {
 pub fn template_rows(book: &Rulebook, lang: Lang) -> Vec<Vec<Out>> {
     book.fields
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(i, f)| {
             vec![
                 Out::str(header(f, lang)),
                 Out::str(&f.key),
@@ -324,7 +346,7 @@ pub fn template_rows(book: &Rulebook, lang: Lang) -> Vec<Vec<Out>> {
                 } else {
                     Out::key("no", "否", "no")
                 },
-                Out::str(accepted(book, &f.kind, lang)),
+                Out::str(accepted_field(book, i, lang)),
                 Out::str(f.description.get(lang)),
             ]
         })

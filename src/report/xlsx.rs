@@ -891,17 +891,11 @@ pub fn choices(book: &Rulebook, f: usize, lang: Lang) -> Vec<String> {
             .iter()
             .filter_map(|spellings| spelling(spellings, lang))
             .collect(),
-        FieldKind::Type if Some(f) == book.core.reference_type => {
-            let mut allowed: Vec<usize> = book
-                .types
-                .iter()
-                .filter_map(|t| t.reference.as_ref())
-                .flat_map(|r| r.allowed.iter().copied())
-                .collect();
-            allowed.sort_unstable();
-            allowed.dedup();
-            allowed.iter().map(|t| name(&book.types[*t].name)).collect()
-        }
+        FieldKind::Type if Some(f) == book.core.reference_type => book
+            .reference_types()
+            .iter()
+            .map(|t| name(&book.types[*t].name))
+            .collect(),
         FieldKind::Type => book.types.iter().map(|t| name(&t.name)).collect(),
         FieldKind::Grade => book
             .grades

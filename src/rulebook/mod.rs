@@ -338,6 +338,9 @@ impl fmt::Display for RulebookError {
 pub(crate) struct Problems<'s> {
     file: String,
     source: &'s str,
+    /// Where ids and keys came from when overlays were applied: the file that last wrote each,
+    /// and its text, so that a problem names the file and line the author has to change.
+    origins: overlay::Origins,
     items: Vec<RulebookProblem>,
 }
 
@@ -346,14 +349,29 @@ impl<'s> Problems<'s> {
         Problems {
             file: file.to_string(),
             source,
+            origins: overlay::Origins::default(),
             items: Vec::new(),
         }
     }
 
     pub(crate) fn push(&mut self, context: &str, message: String, help: Option<String>) {
-        let line = line_of(self.source, context);
+        self.push_nth(context, 0, message, help);
+    }
+
+    /// As `push`, for the `nth` (0-based) declaration of `context` in the file: a repeated id.
+    pub(crate) fn push_nth(
+        &mut self,
+        context: &str,
+        nth: usize,
+        message: String,
+        help: Option<String>,
+    ) {
+        let (file, line) = match self.origins.get(context) {
+            Some((file, text)) => (file.clone(), line_of(text, context, nth)),
+            None => (self.file.clone(), line_of(self.source, context, nth)),
+        };
         self.items.push(RulebookProblem {
-            file: self.file.clone(),
+            file,
             line,
             context: context.to_string(),
             message,
@@ -362,18 +380,20 @@ impl<'s> Problems<'s> {
     }
 }
 
-/// The line (1-based) that declares `name` as an `id:` or `key:`, if any.
-fn line_of(source: &str, name: &str) -> Option<usize> {
+/// The line (1-based) of the `nth` declaration of `name` as an `id:` or `key:`, if any.
+fn line_of(source: &str, name: &str, nth: usize) -> Option<usize> {
     source
         .lines()
-        .position(|line| {
+        .enumerate()
+        .filter(|(_, line)| {
             let t = line.trim_start().trim_start_matches("- ").trim_start();
             ["id:", "key:"].iter().any(|k| {
                 t.strip_prefix(k)
                     .is_some_and(|rest| rest.trim().trim_matches(['"', '\'']) == name)
             })
         })
-        .map(|i| i + 1)
+        .nth(nth)
+        .map(|(i, _)| i + 1)
 }
 
 /// Looks a spelling up in a table of normalized spellings: as written first (the common case, with
@@ -421,10 +441,20 @@ impl Rulebook {
     }
 
     fn from_resolved(r: overlay::Resolved) -> Result<Rulebook, RulebookError> {
-        let mut book = Rulebook::from_raw(r.raw, &r.file, &r.source)?;
-        book.extends = r.extends;
-        book.file = r.file;
-        Ok(book)
+        // Problems found while applying overlays come first; validation still runs, so that
+        // every problem is reported in one pass.
+        let mut p = Problems::new(&r.file, &r.source);
+        p.origins = r.origins;
+        p.items = r.problems;
+        let book = validate(r.raw, &mut p);
+        match book {
+            Some(mut book) if p.items.is_empty() => {
+                book.extends = r.extends;
+                book.file = r.file;
+                Ok(book)
+            }
+            _ => Err(RulebookError { problems: p.items }),
+        }
     }
 
     /// Validates a raw rulebook; `source` is its text, used to give line numbers.
@@ -447,6 +477,19 @@ impl Rulebook {
     /// The type a cell names, by its Chinese name, key, English name or alias.
     pub fn find_type(&self, value: &str) -> Option<usize> {
         lookup(&self.type_lookup, value)
+    }
+
+    /// The types a partner outlet may name as its reference, in rulebook order.
+    pub fn reference_types(&self) -> Vec<usize> {
+        let mut allowed: Vec<usize> = self
+            .types
+            .iter()
+            .filter_map(|t| t.reference.as_ref())
+            .flat_map(|r| r.allowed.iter().copied())
+            .collect();
+        allowed.sort_unstable();
+        allowed.dedup();
+        allowed
     }
 
     pub fn type_by_key(&self, key: &str) -> Option<usize> {

@@ -18,7 +18,15 @@ pub struct Resolved {
     pub source: String,
     /// The rulebooks underneath, base first: (id, version).
     pub extends: Vec<(String, String)>,
+    /// Which overlay file last wrote each id or key.
+    pub origins: Origins,
+    /// Problems found while applying overlays; validation adds its own after.
+    pub problems: Vec<RulebookProblem>,
 }
+
+/// For each rule id, field, type, entry or structure key an overlay wrote: the overlay's file name
+/// and text.
+pub type Origins = std::collections::HashMap<String, (String, String)>;
 
 #[derive(Deserialize)]
 struct Probe {
@@ -70,6 +78,8 @@ pub fn resolve(
             file: file.into(),
             source: text.into(),
             extends: Vec::new(),
+            origins: Origins::new(),
+            problems: Vec::new(),
         });
     };
     let overlay: RawOverlay = serde_yaml::from_str(text).map_err(|e| yaml_error(file, e))?;
@@ -124,17 +134,36 @@ pub fn resolve(
         base.raw.id.clone().unwrap_or_default(),
         base.raw.version.clone().unwrap_or_default(),
     ));
+    // What this overlay writes is attributed to it; the rest keeps its base's attribution.
+    let mut origins = base.origins;
+    for name in written(&overlay) {
+        origins.insert(name, (file.to_string(), text.to_string()));
+    }
     let mut p = Problems::new(file, text);
     let raw = apply(base.raw, overlay, &mut p);
-    if !p.items.is_empty() {
-        return Err(RulebookError { problems: p.items });
-    }
+    let mut problems = base.problems;
+    problems.extend(p.items);
     Ok(Resolved {
         raw,
         file: file.into(),
         source: text.into(),
         extends: extends_chain,
+        origins,
+        problems,
     })
+}
+
+/// The ids and keys an overlay adds or changes.
+fn written(o: &RawOverlay) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    names.extend(o.add_fields.iter().map(|f| f.key.clone()));
+    names.extend(o.add_entries.values().flatten().map(|e| e.key.clone()));
+    names.extend(o.modify_types.iter().map(|t| t.key.clone()));
+    names.extend(o.modify_rules.iter().map(|r| r.id.clone()));
+    names.extend(o.add_rules.iter().map(|r| r.id.clone()));
+    names.extend(o.modify_structure.iter().map(|c| c.id.clone()));
+    names.extend(o.add_structure.iter().map(|c| c.id.clone()));
+    names
 }
 
 fn line_of_key(text: &str, key: &str) -> Option<usize> {
