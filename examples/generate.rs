@@ -18,7 +18,10 @@
 //!   20% grade 2, 35% grade 3, 28% grade 4, 12% ungraded), some by a blank cell (未填报) and some by
 //!   a value that falls short (不满足);
 //! - 12-digit division codes consistent with the type (township digits 001–099 街道, 100–199 镇,
-//!   200–399 乡; village digits 001–199 社区, 200–399 村), with leading zeros kept;
+//!   200–399 乡; village digits 001–199 社区, 200–399 村), and region names (省, 市, 县, 乡镇街道)
+//!   consistent with the codes: one name per code prefix and, unless `--shared-names`, one prefix
+//!   per name (`--shared-names` repeats township names across counties, as 城关镇 repeats in the
+//!   real codes);
 //! - a small share (`--messy`, 3% of cells by default) of messy but valid spellings: √/Y/有 for 是,
 //!   2025年4月17日 and 2025/4/17 dates, units (3人, 2台, 5000元), thousands separators, aliases of
 //!   types, services and equipment, other list separators, stray white space;
@@ -197,7 +200,7 @@ const PARTNER_NAMES: [&str; 5] = ["高校", "工业园区", "金融机构", "合
 const BAD_CELLS: [(usize, &str); 10] = [
     (WINDOWS, "两个"),
     (UPDATED, "45981"),
-    (UPDATED, "去年"),
+    (KIOSK, "若干"),
     (CODE, "5.20123E+11"),
     (SPACE, "临时"),
     (SYSTEM, "可能"),
@@ -274,12 +277,14 @@ struct Args {
     messy: f64,
     format: Format,
     gbk: bool,
+    /// Township names repeat across counties, as 城关镇 does in the real codes.
+    shared_names: bool,
     /// Days since 1970-01-01 of the as-of date the freshness of update dates is set against.
     as_of: i64,
 }
 
 const USAGE: &str = "usage: generate --outlets N [--seed S] [--bad-cells K] [--messy P] \
-[--format csv|yaml] [--gbk] [--as-of YYYY-MM-DD] > inventory.csv";
+[--format csv|yaml] [--gbk] [--shared-names] [--as-of YYYY-MM-DD] > inventory.csv";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -289,6 +294,7 @@ fn parse_args() -> Result<Args, String> {
         messy: 0.03,
         format: Format::Csv,
         gbk: false,
+        shared_names: false,
         as_of: days_from_civil(2025, 11, 30),
     };
     let mut outlets = None;
@@ -315,6 +321,7 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "--gbk" => args.gbk = true,
+            "--shared-names" => args.shared_names = true,
             "--as-of" => {
                 let v = value(&flag)?;
                 args.as_of =
@@ -616,6 +623,7 @@ impl Gen<'_> {
         out
     }
 
+    /// A made-up name of two or three syllables, for villages, communities and partners.
     fn place(&mut self, min: u64, max: u64) -> String {
         let n = self.rng.range(min, max);
         (0..n).map(|_| *self.rng.pick(&SYLLABLES)).collect()
@@ -634,27 +642,45 @@ impl Gen<'_> {
             x if x < 0.003 + 0.062 + 0.760 => Kind::Village,
             _ => Kind::Community,
         };
-        let (province, pcode) = *rng.pick(&PROVINCES);
-        let city_no = rng.range(1, 15);
-        let county_no = rng.range(1, 20);
-        let township_digits = match kind {
-            Kind::Subdistrict => rng.range(1, 99),
-            Kind::Township => rng.range(100, 399),
-            _ => rng.range(1, 399),
+        // A county of the nation's ~2,950, and one of its 14 townships: 3 街道, 8 镇 and 3 乡, so
+        // that an inventory of any size has at most 41,356 townships, as the real codes have.
+        let county = rng.below(COUNTIES_NATIONAL);
+        let slot = match kind {
+            Kind::Subdistrict => rng.below(3),
+            Kind::Township => rng.range(3, TOWNSHIPS_PER_COUNTY - 1),
+            _ => rng.below(TOWNSHIPS_PER_COUNTY),
         };
+        let township_digits = match slot {
+            0..=2 => 1 + slot,
+            3..=10 => 100 + slot - 3,
+            _ => 200 + slot - 11,
+        };
+        let province_index = county % PROVINCES.len() as u64;
+        let (province, pcode) = PROVINCES[province_index as usize];
+        let city_no = (county / PROVINCES.len() as u64) % CITIES + 1;
+        let county_no = county / (PROVINCES.len() as u64 * CITIES) + 1;
         let village_digits = match kind {
             Kind::Village => rng.range(200, 399),
             Kind::Community => rng.range(1, 199),
             _ => 0,
         };
-        let city_name = self.place(1, 2) + "市";
-        let county_name = self.place(1, 2) + if self.rng.chance(0.7) { "县" } else { "区" };
-        let township_base = self.place(2, 2);
-        let township_name = township_base.clone()
-            + match kind {
-                Kind::Subdistrict => "街道",
-                _ if township_digits >= 200 => "乡",
-                _ => "镇",
+        // Region names follow from the code: the same code prefix always has the same name, and
+        // (unless --shared-names) a name belongs to one prefix only.
+        let city_key = province_index * CITIES + city_no - 1;
+        let county_key = city_key * COUNTIES + county_no - 1;
+        let township_key = if self.args.shared_names {
+            township_digits
+        } else {
+            county_key * 400 + township_digits
+        };
+        let city_name = region_name(city_key, 2, 0x11) + "市";
+        let county_name =
+            region_name(county_key, 3, 0x22) + if county_no % 3 == 0 { "区" } else { "县" };
+        let township_name = region_name(township_key, 4, 0x33)
+            + match township_digits {
+                1..=99 => "街道",
+                100..=199 => "镇",
+                _ => "乡",
             };
         let (type_text, name) = match kind {
             Kind::Township => ("乡镇".to_string(), format!("{township_name}就业服务站")),
@@ -900,6 +926,27 @@ impl Gen<'_> {
     }
 }
 
+/// Cities per province and counties per city in generated codes: 31 × 12 × 8 ≥ 2,954 counties.
+const CITIES: u64 = 12;
+const COUNTIES: u64 = 8;
+/// Counties and townships per county: 2,954 × 14 = 41,356 townships, as in the 2023 codes.
+const COUNTIES_NATIONAL: u64 = 2954;
+const TOWNSHIPS_PER_COUNTY: u64 = 14;
+
+/// The name of region `key`: `syllables` syllables, a different name for every key below
+/// 40^syllables (the key is scrambled by a bijection first, so that neighbours look unrelated).
+fn region_name(key: u64, syllables: u32, salt: u64) -> String {
+    let space = (SYLLABLES.len() as u64).pow(syllables);
+    // 7919 is prime and coprime with 40, so multiplying by it permutes 0..40^k.
+    let mut k = (key % space * 7919 + salt) % space;
+    let mut name = String::new();
+    for _ in 0..syllables {
+        name.push_str(SYLLABLES[(k % SYLLABLES.len() as u64) as usize]);
+        k /= SYLLABLES.len() as u64;
+    }
+    name
+}
+
 fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
@@ -928,7 +975,8 @@ fn bad_cell_rows(seed: u64, n: u64, k: u64) -> BTreeMap<u64, u32> {
 fn spoil(rng: &mut Rng, row: &mut Row, count: u32) {
     let mut choices: Vec<usize> = (0..BAD_CELLS.len()).collect();
     rng.shuffle(&mut choices);
-    // More bad cells than kinds on one row: cycle through them (the cell is spoiled again).
+    // Each kind spoils its own column, so up to 10 bad cells on a row are 10 problems; more than
+    // that cycle through the kinds again.
     for i in 0..count as usize {
         let (column, value) = BAD_CELLS[choices[i % choices.len()]];
         row.cells[column] = Cell::Text(value.to_string());

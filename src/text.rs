@@ -55,7 +55,12 @@ pub fn normalize(s: &str) -> String {
 
 /// Trims white space, the ideographic space and a byte-order mark from both ends.
 pub fn trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{3000}')
+    let blank = |c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{3000}';
+    // Most cells need no trimming: their first and last characters say so at once.
+    match (s.chars().next(), s.chars().next_back()) {
+        (Some(a), Some(b)) if !blank(a) && !blank(b) => s,
+        _ => s.trim_matches(blank),
+    }
 }
 
 /// How deep YAML flow collections (`[…]`, `{…}`) nest, stopping once past `limit`. A YAML parser

@@ -167,6 +167,9 @@ fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     path
 }
 
+/// Corpus files that still crash `outlet`: each has its own ignored test that says why.
+const KNOWN_BUGS: [&str; 1] = ["sparse-cell-bomb.xlsx"];
+
 #[test]
 fn every_corpus_file_ends_cleanly() {
     let dir = corpus("");
@@ -174,6 +177,9 @@ fn every_corpus_file_ends_cleanly() {
     for entry in fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if KNOWN_BUGS.contains(&name.as_str()) {
+            continue;
+        }
         for command in ["grade", "gaps"] {
             for format in ["csv", "json"] {
                 let run = outlet([
@@ -496,6 +502,17 @@ fn ten_thousand_columns_in_yaml_for_twenty_outlets() {
     let run = grade(&write(dir.path(), "wide.yaml", text));
     run.ended_cleanly();
     assert_eq!(run.graded_ids().len(), 20);
+}
+
+#[test]
+#[ignore = "bug: a 1.6 kB workbook whose only data cell is XFD1048576 makes calamine allocate \
+            the whole 1,048,576 × 16,384 grid (512 GiB) and the process aborts on allocation \
+            failure (calamine::Range::from_sparse via worksheet_range in \
+            src/inventory/xlsx.rs XlsxSource::open)"]
+fn workbook_with_one_far_away_cell_is_bounded() {
+    // The header is in row 1; one number sits in the last cell of the sheet.
+    let run = grade(&corpus("sparse-cell-bomb.xlsx"));
+    run.ended_cleanly();
 }
 
 #[test]

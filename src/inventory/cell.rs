@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use crate::problem::ProblemKind;
 use crate::rulebook::{FieldKind, Rulebook};
 use crate::suggest::did_you_mean;
-use crate::text::{normalize, trim};
+use crate::text::trim;
 
 /// A typed value of one field.
 #[derive(Clone, Debug, PartialEq)]
@@ -181,7 +181,7 @@ pub fn parse(book: &Rulebook, kind: &FieldKind, cell: &Cell) -> Parsed {
             }
         }
         // 无 (or another spelling of no) in a list cell says the outlet has none of the items.
-        FieldKind::List { .. } if book.no.contains(&normalize(text)) => {
+        FieldKind::List { .. } if book.no.iter().any(|n| n.eq_ignore_ascii_case(text)) => {
             Parsed::ok(Value::List(Vec::new()))
         }
         FieldKind::List { vocabulary } => parse_list(
@@ -329,6 +329,14 @@ fn parse_decimal(text: &str) -> Option<f64> {
 
 /// A whole, non-negative number, optionally followed by a unit (`3人`, `2台`).
 pub fn parse_count(text: &str, units: &[String]) -> Option<f64> {
+    // The common case, a few plain digits, without the general parser.
+    if !text.is_empty() && text.len() <= 9 && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(
+            text.bytes()
+                .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'))
+                .into(),
+        );
+    }
     let (number, _) = strip_unit(text, units.iter().map(|u| (u.as_str(), 1.0)));
     let n = parse_decimal(number)?;
     (n >= 0.0 && n.fract() == 0.0).then_some(n)

@@ -217,6 +217,9 @@ pub struct Inventory<'b> {
     seen_ids: HashMap<Box<str>, u64>,
     rows: u64,
     finished: bool,
+    /// For each list field: list cells already read cleanly, and what they hold.
+    list_memo: Vec<rustc_hash::FxHashMap<Box<str>, Vec<u16>>>,
+    list_memo_entries: usize,
     /// For each region column and name: the division-code prefix first seen with it, and where.
     region_prefixes: HashMap<(usize, String), (String, u64)>,
 }
@@ -339,6 +342,8 @@ impl<'b> Inventory<'b> {
             rows: 0,
             finished: false,
             region_prefixes: HashMap::new(),
+            list_memo: vec![rustc_hash::FxHashMap::default(); book.fields.len()],
+            list_memo_entries: 0,
         })
     }
 
@@ -650,7 +655,7 @@ impl<'b> Inventory<'b> {
 
     /// Reads one cell into `values`, reporting its problems; returns what an unreadable cell said.
     fn read_cell(
-        &self,
+        &mut self,
         n: u64,
         c: usize,
         f: usize,
@@ -659,7 +664,28 @@ impl<'b> Inventory<'b> {
         problems: &mut Vec<Problem>,
     ) -> Option<String> {
         let field = &self.book.fields[f];
+        // A list cell is spelled the same way by many outlets: a list read cleanly once is remembered.
+        let memo_key = match (&field.kind, cell) {
+            (FieldKind::List { .. }, Cell::Text(text)) => Some(text),
+            _ => None,
+        };
+        if let Some(text) = memo_key {
+            if let Some(items) = self.list_memo.get(f).and_then(|m| m.get(text.as_str())) {
+                values[f] = Value::List(items.clone());
+                return None;
+            }
+        }
         let parsed = cell::parse(self.book, &field.kind, cell);
+        if let (Some(text), Value::List(items), true) =
+            (memo_key, &parsed.value, parsed.problems.is_empty())
+        {
+            if self.list_memo_entries < LIST_MEMO_SIZE {
+                if let Some(memo) = self.list_memo.get_mut(f) {
+                    memo.insert(text.clone().into_boxed_str(), items.clone());
+                    self.list_memo_entries += 1;
+                }
+            }
+        }
         let unreadable =
             (parsed.value.is_missing() && !parsed.problems.is_empty()).then(|| cell.display());
         for (kind, raw) in parsed.problems {
@@ -691,6 +717,9 @@ pub fn read_all(read: &mut dyn Read, label: &str) -> Result<Vec<u8>, InventoryEr
     }
     Ok(bytes)
 }
+
+/// How many distinct list cells are remembered, at most (a bound on memory, whatever the input).
+const LIST_MEMO_SIZE: usize = 20_000;
 
 /// Whether a cell is blank (absent, empty or white space); an unreadable cell is not blank.
 fn is_blank(cell: Option<&Cell>) -> bool {

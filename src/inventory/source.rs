@@ -177,7 +177,7 @@ impl CsvSource {
             return;
         }
         let decoded = match self.encoding {
-            Encoding::Utf8 => std::str::from_utf8(bytes)
+            Encoding::Utf8 => simdutf8::basic::from_utf8(bytes)
                 .ok()
                 .map(std::borrow::Cow::Borrowed),
             Encoding::Gb18030 => {

@@ -100,33 +100,47 @@ impl Out {
     }
 
     fn text(&self, format: Format, lang: Lang, book: &Rulebook) -> String {
-        let grade = |g: u8| match (format, lang) {
-            (Format::Csv, Lang::En) => g.to_string(),
-            (_, Lang::En) => g.to_string(),
-            (_, Lang::Zh) => book
-                .grade_info(g)
-                .map(|i| i.name.zh.clone())
-                .unwrap_or_else(|| g.to_string()),
+        let mut buf = String::new();
+        self.write_text(&mut buf, format, lang, book);
+        buf
+    }
+
+    /// Appends the cell as the format and language show it.
+    fn write_text(&self, buf: &mut String, format: Format, lang: Lang, book: &Rulebook) {
+        use std::fmt::Write as _;
+        let grade = |buf: &mut String, g: u8| match lang {
+            Lang::En => {
+                let _ = write!(buf, "{g}");
+            }
+            Lang::Zh => match book.grade_info(g) {
+                Some(i) => buf.push_str(&i.name.zh),
+                None => {
+                    let _ = write!(buf, "{g}");
+                }
+            },
         };
         match self {
-            Out::Null => String::new(),
-            Out::Str(s) => s.clone(),
-            Out::Int(n) => n.to_string(),
-            Out::Num(n) => format_number(*n),
-            Out::Percent(x) => match format {
-                Format::Csv => format!("{:.4}", x),
-                _ => format!("{:.1}%", x * 100.0),
-            },
-            Out::Grade(Some(g)) | Out::OptGrade(Some(g)) => grade(*g),
+            Out::Null | Out::OptGrade(None) => {}
+            Out::Str(s) => buf.push_str(s),
+            Out::Int(n) => {
+                let _ = write!(buf, "{n}");
+            }
+            Out::Num(n) => buf.push_str(&format_number(*n)),
+            Out::Percent(x) => {
+                let _ = match format {
+                    Format::Csv => write!(buf, "{x:.4}"),
+                    _ => write!(buf, "{:.1}%", x * 100.0),
+                };
+            }
+            Out::Grade(Some(g)) | Out::OptGrade(Some(g)) => grade(buf, *g),
             Out::Grade(None) => match (format, lang) {
-                (Format::Csv, Lang::En) => String::new(),
-                (_, Lang::En) => "ungraded".into(),
-                (_, Lang::Zh) => "未达四级".into(),
+                (Format::Csv, Lang::En) => {}
+                (_, Lang::En) => buf.push_str("ungraded"),
+                (_, Lang::Zh) => buf.push_str("未达四级"),
             },
-            Out::OptGrade(None) => String::new(),
             Out::Key { key, title } => match (format, lang) {
-                (Format::Csv, Lang::En) => key.clone(),
-                _ => title.get(lang).to_string(),
+                (Format::Csv, Lang::En) => buf.push_str(key),
+                _ => buf.push_str(title.get(lang)),
             },
         }
     }
@@ -211,6 +225,8 @@ pub struct Writer<'a, W: Write> {
     preamble: Vec<Section>,
     /// Show each main row as a two-column (field, value) table: for reports of one record.
     vertical: bool,
+    /// The CSV line and cell buffers, reused from row to row.
+    csv_buffers: (String, String),
     /// Per outlet, for the HTML page: its id, a heading, and its gap rows.
     details: Vec<(String, String, html::Table)>,
     /// Rows kept, typed, for a workbook; and its other sheets.
@@ -244,6 +260,7 @@ impl<'a, W: Write> Writer<'a, W> {
             rows_written: 0,
             preamble: Vec::new(),
             vertical: false,
+            csv_buffers: (String::new(), String::new()),
             details: Vec::new(),
             typed: Vec::new(),
             sheets: Vec::new(),
@@ -430,11 +447,20 @@ impl<'a, W: Write> Writer<'a, W> {
             }
             Format::Xlsx => self.typed.push(cells.to_vec()),
             Format::Csv => {
-                let texts: Vec<String> = cells
-                    .iter()
-                    .map(|c| c.text(Format::Csv, self.lang, self.book))
-                    .collect();
-                write_csv_record(&mut self.out, texts.iter().map(String::as_str), self.excel)?;
+                // One line buffer and one cell buffer, reused from row to row.
+                let (mut line, mut cell) = std::mem::take(&mut self.csv_buffers);
+                line.clear();
+                for (i, c) in cells.iter().enumerate() {
+                    if i > 0 {
+                        line.push(',');
+                    }
+                    cell.clear();
+                    c.write_text(&mut cell, Format::Csv, self.lang, self.book);
+                    push_csv_field(&mut line, &cell);
+                }
+                line.push_str(if self.excel { "\r\n" } else { "\n" });
+                self.out.write_all(line.as_bytes())?;
+                self.csv_buffers = (line, cell);
             }
             Format::Json => {
                 if self.rows_written > 1 {
@@ -772,16 +798,21 @@ fn write_csv_record<'s>(
         if i > 0 {
             line.push(',');
         }
-        if f.contains([',', '"', '\n', '\r']) {
-            line.push('"');
-            line.push_str(&f.replace('"', "\"\""));
-            line.push('"');
-        } else {
-            line.push_str(f);
-        }
+        push_csv_field(&mut line, f);
     }
     line.push_str(if crlf { "\r\n" } else { "\n" });
     out.write_all(line.as_bytes())
+}
+
+/// Appends one CSV field, quoted when it holds a comma, a quote or a line break.
+fn push_csv_field(line: &mut String, f: &str) {
+    if f.contains([',', '"', '\n', '\r']) {
+        line.push('"');
+        line.push_str(&f.replace('"', "\"\""));
+        line.push('"');
+    } else {
+        line.push_str(f);
+    }
 }
 
 fn md_escape(s: &str) -> String {

@@ -25,6 +25,9 @@ pub fn type_cell(book: &Rulebook, outlet: &Outlet) -> Out {
     }
 }
 
+/// The region columns, by key.
+const REGION_KEYS: [&str; 4] = ["province", "city", "county", "township"];
+
 fn region_columns() -> [(&'static str, Column); 4] {
     [
         ("province", Column::new("province", "省", "province")),
@@ -112,11 +115,7 @@ pub fn grade_row(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
         waived_rules(book, a),
         reference,
     ];
-    row.extend(
-        region_columns()
-            .iter()
-            .map(|(k, _)| text_field(book, outlet, k)),
-    );
+    row.extend(REGION_KEYS.iter().map(|k| text_field(book, outlet, k)));
     row.push(Out::Int(outlet.row as i64));
     row.extend(
         outlet

@@ -10,6 +10,10 @@ pub mod overlay;
 pub mod raw;
 
 use std::collections::HashMap;
+
+/// The tables that cells are looked up in, once per cell: a fast hash (the keys are the rulebook's
+/// own spellings, not attacker-chosen in a way that matters for a batch tool).
+type Lookup<T> = rustc_hash::FxHashMap<String, T>;
 use std::fmt;
 use std::path::Path;
 
@@ -54,7 +58,7 @@ pub struct Rulebook {
     pub extends: Vec<(String, String)>,
     /// The file it was loaded from (`builtin` for the built-in one).
     pub file: String,
-    type_lookup: HashMap<String, usize>,
+    type_lookup: Lookup<usize>,
     field_lookup: HashMap<String, usize>,
     header_lookup: HashMap<String, usize>,
 }
@@ -227,7 +231,7 @@ const KINDS: [&str; 10] = [
 pub struct Vocabulary {
     pub key: String,
     pub entries: Vec<Entry>,
-    lookup: HashMap<String, u16>,
+    lookup: Lookup<u16>,
 }
 
 impl Vocabulary {
@@ -398,7 +402,7 @@ fn line_of(source: &str, name: &str, nth: usize) -> Option<usize> {
 
 /// Looks a spelling up in a table of normalized spellings: as written first (the common case, with
 /// no allocation), then normalized.
-fn lookup<T: Copy>(table: &HashMap<String, T>, value: &str) -> Option<T> {
+fn lookup<T: Copy>(table: &Lookup<T>, value: &str) -> Option<T> {
     if let Some(found) = table.get(value) {
         return Some(*found);
     }
@@ -726,7 +730,7 @@ fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
 
     // Types.
     let mut types: Vec<TypeDef> = Vec::new();
-    let mut type_lookup: HashMap<String, usize> = HashMap::new();
+    let mut type_lookup: Lookup<usize> = Lookup::default();
     for t in &raw.types {
         if !valid_key(&t.key) {
             p.push(
@@ -850,7 +854,7 @@ fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
         let mut vocab = Vocabulary {
             key: key.clone(),
             entries: Vec::new(),
-            lookup: HashMap::new(),
+            lookup: Lookup::default(),
         };
         for e in entries {
             let ctx = format!("{key}.{}", e.key);
