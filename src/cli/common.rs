@@ -156,10 +156,7 @@ impl CommonArgs {
     }
 
     pub fn rulebook(&self) -> Result<Rulebook> {
-        match &self.rules {
-            Some(path) => Ok(Rulebook::load(path)?),
-            None => Ok(Rulebook::builtin()?),
-        }
+        Ok(Rulebook::load_or_builtin(self.rules.as_deref())?)
     }
 
     pub fn as_of(&self) -> Date {

@@ -44,10 +44,7 @@ pub struct RulesArgs {
 
 impl RulesArgs {
     fn rulebook(&self) -> Result<Rulebook> {
-        Ok(match &self.rules {
-            Some(p) => Rulebook::load(p)?,
-            None => Rulebook::builtin()?,
-        })
+        Ok(Rulebook::load_or_builtin(self.rules.as_deref())?)
     }
 }
 
@@ -99,25 +96,43 @@ impl RulesCommand {
     }
 }
 
+/// Writes rows about the rulebook (no inventory) in the chosen format.
+fn write_rows(
+    a: &RulesArgs,
+    book: &Rulebook,
+    command: &'static str,
+    rows_key: &'static str,
+    columns: Vec<Column>,
+    rows: Vec<Vec<Out>>,
+    sections: &[crate::report::Section],
+) -> Result<Exit> {
+    let out = Output::open(a.output.as_deref(), None)?;
+    let mut w = Writer::new(
+        out,
+        a.format,
+        a.lang,
+        book,
+        Meta::rulebook(command, book),
+        rows_key,
+        columns,
+    );
+    for row in &rows {
+        w.row(row)?;
+    }
+    w.finish(sections, &[])?.commit()?;
+    Ok(Exit::Clean)
+}
+
 pub fn run(args: Args) -> Result<Exit> {
     match args.command {
         RulesCommand::List(a) => {
             let book = a.rulebook()?;
-            let out = Output::open(a.output.as_deref(), None)?;
-            let mut w = Writer::new(
-                out,
-                a.format,
-                a.lang,
-                &book,
-                Meta::rulebook("rules list", &book),
-                "rules",
-                list_columns(),
-            );
-            for rule in &book.rules {
-                w.row(&list_row(&book, rule, a.lang))?;
-            }
-            w.finish(&[], &[])?.commit()?;
-            Ok(Exit::Clean)
+            let rows = book
+                .rules
+                .iter()
+                .map(|rule| list_row(&book, rule, a.lang))
+                .collect();
+            write_rows(&a, &book, "rules list", "rules", list_columns(), rows, &[])
         }
         RulesCommand::Explain { id, as_of, args: a } => {
             let book = a.rulebook()?;
@@ -207,26 +222,21 @@ pub fn run(args: Args) -> Result<Exit> {
         }
         RulesCommand::Coverage(a) => {
             let book = a.rulebook()?;
-            let out = Output::open(a.output.as_deref(), None)?;
-            let mut w = Writer::new(
-                out,
-                a.format,
-                a.lang,
-                &book,
-                Meta::rulebook("rules coverage", &book),
-                "articles",
-                coverage_columns(),
-            );
-            for row in coverage_rows(&book, a.lang) {
-                w.row(&row)?;
-            }
             let sections = if a.format == Format::Csv {
                 Vec::new()
             } else {
                 vec![interpretations(&book, a.lang)]
             };
-            w.finish(&sections, &[])?.commit()?;
-            Ok(Exit::Clean)
+            let rows = coverage_rows(&book, a.lang);
+            write_rows(
+                &a,
+                &book,
+                "rules coverage",
+                "articles",
+                coverage_columns(),
+                rows,
+                &sections,
+            )
         }
     }
 }

@@ -41,10 +41,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let book = match &args.rules {
-        Some(p) => Rulebook::load(p)?,
-        None => Rulebook::builtin()?,
-    };
+    let book = Rulebook::load_or_builtin(args.rules.as_deref())?;
     let lang = args.lang;
     let mut out = Output::open(args.output.as_deref(), None)?;
     match args.format {

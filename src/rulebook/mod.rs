@@ -420,6 +420,14 @@ impl Rulebook {
         Rulebook::from_yaml(BUILTIN_YAML, BUILTIN_NAME)
     }
 
+    /// The rulebook in `path`, or the built-in one when there is none.
+    pub fn load_or_builtin(path: Option<&Path>) -> Result<Rulebook, RulebookError> {
+        match path {
+            Some(p) => Rulebook::load(p),
+            None => Rulebook::builtin(),
+        }
+    }
+
     /// Loads a rulebook file: a whole rulebook, or an overlay on another (`extends:`).
     pub fn load(path: &Path) -> Result<Rulebook, RulebookError> {
         let label = path.display().to_string();
