@@ -11,94 +11,16 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::Command;
+use common::files::{COUNTY_CSV, example, read_root};
+use common::run::{code, command_as_of, json_of, run, run_stdin, stderr, stdout};
+use common::table::Table;
 use common::{AS_OF, all_services, baseline, book, csv, services_without, with};
 use serde_json::Value as Json;
 
-const COUNTY_CSV: &str = "examples/county.csv";
 const COUNTY_YAML: &str = "examples/county.yaml";
 const COUNTY_GBK: &str = "examples/county-gbk.csv";
-
-/// `outlet ARGS… --as-of 2025-11-30`, run from the package root.
-fn outlet(args: &[&str]) -> Command {
-    outlet_as_of(args, AS_OF)
-}
-
-/// `outlet ARGS… --as-of DATE`, run from the package root.
-fn outlet_as_of(args: &[&str], as_of: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_outlet"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .args(["--as-of", as_of]);
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    outlet(args).output().expect("outlet runs")
-}
-
-fn run_stdin(args: &[&str], input: impl Into<Vec<u8>>) -> Output {
-    outlet(args)
-        .write_stdin(input.into())
-        .output()
-        .expect("outlet runs")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("outlet exits with a code")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
-/// A CSV report: its header and its records as maps from header to cell.
-struct Table {
-    headers: Vec<String>,
-    rows: Vec<BTreeMap<String, String>>,
-}
-
-impl Table {
-    fn parse(text: &str) -> Table {
-        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .expect("a CSV header")
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let rows = reader
-            .records()
-            .map(|r| {
-                let r = r.expect("a CSV record");
-                headers
-                    .iter()
-                    .cloned()
-                    .zip(r.iter().map(str::to_string))
-                    .collect()
-            })
-            .collect();
-        Table { headers, rows }
-    }
-
-    fn column(&self, key: &str) -> Vec<&str> {
-        self.rows
-            .iter()
-            .map(|r| r.get(key).map(String::as_str).expect("the column exists"))
-            .collect()
-    }
-
-    fn by_id(&self) -> BTreeMap<&str, &BTreeMap<String, String>> {
-        self.rows.iter().map(|r| (r["id"].as_str(), r)).collect()
-    }
-}
 
 /// `outlet CMD INPUT --format csv --lang en [extra…]` as a table.
 fn csv_en(cmd: &str, input: &str, extra: &[&str]) -> (Table, Output) {
@@ -106,10 +28,6 @@ fn csv_en(cmd: &str, input: &str, extra: &[&str]) -> (Table, Output) {
     args.extend_from_slice(extra);
     let out = run(&args);
     (Table::parse(&stdout(&out)), out)
-}
-
-fn json_of(out: &Output) -> Json {
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
 }
 
 /// One outlet of the hand-derived reading of the county example.
@@ -123,9 +41,7 @@ struct Expected {
 }
 
 fn expected() -> BTreeMap<String, Expected> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/county-expected.csv");
-    let text = std::fs::read_to_string(path).expect("the fixture reads");
-    Table::parse(&text)
+    Table::parse(&read_root("tests/fixtures/county-expected.csv"))
         .rows
         .into_iter()
         .map(|r| {
@@ -893,7 +809,7 @@ fn as_of_decides_freshness() {
     // AN-020 was updated on 2025-10-31: fresh on 2025-11-30, stale a day later.
     let (t, _) = csv_en("grade", COUNTY_CSV, &[]);
     assert_eq!(t.by_id()["AN-020"]["assessed_grade"], "2");
-    let out = outlet_as_of(
+    let out = command_as_of(
         &["grade", COUNTY_CSV, "--format", "csv", "--lang", "en"],
         "2025-12-01",
     )
@@ -1081,7 +997,7 @@ fn an_unreadable_inventory_cannot_run() {
 #[test]
 fn a_bad_as_of_date_cannot_run() {
     for day in ["2025/11/30", "2025-02-30", "yesterday"] {
-        let out = outlet_as_of(&["grade", COUNTY_CSV], day)
+        let out = command_as_of(&["grade", COUNTY_CSV], day)
             .output()
             .expect("runs");
         assert_eq!(code(&out), 2, "--as-of {day}");
@@ -1103,9 +1019,7 @@ fn a_utf8_bom_changes_nothing() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("bom.csv");
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
-    bytes.extend(
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(COUNTY_CSV)).expect("read"),
-    );
+    bytes.extend(example(COUNTY_CSV));
     std::fs::write(&path, bytes).expect("write");
     let p = path.to_str().expect("utf-8 path");
     let (with_bom, out) = csv_en("grade", p, &[]);
@@ -1117,8 +1031,7 @@ fn a_utf8_bom_changes_nothing() {
 
 #[test]
 fn stdin_is_read_with_a_dash() {
-    let bytes =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(COUNTY_CSV)).expect("read");
+    let bytes = example(COUNTY_CSV);
     let out = run_stdin(&["grade", "-", "--format", "csv", "--lang", "en"], bytes);
     assert_eq!(code(&out), 1);
     let (from_file, _) = csv_en("grade", COUNTY_CSV, &[]);
@@ -1127,8 +1040,7 @@ fn stdin_is_read_with_a_dash() {
 
 #[test]
 fn stdin_may_be_yaml_when_told() {
-    let bytes =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(COUNTY_YAML)).expect("read");
+    let bytes = example(COUNTY_YAML);
     let out = run_stdin(
         &[
             "grade",
@@ -1210,8 +1122,7 @@ fn output_writes_the_report_to_a_file_and_nothing_to_stdout() {
 fn output_refuses_to_overwrite_the_input() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let input = dir.path().join("county.csv");
-    let original =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(COUNTY_CSV)).expect("read");
+    let original = example(COUNTY_CSV);
     std::fs::write(&input, &original).expect("write");
     let sub = dir.path().join("sub");
     std::fs::create_dir(&sub).expect("mkdir");

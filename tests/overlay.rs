@@ -14,101 +14,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
+use common::files::{COUNTY_CSV, PROVINCE, Scratch, path_str, root};
+use common::run::{code, outlet, outlet_in, report, report_in, run, stderr, stdout};
+use common::table::records;
 use common::{AS_OF, Row, csv, with};
 use serde_json::Value as Json;
-use tempfile::TempDir;
-
-const COUNTY_CSV: &str = "examples/county.csv";
-const PROVINCE: &str = "examples/province-overlay.yaml";
-
-/// `outlet ARGS…`, run from the package root (no `--as-of`: for `rules` commands).
-fn outlet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_outlet"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("outlet runs")
-}
-
-/// `outlet ARGS… --as-of 2025-11-30`, for every command that grades.
-fn outlet_as_of(args: &[&str]) -> Output {
-    let mut all = args.to_vec();
-    all.extend(["--as-of", AS_OF]);
-    outlet(&all)
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("outlet exits with a code")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 temporary path")
-}
-
-/// CSV text as records keyed by header.
-fn records(text: &str) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .expect("a CSV header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("a CSV record");
-            headers
-                .iter()
-                .cloned()
-                .zip(r.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
-
-/// A scratch folder for overlays and inventories.
-struct Scratch {
-    dir: TempDir,
-}
-
-impl Scratch {
-    fn new() -> Scratch {
-        Scratch {
-            dir: tempfile::tempdir().expect("a temporary folder"),
-        }
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("the folder is created");
-        }
-        std::fs::write(&path, text).expect("the file is written");
-        path
-    }
-
-    /// An overlay on the built-in rulebook: the header, then `body`.
-    fn overlay(&self, name: &str, body: &str) -> PathBuf {
-        self.write(
-            name,
-            &format!("schema: 1\nextends: builtin\nid: test-overlay\nversion: \"1\"\n{body}"),
-        )
-    }
-
-    fn inventory(&self, rows: &[Row]) -> PathBuf {
-        self.write("inventory.csv", &csv(rows))
-    }
-}
 
 /// One outlet of a grade report: assessed grade ("" = 未达四级) and status.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,20 +29,11 @@ struct Graded {
 
 /// `outlet grade INVENTORY [--rules RULES] --format csv --lang en --fail-on never`, by id.
 fn grade(inventory: &str, rules: Option<&str>) -> BTreeMap<String, Graded> {
-    let mut args = vec![
-        "grade",
-        inventory,
-        "--format",
-        "csv",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ];
+    let mut args = vec!["grade", inventory];
     if let Some(r) = rules {
         args.extend(["--rules", r]);
     }
-    let out = outlet_as_of(&args);
+    let out = report("csv", &args);
     assert_eq!(code(&out), 0, "grade ran: {}", stderr(&out));
     records(&stdout(&out))
         .into_iter()
@@ -168,19 +69,16 @@ fn row(id: &str, changes: &[(&str, &str)]) -> Row {
 
 /// The outcome of one rule for one outlet, from `outlet explain --format csv --lang en`.
 fn outcome(inventory: &Path, rules: &Path, id: &str, rule: &str) -> String {
-    let out = outlet_as_of(&[
-        "explain",
-        path_str(inventory),
-        id,
-        "--rules",
-        path_str(rules),
-        "--format",
+    let out = report(
         "csv",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+        &[
+            "explain",
+            path_str(inventory),
+            id,
+            "--rules",
+            path_str(rules),
+        ],
+    );
     assert_eq!(code(&out), 0, "explain ran: {}", stderr(&out));
     records(&stdout(&out))
         .into_iter()
@@ -432,18 +330,11 @@ fn a_replaced_requirement_shows_in_gaps() {
         ("en", "a provincial window requirement"),
         ("zh", "本省要求设立综合窗口甲"),
     ] {
-        let out = outlet_as_of(&[
-            "gaps",
-            path_str(&inv),
-            "--rules",
-            path_str(&overlay),
-            "--format",
-            "csv",
-            "--lang",
+        let out = report_in(
             lang,
-            "--fail-on",
-            "never",
-        ]);
+            "csv",
+            &["gaps", path_str(&inv), "--rules", path_str(&overlay)],
+        );
         assert_eq!(code(&out), 0, "{}", stderr(&out));
         let gaps = stdout(&out);
         let line = gaps
@@ -453,18 +344,10 @@ fn a_replaced_requirement_shows_in_gaps() {
         assert!(line.contains(text), "{lang}: {line}");
     }
     // The built-in text is gone.
-    let out = outlet_as_of(&[
-        "gaps",
-        path_str(&inv),
-        "--rules",
-        path_str(&overlay),
-        "--format",
+    let out = report(
         "csv",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+        &["gaps", path_str(&inv), "--rules", path_str(&overlay)],
+    );
     assert!(!stdout(&out).contains("at least 1 comprehensive or dedicated service window"));
 }
 
@@ -519,7 +402,7 @@ fn a_rule_id_that_does_not_exist_is_an_error_with_a_hint() {
     assert!(text.contains("o.yaml:6"), "file and line of the id: {text}");
     assert!(text.contains("did you mean `G1-EQUIPMENT`?"), "{text}");
     // Grading with it cannot run either.
-    let graded = outlet_as_of(&["grade", COUNTY_CSV, "--rules", path_str(&overlay)]);
+    let graded = run(&["grade", COUNTY_CSV, "--rules", path_str(&overlay)]);
     assert_eq!(code(&graded), 2);
     assert!(
         stdout(&graded).is_empty(),
@@ -670,7 +553,7 @@ fn a_higher_minimum_for_a_type_changes_the_status() {
         changed["M-3"].status, "below_minimum",
         "a partner takes its reference type's new minimum: {changed:?}"
     );
-    let out = outlet_as_of(&[
+    let out = run(&[
         "grade",
         path_str(&inv),
         "--rules",
@@ -785,7 +668,7 @@ fn a_bad_cell_in_a_new_column_is_a_data_error_naming_it() {
     let s = Scratch::new();
     let overlay = s.overlay("o.yaml", HOURS);
     let inv = s.inventory(&[row("H-1", &[("每周开放时长", "很多")])]);
-    let out = outlet_as_of(&[
+    let out = run(&[
         "grade",
         path_str(&inv),
         "--rules",
@@ -836,7 +719,7 @@ modify_rules:
         "AI面试模拟 is no longer on the list: {changed:?}"
     );
     // The new entry is known: no warning about an unknown item.
-    let out = outlet_as_of(&[
+    let out = run(&[
         "grade",
         path_str(&inv),
         "--rules",
@@ -930,33 +813,16 @@ fn new_aliases_for_fields_types_and_a_vocabulary_are_accepted() {
     .collect();
     let inv = s.inventory(&rows);
     // Built-in: 村委会 is no type the built-in rulebook knows, so the row cannot be graded.
-    let builtin = outlet_as_of(&[
-        "grade",
-        path_str(&inv),
-        "--format",
-        "csv",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+    let builtin = report("csv", &["grade", path_str(&inv)]);
     assert!(
         records(&stdout(&builtin)).is_empty(),
         "{}",
         stdout(&builtin)
     );
-    let out = outlet_as_of(&[
-        "grade",
-        path_str(&inv),
-        "--rules",
-        path_str(&overlay),
-        "--format",
+    let out = report(
         "csv",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+        &["grade", path_str(&inv), "--rules", path_str(&overlay)],
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let r = records(&stdout(&out));
     assert_eq!(r.len(), 1, "{}", stdout(&out));
@@ -1008,18 +874,10 @@ fn new_spellings_of_yes_no_and_list_separators_are_read() {
         ),
         row("Y-2", &[("业务系统接入", "未接入")]),
     ]);
-    let out = outlet_as_of(&[
-        "grade",
-        path_str(&inv),
-        "--rules",
-        path_str(&overlay),
-        "--format",
+    let out = report(
         "csv",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+        &["grade", path_str(&inv), "--rules", path_str(&overlay)],
+    );
     assert!(
         !stderr(&out).contains("error"),
         "both spellings are known: {}",
@@ -1033,7 +891,7 @@ fn new_spellings_of_yes_no_and_list_separators_are_read() {
     );
     assert_eq!(outcome(&inv, &overlay, "Y-2", "G3-SYSTEM"), "lacking");
     // The built-in rulebook knows neither: a data error, and the cell counts as missing.
-    let builtin = outlet_as_of(&["grade", path_str(&inv), "--format", "csv", "--lang", "en"]);
+    let builtin = run(&["grade", path_str(&inv), "--format", "csv", "--lang", "en"]);
     assert_eq!(code(&builtin), 1);
     assert!(stderr(&builtin).contains("已接入"), "{}", stderr(&builtin));
 }
@@ -1042,20 +900,11 @@ fn new_spellings_of_yes_no_and_list_separators_are_read() {
 
 /// The structure checks of `outlet summary` on the county example, by check id.
 fn structure(rules: Option<&Path>) -> BTreeMap<String, Json> {
-    let mut args = vec![
-        "summary",
-        COUNTY_CSV,
-        "--format",
-        "json",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ];
+    let mut args = vec!["summary", COUNTY_CSV];
     if let Some(r) = rules {
         args.extend(["--rules", path_str(r)]);
     }
-    let out = outlet_as_of(&args);
+    let out = report("json", &args);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let doc: Json = serde_json::from_slice(&out.stdout).expect("JSON");
     doc["structure"]
@@ -1149,18 +998,7 @@ modify_rules:
 ",
     );
     assert_valid(&city);
-    let out = outlet_as_of(&[
-        "grade",
-        COUNTY_CSV,
-        "--rules",
-        path_str(&city),
-        "--format",
-        "json",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+    let out = report("json", &["grade", COUNTY_CSV, "--rules", path_str(&city)]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let doc: Json = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(
@@ -1174,7 +1012,7 @@ modify_rules:
             ]
         })
     );
-    let table = outlet_as_of(&[
+    let table = run(&[
         "grade",
         COUNTY_CSV,
         "--rules",
@@ -1220,10 +1058,10 @@ fn a_chain_resolves_to_a_whole_rulebook_that_grades_the_same_and_works_from_any_
     assert_valid(&resolved);
     assert_eq!(county_csv(path_str(&resolved)), county_csv(path_str(&city)));
     // `extends` is relative to the overlay, not to the working folder.
-    let county = Path::new(env!("CARGO_MANIFEST_DIR")).join(COUNTY_CSV);
-    let out = Command::new(env!("CARGO_BIN_EXE_outlet"))
-        .current_dir(s.dir.path())
-        .args([
+    let county = root(COUNTY_CSV);
+    let out = outlet_in(
+        s.dir.path(),
+        &[
             "grade",
             path_str(&county),
             "--rules",
@@ -1236,9 +1074,8 @@ fn a_chain_resolves_to_a_whole_rulebook_that_grades_the_same_and_works_from_any_
             "en",
             "--fail-on",
             "never",
-        ])
-        .output()
-        .expect("outlet runs");
+        ],
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(stdout(&out), county_csv(path_str(&city)));
 }
@@ -1343,31 +1180,11 @@ fn a_rule_limited_to_some_types_no_longer_applies_to_the_others() {
 
 #[test]
 fn a_rulebook_without_extends_chain_names_no_base() {
-    let out = outlet_as_of(&[
-        "grade",
-        COUNTY_CSV,
-        "--format",
-        "json",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+    let out = report("json", &["grade", COUNTY_CSV]);
     let doc: Json = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(doc["rulebook"]["id"], "builtin");
     assert_eq!(doc["rulebook"]["extends"], serde_json::json!([]));
-    let out = outlet_as_of(&[
-        "grade",
-        COUNTY_CSV,
-        "--rules",
-        PROVINCE,
-        "--format",
-        "json",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+    let out = report("json", &["grade", COUNTY_CSV, "--rules", PROVINCE]);
     let doc: Json = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(
         doc["rulebook"],
@@ -1393,7 +1210,7 @@ fn overlays_that_extend_each_other_in_a_cycle_cannot_run() {
     let out = check_rulebook(&a);
     assert_eq!(code(&out), 2);
     assert!(stdout(&out).contains("cycle"), "{}", stdout(&out));
-    let graded = outlet_as_of(&["grade", COUNTY_CSV, "--rules", path_str(&a)]);
+    let graded = run(&["grade", COUNTY_CSV, "--rules", path_str(&a)]);
     assert_eq!(code(&graded), 2);
     assert!(stderr(&graded).contains("cycle"), "{}", stderr(&graded));
     assert!(stdout(&graded).is_empty());
@@ -1409,7 +1226,7 @@ fn an_overlay_that_extends_itself_cannot_run() {
     let out = check_rulebook(&me);
     assert_eq!(code(&out), 2);
     assert!(stdout(&out).contains("cycle"), "{}", stdout(&out));
-    let graded = outlet_as_of(&["grade", COUNTY_CSV, "--rules", path_str(&me)]);
+    let graded = run(&["grade", COUNTY_CSV, "--rules", path_str(&me)]);
     assert_eq!(code(&graded), 2);
 }
 
@@ -1599,18 +1416,7 @@ fn resolved_of(s: &Scratch, rules: &str) -> PathBuf {
 
 /// The grade CSV of the county example with a rulebook.
 fn county_csv(rules: &str) -> String {
-    let out = outlet_as_of(&[
-        "grade",
-        COUNTY_CSV,
-        "--rules",
-        rules,
-        "--format",
-        "csv",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+    let out = report("csv", &["grade", COUNTY_CSV, "--rules", rules]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     stdout(&out)
 }
@@ -1624,20 +1430,7 @@ fn the_resolved_example_overlay_loads_again_and_grades_the_same() {
     assert!(!text.contains("extends"), "a whole rulebook: {text}");
     assert_eq!(county_csv(path_str(&resolved)), county_csv(PROVINCE));
     for cmd in ["gaps", "summary"] {
-        let run = |rules: &str| {
-            stdout(&outlet_as_of(&[
-                cmd,
-                COUNTY_CSV,
-                "--rules",
-                rules,
-                "--format",
-                "csv",
-                "--lang",
-                "en",
-                "--fail-on",
-                "never",
-            ]))
-        };
+        let run = |rules: &str| stdout(&report("csv", &[cmd, COUNTY_CSV, "--rules", rules]));
         assert_eq!(run(path_str(&resolved)), run(PROVINCE), "{cmd}");
     }
     let list = |rules: &str| {
@@ -1668,18 +1461,10 @@ fn the_resolved_form_of_an_overlay_using_every_operation_loads_again_and_grades_
         county_csv(path_str(&overlay))
     );
     let summary = |rules: &str| {
-        stdout(&outlet_as_of(&[
-            "summary",
-            COUNTY_CSV,
-            "--rules",
-            rules,
-            "--format",
+        stdout(&report(
             "markdown",
-            "--lang",
-            "en",
-            "--fail-on",
-            "never",
-        ]))
+            &["summary", COUNTY_CSV, "--rules", rules],
+        ))
     };
     let (a, b) = (summary(path_str(&resolved)), summary(path_str(&overlay)));
     // Only the rulebook line differs (a whole rulebook extends nothing).
@@ -1744,7 +1529,7 @@ fn the_example_overlay_changes_exactly_the_outlets_examples_readme_lists() {
 
 #[test]
 fn the_example_overlay_explains_an_013_as_examples_readme_shows() {
-    let out = outlet_as_of(&[
+    let out = run(&[
         "explain", COUNTY_CSV, "AN-013", "--rules", PROVINCE, "--format", "csv",
     ]);
     let text = stdout(&out);

@@ -16,26 +16,22 @@
     reason = "a test fails loudly when its own set-up fails"
 )]
 
-use std::io::Cursor;
-use std::sync::LazyLock;
+mod common;
 
+use std::io::Cursor;
+
+use common::book;
 use jiff::ToSpan;
 use jiff::civil::{Date, date};
 use outlet::eval::{Assessment, Evaluator, Outcome, rank};
 use outlet::inventory::{InputFormat, Inventory, Outlet};
 use outlet::report::outlets::gaps_rows;
-use outlet::rulebook::{RuleKind, Rulebook};
+use outlet::rulebook::RuleKind;
 use outlet::text::Lang;
 use proptest::prelude::*;
 use proptest::sample::Index;
 
 const AS_OF: Date = date(2025, 11, 30);
-
-fn book() -> &'static Rulebook {
-    static BOOK: LazyLock<Rulebook> =
-        LazyLock::new(|| Rulebook::builtin().expect("the built-in rulebook loads"));
-    &BOOK
-}
 
 /// The yes/no fields, in [`Spec::yes_no`] order: key, Chinese header.
 const YES_NO: [(&str, &str); 6] = [

@@ -8,20 +8,20 @@
     reason = "a test fails loudly when its fixture is broken"
 )]
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Output;
+mod common;
 
-use assert_cmd::Command;
+use std::collections::BTreeMap;
+
+use common::files::{PROVINCE, root};
+use common::run::{code, ok, outlet, stderr, stdout};
+use common::table::{json, records};
 use jiff::civil::{Date, date};
 use outlet::eval::{Evaluator, Truth};
 use outlet::example::{examples, outlet_with};
 use outlet::rulebook::Rulebook;
-use serde_json::Value as Json;
 
 const FORMATS: [&str; 4] = ["table", "csv", "json", "markdown"];
 const LANGS: [&str; 2] = ["zh", "en"];
-const PROVINCE: &str = "examples/province-overlay.yaml";
 
 /// The built-in rules as DOMAIN.md lists them: id, grade, kind, article.
 const BUILTIN_RULES: [(&str, u8, &str, &str); 21] = [
@@ -72,68 +72,6 @@ const ARTICLES: [&str; 21] = [
     "第二十六条",
     "第二十七条",
 ];
-
-fn outlet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_outlet"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("outlet runs")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("outlet exits with a code")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
-/// Runs and asserts exit 0; returns stdout.
-fn ok(args: &[&str]) -> String {
-    let out = outlet(args);
-    assert_eq!(
-        code(&out),
-        0,
-        "`outlet {}` should exit 0: {}",
-        args.join(" "),
-        stderr(&out)
-    );
-    stdout(&out)
-}
-
-fn records(text: &str) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .expect("a CSV header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("a CSV record");
-            headers
-                .iter()
-                .cloned()
-                .zip(r.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
-
-fn json(text: &str) -> Json {
-    serde_json::from_str(text).expect("one JSON document")
-}
-
-fn root(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
 
 fn grade_zh(g: u8) -> &'static str {
     ["", "一级", "二级", "三级", "四级"][usize::from(g)]

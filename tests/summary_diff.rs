@@ -11,15 +11,16 @@
     reason = "a test fails loudly when its fixture is broken"
 )]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::Command;
+use common::files::{COUNTY_CSV, read_root};
+use common::run::{code, report, run, stderr, stdout};
+use common::table::{Record, records};
 use serde_json::Value as Json;
 
-const AS_OF: &str = "2025-11-30";
-const COUNTY_CSV: &str = "examples/county.csv";
 const COUNTY_2024: &str = "examples/county-2024.csv";
 const EXPECTED: &str = "tests/fixtures/county-expected.csv";
 
@@ -27,54 +28,6 @@ const EXPECTED: &str = "tests/fixtures/county-expected.csv";
 const WITH_ERRORS: [&str; 4] = ["AN-009", "AN-030", "AN-032", "AN-039"];
 
 const TYPES: [&str; 5] = ["township", "subdistrict", "village", "community", "partner"];
-
-fn outlet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_outlet"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .args(["--as-of", AS_OF])
-        .output()
-        .expect("outlet runs")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("outlet exits with a code")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn records(text: &str) -> Vec<BTreeMap<String, String>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .expect("a CSV header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("a CSV record");
-            headers
-                .iter()
-                .cloned()
-                .zip(r.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
-
-fn read(path: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 /// One outlet of the hand-derived reading, with its township from the inventory.
 #[derive(Clone, Debug)]
@@ -88,11 +41,11 @@ struct Known {
 }
 
 fn known() -> Vec<Known> {
-    let township: BTreeMap<String, String> = records(&read(COUNTY_CSV))
+    let township: BTreeMap<String, String> = records(&read_root(COUNTY_CSV))
         .into_iter()
         .map(|r| (r["网点编号"].clone(), r["乡镇街道"].clone()))
         .collect();
-    let rows: Vec<Known> = records(&read(EXPECTED))
+    let rows: Vec<Known> = records(&read_root(EXPECTED))
         .into_iter()
         .map(|r| Known {
             township: township[&r["id"]].clone(),
@@ -135,7 +88,7 @@ impl Counts {
     }
 
     /// The same counts as read from a summary CSV row.
-    fn of_row(r: &BTreeMap<String, String>) -> Counts {
+    fn of_row(r: &Record) -> Counts {
         let n = |k: &str| -> u64 {
             r[k].parse()
                 .unwrap_or_else(|_| panic!("`{k}` is a count: {r:?}"))
@@ -167,8 +120,8 @@ fn expected_by(group_of: impl Fn(&Known) -> String) -> BTreeMap<(String, String)
     out
 }
 
-fn summary_csv(by: &str) -> Vec<BTreeMap<String, String>> {
-    let out = outlet(&[
+fn summary_csv(by: &str) -> Vec<Record> {
+    let out = run(&[
         "summary", COUNTY_CSV, "--by", by, "--format", "csv", "--lang", "en",
     ]);
     assert_eq!(code(&out), 1, "the county has findings: {}", stderr(&out));
@@ -273,7 +226,7 @@ fn summary_by_type_groups_by_the_type_name() {
     let expected = expected_by(|k| k.type_.clone());
     check_summary("type", &expected);
     // In Chinese the group is the type's Chinese name (first column).
-    let out = outlet(&["summary", COUNTY_CSV, "--by", "type", "--format", "csv"]);
+    let out = run(&["summary", COUNTY_CSV, "--by", "type", "--format", "csv"]);
     let text = stdout(&out);
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let groups: BTreeSet<String> = reader
@@ -289,9 +242,9 @@ fn summary_by_type_groups_by_the_type_name() {
 
 #[test]
 fn summary_exits_one_on_findings_and_zero_with_fail_on_never() {
-    let out = outlet(&["summary", COUNTY_CSV, "--format", "csv"]);
+    let out = run(&["summary", COUNTY_CSV, "--format", "csv"]);
     assert_eq!(code(&out), 1);
-    let out = outlet(&[
+    let out = run(&[
         "summary",
         COUNTY_CSV,
         "--format",
@@ -358,18 +311,7 @@ fn expected_structure(outlets: &[&Known]) -> BTreeMap<&'static str, Structure> {
 }
 
 fn summary_json(by: &str) -> Json {
-    let out = outlet(&[
-        "summary",
-        COUNTY_CSV,
-        "--by",
-        by,
-        "--format",
-        "json",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+    let out = report("json", &["summary", COUNTY_CSV, "--by", by]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
@@ -461,7 +403,7 @@ fn structure_checks_of_the_county_pin_the_numbers() {
 
 #[test]
 fn structure_checks_are_shown_in_chinese_in_the_table() {
-    let out = outlet(&["summary", COUNTY_CSV, "--fail-on", "never"]);
+    let out = run(&["summary", COUNTY_CSV, "--fail-on", "never"]);
     let text = stdout(&out);
     assert!(text.contains("区域结构检查"), "{text}");
     for id in ["S-TOWNSHIPS-G2", "S-COMMUNITIES-G4", "S-MODEL-G1"] {
@@ -472,10 +414,10 @@ fn structure_checks_are_shown_in_chinese_in_the_table() {
 
 // ---- diff ----
 
-fn diff(old: &str, new: &str, extra: &[&str]) -> (Vec<BTreeMap<String, String>>, Output) {
+fn diff(old: &str, new: &str, extra: &[&str]) -> (Vec<Record>, Output) {
     let mut args = vec!["diff", old, new, "--format", "csv", "--lang", "en"];
     args.extend_from_slice(extra);
-    let out = outlet(&args);
+    let out = run(&args);
     (records(&stdout(&out)), out)
 }
 
@@ -488,8 +430,7 @@ fn diff_of_two_years_pins_every_change() {
         "outlets fell below their minimum: {}",
         stderr(&out)
     );
-    let by: BTreeMap<&str, &BTreeMap<String, String>> =
-        rows.iter().map(|r| (r["id"].as_str(), r)).collect();
+    let by: BTreeMap<&str, &Record> = rows.iter().map(|r| (r["id"].as_str(), r)).collect();
     assert_eq!(rows.len(), 51, "50 of 2025 and one closed since 2024");
     let changes: [(&str, &str, &str); 8] = [
         ("AN-001", "upgraded", "G1-EQUIPMENT"),
@@ -558,19 +499,10 @@ fn diff_of_two_years_pins_every_change() {
 
 #[test]
 fn diff_counts_changes_per_group_in_json() {
-    let out = outlet(&[
-        "diff",
-        COUNTY_2024,
-        COUNTY_CSV,
-        "--old-as-of",
-        "2024-11-30",
-        "--format",
+    let out = report(
         "json",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+        &["diff", COUNTY_2024, COUNTY_CSV, "--old-as-of", "2024-11-30"],
+    );
     assert_eq!(code(&out), 0);
     let doc: Json = serde_json::from_slice(&out.stdout).expect("JSON");
     let groups = doc["by_group"].as_array().expect("by_group");
@@ -641,7 +573,7 @@ fn diff_of_a_file_against_itself_is_all_unchanged_and_exits_zero() {
 
 #[test]
 fn diff_in_chinese_names_the_changes_in_chinese() {
-    let out = outlet(&[
+    let out = run(&[
         "diff",
         COUNTY_2024,
         COUNTY_CSV,
@@ -684,7 +616,7 @@ fn grade_codes(text: &str) -> (Vec<Json>, Output) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("codes.csv");
     std::fs::write(&path, text).expect("the inventory is written");
-    let out = outlet(&[
+    let out = run(&[
         "grade",
         path.to_str().expect("a UTF-8 path"),
         "--format",
@@ -733,7 +665,7 @@ fn a_community_with_a_village_code_is_a_warning_naming_both() {
         code_inventory(&[("C-1", "安宁县", "东城街道", "520123001201")]),
     )
     .expect("the inventory is written");
-    let out = outlet(&["grade", path.to_str().expect("a UTF-8 path")]);
+    let out = run(&["grade", path.to_str().expect("a UTF-8 path")]);
     let err = stderr(&out);
     let line = err
         .lines()

@@ -16,11 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
-use common::{AS_OF, baseline};
+use common::files::{PROVINCE, path_str, root};
+use common::run::{code, ok, outlet, outlet_in, run, stderr, stdout};
+use common::table::{Table, records, unbom};
+use common::{SERVICES, baseline};
 use tempfile::TempDir;
-
-const PROVINCE: &str = "examples/province-overlay.yaml";
 
 /// Every field of the built-in rulebook, as DOMAIN.md lists them: key and Chinese header.
 const FIELDS: [(&str, &str); 28] = [
@@ -57,109 +57,13 @@ const FIELDS: [(&str, &str); 28] = [
 /// The column the example overlay adds.
 const HOURS: (&str, &str) = ("weekly_hours", "每周开放时长");
 
-/// The 16 services of DOMAIN.md's vocabulary, by canonical name.
-const SERVICES: [&str; 16] = [
-    "就业信息查询",
-    "信息宣传",
-    "就失业登记",
-    "求职登记",
-    "补贴申领",
-    "劳动力资源摸排",
-    "重点群体摸排",
-    "就业困难人员认定",
-    "职业指导",
-    "岗位推荐",
-    "供需匹配",
-    "培训报名",
-    "就业援助",
-    "一对一服务",
-    "职业生涯规划",
-    "岗位说明书指导",
-];
-
-fn outlet_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_outlet"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("outlet runs")
-}
-
-/// `outlet ARGS…` from the package root.
-fn outlet(args: &[&str]) -> Output {
-    outlet_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("outlet exits with a code")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = outlet(args);
-    assert_eq!(
-        code(&out),
-        0,
-        "`outlet {}`: {}",
-        args.join(" "),
-        stderr(&out)
-    );
-    stdout(&out)
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 temporary path")
-}
-
 fn province() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(PROVINCE)
-        .display()
-        .to_string()
-}
-
-/// Text without a leading UTF-8 BOM.
-fn unbom(text: &str) -> &str {
-    text.strip_prefix('\u{feff}').unwrap_or(text)
+    root(PROVINCE).display().to_string()
 }
 
 /// The header row of a CSV template.
 fn header(text: &str) -> Vec<String> {
-    let mut reader = csv::ReaderBuilder::new().from_reader(unbom(text).as_bytes());
-    reader
-        .headers()
-        .expect("a header row")
-        .iter()
-        .map(str::to_string)
-        .collect()
-}
-
-fn records(text: &str) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::ReaderBuilder::new().from_reader(unbom(text).as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .expect("a CSV header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("a CSV record");
-            headers
-                .iter()
-                .cloned()
-                .zip(r.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
+    Table::parse(text).headers
 }
 
 fn expected_columns(lang: &str, with_hours: bool) -> Vec<String> {
@@ -439,16 +343,7 @@ fn the_notes_for_the_reference_type_list_only_the_allowed_reference_types() {
 // ---- reading the template back ----
 
 fn grade_file(path: &Path) -> Output {
-    outlet(&[
-        "grade",
-        path_str(path),
-        "--as-of",
-        AS_OF,
-        "--format",
-        "csv",
-        "--lang",
-        "en",
-    ])
+    run(&["grade", path_str(path), "--format", "csv", "--lang", "en"])
 }
 
 #[test]
@@ -472,20 +367,11 @@ fn every_blank_template_reads_back_as_a_valid_inventory() {
                     args.extend(["--rules", r]);
                 }
                 assert_eq!(code(&outlet(&args)), 0);
-                let mut grade = vec![
-                    "grade",
-                    path_str(&path),
-                    "--as-of",
-                    AS_OF,
-                    "--format",
-                    "json",
-                    "--lang",
-                    "en",
-                ];
+                let mut grade = vec!["grade", path_str(&path), "--format", "json", "--lang", "en"];
                 if let Some(r) = overlay {
                     grade.extend(["--rules", r]);
                 }
-                let out = outlet(&grade);
+                let out = run(&grade);
                 assert_eq!(
                     code(&out),
                     0,
@@ -562,8 +448,6 @@ fn a_csv_template_filled_with_one_outlet_grades() {
             let mut args = vec![
                 "grade",
                 path_str(&w.template),
-                "--as-of",
-                AS_OF,
                 "--format",
                 "csv",
                 "--lang",
@@ -572,7 +456,7 @@ fn a_csv_template_filled_with_one_outlet_grades() {
             if let Some(r) = overlay {
                 args.extend(["--rules", r]);
             }
-            let out = outlet(&args);
+            let out = run(&args);
             assert_eq!(code(&out), 0, "{lang} {overlay:?}: {}", stderr(&out));
             assert!(stderr(&out).is_empty(), "no data problem: {}", stderr(&out));
             let rows = records(&stdout(&out));

@@ -16,100 +16,21 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::Path;
 
-use assert_cmd::Command;
-use common::{AS_OF, csv, with};
+use common::files::{COUNTY_CSV, Scratch, path_str};
+use common::run::{code, report, report_in, run, stderr, stdout};
+use common::table::{Record, records};
+use common::{csv, with};
 use serde_json::Value as Json;
-use tempfile::TempDir;
-
-const COUNTY_CSV: &str = "examples/county.csv";
-
-fn outlet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_outlet"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .args(["--as-of", AS_OF])
-        .output()
-        .expect("outlet runs")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("outlet exits with a code")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 temporary path")
-}
-
-fn records(text: &str) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .expect("a CSV header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("a CSV record");
-            headers
-                .iter()
-                .cloned()
-                .zip(r.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
-
-struct Scratch {
-    dir: TempDir,
-}
-
-impl Scratch {
-    fn new() -> Scratch {
-        Scratch {
-            dir: tempfile::tempdir().expect("a temporary folder"),
-        }
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).expect("the file is written");
-        path
-    }
-}
 
 /// Grade rows by id, with `--waivers` when given.
-fn grade(
-    inventory: &str,
-    waivers: Option<&Path>,
-    lang: &str,
-) -> BTreeMap<String, BTreeMap<String, String>> {
-    let mut args = vec![
-        "grade",
-        inventory,
-        "--format",
-        "csv",
-        "--lang",
-        lang,
-        "--fail-on",
-        "never",
-    ];
+fn grade(inventory: &str, waivers: Option<&Path>, lang: &str) -> BTreeMap<String, Record> {
+    let mut args = vec!["grade", inventory];
     if let Some(w) = waivers {
         args.extend(["--waivers", path_str(w)]);
     }
-    let out = outlet(&args);
+    let out = report_in(lang, "csv", &args);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let id = if lang == "en" { "id" } else { "网点编号" };
     records(&stdout(&out))
@@ -241,17 +162,17 @@ fn waivers_stop_being_findings_when_they_lift_every_outlet_below_its_minimum() {
     // the data errors are still there, so it still exits 1: a waiver lifts grades, not bad cells.
     let s = Scratch::new();
     let w = s.write("waivers.yaml", YAML_WAIVERS);
-    let out = outlet(&["grade", COUNTY_CSV, "--waivers", path_str(&w)]);
+    let out = run(&["grade", COUNTY_CSV, "--waivers", path_str(&w)]);
     assert_eq!(code(&out), 1);
     // One outlet, below its minimum because of one rule, waived: clean.
     let inv = s.write("one.csv", &csv(&[with(&[("业务系统接入", "否")])]));
-    let plain = outlet(&["grade", path_str(&inv)]);
+    let plain = run(&["grade", path_str(&inv)]);
     assert_eq!(code(&plain), 1, "grade 4 township: below minimum");
     let waiver = s.write(
         "w.csv",
         "outlet,rule,reason,approved_by,expires\nB-001,G3-SYSTEM,待开通,县人社局,2026-01-31\n",
     );
-    let waived = outlet(&["grade", path_str(&inv), "--waivers", path_str(&waiver)]);
+    let waived = run(&["grade", path_str(&inv), "--waivers", path_str(&waiver)]);
     assert_eq!(code(&waived), 0, "{}", stderr(&waived));
 }
 
@@ -263,7 +184,7 @@ fn explain_shows_a_waived_rule_as_waived() {
         ("en", "rule", "outcome", "waived"),
         ("zh", "规则", "结果", "已豁免"),
     ] {
-        let out = outlet(&[
+        let out = run(&[
             "explain",
             COUNTY_CSV,
             "AN-031",
@@ -293,7 +214,7 @@ fn explain_shows_a_waived_rule_as_waived() {
             .expect("G3-WINDOW");
         assert_ne!(window[outcome_col], word, "only the waived rule");
     }
-    let out = outlet(&[
+    let out = run(&[
         "explain",
         COUNTY_CSV,
         "AN-031",
@@ -313,20 +234,11 @@ fn a_waived_rule_is_no_gap() {
     let s = Scratch::new();
     let w = s.write("waivers.yaml", YAML_WAIVERS);
     let gaps = |waivers: Option<&Path>| {
-        let mut args = vec![
-            "gaps",
-            COUNTY_CSV,
-            "--format",
-            "csv",
-            "--lang",
-            "en",
-            "--fail-on",
-            "never",
-        ];
+        let mut args = vec!["gaps", COUNTY_CSV];
         if let Some(w) = waivers {
             args.extend(["--waivers", path_str(w)]);
         }
-        records(&stdout(&outlet(&args)))
+        records(&stdout(&report("csv", &args)))
             .into_iter()
             .filter(|r| r["id"] == "AN-031")
             .map(|r| (r["rule"].clone(), r["target_grade"].clone()))
@@ -348,20 +260,11 @@ fn a_waived_rule_is_no_gap() {
 }
 
 fn totals(cmd: &str, waivers: Option<&Path>) -> Json {
-    let mut args = vec![
-        cmd,
-        COUNTY_CSV,
-        "--format",
-        "json",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ];
+    let mut args = vec![cmd, COUNTY_CSV];
     if let Some(w) = waivers {
         args.extend(["--waivers", path_str(w)]);
     }
-    let out = outlet(&args);
+    let out = report("json", &args);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let doc: Json = serde_json::from_slice(&out.stdout).expect("JSON");
     doc["totals"].clone()
@@ -393,7 +296,7 @@ fn an_expired_waiver_is_a_warning_and_is_not_applied() {
         "w.csv",
         "outlet,rule,reason,approved_by,expires\nAN-031,G3-SYSTEM,待开通,县人社局,2025-11-29\n",
     );
-    let out = outlet(&[
+    let out = run(&[
         "grade",
         COUNTY_CSV,
         "--waivers",
@@ -441,18 +344,7 @@ fn an_expired_waiver_is_a_warning_in_json_too() {
         "w.yaml",
         "- outlet: AN-031\n  rule: G3-SYSTEM\n  reason: 待开通\n  expires: 2025-01-01\n",
     );
-    let out = outlet(&[
-        "grade",
-        COUNTY_CSV,
-        "--waivers",
-        path_str(&w),
-        "--format",
-        "json",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+    let out = report("json", &["grade", COUNTY_CSV, "--waivers", path_str(&w)]);
     let doc: Json = serde_json::from_slice(&out.stdout).expect("JSON");
     let p = doc["problems"]
         .as_array()
@@ -481,7 +373,7 @@ fn a_waiver_for_an_unknown_outlet_or_rule_is_a_warning_that_changes_nothing() {
         "w.csv",
         "outlet,rule,reason\nAN-999,G3-WINDOW,no such outlet\nB-001,G3-STAF,a typo\n",
     );
-    let out = outlet(&[
+    let out = run(&[
         "grade",
         path_str(&inv),
         "--waivers",
@@ -523,7 +415,7 @@ fn unknown_outlet_and_rule_warnings_are_in_chinese_by_default() {
         "w.csv",
         "outlet,rule,reason\nAN-999,G3-WINDOW,no such outlet\nB-001,G3-STAF,a typo\n",
     );
-    let out = outlet(&["grade", path_str(&inv), "--waivers", path_str(&w)]);
+    let out = run(&["grade", path_str(&inv), "--waivers", path_str(&w)]);
     assert_eq!(code(&out), 0);
     let err = stderr(&out);
     assert!(
@@ -545,7 +437,7 @@ fn a_waiver_for_a_rule_of_an_overlay_needs_that_overlay() {
         "w.csv",
         "outlet,rule,reason\nAN-013,SF-G2-AREA-VILLAGE,面积待测\n",
     );
-    let builtin = outlet(&[
+    let builtin = run(&[
         "grade",
         COUNTY_CSV,
         "--waivers",
@@ -560,20 +452,17 @@ fn a_waiver_for_a_rule_of_an_overlay_needs_that_overlay() {
         "unknown to the built-in rulebook: {}",
         stderr(&builtin)
     );
-    let out = outlet(&[
-        "grade",
-        COUNTY_CSV,
-        "--rules",
-        "examples/province-overlay.yaml",
-        "--waivers",
-        path_str(&w),
-        "--format",
+    let out = report(
         "csv",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+        &[
+            "grade",
+            COUNTY_CSV,
+            "--rules",
+            "examples/province-overlay.yaml",
+            "--waivers",
+            path_str(&w),
+        ],
+    );
     let rows = records(&stdout(&out));
     let an013 = rows.iter().find(|r| r["id"] == "AN-013").expect("AN-013");
     assert_eq!(an013["waived_rules"], "SF-G2-AREA-VILLAGE");
@@ -595,7 +484,7 @@ fn a_csv_waiver_without_a_reason_cannot_run_and_names_the_row() {
         "w.csv",
         "outlet,rule,reason,approved_by,expires\nAN-031,G3-SYSTEM,待开通,县人社局,2026-06-30\nAN-018,G4-FRESH,,县人社局,2026-06-30\n",
     );
-    let out = outlet(&[
+    let out = run(&[
         "grade",
         COUNTY_CSV,
         "--waivers",
@@ -627,7 +516,7 @@ fn a_yaml_waiver_without_a_reason_cannot_run_and_names_the_item() {
         "- outlet: AN-031\n  rule: G3-SYSTEM\n  reason: 待开通\n- outlet: AN-018\n  rule: G4-FRESH\n  reason: \"  \"\n",
     );
     for cmd in ["grade", "gaps", "summary"] {
-        let out = outlet(&[cmd, COUNTY_CSV, "--waivers", path_str(&w), "--lang", "en"]);
+        let out = run(&[cmd, COUNTY_CSV, "--waivers", path_str(&w), "--lang", "en"]);
         assert_eq!(code(&out), 2, "{cmd}");
         let err = stderr(&out);
         assert!(err.contains("w.yaml"), "{err}");
@@ -649,7 +538,7 @@ AN-014,,待配人,县人社局,
 AN-045,G4-CHANNEL,待建,县人社局,2026-01-31
 ",
     );
-    let out = outlet(&[
+    let out = run(&[
         "grade",
         COUNTY_CSV,
         "--waivers",
@@ -674,7 +563,7 @@ AN-045,G4-CHANNEL,待建,县人社局,2026-01-31
 fn a_waiver_file_without_a_reason_column_cannot_run() {
     let s = Scratch::new();
     let w = s.write("w.csv", "outlet,rule\nAN-031,G3-SYSTEM\n");
-    let out = outlet(&[
+    let out = run(&[
         "grade",
         COUNTY_CSV,
         "--waivers",
@@ -688,7 +577,7 @@ fn a_waiver_file_without_a_reason_column_cannot_run() {
 
 #[test]
 fn a_waiver_file_that_does_not_exist_cannot_run() {
-    let out = outlet(&[
+    let out = run(&[
         "grade",
         COUNTY_CSV,
         "--waivers",
@@ -708,7 +597,7 @@ fn a_waiver_file_that_does_not_exist_cannot_run() {
 fn a_waiver_without_a_reason_is_reported_in_chinese_by_default() {
     let s = Scratch::new();
     let w = s.write("w.csv", "outlet,rule,reason\nAN-031,G3-SYSTEM,\n");
-    let out = outlet(&["grade", COUNTY_CSV, "--waivers", path_str(&w)]);
+    let out = run(&["grade", COUNTY_CSV, "--waivers", path_str(&w)]);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
     assert!(err.contains("第2行") || err.contains("第 2 行"), "{err}");

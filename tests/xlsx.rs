@@ -15,54 +15,27 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
 use std::path::Path;
-use std::process::Output;
 
-use assert_cmd::Command;
 use calamine::{Data, Reader, Xlsx};
-use common::{AS_OF, book};
+use common::files::{COUNTY_CSV, example, path_str};
+use common::run::{code, outlet, report, run};
+use common::{AS_OF, book, read_labelled};
 use jiff::civil::date;
-use outlet::inventory::{InputFormat, Inventory, Outlet, Value};
+use outlet::inventory::{InputFormat, Outlet, Value};
 use outlet::problem::{Problem, ProblemKind};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde_json::Value as Json;
 
 const COUNTY_XLSX: &str = "examples/county.xlsx";
-const COUNTY_CSV: &str = "examples/county.csv";
-
-fn outlet(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_outlet"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .args(["--as-of", AS_OF]);
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    outlet(args).output().expect("outlet runs")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("outlet exits with a code")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("UTF-8")
 }
 
-fn example(path: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).expect("the example exists")
-}
-
 /// Reads an inventory with the built-in rulebook: its outlets and problems.
 fn read(bytes: Vec<u8>, format: InputFormat, label: &str) -> (Vec<Outlet>, Vec<Problem>) {
-    let mut inv = Inventory::from_reader(Box::new(Cursor::new(bytes)), format, label, book())
-        .expect("the inventory opens");
-    let mut problems = Vec::new();
-    let mut outlets = Vec::new();
-    while let Some(o) = inv.next_outlet(&mut problems).expect("the inventory reads") {
-        outlets.push(o);
-    }
-    (outlets, problems)
+    let read = read_labelled(bytes, format, label);
+    (read.outlets, read.problems)
 }
 
 fn value<'o>(outlet: &'o Outlet, key: &str) -> &'o Value {
@@ -262,16 +235,7 @@ fn table(rows: &[Vec<String>], width: usize) -> Vec<Vec<String>> {
 
 #[test]
 fn the_example_workbook_grades_exactly_like_the_expected_reading() {
-    let out = run(&[
-        "grade",
-        COUNTY_XLSX,
-        "--format",
-        "csv",
-        "--lang",
-        "en",
-        "--fail-on",
-        "never",
-    ]);
+    let out = report("csv", &["grade", COUNTY_XLSX]);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     let rows = csv_rows(&text(&out.stdout));
     let header = &rows[0];
@@ -845,10 +809,7 @@ fn the_template_workbook_has_a_drop_down_on_every_closed_column() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("台账.xlsx");
     let p = path.to_str().expect("UTF-8");
-    let out = Command::new(env!("CARGO_BIN_EXE_outlet"))
-        .args(["template", "--format", "xlsx", "--output", p])
-        .output()
-        .expect("outlet runs");
+    let out = outlet(&["template", "--format", "xlsx", "--output", p]);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     let wb = Book::read(&path);
     assert_eq!(wb.names, ["台账", "说明"]);
@@ -913,13 +874,17 @@ fn the_template_lists_come_from_the_effective_rulebook() {
     )
     .expect("written");
     let path = dir.path().join("t.xlsx");
-    let out = Command::new(env!("CARGO_BIN_EXE_outlet"))
-        .args(["template", "--format", "xlsx", "--lang", "en", "--rules"])
-        .arg(&rules)
-        .arg("--output")
-        .arg(&path)
-        .output()
-        .expect("outlet runs");
+    let out = outlet(&[
+        "template",
+        "--format",
+        "xlsx",
+        "--lang",
+        "en",
+        "--rules",
+        path_str(&rules),
+        "--output",
+        path_str(&path),
+    ]);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     let wb = Book::read(&path);
     assert_eq!(wb.names, ["inventory", "columns"]);

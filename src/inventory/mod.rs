@@ -11,6 +11,7 @@ pub mod xlsx;
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
+use std::hash::Hasher;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -221,7 +222,7 @@ pub struct Inventory<'b> {
     list_memo: Vec<rustc_hash::FxHashMap<Box<str>, Vec<u16>>>,
     list_memo_entries: usize,
     /// For each region column and name: the division-code prefix first seen with it, and where.
-    region_prefixes: HashMap<(usize, String), (String, u64)>,
+    region_prefixes: rustc_hash::FxHashMap<(usize, u64), (String, u64)>,
 }
 
 impl<'b> Inventory<'b> {
@@ -341,7 +342,7 @@ impl<'b> Inventory<'b> {
             seen_ids: HashMap::new(),
             rows: 0,
             finished: false,
-            region_prefixes: HashMap::new(),
+            region_prefixes: rustc_hash::FxHashMap::default(),
             list_memo: vec![rustc_hash::FxHashMap::default(); book.fields.len()],
             list_memo_entries: 0,
         })
@@ -617,17 +618,20 @@ impl<'b> Inventory<'b> {
         }
         // A region is known by its name under its parents (two counties may each have a 城关镇);
         // only the coarsest contradiction of a row is reported.
-        let mut path = String::new();
+        // The path is kept as a 64-bit hash of the names (no allocation per row; a collision
+        // among a national inventory's ~700,000 region paths is vanishingly unlikely).
+        let mut path = rustc_hash::FxHasher::default();
         for &(region, len) in &checks.regions {
             if let Value::Text(name) = &values[region] {
-                path.push_str(name);
+                path.write(name.as_bytes());
             }
-            path.push('\u{1f}');
+            path.write_u8(0x1f);
             let Value::Text(name) = &values[region] else {
                 continue;
             };
+            let key = (region, path.finish());
             let prefix = &code[..len.min(code.len())];
-            match self.region_prefixes.get(&(region, path.clone())) {
+            match self.region_prefixes.get(&key) {
                 Some((expected, first_row)) if expected != prefix => {
                     let kind = ProblemKind::CodeContradictsRegion {
                         region: book.fields[region].name.zh.clone(),
@@ -646,8 +650,7 @@ impl<'b> Inventory<'b> {
                 }
                 Some(_) => {}
                 None => {
-                    self.region_prefixes
-                        .insert((region, path.clone()), (prefix.to_string(), n));
+                    self.region_prefixes.insert(key, (prefix.to_string(), n));
                 }
             }
         }

@@ -54,6 +54,7 @@ impl XlsxSource {
     ) -> Result<XlsxSource, InventoryError> {
         let mut book = open_book(bytes, file)?;
         let name = choose_sheet(&book, file, sheet)?;
+        check_used_area(&mut book, &name, file)?;
         let mut range = book
             .worksheet_range(&name)
             .map_err(|e| workbook_error(file, e))?;
@@ -130,6 +131,40 @@ impl XlsxSource {
         }
         None
     }
+}
+
+/// The most cells a sheet's used area may span: a sheet is read whole, as a grid from its first
+/// used cell to its last, so one stray cell far away (`XFD1048576`) would make a grid of 17
+/// billion cells. 50 million cells is a national inventory of 700,000 rows × 70 columns.
+const MAX_GRID_CELLS: u64 = 50_000_000;
+
+/// Refuses an `.xlsx` sheet whose used cells span more than [`MAX_GRID_CELLS`], before the grid is
+/// built; the cells are scanned one by one, which costs no more memory than one cell.
+fn check_used_area(book: &mut Book, sheet: &str, file: &str) -> Result<(), InventoryError> {
+    let Sheets::Xlsx(x) = book else { return Ok(()) };
+    let mut cells = x
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| workbook_error(file, e))?;
+    let (mut first, mut last): (Option<(u32, u32)>, (u32, u32)) = (None, (0, 0));
+    while let Some(cell) = cells.next_cell().map_err(|e| workbook_error(file, e))? {
+        let (r, c) = cell.get_position();
+        let (fr, fc) = first.unwrap_or((r, c));
+        first = Some((fr.min(r), fc.min(c)));
+        last = (last.0.max(r), last.1.max(c));
+    }
+    let Some((fr, fc)) = first else { return Ok(()) };
+    let area = u64::from(last.0 - fr + 1) * u64::from(last.1 - fc + 1);
+    if area > MAX_GRID_CELLS {
+        return Err(InventoryError::Workbook {
+            file: file.into(),
+            message: format!(
+                "the used cells of sheet `{sheet}` span {} to {}, {area} cells; delete stray cells far from the table",
+                format!("{}{}", crate::problem::column_letters(fc), fr + 1),
+                format!("{}{}", crate::problem::column_letters(last.1), last.0 + 1)
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn open_book(bytes: Vec<u8>, file: &str) -> Result<Book, InventoryError> {
