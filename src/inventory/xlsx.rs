@@ -158,9 +158,11 @@ fn check_used_area(book: &mut Book, sheet: &str, file: &str) -> Result<(), Inven
         return Err(InventoryError::Workbook {
             file: file.into(),
             message: format!(
-                "the used cells of sheet `{sheet}` span {} to {}, {area} cells; delete stray cells far from the table",
-                format!("{}{}", crate::problem::column_letters(fc), fr + 1),
-                format!("{}{}", crate::problem::column_letters(last.1), last.0 + 1)
+                "the used cells of sheet `{sheet}` span {}{} to {}{}, {area} cells; delete stray cells far from the table",
+                crate::problem::column_letters(fc),
+                fr + 1,
+                crate::problem::column_letters(last.1),
+                last.0 + 1
             ),
         });
     }
