@@ -5,10 +5,10 @@
 //! read counts as missing and is reported with its row, column and value; the run goes on.
 
 pub mod cell;
+mod ids;
 pub mod source;
 pub mod xlsx;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
 use std::hash::Hasher;
@@ -215,7 +215,7 @@ pub struct Inventory<'b> {
     extra_columns: Vec<usize>,
     /// The column of each field, if present.
     field_columns: Vec<Option<usize>>,
-    seen_ids: HashMap<Box<str>, u64>,
+    seen_ids: ids::SeenIds,
     rows: u64,
     finished: bool,
     /// For each list field: list cells already read cleanly, and what they hold.
@@ -339,7 +339,7 @@ impl<'b> Inventory<'b> {
             columns,
             extra_columns,
             field_columns,
-            seen_ids: HashMap::new(),
+            seen_ids: ids::SeenIds::default(),
             rows: 0,
             finished: false,
             region_prefixes: rustc_hash::FxHashMap::default(),
@@ -368,7 +368,7 @@ impl<'b> Inventory<'b> {
 
     /// Whether an outlet with this id has been read.
     pub fn has_id(&self, id: &str) -> bool {
-        self.seen_ids.contains_key(id)
+        self.seen_ids.get(id).is_some()
     }
 
     /// How many data rows have been read so far.
@@ -473,7 +473,7 @@ impl<'b> Inventory<'b> {
                 return None;
             }
         };
-        if let Some(&first_row) = self.seen_ids.get(id.as_str()) {
+        if let Some(first_row) = self.seen_ids.get(id.as_str()) {
             let column = self.field_columns[core.id];
             problems.push(self.problem(
                 Severity::Error,
@@ -484,7 +484,7 @@ impl<'b> Inventory<'b> {
             ));
             return None;
         }
-        self.seen_ids.insert(id.clone().into_boxed_str(), n);
+        self.seen_ids.insert(&id, n);
         let name = match &values[core.name] {
             Value::Text(s) => s.clone(),
             _ => {
