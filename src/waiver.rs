@@ -114,7 +114,12 @@ impl Waivers {
         let file = File::open(path).map_err(|e| anyhow::anyhow!("{label}: cannot read: {e}"))?;
         let (mut source, unit) = match InputFormat::detect(&input) {
             InputFormat::Yaml => (
-                Source::Yaml(YamlSource::open(Box::new(file), &label, "waivers")?),
+                Source::Yaml(YamlSource::open(
+                    Box::new(file),
+                    &label,
+                    "waivers",
+                    &|_| None,
+                )?),
                 RowUnit::Item,
             ),
             InputFormat::Csv => (

@@ -828,3 +828,35 @@ fn a_utf8_bom_does_not_hide_the_first_header() {
     assert!(read.problems.is_empty(), "{:?}", read.problems);
     assert_eq!(read.only().id, "B-001");
 }
+
+#[test]
+fn yaml_outlets_may_mix_english_keys_and_chinese_headers() {
+    let read = read_yaml(
+        "- id: Y1\n  name: 一村\n  type: 村\n  windows: 1\n\
+         - 网点编号: Y2\n  网点名称: 二村\n  网点类型: 社区\n  经办窗口数: 两个\n",
+    );
+    assert_eq!(read.outlets.len(), 2, "{:?}", read.problems);
+    assert_eq!(
+        read.outlet("Y1").value(field("windows")),
+        &Value::Number(1.0)
+    );
+    assert_eq!(read.outlet("Y2").type_, type_index("community"));
+    // The bad cell of the second outlet is reported under the column's first spelling.
+    assert_at(only_problem(&read.problems), 2, "windows", "两个");
+}
+
+#[test]
+fn a_reference_type_that_is_no_reference_type_names_the_allowed_ones() {
+    for value in ["村", "村委会"] {
+        let read = read_rows(&[with(&[("网点类型", "共建"), ("参照类型", value)])]);
+        let p = only_problem(&read.problems);
+        assert_eq!(p.severity, outlet::problem::Severity::Error);
+        assert_at(p, 2, "参照类型", value);
+        let allowed = p.help(outlet::text::Lang::Zh).unwrap_or_default();
+        assert!(
+            allowed.contains("乡镇、街道、社区") && !allowed.contains('村'),
+            "{allowed}"
+        );
+        assert_eq!(read.outlets[0].grading_type, type_index("community"));
+    }
+}

@@ -284,7 +284,9 @@ impl<'b> Inventory<'b> {
             }
             InputFormat::Csv => (Source::Csv(CsvSource::open(read, label)?), RowUnit::Line),
             InputFormat::Yaml => (
-                Source::Yaml(YamlSource::open(read, label, "outlets")?),
+                Source::Yaml(YamlSource::open(read, label, "outlets", &|key| {
+                    book.field_for_header(key)
+                })?),
                 RowUnit::Item,
             ),
         };
@@ -539,24 +541,35 @@ impl<'b> Inventory<'b> {
                     },
                 ));
             } else if let (Some(f), Some(c)) = (reference_field, column) {
-                if let Some(raw) = self.read_cell(n, c, f, &cell, &mut values, problems) {
-                    unreadable.push((f, raw));
-                }
-                match values[f] {
-                    Value::Item(t) if reference.allowed.contains(&usize::from(t)) => {
-                        grading_type = usize::from(t)
+                // Any value but an allowed reference type (an unknown name, or 村) is one problem,
+                // naming the allowed ones; the default applies.
+                let text = match &cell {
+                    Cell::Text(t) => Some(trim(t)),
+                    _ => None,
+                };
+                match text.and_then(|t| book.find_type(t)) {
+                    Some(t) if reference.allowed.contains(&t) => {
+                        values[f] = Value::Item(t as u16);
+                        grading_type = t;
                     }
-                    Value::Item(_) => problems.push(self.problem(
-                        Severity::Error,
-                        Some(n),
-                        Some(c),
-                        Some(cell.display()),
-                        ProblemKind::BadReference {
-                            allowed: book.type_names(&reference.allowed),
-                            default: default_name,
-                        },
-                    )),
-                    _ => {}
+                    _ if text.is_some() => {
+                        unreadable.push((f, cell.display()));
+                        problems.push(self.problem(
+                            Severity::Error,
+                            Some(n),
+                            Some(c),
+                            Some(cell.display()),
+                            ProblemKind::BadReference {
+                                allowed: book.type_names(&reference.allowed),
+                                default: default_name,
+                            },
+                        ));
+                    }
+                    _ => {
+                        if let Some(raw) = self.read_cell(n, c, f, &cell, &mut values, problems) {
+                            unreadable.push((f, raw));
+                        }
+                    }
                 }
             }
         }

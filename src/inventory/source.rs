@@ -293,6 +293,7 @@ impl YamlSource {
         mut read: Box<dyn Read>,
         file: &str,
         list_key: &str,
+        same_column: &dyn Fn(&str) -> Option<usize>,
     ) -> Result<YamlSource, InventoryError> {
         // A YAML inventory is read whole, and its parsed tree takes some 30 times the text: past
         // this size, CSV is the format to use.
@@ -359,6 +360,8 @@ impl YamlSource {
             }
         };
         let mut headers: Vec<String> = Vec::new();
+        let mut by_field: std::collections::HashMap<usize, usize> =
+            std::collections::HashMap::new();
         let mut positions: std::collections::HashMap<String, usize> =
             std::collections::HashMap::new();
         let mut maps = Vec::with_capacity(items.len());
@@ -368,10 +371,22 @@ impl YamlSource {
                     let mut pairs = Vec::with_capacity(map.len());
                     for (k, v) in map {
                         let key = scalar_text(&k).unwrap_or_default();
-                        let column = *positions.entry(key.clone()).or_insert_with(|| {
-                            headers.push(key);
-                            headers.len() - 1
-                        });
+                        // Keys that name the same field (`id` in one outlet, 网点编号 in the next)
+                        // are one column, shown under the spelling seen first.
+                        let column = match same_column(&key).and_then(|f| by_field.get(&f).copied())
+                        {
+                            Some(c) => c,
+                            None => {
+                                let c = *positions.entry(key.clone()).or_insert_with(|| {
+                                    headers.push(key.clone());
+                                    headers.len() - 1
+                                });
+                                if let Some(f) = same_column(&key) {
+                                    by_field.entry(f).or_insert(c);
+                                }
+                                c
+                            }
+                        };
                         if !matches!(v, Yaml::Null) {
                             pairs.push((column, yaml_cell(v)));
                         }
