@@ -208,68 +208,51 @@ fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook 
     for (section, by_key) in o.add_aliases {
         for (key, aliases) in by_key {
             let ctx = format!("add_aliases.{section}.{key}");
-            let target: Option<&mut Vec<String>> = match section.as_str() {
-                "fields" => {
-                    let keys: Vec<String> = base.fields.iter().map(|f| f.key.clone()).collect();
-                    let found = base
-                        .fields
-                        .iter_mut()
-                        .find(|f| f.key == key)
-                        .map(|f| &mut f.aliases);
-                    if found.is_none() {
-                        p.push(
-                            &ctx,
-                            format!("unknown field `{key}`"),
-                            hint(&key, keys.iter().map(String::as_str)),
-                        );
-                    }
-                    found
-                }
-                "types" => {
-                    let keys: Vec<String> = base.types.iter().map(|t| t.key.clone()).collect();
-                    let found = base
-                        .types
-                        .iter_mut()
-                        .find(|t| t.key == key)
-                        .map(|t| &mut t.aliases);
-                    if found.is_none() {
-                        p.push(
-                            &ctx,
-                            format!("unknown type `{key}`"),
-                            hint(&key, keys.iter().map(String::as_str)),
-                        );
-                    }
-                    found
-                }
-                vocab => {
-                    let vocabs: Vec<String> = base.vocabularies.keys().cloned().collect();
-                    match base.vocabularies.get_mut(vocab) {
-                        None => {
-                            let mut sections = vocabs.clone();
-                            sections.extend(["fields".to_string(), "types".to_string()]);
-                            p.push(&ctx, format!("unknown section `{vocab}`: not `fields`, `types` or a vocabulary"), hint(vocab, sections.iter().map(String::as_str)));
-                            None
-                        }
-                        Some(entries) => {
-                            let keys: Vec<String> = entries.iter().map(|e| e.key.clone()).collect();
-                            let found = entries
+            // Each section's items, as (key, aliases) pairs, and what an unknown key is called.
+            let (items, noun, place): (Vec<(&String, &mut Vec<String>)>, &str, String) =
+                match section.as_str() {
+                    "fields" => (
+                        base.fields
+                            .iter_mut()
+                            .map(|f| (&f.key, &mut f.aliases))
+                            .collect(),
+                        "field",
+                        String::new(),
+                    ),
+                    "types" => (
+                        base.types
+                            .iter_mut()
+                            .map(|t| (&t.key, &mut t.aliases))
+                            .collect(),
+                        "type",
+                        String::new(),
+                    ),
+                    vocab => match base.vocabularies.get_mut(vocab) {
+                        Some(entries) => (
+                            entries
                                 .iter_mut()
-                                .find(|e| e.key == key)
-                                .map(|e| &mut e.aliases);
-                            if found.is_none() {
-                                p.push(
-                                    &ctx,
-                                    format!("unknown entry `{key}` in vocabulary `{vocab}`"),
-                                    hint(&key, keys.iter().map(String::as_str)),
-                                );
-                            }
-                            found
+                                .map(|e| (&e.key, &mut e.aliases))
+                                .collect(),
+                            "entry",
+                            format!(" in vocabulary `{vocab}`"),
+                        ),
+                        None => {
+                            let mut sections: Vec<&str> = vec!["fields", "types"];
+                            sections.extend(base.vocabularies.keys().map(String::as_str));
+                            let help = hint(vocab, sections);
+                            p.push(&ctx, format!("unknown section `{vocab}`: not `fields`, `types` or a vocabulary"), help);
+                            continue;
                         }
-                    }
-                }
-            };
-            if let Some(list) = target {
-                list.extend(aliases);
+                    },
+                };
+            let keys: Vec<String> = items.iter().map(|(k, _)| (*k).clone()).collect();
+            match items.into_iter().find(|(k, _)| **k == key) {
+                Some((_, list)) => list.extend(aliases),
+                None => p.push(
+                    &ctx,
+                    format!("unknown {noun} `{key}`{place}"),
+                    hint(&key, keys.iter().map(String::as_str)),
+                ),
             }
         }
     }
