@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use jiff::civil::Date;
 
-use crate::eval::{Evaluator, Status};
+use crate::eval::Evaluator;
 use crate::inventory::{Input, InputFormat, Inventory};
 use crate::problem::{Problem, Severity};
 use crate::report::{Format, Meta};
@@ -174,38 +174,20 @@ impl CommonArgs {
     }
 }
 
-/// Tallies what decides the exit code.
-#[derive(Clone, Debug, Default)]
-pub struct Findings {
-    pub below_minimum: u64,
-    pub overclaimed: u64,
-}
-
-impl Findings {
-    pub fn add(&mut self, status: Status) {
-        match status {
-            Status::BelowMinimum => self.below_minimum += 1,
-            Status::Overclaimed => self.overclaimed += 1,
-            Status::Meets => {}
-        }
-    }
-
-    /// The exit code: findings when the run found what `fail_on` counts.
-    pub fn exit(&self, fail_on: FailOn, problems: &[Problem]) -> super::Exit {
-        if self.fail(fail_on, problems) {
+impl FailOn {
+    /// The exit code of a run that found `below` outlets below their minimum, `overclaimed` that
+    /// claim more than they reach, and `problems`: findings when it found what `self` counts.
+    pub fn exit(self, below: u64, overclaimed: u64, problems: &[Problem]) -> super::Exit {
+        let errors = problems.iter().any(|p| p.severity == Severity::Error);
+        let fail = match self {
+            FailOn::Never => false,
+            FailOn::BelowMinimum => below > 0 || errors,
+            FailOn::Overclaimed => below > 0 || overclaimed > 0 || errors,
+        };
+        if fail {
             super::Exit::Findings
         } else {
             super::Exit::Clean
-        }
-    }
-
-    /// Whether the run found what `fail_on` counts.
-    pub fn fail(&self, fail_on: FailOn, problems: &[Problem]) -> bool {
-        let errors = problems.iter().any(|p| p.severity == Severity::Error);
-        match fail_on {
-            FailOn::Never => false,
-            FailOn::BelowMinimum => self.below_minimum > 0 || errors,
-            FailOn::Overclaimed => self.below_minimum > 0 || self.overclaimed > 0 || errors,
         }
     }
 }

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 
 use super::Exit;
-use super::common::{CommonArgs, Findings, print_problems};
+use super::common::{CommonArgs, print_problems};
 use super::output::Output;
+use crate::eval::Status;
 use crate::report::outlets::{
     explain_columns, explain_outlet, explain_rows, gaps_columns, gaps_rows,
 };
@@ -84,7 +85,9 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     writer.finish(&[], &problems)?.commit()?;
     print_problems(&problems, c.lang);
-    let mut findings = Findings::default();
-    findings.add(a.status);
-    Ok(findings.exit(c.fail_on, &problems))
+    let (below, over) = (
+        a.status == Status::BelowMinimum,
+        a.status == Status::Overclaimed,
+    );
+    Ok(c.fail_on.exit(u64::from(below), u64::from(over), &problems))
 }

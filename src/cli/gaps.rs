@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::Exit;
-use super::common::{CommonArgs, Findings, print_problems};
+use super::common::{CommonArgs, print_problems};
 use super::output::Output;
 use crate::report::outlets::{gaps_columns, gaps_rows, grade_columns, grade_row};
 use crate::report::summary::Tally;
@@ -41,11 +41,9 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut grades = Vec::new();
 
     let mut tally = Tally::new(book);
-    let mut findings = Findings::default();
     while let Some(outlet) = inventory.next_outlet(&mut problems)? {
         let a = ev.assess(&outlet);
         tally.add(&outlet, &a);
-        findings.add(a.status);
         for row in gaps_rows(&ev, &outlet, &a, args.target, c.lang) {
             writer.row(&row)?;
         }
@@ -64,5 +62,6 @@ pub fn run(args: Args) -> Result<Exit> {
     let sections = tally.sections(book, inventory.rows_read(), &problems);
     writer.finish(&sections, &problems)?.commit()?;
     print_problems(&problems, c.lang);
-    Ok(findings.exit(c.fail_on, &problems))
+    Ok(c.fail_on
+        .exit(tally.below_minimum, tally.overclaimed, &problems))
 }

@@ -8,7 +8,7 @@ use std::io::Write;
 use anyhow::{Context, Result, bail};
 
 use super::Exit;
-use super::common::{CommonArgs, Findings, Prepared, print_problems};
+use super::common::{CommonArgs, Prepared, print_problems};
 use super::output::{Output, check_workbook_name};
 use crate::inventory::xlsx::WorkbookCopy;
 use crate::inventory::{Input, InputFormat};
@@ -52,7 +52,6 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut gaps = Vec::new();
 
     let mut tally = Tally::new(book);
-    let mut findings = Findings::default();
     // The HTML page also charts grades by county and lists each outlet's gaps.
     let html = c.format == Format::Html;
     let mut groups = Groups::default();
@@ -60,7 +59,6 @@ pub fn run(args: Args) -> Result<Exit> {
     while let Some(outlet) = inventory.next_outlet(&mut problems)? {
         let a = ev.assess(&outlet);
         tally.add(&outlet, &a);
-        findings.add(a.status);
         writer.row(&grade_row(book, &outlet, &a))?;
         if format == Format::Xlsx {
             gaps.extend(gaps_rows(&ev, &outlet, &a, None, c.lang));
@@ -101,7 +99,8 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     writer.finish(&sections, &problems)?.commit()?;
     print_problems(&problems, c.lang);
-    Ok(findings.exit(c.fail_on, &problems))
+    Ok(c.fail_on
+        .exit(tally.below_minimum, tally.overclaimed, &problems))
 }
 
 /// `--annotate`: grades the workbook, then writes a copy of it with the results beside each row.
@@ -126,10 +125,10 @@ fn annotate(c: &CommonArgs, prep: &Prepared, mut problems: Vec<Problem>) -> Resu
     let ev = prep.evaluator();
     let mut inventory = c.open_inventory(input, book)?;
     let mut rows = HashMap::new();
-    let mut findings = Findings::default();
+    let mut tally = Tally::new(book);
     while let Some(outlet) = inventory.next_outlet(&mut problems)? {
         let a = ev.assess(&outlet);
-        findings.add(a.status);
+        tally.add(&outlet, &a);
         rows.insert(outlet.row, annotation_row(&ev, &a, c.lang));
     }
     problems.extend(prep.unknown_waived_outlets(&inventory));
@@ -146,5 +145,6 @@ fn annotate(c: &CommonArgs, prep: &Prepared, mut problems: Vec<Problem>) -> Resu
     out.write_all(&bytes)?;
     out.commit()?;
     print_problems(&problems, c.lang);
-    Ok(findings.exit(c.fail_on, &problems))
+    Ok(c.fail_on
+        .exit(tally.below_minimum, tally.overclaimed, &problems))
 }

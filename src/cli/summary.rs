@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::Exit;
-use super::common::{CommonArgs, Findings, print_problems};
+use super::common::{CommonArgs, print_problems};
 use super::output::Output;
 use crate::report::summary::{GroupBy, Groups, Tally};
 use crate::report::{Format, Writer};
@@ -31,11 +31,9 @@ pub fn run(args: Args) -> Result<Exit> {
 
     let mut groups = Groups::default();
     let mut tally = Tally::new(book);
-    let mut findings = Findings::default();
     while let Some(outlet) = inventory.next_outlet(&mut problems)? {
         let a = ev.assess(&outlet);
         tally.add(&outlet, &a);
-        findings.add(a.status);
         groups.add(book, args.by.key(book, &outlet, c.lang), &outlet, &a);
     }
     problems.extend(prep.unknown_waived_outlets(&inventory));
@@ -62,5 +60,6 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     writer.finish(&sections, &problems)?.commit()?;
     print_problems(&problems, c.lang);
-    Ok(findings.exit(c.fail_on, &problems))
+    Ok(c.fail_on
+        .exit(tally.below_minimum, tally.overclaimed, &problems))
 }

@@ -257,41 +257,26 @@ fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook 
         }
     }
     for patch in o.modify_types {
-        let keys: Vec<String> = base.types.iter().map(|t| t.key.clone()).collect();
-        match base.types.iter_mut().find(|t| t.key == patch.key) {
-            None => p.push(
-                &patch.key,
-                format!("unknown type `{}`", patch.key),
-                hint(&patch.key, keys.iter().map(String::as_str)),
-            ),
-            Some(t) => {
-                if let Some(m) = patch.minimum_grade {
-                    if t.reference.is_some() {
-                        p.push(
-                            &patch.key,
-                            format!(
-                                "type `{}` takes its minimum from its reference type",
-                                patch.key
-                            ),
-                            None,
-                        );
-                    }
-                    t.minimum_grade = Some(m);
-                }
-                if let Some(a) = patch.article {
-                    t.article = Some(a);
-                }
+        let Some(index) = position(&base.types, &patch.key, "type", |t| &t.key, p) else {
+            continue;
+        };
+        let t = &mut base.types[index];
+        if let Some(m) = patch.minimum_grade {
+            if t.reference.is_some() {
+                let message = format!(
+                    "type `{}` takes its minimum from its reference type",
+                    patch.key
+                );
+                p.push(&patch.key, message, None);
             }
+            t.minimum_grade = Some(m);
+        }
+        if patch.article.is_some() {
+            t.article = patch.article;
         }
     }
     for patch in o.modify_rules {
-        let ids: Vec<String> = base.rules.iter().map(|r| r.id.clone()).collect();
-        let Some(index) = base.rules.iter().position(|r| r.id == patch.id) else {
-            p.push(
-                &patch.id,
-                format!("unknown rule `{}`", patch.id),
-                hint(&patch.id, ids.iter().map(String::as_str)),
-            );
+        let Some(index) = position(&base.rules, &patch.id, "rule", |r| &r.id, p) else {
             continue;
         };
         if patch.disabled {
@@ -333,13 +318,8 @@ fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook 
         }
     }
     for patch in o.modify_structure {
-        let ids: Vec<String> = base.structure.iter().map(|c| c.id.clone()).collect();
-        let Some(index) = base.structure.iter().position(|c| c.id == patch.id) else {
-            p.push(
-                &patch.id,
-                format!("unknown structure check `{}`", patch.id),
-                hint(&patch.id, ids.iter().map(String::as_str)),
-            );
+        let Some(index) = position(&base.structure, &patch.id, "structure check", |c| &c.id, p)
+        else {
             continue;
         };
         if patch.disabled {
@@ -387,6 +367,26 @@ fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook 
         base.rules.push(rule);
     }
     base
+}
+
+/// Where the item an overlay changes by `id` is, or a problem (with a "did you mean") when no
+/// item has it.
+fn position<T>(
+    items: &[T],
+    id: &str,
+    what: &str,
+    id_of: impl Fn(&T) -> &String,
+    p: &mut Problems,
+) -> Option<usize> {
+    let found = items.iter().position(|item| id_of(item) == id);
+    if found.is_none() {
+        p.push(
+            id,
+            format!("unknown {what} `{id}`"),
+            hint(id, items.iter().map(|item| id_of(item).as_str())),
+        );
+    }
+    found
 }
 
 /// Sets keys of a single-test condition: a new test replaces the old one (and its `count`).
