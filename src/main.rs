@@ -2,6 +2,11 @@
 
 use std::process::ExitCode;
 
+/// mimalloc: a national inventory makes millions of small, short-lived allocations, many freed
+/// on another thread than the one that made them; glibc's allocator is slow at both.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     outlet::cli::main()
 }

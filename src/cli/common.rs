@@ -16,6 +16,9 @@ use crate::rulebook::Rulebook;
 use crate::text::Lang;
 use crate::waiver::Waivers;
 
+/// The most threads used by default: beyond this, writing the report in order is the limit.
+const MAX_THREADS: usize = 8;
+
 /// What makes a run exit 1.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
@@ -60,6 +63,10 @@ pub struct CommonArgs {
     /// CSV for Excel: UTF-8 with a byte-order mark and CRLF line ends (implies --format csv).
     #[arg(long)]
     pub excel: bool,
+    /// Threads to read and grade with (default: one per core). The report is the same whatever
+    /// the number.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 /// What every grading command prepares before reading outlets: the rulebook, the input, the
@@ -153,6 +160,13 @@ impl CommonArgs {
             self.sheet.as_deref(),
             book,
         )?)
+    }
+
+    /// The threads to grade with: `--threads`, or one per core.
+    pub fn threads(&self) -> usize {
+        self.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
+        })
     }
 
     pub fn rulebook(&self) -> Result<Rulebook> {

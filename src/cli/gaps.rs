@@ -7,9 +7,11 @@ use anyhow::Result;
 use super::Exit;
 use super::common::{CommonArgs, print_problems};
 use super::output::Output;
+use crate::eval::Assessment;
+use crate::inventory::Outlet;
 use crate::report::outlets::{gaps_columns, gaps_rows, grade_columns, grade_row};
 use crate::report::summary::Tally;
-use crate::report::{Format, Section, Writer};
+use crate::report::{Format, Rows, Section, Writer};
 use crate::text::Text;
 
 #[derive(Debug, clap::Args)]
@@ -41,16 +43,21 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut grades = Vec::new();
 
     let mut tally = Tally::new(book);
-    while let Some(outlet) = inventory.next_outlet(&mut problems)? {
-        let a = ev.assess(&outlet);
+    let maker = writer.row_maker();
+    let work = |outlet: &Outlet| {
+        let a = ev.assess(outlet);
+        let rows = maker.make(gaps_rows(&ev, outlet, &a, args.target, c.lang));
+        (a, rows)
+    };
+    let take = |outlet: Outlet, (a, rows): (Assessment, Rows)| -> Result<()> {
         tally.add(&outlet, &a);
-        for row in gaps_rows(&ev, &outlet, &a, args.target, c.lang) {
-            writer.row(&row)?;
-        }
+        writer.rows(rows)?;
         if format == Format::Xlsx {
             grades.push(grade_row(book, &outlet, &a));
         }
-    }
+        Ok(())
+    };
+    inventory.each_outlet(c.threads(), &mut problems, work, take)?;
     problems.extend(prep.unknown_waived_outlets(&inventory));
     writer.sheet(Section {
         key: "outlets".into(),

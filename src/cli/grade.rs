@@ -10,13 +10,14 @@ use anyhow::{Context, Result, bail};
 use super::Exit;
 use super::common::{CommonArgs, Prepared, print_problems};
 use super::output::{Output, check_workbook_name};
+use crate::eval::Assessment;
 use crate::inventory::xlsx::WorkbookCopy;
-use crate::inventory::{Input, InputFormat};
+use crate::inventory::{Input, InputFormat, Outlet};
 use crate::problem::Problem;
 use crate::report::outlets::{gaps_columns, gaps_rows, grade_columns, grade_row};
 use crate::report::summary::{GroupBy, Groups, Tally};
 use crate::report::xlsx::{Annotations, annotated, annotation_row};
-use crate::report::{Format, Section, Writer};
+use crate::report::{Format, Rows, Section, Writer};
 use crate::text::Text;
 
 #[derive(Debug, clap::Args)]
@@ -56,10 +57,15 @@ pub fn run(args: Args) -> Result<Exit> {
     let html = c.format == Format::Html;
     let mut groups = Groups::default();
     let gap_columns = gaps_columns().0;
-    while let Some(outlet) = inventory.next_outlet(&mut problems)? {
-        let a = ev.assess(&outlet);
+    let maker = writer.row_maker();
+    let work = |outlet: &Outlet| {
+        let a = ev.assess(outlet);
+        let rows = maker.make([grade_row(book, outlet, &a)]);
+        (a, rows)
+    };
+    let take = |outlet: Outlet, (a, rows): (Assessment, Rows)| -> Result<()> {
         tally.add(&outlet, &a);
-        writer.row(&grade_row(book, &outlet, &a))?;
+        writer.rows(rows)?;
         if format == Format::Xlsx {
             gaps.extend(gaps_rows(&ev, &outlet, &a, None, c.lang));
         }
@@ -78,7 +84,9 @@ pub fn run(args: Args) -> Result<Exit> {
                 &gaps,
             );
         }
-    }
+        Ok(())
+    };
+    inventory.each_outlet(c.threads(), &mut problems, work, take)?;
     problems.extend(prep.unknown_waived_outlets(&inventory));
     writer.sheet(Section {
         key: "gaps".into(),

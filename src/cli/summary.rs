@@ -8,6 +8,7 @@ use anyhow::Result;
 use super::Exit;
 use super::common::{CommonArgs, print_problems};
 use super::output::Output;
+use crate::inventory::Outlet;
 use crate::report::summary::{GroupBy, Groups, Tally};
 use crate::report::{Format, Writer};
 
@@ -31,11 +32,17 @@ pub fn run(args: Args) -> Result<Exit> {
 
     let mut groups = Groups::default();
     let mut tally = Tally::new(book);
-    while let Some(outlet) = inventory.next_outlet(&mut problems)? {
-        let a = ev.assess(&outlet);
+    let work = |outlet: &Outlet| {
+        let a = ev.assess(outlet);
+        let key = args.by.key(book, outlet, c.lang);
+        (a, key)
+    };
+    let take = |outlet: Outlet, (a, key)| -> Result<()> {
         tally.add(&outlet, &a);
-        groups.add(book, args.by.key(book, &outlet, c.lang), &outlet, &a);
-    }
+        groups.add(book, key, &outlet, &a);
+        Ok(())
+    };
+    inventory.each_outlet(c.threads(), &mut problems, work, take)?;
     problems.extend(prep.unknown_waived_outlets(&inventory));
 
     let out = Output::open(c.output.as_deref(), Some(input))?;

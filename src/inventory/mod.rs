@@ -14,13 +14,13 @@ use std::fs::File;
 use std::hash::Hasher;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 
-use crate::problem::{Problem, ProblemKind, RowUnit, Severity};
+use crate::problem::{Problem, ProblemKind, RowUnit, Severity, SheetRef};
 use crate::rulebook::{FieldKind, Rulebook};
 use crate::text::{Lang, trim};
 pub use cell::{Cell, Value};
-use source::{CsvSource, Row, Source, YamlSource};
+use source::{CsvSource, RawRow, Row, Source, YamlSource};
 use xlsx::XlsxSource;
 
 /// Where the inventory comes from.
@@ -203,27 +203,78 @@ impl Outlet {
     }
 }
 
-/// An open inventory, read one outlet at a time.
+/// An open inventory, read one outlet at a time ([`Inventory::next_outlet`]) or by several
+/// threads at once, in order ([`Inventory::each_outlet`]).
 pub struct Inventory<'b> {
+    layout: Layout<'b>,
+    source: Source,
+    state: State,
+    /// List cells read by [`Inventory::next_outlet`].
+    memo: ListMemo,
+}
+
+/// What every row is read against: the rulebook, the columns, and how problems name a place. It
+/// does not change once the header is read, so the threads that type rows share it.
+struct Layout<'b> {
     book: &'b Rulebook,
     file: Arc<str>,
     unit: RowUnit,
-    source: Source,
+    /// The headers, trimmed, as problems name the columns.
+    headers: Vec<String>,
     /// The field of each column, if any.
     columns: Vec<Option<usize>>,
     /// The columns no field knows.
     extra_columns: Vec<usize>,
     /// The column of each field, if present.
     field_columns: Vec<Option<usize>>,
+    /// In a workbook: the sheet, and its column of the first header column.
+    sheet: Option<(Arc<str>, u32)>,
+}
+
+/// What reading in order keeps from row to row: the rows counted, the ids seen, and the
+/// division-code prefix of each region.
+#[derive(Default)]
+struct State {
     seen_ids: ids::SeenIds,
     rows: u64,
     finished: bool,
-    /// For each list field: list cells already read cleanly, and what they hold.
-    list_memo: Vec<rustc_hash::FxHashMap<Box<str>, Vec<u16>>>,
-    list_memo_entries: usize,
-    /// For each region column and name: the division-code prefix first seen with it, and where.
+    /// For each region column and path of names: the division-code prefix first seen with it,
+    /// and where.
     region_prefixes: rustc_hash::FxHashMap<(usize, u64), (String, u64)>,
 }
+
+/// For each list field: list cells already read cleanly, and what they hold. A list cell is
+/// spelled the same way by many outlets; each reading thread keeps its own.
+struct ListMemo {
+    maps: Vec<rustc_hash::FxHashMap<Box<str>, Vec<u16>>>,
+    entries: usize,
+}
+
+impl ListMemo {
+    fn new(fields: usize) -> ListMemo {
+        ListMemo {
+            maps: vec![rustc_hash::FxHashMap::default(); fields],
+            entries: 0,
+        }
+    }
+}
+
+/// A row typed on its own, before the checks that depend on the rows before it (a repeated id,
+/// a region's division code).
+struct Staged {
+    number: u64,
+    /// Its problems in the order they are reported; those from `split` on come after the id
+    /// check, and are dropped with the row when its id repeats an earlier one.
+    problems: Vec<Problem>,
+    split: usize,
+    /// The id, when the row has one but no outlet (its type is missing).
+    id: Option<String>,
+    outlet: Option<Outlet>,
+}
+
+/// Rows handed to a reading thread at a time: enough to make handing them over cheap, few
+/// enough to keep every thread busy and memory small.
+const BATCH: usize = 256;
 
 impl<'b> Inventory<'b> {
     /// Opens an inventory, reads its header and matches columns to fields.
@@ -333,49 +384,56 @@ impl<'b> Inventory<'b> {
                 missing,
             });
         }
-        Ok(Inventory {
+        let layout = Layout {
             book,
             file: Arc::from(label),
             unit,
-            source,
+            headers: headers.iter().map(|h| trim(h).to_string()).collect(),
             columns,
             extra_columns,
             field_columns,
-            seen_ids: ids::SeenIds::default(),
-            rows: 0,
-            finished: false,
-            region_prefixes: rustc_hash::FxHashMap::default(),
-            list_memo: vec![rustc_hash::FxHashMap::default(); book.fields.len()],
-            list_memo_entries: 0,
+            sheet: source.sheet_origin(),
+        };
+        Ok(Inventory {
+            layout,
+            source,
+            state: State::default(),
+            memo: ListMemo::new(book.fields.len()),
         })
     }
 
     /// The file's label, as problems name it.
     pub fn file(&self) -> &Arc<str> {
-        &self.file
+        &self.layout.file
     }
 
     /// The headers of the columns no field knows, in order.
     pub fn extra_headers(&self) -> Vec<String> {
-        self.extra_columns
+        self.layout
+            .extra_columns
             .iter()
-            .map(|&c| trim(&self.source.headers()[c]).to_string())
+            .map(|&c| self.layout.headers[c].clone())
             .collect()
     }
 
     /// Whether the inventory has a column for `field`.
     pub fn has_field(&self, field: usize) -> bool {
-        self.field_columns.get(field).copied().flatten().is_some()
+        self.layout
+            .field_columns
+            .get(field)
+            .copied()
+            .flatten()
+            .is_some()
     }
 
     /// Whether an outlet with this id has been read.
     pub fn has_id(&self, id: &str) -> bool {
-        self.seen_ids.get(id).is_some()
+        self.state.seen_ids.get(id).is_some()
     }
 
     /// How many data rows have been read so far.
     pub fn rows_read(&self) -> u64 {
-        self.rows
+        self.state.rows
     }
 
     /// The next outlet that can be graded. Rows that cannot (no id, a repeated id, no type) are
@@ -386,27 +444,253 @@ impl<'b> Inventory<'b> {
     ) -> Result<Option<Outlet>, InventoryError> {
         loop {
             let Some(row) = self.source.next_row()? else {
-                if self.rows == 0 && !self.finished {
-                    problems.push(self.problem(
-                        Severity::Warning,
-                        None,
-                        None,
-                        None,
-                        ProblemKind::Empty,
-                    ));
-                }
-                self.finished = true;
+                self.state.finish(&self.layout, problems);
                 return Ok(None);
             };
-            self.rows += 1;
-            let outlet = self.parse_row(&row, problems);
+            let staged = self.layout.stage(&row, &mut self.memo);
             self.source.recycle(row);
-            if let Some(outlet) = outlet {
+            if let Some(outlet) = self.state.admit(&self.layout, staged, problems) {
                 return Ok(Some(outlet));
             }
         }
     }
 
+    /// Reads every outlet as [`Inventory::next_outlet`] does, on `threads` threads: each row is
+    /// typed and given to `work` on any thread, then `take` gets the outlets that can be graded,
+    /// with what `work` made of them, in the inventory's order. Problems come in the same order
+    /// as from [`Inventory::next_outlet`], and so does everything else: the number of threads
+    /// changes only the speed.
+    pub fn each_outlet<T, E>(
+        &mut self,
+        threads: usize,
+        problems: &mut Vec<Problem>,
+        work: impl Fn(&Outlet) -> T + Sync,
+        mut take: impl FnMut(Outlet, T) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        T: Send,
+        E: From<InventoryError>,
+    {
+        if threads <= 1 {
+            while let Some(outlet) = self.next_outlet(problems)? {
+                let t = work(&outlet);
+                take(outlet, t)?;
+            }
+            return Ok(());
+        }
+        let Inventory {
+            layout,
+            source,
+            state,
+            ..
+        } = self;
+        let layout = &*layout;
+        let fields = layout.book.fields.len();
+        type Done<T> = (u64, Vec<(Staged, Option<T>)>, Vec<RawRow>);
+        let (jobs, job_queue) = mpsc::sync_channel::<(u64, Vec<RawRow>)>(threads * 2);
+        let job_queue = Mutex::new(job_queue);
+        let (done, finished) = mpsc::sync_channel::<Done<T>>(threads * 2);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let (job_queue, done, work) = (&job_queue, done.clone(), &work);
+                scope.spawn(move || {
+                    let mut memo = ListMemo::new(fields);
+                    // A CSV record is decoded here, into cells reused from row to row.
+                    let mut decoded = Row {
+                        number: 0,
+                        cells: Vec::new(),
+                        overflow: 0,
+                    };
+                    loop {
+                        let job = match job_queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok((seq, raws)) = job else { break };
+                        let typed = raws
+                            .iter()
+                            .map(|raw| {
+                                let row = match raw {
+                                    RawRow::Row(row) => row,
+                                    RawRow::Record {
+                                        number,
+                                        record,
+                                        decoder,
+                                    } => {
+                                        decoder.row(*number, record, &mut decoded);
+                                        &decoded
+                                    }
+                                };
+                                let staged = layout.stage(row, &mut memo);
+                                let made = staged.outlet.as_ref().map(work);
+                                (staged, made)
+                            })
+                            .collect();
+                        if done.send((seq, typed, raws)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(done);
+            // Read ahead a few batches per thread; take the results in order.
+            let ahead = threads as u64 * 4;
+            let mut spare = Vec::new();
+            let mut run = || -> Result<(), E> {
+                let (mut sent, mut taken, mut end) = (0u64, 0u64, false);
+                let mut waiting = std::collections::BTreeMap::new();
+                loop {
+                    while !end && sent - taken < ahead {
+                        let mut raws = Vec::with_capacity(BATCH);
+                        while raws.len() < BATCH {
+                            match source.next_raw(spare.pop().unwrap_or_default())? {
+                                Some(raw) => raws.push(raw),
+                                None => {
+                                    end = true;
+                                    break;
+                                }
+                            }
+                        }
+                        if raws.is_empty() || jobs.send((sent, raws)).is_err() {
+                            break;
+                        }
+                        sent += 1;
+                    }
+                    if taken == sent {
+                        return Ok(());
+                    }
+                    let Ok((seq, typed, raws)) = finished.recv() else {
+                        // Every reading thread has stopped: only a panic does that.
+                        return Ok(());
+                    };
+                    for raw in raws {
+                        match raw {
+                            RawRow::Record { record, .. } => spare.push(record),
+                            RawRow::Row(row) => source.recycle(row),
+                        }
+                    }
+                    waiting.insert(seq, typed);
+                    while let Some(typed) = waiting.remove(&taken) {
+                        taken += 1;
+                        for (staged, made) in typed {
+                            if let (Some(outlet), Some(made)) =
+                                (state.admit(layout, staged, problems), made)
+                            {
+                                take(outlet, made)?;
+                            }
+                        }
+                    }
+                }
+            };
+            let result = run();
+            drop(jobs);
+            drop(finished);
+            result
+        })?;
+        state.finish(layout, problems);
+        Ok(())
+    }
+}
+
+impl State {
+    /// At the end: an inventory with no rows gets a warning.
+    fn finish(&mut self, layout: &Layout, problems: &mut Vec<Problem>) {
+        if self.rows == 0 && !self.finished {
+            problems.push(layout.problem(Severity::Warning, None, None, None, ProblemKind::Empty));
+        }
+        self.finished = true;
+    }
+
+    /// Takes a typed row in order: reports its problems, refuses a repeated id, checks its
+    /// division code against earlier rows, and gives back the outlet when it can be graded.
+    fn admit(
+        &mut self,
+        layout: &Layout,
+        staged: Staged,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Outlet> {
+        self.rows += 1;
+        let n = staged.number;
+        let mut own = staged.problems.into_iter();
+        problems.extend(own.by_ref().take(staged.split));
+        let id = match (&staged.outlet, &staged.id) {
+            (Some(o), _) => &o.id,
+            (None, Some(id)) => id,
+            (None, None) => return None,
+        };
+        if let Some(first_row) = self.seen_ids.get(id) {
+            let column = layout.field_columns[layout.book.core.id];
+            problems.push(layout.problem(
+                Severity::Error,
+                Some(n),
+                column,
+                Some(id.clone()),
+                ProblemKind::DuplicateId { first_row },
+            ));
+            return None;
+        }
+        self.seen_ids.insert(id, n);
+        problems.extend(own);
+        let outlet = staged.outlet?;
+        self.check_regions(layout, &outlet, problems);
+        Some(outlet)
+    }
+
+    /// Warns where the division code contradicts the codes of earlier outlets with the same
+    /// province, city, county or township.
+    fn check_regions(&mut self, layout: &Layout, outlet: &Outlet, problems: &mut Vec<Problem>) {
+        let book = layout.book;
+        let Some(checks) = &book.code_checks else {
+            return;
+        };
+        let values = &outlet.values;
+        let Value::Text(code) = &values[checks.field] else {
+            return;
+        };
+        let column = layout.field_columns[checks.field];
+        let n = outlet.row;
+        // A region is known by its name under its parents (two counties may each have a 城关镇);
+        // only the coarsest contradiction of a row is reported.
+        // The path is kept as a 64-bit hash of the names (no allocation per row; a collision
+        // among a national inventory's ~700,000 region paths is vanishingly unlikely).
+        let mut path = rustc_hash::FxHasher::default();
+        for &(region, len) in &checks.regions {
+            if let Value::Text(name) = &values[region] {
+                path.write(name.as_bytes());
+            }
+            path.write_u8(0x1f);
+            let Value::Text(name) = &values[region] else {
+                continue;
+            };
+            let key = (region, path.finish());
+            let prefix = &code[..len.min(code.len())];
+            match self.region_prefixes.get(&key) {
+                Some((expected, first_row)) if expected != prefix => {
+                    let kind = ProblemKind::CodeContradictsRegion {
+                        region: book.fields[region].name.zh.clone(),
+                        name: name.clone(),
+                        expected: expected.clone(),
+                        first_row: *first_row,
+                    };
+                    problems.push(layout.problem(
+                        Severity::Warning,
+                        Some(n),
+                        column,
+                        Some(code.clone()),
+                        kind,
+                    ));
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    self.region_prefixes.insert(key, (prefix.to_string(), n));
+                }
+            }
+        }
+    }
+}
+
+impl Layout<'_> {
     fn problem(
         &self,
         severity: Severity,
@@ -415,22 +699,38 @@ impl<'b> Inventory<'b> {
         value: Option<String>,
         kind: ProblemKind,
     ) -> Problem {
+        let cell = match (&self.sheet, row) {
+            (Some((sheet, first_column)), Some(row)) => Some(SheetRef {
+                sheet: sheet.clone(),
+                row: u32::try_from(row).unwrap_or(u32::MAX),
+                column: column.map(|c| first_column + u32::try_from(c).unwrap_or(u32::MAX)),
+            }),
+            _ => None,
+        };
         Problem {
             severity,
             file: self.file.clone(),
             unit: self.unit,
             row,
-            column: column.map(|c| trim(&self.source.headers()[c]).to_string()),
+            column: column.map(|c| self.headers[c].clone()),
             value,
             kind,
-            cell: self.source.cell_ref(row, column),
+            cell,
         }
     }
 
-    fn parse_row(&mut self, row: &Row, problems: &mut Vec<Problem>) -> Option<Outlet> {
+    /// Types one row on its own: every check but those against earlier rows.
+    fn stage(&self, row: &Row, memo: &mut ListMemo) -> Staged {
+        let mut problems = Vec::new();
+        let staged = |problems: Vec<Problem>, split, id, outlet| Staged {
+            number: row.number,
+            problems,
+            split,
+            id,
+            outlet,
+        };
         let book = self.book;
         let n = row.number;
-        let first_problem = problems.len();
         if row.overflow > 0 {
             let columns = self.columns.len();
             problems.push(self.problem(
@@ -454,7 +754,7 @@ impl<'b> Inventory<'b> {
             if Some(f) == reference_field {
                 continue; // read below, for partner outlets only
             }
-            if let Some(raw) = self.read_cell(n, c, f, cell, &mut values, problems) {
+            if let Some(raw) = self.read_cell(memo, n, c, f, cell, &mut values, &mut problems) {
                 unreadable.push((f, raw));
             }
         }
@@ -472,21 +772,12 @@ impl<'b> Inventory<'b> {
                     None,
                     ProblemKind::RequiredBlank { graded: false },
                 ));
-                return None;
+                let split = problems.len();
+                return staged(problems, split, None, None);
             }
         };
-        if let Some(first_row) = self.seen_ids.get(id.as_str()) {
-            let column = self.field_columns[core.id];
-            problems.push(self.problem(
-                Severity::Error,
-                Some(n),
-                column,
-                Some(id),
-                ProblemKind::DuplicateId { first_row },
-            ));
-            return None;
-        }
-        self.seen_ids.insert(&id, n);
+        // A repeated id is found in order, here.
+        let split = problems.len();
         let name = match &values[core.name] {
             Value::Text(s) => s.clone(),
             _ => {
@@ -514,7 +805,7 @@ impl<'b> Inventory<'b> {
                         ProblemKind::RequiredBlank { graded: false },
                     ));
                 }
-                return None;
+                return staged(problems, split, Some(id), None);
             }
         };
 
@@ -566,7 +857,9 @@ impl<'b> Inventory<'b> {
                         ));
                     }
                     _ => {
-                        if let Some(raw) = self.read_cell(n, c, f, &cell, &mut values, problems) {
+                        if let Some(raw) =
+                            self.read_cell(memo, n, c, f, &cell, &mut values, &mut problems)
+                        {
                             unreadable.push((f, raw));
                         }
                     }
@@ -574,7 +867,7 @@ impl<'b> Inventory<'b> {
             }
         }
 
-        self.check_code(n, type_, &values, problems);
+        self.check_code_type(n, type_, &values, &mut problems);
 
         let claimed = core.claimed_grade.and_then(|f| match values[f] {
             Value::Grade(g) => Some(g),
@@ -585,11 +878,11 @@ impl<'b> Inventory<'b> {
             .iter()
             .map(|&c| row.cells.get(c).map(Cell::display).unwrap_or_default())
             .collect();
-        let errors = problems[first_problem..]
+        let errors = problems
             .iter()
             .filter(|p| p.severity == Severity::Error)
             .count() as u32;
-        Some(Outlet {
+        let outlet = Outlet {
             row: n,
             id,
             name,
@@ -600,12 +893,12 @@ impl<'b> Inventory<'b> {
             extras,
             errors,
             unreadable,
-        })
+        };
+        staged(problems, split, None, Some(outlet))
     }
 
-    /// Warns where the division code contradicts the outlet's type, or the codes of other outlets
-    /// with the same province, city, county or township name.
-    fn check_code(&mut self, n: u64, type_: usize, values: &[Value], problems: &mut Vec<Problem>) {
+    /// Warns where the division code contradicts the outlet's type.
+    fn check_code_type(&self, n: u64, type_: usize, values: &[Value], problems: &mut Vec<Problem>) {
         let book = self.book;
         let Some(checks) = &book.code_checks else {
             return;
@@ -613,14 +906,13 @@ impl<'b> Inventory<'b> {
         let Value::Text(code) = &values[checks.field] else {
             return;
         };
-        let column = self.field_columns[checks.field];
         if checks.covers(type_) {
             let fits = checks.types_of(code);
             if !fits.contains(&type_) {
                 problems.push(self.problem(
                     Severity::Warning,
                     Some(n),
-                    column,
+                    self.field_columns[checks.field],
                     Some(code.clone()),
                     ProblemKind::CodeContradictsType {
                         code_says: book.type_names(&fits),
@@ -629,49 +921,13 @@ impl<'b> Inventory<'b> {
                 ));
             }
         }
-        // A region is known by its name under its parents (two counties may each have a 城关镇);
-        // only the coarsest contradiction of a row is reported.
-        // The path is kept as a 64-bit hash of the names (no allocation per row; a collision
-        // among a national inventory's ~700,000 region paths is vanishingly unlikely).
-        let mut path = rustc_hash::FxHasher::default();
-        for &(region, len) in &checks.regions {
-            if let Value::Text(name) = &values[region] {
-                path.write(name.as_bytes());
-            }
-            path.write_u8(0x1f);
-            let Value::Text(name) = &values[region] else {
-                continue;
-            };
-            let key = (region, path.finish());
-            let prefix = &code[..len.min(code.len())];
-            match self.region_prefixes.get(&key) {
-                Some((expected, first_row)) if expected != prefix => {
-                    let kind = ProblemKind::CodeContradictsRegion {
-                        region: book.fields[region].name.zh.clone(),
-                        name: name.clone(),
-                        expected: expected.clone(),
-                        first_row: *first_row,
-                    };
-                    problems.push(self.problem(
-                        Severity::Warning,
-                        Some(n),
-                        column,
-                        Some(code.clone()),
-                        kind,
-                    ));
-                    break;
-                }
-                Some(_) => {}
-                None => {
-                    self.region_prefixes.insert(key, (prefix.to_string(), n));
-                }
-            }
-        }
     }
 
     /// Reads one cell into `values`, reporting its problems; returns what an unreadable cell said.
+    #[allow(clippy::too_many_arguments)]
     fn read_cell(
-        &mut self,
+        &self,
+        memo: &mut ListMemo,
         n: u64,
         c: usize,
         f: usize,
@@ -686,7 +942,7 @@ impl<'b> Inventory<'b> {
             _ => None,
         };
         if let Some(text) = memo_key {
-            if let Some(items) = self.list_memo.get(f).and_then(|m| m.get(text.as_str())) {
+            if let Some(items) = memo.maps.get(f).and_then(|m| m.get(text.as_str())) {
                 values[f] = Value::List(items.clone());
                 return None;
             }
@@ -695,10 +951,10 @@ impl<'b> Inventory<'b> {
         if let (Some(text), Value::List(items), true) =
             (memo_key, &parsed.value, parsed.problems.is_empty())
         {
-            if self.list_memo_entries < LIST_MEMO_SIZE {
-                if let Some(memo) = self.list_memo.get_mut(f) {
-                    memo.insert(text.clone().into_boxed_str(), items.clone());
-                    self.list_memo_entries += 1;
+            if memo.entries < LIST_MEMO_SIZE {
+                if let Some(map) = memo.maps.get_mut(f) {
+                    map.insert(text.clone().into_boxed_str(), items.clone());
+                    memo.entries += 1;
                 }
             }
         }
@@ -750,7 +1006,7 @@ fn is_blank(cell: Option<&Cell>) -> bool {
 impl fmt::Debug for Inventory<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Inventory")
-            .field("file", &self.file)
+            .field("file", &self.layout.file)
             .finish()
     }
 }

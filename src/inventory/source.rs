@@ -9,7 +9,9 @@ use serde_yaml::Value as Yaml;
 use super::InventoryError;
 use super::cell::Cell;
 use super::xlsx::XlsxSource;
-use crate::problem::{ProblemKind, SheetRef};
+use std::sync::Arc;
+
+use crate::problem::ProblemKind;
 
 /// How many bytes are looked at to detect the encoding and the delimiter.
 const SAMPLE: u64 = 64 * 1024;
@@ -37,6 +39,17 @@ pub struct Row {
     pub overflow: usize,
 }
 
+/// A row as read: a CSV record with its row number, to be decoded ([`Decoder::row`]), or a row
+/// of another format, decoded already.
+pub enum RawRow {
+    Record {
+        number: u64,
+        record: csv::ByteRecord,
+        decoder: Decoder,
+    },
+    Row(Row),
+}
+
 pub enum Source {
     Csv(CsvSource),
     Yaml(YamlSource),
@@ -60,23 +73,46 @@ impl Source {
         }
     }
 
+    /// The next row as read, its cells not yet decoded where decoding can wait (CSV); `spare` is
+    /// a record to read into.
+    pub fn next_raw(&mut self, spare: csv::ByteRecord) -> Result<Option<RawRow>, InventoryError> {
+        Ok(match self {
+            Source::Csv(s) => {
+                let decoder = s.decoder();
+                s.next_record(spare)?
+                    .map(|(number, record)| RawRow::Record {
+                        number,
+                        record,
+                        decoder,
+                    })
+            }
+            _ => self.next_row()?.map(RawRow::Row),
+        })
+    }
+
     /// Gives a row back once read, so that a CSV reader reuses its cells' buffers.
     pub fn recycle(&mut self, row: Row) {
         if let Source::Csv(s) = self {
-            s.spare = Some(row.cells);
+            if s.spare.len() < SPARE_ROWS {
+                s.spare.push(row.cells);
+            }
         }
     }
 
-    /// Where on a worksheet a problem at `row` and header column `column` is (workbooks only).
-    pub fn cell_ref(&self, row: Option<u64>, column: Option<usize>) -> Option<SheetRef> {
+    /// In a workbook: the sheet, and its 0-based column of the first header column, for naming
+    /// a problem's cell.
+    pub fn sheet_origin(&self) -> Option<(Arc<str>, u32)> {
         match self {
-            Source::Xlsx(s) => row.map(|r| s.cell_ref(r, column)),
+            Source::Xlsx(s) => Some(s.origin()),
             Source::Csv(_) | Source::Yaml(_) => None,
         }
     }
 }
 
 /// A CSV file, read record by record.
+/// How many rows' cells a CSV reader keeps for reuse: enough for the rows in flight.
+const SPARE_ROWS: usize = 4096;
+
 pub struct CsvSource {
     reader: csv::Reader<Box<dyn Read>>,
     pub encoding: Encoding,
@@ -87,7 +123,7 @@ pub struct CsvSource {
     /// with a line break in it does not shift it, as a count of file lines would).
     records: u64,
     /// The cells of the last row, given back: their text buffers are reused.
-    spare: Option<Vec<Cell>>,
+    spare: Vec<Vec<Cell>>,
 }
 
 impl CsvSource {
@@ -117,6 +153,7 @@ impl CsvSource {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .buffer_capacity(1 << 16)
             .delimiter(delimiter)
             .from_reader(rest);
         let mut source = CsvSource {
@@ -126,7 +163,7 @@ impl CsvSource {
             record: csv::ByteRecord::new(),
             file: file.to_string(),
             records: 0,
-            spare: None,
+            spare: Vec::new(),
         };
         // The header is the first record that is not blank.
         loop {
@@ -153,9 +190,16 @@ impl CsvSource {
     }
 
     fn read(&mut self) -> Result<bool, InventoryError> {
+        let mut record = std::mem::take(&mut self.record);
+        let more = self.read_into(&mut record);
+        self.record = record;
+        more
+    }
+
+    fn read_into(&mut self, record: &mut csv::ByteRecord) -> Result<bool, InventoryError> {
         let more = self
             .reader
-            .read_byte_record(&mut self.record)
+            .read_byte_record(record)
             .map_err(|e| InventoryError::Csv {
                 file: self.file.clone(),
                 message: e.to_string(),
@@ -166,8 +210,76 @@ impl CsvSource {
 
     fn decode(&self, bytes: &[u8]) -> Cell {
         let mut cell = Cell::Empty;
-        self.decode_into(bytes, &mut cell);
+        self.decoder().decode_into(bytes, &mut cell);
         cell
+    }
+
+    /// What decodes this file's records.
+    pub fn decoder(&self) -> Decoder {
+        Decoder {
+            encoding: self.encoding,
+            width: self.headers.len(),
+        }
+    }
+
+    /// The next record that is not blank, read into `record`, and its row number; its cells are
+    /// decoded later ([`Decoder::row`]), on any thread.
+    pub fn next_record(
+        &mut self,
+        mut record: csv::ByteRecord,
+    ) -> Result<Option<(u64, csv::ByteRecord)>, InventoryError> {
+        loop {
+            if !self.read_into(&mut record)? {
+                return Ok(None);
+            }
+            // A row of nothing but empty cells (`,,,,` as spreadsheets save blank lines) is skipped.
+            if !record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                return Ok(Some((self.records, record)));
+            }
+        }
+    }
+
+    fn next_row(&mut self) -> Result<Option<Row>, InventoryError> {
+        let record = std::mem::take(&mut self.record);
+        let Some((number, record)) = self.next_record(record)? else {
+            return Ok(None);
+        };
+        let mut row = Row {
+            number,
+            cells: self.spare.pop().unwrap_or_default(),
+            overflow: 0,
+        };
+        self.decoder().row(number, &record, &mut row);
+        self.record = record;
+        Ok(Some(row))
+    }
+}
+
+/// Decodes a CSV file's records into rows of cells, by its encoding and header.
+#[derive(Clone, Copy, Debug)]
+pub struct Decoder {
+    encoding: Encoding,
+    width: usize,
+}
+
+impl Decoder {
+    /// Makes `row` the record's, reusing its cells' buffers.
+    pub fn row(&self, number: u64, record: &csv::ByteRecord, row: &mut Row) {
+        let width = self.width;
+        row.number = number;
+        row.cells.resize(width, Cell::Empty);
+        for (i, cell) in row.cells.iter_mut().enumerate() {
+            match record.get(i) {
+                Some(field) => self.decode_into(field, cell),
+                None => *cell = Cell::Empty,
+            }
+        }
+        // Trailing empty cells beyond the header are what spreadsheets add; they are no overflow.
+        row.overflow = if record.iter().skip(width).all(|f| f.is_empty()) {
+            0
+        } else {
+            record.len().saturating_sub(width)
+        };
     }
 
     /// Decodes a field into `cell`, reusing its text buffer.
@@ -195,44 +307,6 @@ impl CsvSource {
                     encoding: self.encoding.name(),
                 })
             }
-        }
-    }
-
-    fn next_row(&mut self) -> Result<Option<Row>, InventoryError> {
-        loop {
-            if !self.read()? {
-                return Ok(None);
-            }
-            // A row of nothing but empty cells (`,,,,` as spreadsheets save blank lines) is skipped.
-            if self
-                .record
-                .iter()
-                .all(|f| f.iter().all(u8::is_ascii_whitespace))
-            {
-                continue;
-            }
-            let number = self.records;
-            let width = self.headers.len();
-            let mut cells = self.spare.take().unwrap_or_default();
-            cells.resize(width, Cell::Empty);
-            for (i, cell) in cells.iter_mut().enumerate() {
-                match self.record.get(i) {
-                    Some(field) => self.decode_into(field, cell),
-                    None => *cell = Cell::Empty,
-                }
-            }
-            let overflow = self.record.len().saturating_sub(width);
-            // Trailing empty cells beyond the header are what spreadsheets add; they are no overflow.
-            let overflow = if self.record.iter().skip(width).all(|f| f.is_empty()) {
-                0
-            } else {
-                overflow
-            };
-            return Ok(Some(Row {
-                number,
-                cells,
-                overflow,
-            }));
         }
     }
 }

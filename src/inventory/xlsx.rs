@@ -20,7 +20,7 @@ use calamine::{
 use super::InventoryError;
 use super::cell::Cell;
 use super::source::Row;
-use crate::problem::{ProblemKind, SheetRef};
+use crate::problem::ProblemKind;
 use crate::suggest::did_you_mean;
 use crate::text::trim;
 
@@ -96,13 +96,10 @@ impl XlsxSource {
         &self.sheet
     }
 
-    /// Where a problem at `row` (the sheet's row number) and header column `column` is.
-    pub fn cell_ref(&self, row: u64, column: Option<usize>) -> SheetRef {
-        SheetRef {
-            sheet: self.sheet.clone(),
-            row: u32::try_from(row).unwrap_or(u32::MAX),
-            column: column.map(|c| self.first_column + u32::try_from(c).unwrap_or(u32::MAX)),
-        }
+    /// The sheet, and its 0-based column of the first header column: with a row number and a
+    /// header column, where a problem is.
+    pub fn origin(&self) -> (Arc<str>, u32) {
+        (self.sheet.clone(), self.first_column)
     }
 
     pub fn next_row(&mut self) -> Option<Row> {

@@ -450,15 +450,9 @@ impl<'a, W: Write> Writer<'a, W> {
                 // One line buffer and one cell buffer, reused from row to row.
                 let (mut line, mut cell) = std::mem::take(&mut self.csv_buffers);
                 line.clear();
-                for (i, c) in cells.iter().enumerate() {
-                    if i > 0 {
-                        line.push(',');
-                    }
-                    cell.clear();
-                    c.write_text(&mut cell, Format::Csv, self.lang, self.book);
-                    push_csv_field(&mut line, &cell);
-                }
-                line.push_str(if self.excel { "\r\n" } else { "\n" });
+                csv_line(
+                    &mut line, &mut cell, cells, self.lang, self.book, self.excel,
+                );
                 self.out.write_all(line.as_bytes())?;
                 self.csv_buffers = (line, cell);
             }
@@ -488,6 +482,37 @@ impl<'a, W: Write> Writer<'a, W> {
             }
         }
         Ok(())
+    }
+
+    /// A maker of main rows to use on any thread; its rows go to [`Writer::rows`].
+    pub fn row_maker(&self) -> RowMaker<'a> {
+        RowMaker {
+            format: self.format,
+            lang: self.lang,
+            book: self.book,
+            columns: self.columns.clone(),
+            excel: self.excel,
+        }
+    }
+
+    /// Writes main rows that [`Writer::row_maker`]'s maker made.
+    pub fn rows(&mut self, rows: Rows) -> io::Result<()> {
+        match rows {
+            Rows::Typed(rows) => rows.iter().try_for_each(|r| self.row(r)),
+            Rows::Encoded { bytes, count } => {
+                if count == 0 {
+                    return Ok(());
+                }
+                if self.rows_written == 0 {
+                    self.begin()?;
+                }
+                if self.format == Format::Json && self.rows_written > 0 {
+                    self.out.write_all(b",")?;
+                }
+                self.rows_written += count;
+                self.out.write_all(&bytes)
+            }
+        }
     }
 
     /// Closes the report with its sections (summaries) and, in JSON, its problems.
@@ -785,6 +810,77 @@ fn problem_json(p: &Problem, lang: Lang) -> Json {
         "message": p.message(lang),
         "expected": p.help(lang),
     })
+}
+
+/// Main rows made apart from a [`Writer`] (on another thread): encoded in the formats that
+/// stream rows (CSV and JSON), typed in those that keep them.
+#[derive(Debug)]
+pub enum Rows {
+    Encoded { bytes: Vec<u8>, count: usize },
+    Typed(Vec<Vec<Out>>),
+}
+
+/// Makes [`Rows`] for one writer.
+#[derive(Clone, Debug)]
+pub struct RowMaker<'a> {
+    format: Format,
+    lang: Lang,
+    book: &'a Rulebook,
+    columns: Vec<Column>,
+    excel: bool,
+}
+
+impl RowMaker<'_> {
+    /// The rows, cells in column order, as the writer's format needs them.
+    pub fn make(&self, rows: impl IntoIterator<Item = Vec<Out>>) -> Rows {
+        match self.format {
+            Format::Csv => {
+                let (mut line, mut cell, mut count) = (String::new(), String::new(), 0);
+                for r in rows {
+                    csv_line(&mut line, &mut cell, &r, self.lang, self.book, self.excel);
+                    count += 1;
+                }
+                Rows::Encoded {
+                    bytes: line.into_bytes(),
+                    count,
+                }
+            }
+            Format::Json => {
+                let (mut bytes, mut count) = (Vec::new(), 0);
+                for r in rows {
+                    if count > 0 {
+                        bytes.push(b',');
+                    }
+                    let obj = Json::Object(row_json(&self.columns, &r));
+                    // Writing JSON to memory cannot fail.
+                    let _ = serde_json::to_writer(&mut bytes, &obj);
+                    count += 1;
+                }
+                Rows::Encoded { bytes, count }
+            }
+            _ => Rows::Typed(rows.into_iter().collect()),
+        }
+    }
+}
+
+/// Appends one CSV line of `cells` to `line`, using `cell` as scratch.
+fn csv_line(
+    line: &mut String,
+    cell: &mut String,
+    cells: &[Out],
+    lang: Lang,
+    book: &Rulebook,
+    crlf: bool,
+) {
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        cell.clear();
+        c.write_text(cell, Format::Csv, lang, book);
+        push_csv_field(line, cell);
+    }
+    line.push_str(if crlf { "\r\n" } else { "\n" });
 }
 
 /// Writes one CSV record (RFC 4180: a field with a comma, quote or line break is quoted).
