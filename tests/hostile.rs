@@ -517,3 +517,57 @@ fn binary_noise_on_standard_input_is_an_error() {
     run.ended_cleanly();
     assert_eq!(run.code, Some(2), "{}", head(&run.stderr));
 }
+
+#[test]
+fn a_bad_cell_in_every_row_is_printed_and_counted_but_the_report_lists_the_first_10000() {
+    // Kept problems would grow with the file; past 10,000 they are only printed and counted.
+    let county = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/county.csv"),
+    )
+    .unwrap();
+    let mut lines = county.lines();
+    let header = lines.next().unwrap();
+    let windows = header.split(',').position(|h| h == "经办窗口数").unwrap();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows = 12_000;
+    let mut text = format!("{header}\n");
+    for i in 0..rows {
+        let mut cells = row.clone();
+        let id = format!("BAD-{i}");
+        cells[0] = &id;
+        cells[windows] = "两个";
+        text.push_str(&cells.join(","));
+        text.push('\n');
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "bad-every-row.csv", text);
+    let run = outlet([
+        OsStr::new("grade"),
+        OsStr::new("--as-of"),
+        OsStr::new("2025-11-30"),
+        OsStr::new("--format"),
+        OsStr::new("json"),
+        OsStr::new("--lang"),
+        OsStr::new("en"),
+        path.as_os_str(),
+    ]);
+    run.ended_cleanly();
+    assert_eq!(run.code, Some(1), "data errors are findings");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let listed = doc["problems"].as_array().unwrap();
+    assert_eq!(listed.len(), 10_000, "the report lists the first 10,000");
+    assert_eq!(listed[9_999]["row"], 10_001, "in order: rows 2 to 10,001");
+    assert_eq!(doc["totals"]["data_errors"], rows, "the totals count them all");
+    let printed = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("经办窗口数") || l.contains("windows"))
+        .count();
+    assert_eq!(printed, rows, "standard error has every one");
+    assert!(
+        run.stderr
+            .contains(&format!("data problems: {rows} errors, 0 warnings")),
+        "{}",
+        head(&run.stderr)
+    );
+}

@@ -1,7 +1,7 @@
 //! Options every grading command shares, and the steps they share: load the rulebook, open the
 //! inventory, decide the exit code.
 
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -193,6 +193,11 @@ impl FailOn {
     /// claim more than they reach, and `problems`: findings when it found what `self` counts.
     pub fn exit(self, below: u64, overclaimed: u64, problems: &[Problem]) -> super::Exit {
         let errors = problems.iter().any(|p| p.severity == Severity::Error);
+        self.exit_with(below, overclaimed, errors)
+    }
+
+    /// As [`FailOn::exit`], told whether there were data errors.
+    pub fn exit_with(self, below: u64, overclaimed: u64, errors: bool) -> super::Exit {
         let fail = match self {
             FailOn::Never => false,
             FailOn::BelowMinimum => below > 0 || errors,
@@ -202,6 +207,75 @@ impl FailOn {
             super::Exit::Findings
         } else {
             super::Exit::Clean
+        }
+    }
+}
+
+/// The data problems of a run over a whole inventory, which may have one in every row: each is
+/// printed to standard error as it is found and counted, and the first [`KEPT_PROBLEMS`] are kept
+/// for the report (JSON, HTML and workbooks list them), so that memory stays bounded.
+pub struct ProblemLog {
+    lang: Lang,
+    err: io::BufWriter<io::Stderr>,
+    kept: Vec<Problem>,
+    pub errors: u64,
+    pub warnings: u64,
+}
+
+/// How many data problems a report lists, at most; standard error has them all, and the totals
+/// count them all.
+pub const KEPT_PROBLEMS: usize = 10_000;
+
+impl ProblemLog {
+    /// A log that starts with `problems` (those found before the inventory is read).
+    pub fn new(lang: Lang, problems: Vec<Problem>) -> ProblemLog {
+        let mut log = ProblemLog {
+            lang,
+            err: io::BufWriter::new(io::stderr()),
+            kept: Vec::new(),
+            errors: 0,
+            warnings: 0,
+        };
+        log.extend(problems);
+        log
+    }
+
+    /// The problems kept for the report.
+    pub fn kept(&self) -> &[Problem] {
+        &self.kept
+    }
+
+    /// Errors and warnings found so far.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.errors, self.warnings)
+    }
+
+    /// Ends the log on standard error with the counts.
+    pub fn finish(mut self) {
+        use std::io::Write;
+        if self.errors + self.warnings > 0 {
+            let (errors, warnings) = (self.errors, self.warnings);
+            let _ = match self.lang {
+                Lang::Zh => writeln!(self.err, "数据问题: {errors} 个错误, {warnings} 个警告"),
+                Lang::En => writeln!(self.err, "data problems: {errors} errors, {warnings} warnings"),
+            };
+        }
+        let _ = self.err.flush();
+    }
+}
+
+impl Extend<Problem> for ProblemLog {
+    fn extend<I: IntoIterator<Item = Problem>>(&mut self, problems: I) {
+        use std::io::Write;
+        for p in problems {
+            let _ = writeln!(self.err, "{}", p.render(self.lang));
+            match p.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+            }
+            if self.kept.len() < KEPT_PROBLEMS {
+                self.kept.push(p);
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::Exit;
-use super::common::{CommonArgs, print_problems};
+use super::common::{CommonArgs, ProblemLog};
 use super::output::Output;
 use crate::eval::Assessment;
 use crate::inventory::Outlet;
@@ -28,7 +28,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Exit> {
     let c = &args.common;
-    let (prep, mut problems) = c.prepare(&args.inventory)?;
+    let (prep, problems) = c.prepare(&args.inventory)?;
+    let mut problems = ProblemLog::new(c.lang, problems);
     let (book, input) = (&prep.book, &prep.input);
     let ev = prep.evaluator();
     let mut inventory = c.open_inventory(input, book)?;
@@ -59,6 +60,7 @@ pub fn run(args: Args) -> Result<Exit> {
     };
     inventory.each_outlet(c.threads(), &mut problems, work, take)?;
     problems.extend(prep.unknown_waived_outlets(&inventory));
+    let counts = problems.counts();
     writer.sheet(Section {
         key: "outlets".into(),
         title: Text::new("评定结果", "Results"),
@@ -66,9 +68,9 @@ pub fn run(args: Args) -> Result<Exit> {
         rows: grades,
         single: false,
     });
-    let sections = tally.sections(book, inventory.rows_read(), &problems);
-    writer.finish(&sections, &problems)?.commit()?;
-    print_problems(&problems, c.lang);
+    let sections = tally.sections(book, inventory.rows_read(), counts);
+    writer.finish(&sections, problems.kept())?.commit()?;
+    problems.finish();
     Ok(c.fail_on
-        .exit(tally.below_minimum, tally.overclaimed, &problems))
+        .exit_with(tally.below_minimum, tally.overclaimed, counts.0 > 0))
 }

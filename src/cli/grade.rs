@@ -8,7 +8,7 @@ use std::io::Write;
 use anyhow::{Context, Result, bail};
 
 use super::Exit;
-use super::common::{CommonArgs, Prepared, print_problems};
+use super::common::{CommonArgs, Prepared, ProblemLog, print_problems};
 use super::output::{Output, check_workbook_name};
 use crate::eval::Assessment;
 use crate::inventory::xlsx::WorkbookCopy;
@@ -35,12 +35,13 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Exit> {
     let c = &args.common;
-    let (prep, mut problems) = c.prepare(&args.inventory)?;
-    let (book, input) = (&prep.book, &prep.input);
-    let ev = prep.evaluator();
+    let (prep, problems) = c.prepare(&args.inventory)?;
     if args.annotate {
         return annotate(c, &prep, problems);
     }
+    let mut problems = ProblemLog::new(c.lang, problems);
+    let (book, input) = (&prep.book, &prep.input);
+    let ev = prep.evaluator();
     let mut inventory = c.open_inventory(input, book)?;
     let (columns, shown) = grade_columns(&inventory.extra_headers());
     let out = Output::open(c.output.as_deref(), Some(input))?;
@@ -88,6 +89,7 @@ pub fn run(args: Args) -> Result<Exit> {
     };
     inventory.each_outlet(c.threads(), &mut problems, work, take)?;
     problems.extend(prep.unknown_waived_outlets(&inventory));
+    let counts = problems.counts();
     writer.sheet(Section {
         key: "gaps".into(),
         title: Text::new("缺项清单", "Gaps"),
@@ -95,7 +97,7 @@ pub fn run(args: Args) -> Result<Exit> {
         rows: gaps,
         single: false,
     });
-    let mut sections = tally.sections(book, inventory.rows_read(), &problems);
+    let mut sections = tally.sections(book, inventory.rows_read(), counts);
     if html {
         sections.push(Section {
             key: "by_region".into(),
@@ -105,10 +107,10 @@ pub fn run(args: Args) -> Result<Exit> {
             single: false,
         });
     }
-    writer.finish(&sections, &problems)?.commit()?;
-    print_problems(&problems, c.lang);
+    writer.finish(&sections, problems.kept())?.commit()?;
+    problems.finish();
     Ok(c.fail_on
-        .exit(tally.below_minimum, tally.overclaimed, &problems))
+        .exit_with(tally.below_minimum, tally.overclaimed, counts.0 > 0))
 }
 
 /// `--annotate`: grades the workbook, then writes a copy of it with the results beside each row.

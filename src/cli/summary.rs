@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::Exit;
-use super::common::{CommonArgs, print_problems};
+use super::common::{CommonArgs, ProblemLog};
 use super::output::Output;
 use crate::inventory::Outlet;
 use crate::report::summary::{GroupBy, Groups, Tally};
@@ -25,7 +25,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Exit> {
     let c = &args.common;
-    let (prep, mut problems) = c.prepare(&args.inventory)?;
+    let (prep, problems) = c.prepare(&args.inventory)?;
+    let mut problems = ProblemLog::new(c.lang, problems);
     let (book, input) = (&prep.book, &prep.input);
     let ev = prep.evaluator();
     let mut inventory = c.open_inventory(input, book)?;
@@ -44,6 +45,7 @@ pub fn run(args: Args) -> Result<Exit> {
     };
     inventory.each_outlet(c.threads(), &mut problems, work, take)?;
     problems.extend(prep.unknown_waived_outlets(&inventory));
+    let counts = problems.counts();
 
     let out = Output::open(c.output.as_deref(), Some(input))?;
     let meta = c.meta("summary", input, book);
@@ -63,10 +65,10 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     let mut sections = vec![groups.structure(book, args.by, c.lang)];
     if c.output_format() != Format::Csv {
-        sections.extend(tally.sections(book, inventory.rows_read(), &problems));
+        sections.extend(tally.sections(book, inventory.rows_read(), counts));
     }
-    writer.finish(&sections, &problems)?.commit()?;
-    print_problems(&problems, c.lang);
+    writer.finish(&sections, problems.kept())?.commit()?;
+    problems.finish();
     Ok(c.fail_on
-        .exit(tally.below_minimum, tally.overclaimed, &problems))
+        .exit_with(tally.below_minimum, tally.overclaimed, counts.0 > 0))
 }

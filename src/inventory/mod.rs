@@ -463,7 +463,7 @@ impl<'b> Inventory<'b> {
     pub fn each_outlet<T, E>(
         &mut self,
         threads: usize,
-        problems: &mut Vec<Problem>,
+        problems: &mut impl Extend<Problem>,
         work: impl Fn(&Outlet) -> T + Sync,
         mut take: impl FnMut(Outlet, T) -> Result<(), E>,
     ) -> Result<(), E>
@@ -472,11 +472,18 @@ impl<'b> Inventory<'b> {
         E: From<InventoryError>,
     {
         if threads <= 1 {
-            while let Some(outlet) = self.next_outlet(problems)? {
-                let t = work(&outlet);
-                take(outlet, t)?;
+            loop {
+                let Some(row) = self.source.next_row()? else {
+                    self.state.finish(&self.layout, problems);
+                    return Ok(());
+                };
+                let staged = self.layout.stage(&row, &mut self.memo);
+                self.source.recycle(row);
+                if let Some(outlet) = self.state.admit(&self.layout, staged, problems) {
+                    let t = work(&outlet);
+                    take(outlet, t)?;
+                }
             }
-            return Ok(());
         }
         let Inventory {
             layout,
@@ -594,9 +601,10 @@ impl<'b> Inventory<'b> {
 
 impl State {
     /// At the end: an inventory with no rows gets a warning.
-    fn finish(&mut self, layout: &Layout, problems: &mut Vec<Problem>) {
+    fn finish(&mut self, layout: &Layout, problems: &mut impl Extend<Problem>) {
         if self.rows == 0 && !self.finished {
-            problems.push(layout.problem(Severity::Warning, None, None, None, ProblemKind::Empty));
+            let empty = layout.problem(Severity::Warning, None, None, None, ProblemKind::Empty);
+            problems.extend([empty]);
         }
         self.finished = true;
     }
@@ -607,7 +615,7 @@ impl State {
         &mut self,
         layout: &Layout,
         staged: Staged,
-        problems: &mut Vec<Problem>,
+        problems: &mut impl Extend<Problem>,
     ) -> Option<Outlet> {
         self.rows += 1;
         let n = staged.number;
@@ -620,13 +628,13 @@ impl State {
         };
         if let Some(first_row) = self.seen_ids.get(id) {
             let column = layout.field_columns[layout.book.core.id];
-            problems.push(layout.problem(
+            problems.extend([layout.problem(
                 Severity::Error,
                 Some(n),
                 column,
                 Some(id.clone()),
                 ProblemKind::DuplicateId { first_row },
-            ));
+            )]);
             return None;
         }
         self.seen_ids.insert(id, n);
@@ -638,7 +646,12 @@ impl State {
 
     /// Warns where the division code contradicts the codes of earlier outlets with the same
     /// province, city, county or township.
-    fn check_regions(&mut self, layout: &Layout, outlet: &Outlet, problems: &mut Vec<Problem>) {
+    fn check_regions(
+        &mut self,
+        layout: &Layout,
+        outlet: &Outlet,
+        problems: &mut impl Extend<Problem>,
+    ) {
         let book = layout.book;
         let Some(checks) = &book.code_checks else {
             return;
@@ -672,13 +685,13 @@ impl State {
                         expected: expected.clone(),
                         first_row: *first_row,
                     };
-                    problems.push(layout.problem(
+                    problems.extend([layout.problem(
                         Severity::Warning,
                         Some(n),
                         column,
                         Some(code.clone()),
                         kind,
-                    ));
+                    )]);
                     break;
                 }
                 Some(_) => {}

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use super::{Column, Out, Section};
 use crate::eval::{Assessment, Outcome, Status, rank};
 use crate::inventory::{Outlet, Value};
-use crate::problem::{Problem, Severity};
 use crate::rulebook::{Rulebook, StructureCheck};
 use crate::text::{Lang, Text};
 
@@ -81,8 +80,14 @@ impl Tally {
         total
     }
 
-    /// The summary sections: by type and grade, then totals.
-    pub fn sections(&self, book: &Rulebook, rows_read: u64, problems: &[Problem]) -> Vec<Section> {
+    /// The summary sections: by type and grade, then totals (with the run's data errors and
+    /// warnings, counted).
+    pub fn sections(
+        &self,
+        book: &Rulebook,
+        rows_read: u64,
+        (errors, warnings): (u64, u64),
+    ) -> Vec<Section> {
         let mut rows: Vec<Vec<Out>> = book
             .types
             .iter()
@@ -106,11 +111,6 @@ impl Tally {
             single: false,
         };
 
-        let errors = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .count();
-        let warnings = problems.len() - errors;
         let totals = Section {
             key: "totals".into(),
             title: Text::new("汇总", "Totals"),
