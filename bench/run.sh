@@ -8,10 +8,13 @@
 #   baseline  examples/csv_baseline: parse the CSV with the csv crate, nothing else
 #   grade     outlet grade --format csv
 #   gaps      outlet gaps --format csv
+#   summary   outlet summary --format csv
 # and measures each one's peak memory with `/usr/bin/time -v`. All figures come from this one run
 # on this one machine. It prints a Markdown table, writes it to $BENCH_DATA/results.md, and exits 1
-# when a target of the issue is missed (grade ≤ 2× baseline and gaps ≤ 3× baseline at 662k; peak
-# memory < 100 MB at 662k and 2M; cost per outlet flat from 10k to the largest size).
+# when a target of the issue is missed (grade ≤ 2× baseline, gaps and summary ≤ 3× baseline at
+# 662k; peak memory < 100 MB at 662k and 2M; cost per outlet flat from 10k to the largest size).
+# `outlet` uses one thread per core (BENCH_THREADS sets --threads); the CPU seconds it spends
+# (user + system) are reported beside the wall-clock time the targets are judged on.
 #
 # Environment: BENCH_DATA (default target/bench) holds the generated files (~400 bytes an outlet:
 # 800 MB at 2M); BENCH_RUNS (default 3) runs per command; BENCH_SEED (default 1);
@@ -24,6 +27,7 @@ DATA=${BENCH_DATA:-target/bench}
 RUNS=${BENCH_RUNS:-3}
 SEED=${BENCH_SEED:-1}
 BAD=${BENCH_BAD_CELLS:-0}
+THREADS=${BENCH_THREADS:+--threads $BENCH_THREADS}
 AS_OF=2025-11-30
 
 for tool in hyperfine /usr/bin/time; do
@@ -54,17 +58,22 @@ mean_of() {
     awk -F, -v name="$2" '$1 == name { printf "%.3f", $2 }' "$1"
 }
 
+# Mean CPU seconds (user + system) of the named command in a hyperfine CSV export.
+cpu_of() {
+    awk -F, -v name="$2" '$1 == name { printf "%.3f", $5 + $6 }' "$1"
+}
+
 results="$DATA/results.md"
 {
     echo "# outlet benchmark"
     echo
     echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src rules 2>/dev/null || echo ' (with uncommitted changes in src/ or rules/)')"
     echo "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-    echo "- $(rustc --version), $(hyperfine --version), $RUNS runs per command after 1 warm-up, seed $SEED, bad cells $BAD"
-    echo "- times are hyperfine means in seconds; µs/outlet is the mean divided by the outlets; RSS is /usr/bin/time -v's maximum resident set size"
+    echo "- $(rustc --version), $(hyperfine --version), $RUNS runs per command after 1 warm-up, seed $SEED, bad cells $BAD, threads ${BENCH_THREADS:-one per core}"
+    echo "- times are hyperfine means in seconds (wall clock); CPU s is user + system time over all threads; µs/outlet is the wall-clock mean divided by the outlets; RSS is /usr/bin/time -v's maximum resident set size"
     echo
-    echo "| outlets | file MB | baseline s | grade s | grade / baseline | gaps s | gaps / baseline | grade µs/outlet | gaps µs/outlet | RSS baseline MB | RSS grade MB | RSS gaps MB |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| outlets | file MB | baseline s | grade s | grade / baseline | grade CPU s | gaps s | gaps / baseline | summary s | summary / baseline | grade µs/outlet | gaps µs/outlet | summary µs/outlet | RSS grade MB | RSS gaps MB | RSS summary MB |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$results.head"
 : >"$results.rows"
 : >"$results.verdicts"
@@ -80,27 +89,32 @@ for n in "${SIZES[@]}"; do
         mv "$file.part" "$file"
     fi
     mb=$(awk -v b="$(stat -c %s "$file")" 'BEGIN { printf "%.0f", b / 1e6 }')
-    grade=("$OUTLET" grade --as-of "$AS_OF" --format csv --fail-on never "$file")
-    gaps=("$OUTLET" gaps --as-of "$AS_OF" --format csv --fail-on never "$file")
+    grade=("$OUTLET" grade --as-of "$AS_OF" --format csv --fail-on never $THREADS "$file")
+    gaps=("$OUTLET" gaps --as-of "$AS_OF" --format csv --fail-on never $THREADS "$file")
+    summary=("$OUTLET" summary --as-of "$AS_OF" --format csv --fail-on never $THREADS "$file")
 
     echo "bench: timing $n outlets" >&2
     hyperfine --style basic --runs "$RUNS" --warmup 1 -N \
         --export-csv "$DATA/hyperfine-$n.csv" \
         -n baseline "$BASELINE $file" \
         -n grade "${grade[*]}" \
-        -n gaps "${gaps[*]}" >&2
+        -n gaps "${gaps[*]}" \
+        -n summary "${summary[*]}" >&2
     t_base=$(mean_of "$DATA/hyperfine-$n.csv" baseline)
     t_grade=$(mean_of "$DATA/hyperfine-$n.csv" grade)
+    c_grade=$(cpu_of "$DATA/hyperfine-$n.csv" grade)
     t_gaps=$(mean_of "$DATA/hyperfine-$n.csv" gaps)
+    t_summary=$(mean_of "$DATA/hyperfine-$n.csv" summary)
 
     echo "bench: peak memory at $n outlets" >&2
     m_base=$(peak_mb "$BASELINE" "$file")
     m_grade=$(peak_mb "${grade[@]}")
     m_gaps=$(peak_mb "${gaps[@]}")
+    m_summary=$(peak_mb "${summary[@]}")
 
-    read -r r_grade r_gaps us_grade us_gaps < <(awk -v b="$t_base" -v g="$t_grade" -v p="$t_gaps" -v n="$n" \
-        'BEGIN { printf "%.2f %.2f %.3f %.3f\n", g / b, p / b, g / n * 1e6, p / n * 1e6 }')
-    echo "| $n | $mb | $t_base | $t_grade | ${r_grade}× | $t_gaps | ${r_gaps}× | $us_grade | $us_gaps | $m_base | $m_grade | $m_gaps |" >>"$results.rows"
+    read -r r_grade r_gaps r_summary us_grade us_gaps us_summary < <(awk -v b="$t_base" -v g="$t_grade" -v p="$t_gaps" -v s="$t_summary" -v n="$n" \
+        'BEGIN { printf "%.2f %.2f %.2f %.3f %.3f %.3f\n", g / b, p / b, s / b, g / n * 1e6, p / n * 1e6, s / n * 1e6 }')
+    echo "| $n | $mb | $t_base | $t_grade | ${r_grade}× | $c_grade | $t_gaps | ${r_gaps}× | $t_summary | ${r_summary}× | $us_grade | $us_gaps | $us_summary | $m_grade | $m_gaps | $m_summary |" >>"$results.rows"
 
     check() { # description, awk condition
         if awk "BEGIN { exit !($2) }"; then
@@ -114,13 +128,16 @@ for n in "${SIZES[@]}"; do
         if [ "$n" -eq 662000 ]; then
             check "grade at $n outlets within 2× the baseline (${r_grade}×)" "$r_grade <= 2"
             check "gaps at $n outlets within 3× the baseline (${r_gaps}×)" "$r_gaps <= 3"
+            check "summary at $n outlets within 3× the baseline (${r_summary}×)" "$r_summary <= 3"
         fi
         check "peak memory of grade at $n outlets under 100 MB ($m_grade MB)" "$m_grade < 100"
         check "peak memory of gaps at $n outlets under 100 MB ($m_gaps MB)" "$m_gaps < 100"
+        check "peak memory of summary at $n outlets under 100 MB ($m_summary MB)" "$m_summary < 100"
     fi
     if [ -z "$first_grade_us" ]; then
         first_grade_us=$us_grade
         first_gaps_us=$us_gaps
+        first_summary_us=$us_summary
         first_n=$n
     elif [ "$n" -ge 100000 ]; then
         # Flat: no size costs more than 1.5× per outlet what the smallest did.
@@ -128,6 +145,8 @@ for n in "${SIZES[@]}"; do
             "$us_grade <= 1.5 * $first_grade_us"
         check "gaps cost per outlet at $n within 1.5× that at $first_n ($us_gaps vs $first_gaps_us µs)" \
             "$us_gaps <= 1.5 * $first_gaps_us"
+        check "summary cost per outlet at $n within 1.5× that at $first_n ($us_summary vs $first_summary_us µs)" \
+            "$us_summary <= 1.5 * $first_summary_us"
     fi
 done
 
