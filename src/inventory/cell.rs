@@ -191,7 +191,7 @@ fn same_spelling(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len()
         && a.iter()
             .zip(b)
-            .all(|(x, y)| x == y || x.to_ascii_lowercase() == y.to_ascii_lowercase())
+            .all(|(x, y)| x == y || x.eq_ignore_ascii_case(y))
 }
 
 /// Whether `text` is one of `spellings` (stored lower-cased; Latin letters match in any case).
@@ -541,9 +541,14 @@ pub fn parse_number(text: &str, units: &[(String, f64)]) -> Option<f64> {
 /// 2025-04-17, 2025/4/17, 2025.4.17, 2025年4月17日, optionally followed by a time of day.
 pub fn parse_date(text: &str) -> Option<Date> {
     let t = trim(text);
-    if let Some((y, m, d)) = plain_date(t.as_bytes()) {
-        return Date::new(y, m, d).ok();
+    match plain_date(t.as_bytes()) {
+        Some((y, m, d)) => Date::new(y, m, d).ok(),
+        None => parse_date_spelled(t),
     }
+}
+
+/// [`parse_date`] of any spelling, of text already trimmed.
+fn parse_date_spelled(t: &str) -> Option<Date> {
     // A time of day after the date (as spreadsheets write `2025/4/17 0:00`) is dropped.
     let t = t.split_once([' ', 'T']).map_or(t, |(d, _)| d);
     let (y, m, d) = if let Some(rest) = t.strip_suffix('日') {
@@ -639,6 +644,100 @@ mod tests {
             "25/4/17",
         ] {
             assert_eq!(parse_date(s), None, "{s}");
+        }
+    }
+
+    /// Spellings around the common shapes: digits of every length, every separator, times.
+    fn date_like() -> Vec<String> {
+        let parts = [
+            "", "0", "1", "4", "12", "13", "31", "017", "2025", "99999", "a",
+        ];
+        let seps = ["-", "/", ".", "年", "月", " "];
+        let mut out = Vec::new();
+        for y in ["2025", "1999", "0000", "202", "20255", "２０２５"] {
+            for s1 in seps {
+                for m in parts {
+                    for s2 in seps {
+                        for d in parts {
+                            for tail in ["", " 0:00", "T10", "日", "x", "/1"] {
+                                out.push(format!("{y}{s1}{m}{s2}{d}{tail}"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_quick_date_path_agrees_with_the_spelled_one() {
+        for s in date_like() {
+            let t = trim(&s);
+            assert_eq!(parse_date(&s), parse_date_spelled(t), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_quick_decimal_path_agrees_with_the_parser() {
+        let mut texts = vec![
+            "0".to_string(),
+            "00".into(),
+            "0.0".into(),
+            "-0".into(),
+            ".5".into(),
+            "5.".into(),
+            "1.2.3".into(),
+            "999999999999999".into(),
+            "9999999999999999".into(),
+            "0.000000000000001".into(),
+            "123456789.123456".into(),
+            "12345678.1234567".into(),
+        ];
+        for int in [
+            "0",
+            "1",
+            "7",
+            "10",
+            "276",
+            "3000",
+            "12345",
+            "98765432",
+            "9007199254",
+        ] {
+            for frac in [
+                "", ".0", ".1", ".5", ".25", ".333", ".07", ".123456", ".9999999",
+            ] {
+                texts.push(format!("{int}{frac}"));
+            }
+        }
+        for t in texts {
+            if let Some(n) = plain_decimal(t.as_bytes()) {
+                assert_eq!(
+                    Some(n.to_bits()),
+                    t.parse::<f64>().ok().map(f64::to_bits),
+                    "{t}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn list_splitting_agrees_with_str_split() {
+        let separators = [';', '；', '、', ',', '，', '|'];
+        for text in [
+            "",
+            "a",
+            "、",
+            "职业指导、岗位推荐，供需匹配;培训报名|就业援助；一对一",
+            "、、a、",
+            "中文,english ,  空格 ",
+            "ａ｜b",
+            "😀、😀",
+        ] {
+            let ours: Vec<&str> = Split::new(text, &separators).collect();
+            let std: Vec<&str> = text.split(|c| separators.contains(&c)).collect();
+            assert_eq!(ours, std, "{text:?}");
         }
     }
 
