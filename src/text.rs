@@ -148,11 +148,22 @@ mod tests {
 
     #[test]
     fn trim_agrees_with_the_plain_definition_for_every_character() {
+        // One buffer for every case: cheap enough for a debug build.
         let mut s = String::new();
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
             for (before, after) in [("", ""), ("x", ""), ("", "x"), ("中", "中"), ("é", "")] {
-                for text in [format!("{before}{c}{after}"), format!("{c}{before}{c}")] {
-                    assert_eq!(trim(&text), trim_reference(&text), "{text:?}");
+                for both in [false, true] {
+                    s.clear();
+                    if both {
+                        s.push(c);
+                    }
+                    s.push_str(before);
+                    s.push(c);
+                    s.push_str(after);
+                    if both {
+                        s.push(c);
+                    }
+                    assert_eq!(trim(&s), trim_reference(&s), "{s:?}");
                 }
             }
             s.clear();
