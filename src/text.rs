@@ -54,13 +54,47 @@ pub fn normalize(s: &str) -> String {
 }
 
 /// Trims white space, the ideographic space and a byte-order mark from both ends.
+#[inline]
 pub fn trim(s: &str) -> &str {
-    let blank = |c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{3000}';
-    // Most cells need no trimming: their first and last characters say so at once.
-    match (s.chars().next(), s.chars().next_back()) {
-        (Some(a), Some(b)) if !blank(a) && !blank(b) => s,
-        _ => s.trim_matches(blank),
+    // Most cells need no trimming: their first and last bytes say so at once.
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(&first), Some(&last)) if plain_start(first) && plain_end(b, last) => s,
+        (None, _) | (_, None) => s,
+        _ => trim_blank(s),
     }
+}
+
+/// Whether a character that starts with `lead` cannot be blank. The blank characters are ASCII
+/// (tab to carriage return, space) or start with 0xC2 (U+0085, U+00A0), 0xE1 (U+1680), 0xE2
+/// (U+2000 to U+205F), 0xE3 (U+3000) or 0xEF (U+FEFF).
+#[inline]
+fn plain_start(lead: u8) -> bool {
+    if lead < 0x80 {
+        !(lead == b' ' || (b'\t'..=b'\r').contains(&lead))
+    } else {
+        !matches!(lead, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF)
+    }
+}
+
+/// Whether the last character of `b` (whose last byte is `last`) cannot be blank; `false` when
+/// unsure (a two- or four-byte character), which only costs the careful path.
+#[inline]
+fn plain_end(b: &[u8], last: u8) -> bool {
+    if last < 0x80 {
+        return plain_start(last);
+    }
+    // A three-byte lead byte three bytes from the end starts the last character.
+    match b.len().checked_sub(3).map(|i| b[i]) {
+        Some(lead @ 0xE0..=0xEF) => plain_start(lead),
+        _ => false,
+    }
+}
+
+/// The careful path of [`trim`].
+#[inline(never)]
+fn trim_blank(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{3000}')
 }
 
 /// How deep YAML flow collections (`[…]`, `{…}`) nest, stopping once past `limit`. A YAML parser
@@ -102,3 +136,42 @@ pub fn yaml_flow_depth(text: &str, limit: usize) -> usize {
 
 /// The deepest YAML nesting `outlet` reads.
 pub const YAML_DEPTH_LIMIT: usize = 100;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `trim` as first written: every character tested.
+    fn trim_reference(s: &str) -> &str {
+        s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{3000}')
+    }
+
+    #[test]
+    fn trim_agrees_with_the_plain_definition_for_every_character() {
+        // One buffer for every case: cheap enough for a debug build.
+        let mut s = String::new();
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            for (before, after) in [("", ""), ("x", ""), ("", "x"), ("中", "中"), ("é", "")] {
+                for both in [false, true] {
+                    s.clear();
+                    if both {
+                        s.push(c);
+                    }
+                    s.push_str(before);
+                    s.push(c);
+                    s.push_str(after);
+                    if both {
+                        s.push(c);
+                    }
+                    assert_eq!(trim(&s), trim_reference(&s), "{s:?}");
+                }
+            }
+            s.clear();
+            s.push(c);
+            s.push('\u{3000}');
+            assert_eq!(trim(&s), trim_reference(&s), "{s:?}");
+        }
+        assert_eq!(trim(""), "");
+        assert_eq!(trim(" \u{feff}\u{3000}\t"), "");
+    }
+}

@@ -257,7 +257,10 @@ impl ProblemLog {
             let (errors, warnings) = (self.errors, self.warnings);
             let _ = match self.lang {
                 Lang::Zh => writeln!(self.err, "数据问题: {errors} 个错误, {warnings} 个警告"),
-                Lang::En => writeln!(self.err, "data problems: {errors} errors, {warnings} warnings"),
+                Lang::En => writeln!(
+                    self.err,
+                    "data problems: {errors} errors, {warnings} warnings"
+                ),
             };
         }
         let _ = self.err.flush();

@@ -120,12 +120,8 @@ pub fn parse(book: &Rulebook, kind: &FieldKind, cell: &Cell) -> Parsed {
             None => Parsed::bad(ProblemKind::NotAGrade, text),
         },
         FieldKind::YesNo => {
-            // The spellings are stored lower-cased; Latin letters match in any case.
-            let is = |spellings: &[String]| spellings.iter().any(|s| s.eq_ignore_ascii_case(text));
-            if is(&book.yes) {
-                Parsed::ok(Value::Bool(true))
-            } else if is(&book.no) {
-                Parsed::ok(Value::Bool(false))
+            if let Some(b) = yes_no(book, text) {
+                Parsed::ok(Value::Bool(b))
             } else {
                 Parsed::bad(
                     ProblemKind::NotYesNo {
@@ -181,14 +177,122 @@ pub fn parse(book: &Rulebook, kind: &FieldKind, cell: &Cell) -> Parsed {
             }
         }
         // 无 (or another spelling of no) in a list cell says the outlet has none of the items.
-        FieldKind::List { .. } if book.no.iter().any(|n| n.eq_ignore_ascii_case(text)) => {
-            Parsed::ok(Value::List(Vec::new()))
+        FieldKind::List { .. } if spelled(&book.no, text) => Parsed::ok(Value::List(Vec::new())),
+        FieldKind::List { vocabulary } => {
+            parse_list(book, *vocabulary, Split::new(text, &book.list_separators))
         }
-        FieldKind::List { vocabulary } => parse_list(
-            book,
-            *vocabulary,
-            text.split(|c| book.list_separators.contains(&c)),
-        ),
+    }
+}
+
+/// Whether two spellings are the same, Latin letters in any case (`eq_ignore_ascii_case`, with
+/// the common equal bytes compared once).
+#[inline]
+fn same_spelling(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x == y || x.eq_ignore_ascii_case(y))
+}
+
+/// Whether `text` is one of `spellings` (stored lower-cased; Latin letters match in any case).
+fn spelled(spellings: &[String], text: &str) -> bool {
+    let text = text.as_bytes();
+    spellings.iter().any(|s| same_spelling(s.as_bytes(), text))
+}
+
+/// Yes or no, by the rulebook's spellings. A cell matches at most one spelling of either (the
+/// spellings are lower-cased and no spelling is both), so the first spelling of each, the one
+/// most cells use, is tried before the rest.
+fn yes_no(book: &Rulebook, text: &str) -> Option<bool> {
+    let first = |spellings: &[String]| {
+        spellings
+            .first()
+            .is_some_and(|s| same_spelling(s.as_bytes(), text.as_bytes()))
+    };
+    if first(&book.yes) {
+        Some(true)
+    } else if first(&book.no) {
+        Some(false)
+    } else if spelled(&book.yes, text) {
+        Some(true)
+    } else if spelled(&book.no, text) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The length of the UTF-8 character whose first byte is `lead`.
+#[inline]
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0x00..0x80 => 1,
+        0x80..0xE0 => 2,
+        0xE0..0xF0 => 3,
+        _ => 4,
+    }
+}
+
+/// The items of a list cell, split on the rulebook's separators without decoding characters: an
+/// ASCII separator is one byte, any other is found by its first byte, then compared whole.
+struct Split<'a> {
+    rest: Option<&'a str>,
+    /// Bytes that are a separator (ASCII) or may start one.
+    starts: [bool; 256],
+    /// The separators of more than one byte, encoded.
+    wide: Vec<([u8; 4], usize)>,
+}
+
+impl<'a> Split<'a> {
+    fn new(text: &'a str, separators: &[char]) -> Self {
+        let mut starts = [false; 256];
+        let mut wide = Vec::new();
+        for &c in separators {
+            let mut buf = [0u8; 4];
+            let len = c.encode_utf8(&mut buf).len();
+            starts[usize::from(buf[0])] = true;
+            if len > 1 {
+                wide.push((buf, len));
+            }
+        }
+        Split {
+            rest: Some(text),
+            starts,
+            wide,
+        }
+    }
+
+    /// The length of the separator at the start of `b`, if one is there.
+    fn separator(&self, b: &[u8]) -> Option<usize> {
+        if b[0] < 0x80 {
+            return Some(1);
+        }
+        self.wide
+            .iter()
+            .find(|(sep, len)| b.starts_with(&sep[..*len]))
+            .map(|(_, len)| *len)
+    }
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let text = self.rest?;
+        let b = text.as_bytes();
+        // Character by character: only a character's first byte can start a separator.
+        let mut i = 0;
+        while let Some(&lead) = b.get(i) {
+            if self.starts[usize::from(lead)] {
+                if let Some(len) = self.separator(&b[i..]) {
+                    self.rest = Some(&text[i + len..]);
+                    return Some(&text[..i]);
+                }
+            }
+            i += utf8_width(lead);
+        }
+        self.rest = None;
+        Some(text)
     }
 }
 
@@ -201,12 +305,12 @@ fn parse_list<'a>(
     items: impl Iterator<Item = &'a str>,
 ) -> Parsed {
     let vocab = &book.vocabularies[vocabulary];
-    let mut found = Vec::new();
+    let mut found = Found::new(vocab.entries.len());
     let mut unknown: Vec<&str> = Vec::new();
     let mut unknown_count = 0usize;
     for item in items.map(trim).filter(|s| !s.is_empty()) {
         match vocab.find(item) {
-            Some(i) => found.push(i),
+            Some(i) => found.insert(i),
             None => {
                 unknown_count += 1;
                 if unknown.len() < UNKNOWN_NAMED && !unknown.contains(&item) {
@@ -215,8 +319,7 @@ fn parse_list<'a>(
             }
         }
     }
-    found.sort_unstable();
-    found.dedup();
+    let found = found.into_sorted();
     // One warning per cell, however many unknown items it holds.
     let problems = if unknown.is_empty() {
         Vec::new()
@@ -237,6 +340,52 @@ fn parse_list<'a>(
     Parsed {
         value: Value::List(found),
         problems,
+    }
+}
+
+/// The entries a list names, sorted and without repeats: a bit set for a vocabulary of up to 256
+/// entries (one allocation, of the exact size, and no sorting), else a vector sorted at the end.
+enum Found {
+    Bits([u64; 4]),
+    Items(Vec<u16>),
+}
+
+impl Found {
+    fn new(entries: usize) -> Self {
+        if entries <= 256 {
+            Found::Bits([0; 4])
+        } else {
+            Found::Items(Vec::new())
+        }
+    }
+
+    fn insert(&mut self, i: u16) {
+        match self {
+            Found::Bits(bits) => bits[usize::from(i / 64)] |= 1 << (i % 64),
+            Found::Items(items) => items.push(i),
+        }
+    }
+
+    fn into_sorted(self) -> Vec<u16> {
+        match self {
+            Found::Bits(bits) => {
+                let mut items =
+                    Vec::with_capacity(bits.iter().map(|w| w.count_ones() as usize).sum());
+                for (word, &w) in (0u16..).zip(&bits) {
+                    let mut w = w;
+                    while w != 0 {
+                        items.push(word * 64 + w.trailing_zeros() as u16);
+                        w &= w - 1;
+                    }
+                }
+                items
+            }
+            Found::Items(mut items) => {
+                items.sort_unstable();
+                items.dedup();
+                items
+            }
+        }
     }
 }
 
@@ -277,7 +426,11 @@ fn parse_code(text: &str, digits: usize) -> Parsed {
 /// Strips one of `units` (longest first) from the end; returns the number part and the unit's factor.
 fn strip_unit<'a>(text: &'a str, units: impl Iterator<Item = (&'a str, f64)>) -> (&'a str, f64) {
     let mut best: Option<(&str, f64, usize)> = None;
+    let last = text.as_bytes().last();
     for (u, f) in units {
+        if u.as_bytes().last() != last {
+            continue;
+        }
         if let Some(rest) = text.strip_suffix(u) {
             if best.is_none_or(|(_, _, len)| u.len() > len) {
                 best = Some((rest, f, u.len()));
@@ -292,6 +445,9 @@ fn strip_unit<'a>(text: &'a str, units: impl Iterator<Item = (&'a str, f64)>) ->
 
 /// A decimal number, with optional thousands separators in groups of three (`12,345.5`).
 fn parse_decimal(text: &str) -> Option<f64> {
+    if let Some(n) = plain_decimal(text.as_bytes()) {
+        return Some(n);
+    }
     let (int_part, frac) = match text.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (text, None),
@@ -327,6 +483,40 @@ fn parse_decimal(text: &str) -> Option<f64> {
     value.is_finite().then_some(value)
 }
 
+/// Exact powers of ten, for [`plain_decimal`].
+const POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The common decimal, digits with an optional fraction (`276`, `12.5`) and at most 15 digits in
+/// all, without the general parser. Its digits as a whole number and the power of ten to divide by
+/// are both exact in an `f64`, so the one division rounds exactly as parsing the text would.
+fn plain_decimal(b: &[u8]) -> Option<f64> {
+    let (mut mantissa, mut digits, mut point) = (0u64, 0usize, None);
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                digits += 1;
+            }
+            b'.' if point.is_none() && i > 0 => point = Some(i),
+            _ => return None,
+        }
+    }
+    let scale = match point {
+        Some(p) if p + 1 == b.len() => return None,
+        Some(p) => b.len() - p - 1,
+        None => 0,
+    };
+    if digits == 0 || digits > 15 {
+        return None;
+    }
+    // At most 15 digits: below 2^53, exact.
+    #[allow(clippy::cast_precision_loss)]
+    let n = mantissa as f64;
+    Some(n / POWERS_OF_TEN[scale])
+}
+
 /// A whole, non-negative number, optionally followed by a unit (`3人`, `2台`).
 pub fn parse_count(text: &str, units: &[String]) -> Option<f64> {
     // The common case, a few plain digits, without the general parser.
@@ -351,6 +541,14 @@ pub fn parse_number(text: &str, units: &[(String, f64)]) -> Option<f64> {
 /// 2025-04-17, 2025/4/17, 2025.4.17, 2025年4月17日, optionally followed by a time of day.
 pub fn parse_date(text: &str) -> Option<Date> {
     let t = trim(text);
+    match plain_date(t.as_bytes()) {
+        Some((y, m, d)) => Date::new(y, m, d).ok(),
+        None => parse_date_spelled(t),
+    }
+}
+
+/// [`parse_date`] of any spelling, of text already trimmed.
+fn parse_date_spelled(t: &str) -> Option<Date> {
     // A time of day after the date (as spreadsheets write `2025/4/17 0:00`) is dropped.
     let t = t.split_once([' ', 'T']).map_or(t, |(d, _)| d);
     let (y, m, d) = if let Some(rest) = t.strip_suffix('日') {
@@ -380,6 +578,40 @@ pub fn parse_date(text: &str) -> Option<Date> {
     let month = num(m, 2)?;
     let day = num(d, 2)?;
     Date::new(year, i8::try_from(month).ok()?, i8::try_from(day).ok()?).ok()
+}
+
+/// The common date, `2025-04-17`, `2025/4/17` or `2025.4.17` (one separator, twice), alone or
+/// before a time of day, read without splitting: the year, month and day as [`parse_date`] would
+/// read them. Any other spelling is left to it.
+fn plain_date(b: &[u8]) -> Option<(i16, i8, i8)> {
+    let digit = |i: usize| match b.get(i) {
+        Some(c @ b'0'..=b'9') => Some(c - b'0'),
+        _ => None,
+    };
+    let year = [digit(0)?, digit(1)?, digit(2)?, digit(3)?]
+        .iter()
+        .fold(0i16, |n, &d| n * 10 + i16::from(d));
+    let sep = *b.get(4)?;
+    if !matches!(sep, b'-' | b'/' | b'.') {
+        return None;
+    }
+    // One or two digits, then the separator or the end.
+    let part = |start: usize| -> Option<(i8, usize)> {
+        let first = digit(start)?;
+        match digit(start + 1) {
+            Some(second) => Some((i8::try_from(first * 10 + second).ok()?, start + 2)),
+            None => Some((i8::try_from(first).ok()?, start + 1)),
+        }
+    };
+    let (month, i) = part(5)?;
+    if b.get(i) != Some(&sep) {
+        return None;
+    }
+    let (day, i) = part(i + 1)?;
+    match b.get(i) {
+        None | Some(b' ' | b'T') => Some((year, month, day)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -412,6 +644,100 @@ mod tests {
             "25/4/17",
         ] {
             assert_eq!(parse_date(s), None, "{s}");
+        }
+    }
+
+    /// Spellings around the common shapes: digits of every length, every separator, times.
+    fn date_like() -> Vec<String> {
+        let parts = [
+            "", "0", "1", "4", "12", "13", "31", "017", "2025", "99999", "a",
+        ];
+        let seps = ["-", "/", ".", "年", "月", " "];
+        let mut out = Vec::new();
+        for y in ["2025", "1999", "0000", "202", "20255", "２０２５"] {
+            for s1 in seps {
+                for m in parts {
+                    for s2 in seps {
+                        for d in parts {
+                            for tail in ["", " 0:00", "T10", "日", "x", "/1"] {
+                                out.push(format!("{y}{s1}{m}{s2}{d}{tail}"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_quick_date_path_agrees_with_the_spelled_one() {
+        for s in date_like() {
+            let t = trim(&s);
+            assert_eq!(parse_date(&s), parse_date_spelled(t), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_quick_decimal_path_agrees_with_the_parser() {
+        let mut texts = vec![
+            "0".to_string(),
+            "00".into(),
+            "0.0".into(),
+            "-0".into(),
+            ".5".into(),
+            "5.".into(),
+            "1.2.3".into(),
+            "999999999999999".into(),
+            "9999999999999999".into(),
+            "0.000000000000001".into(),
+            "123456789.123456".into(),
+            "12345678.1234567".into(),
+        ];
+        for int in [
+            "0",
+            "1",
+            "7",
+            "10",
+            "276",
+            "3000",
+            "12345",
+            "98765432",
+            "9007199254",
+        ] {
+            for frac in [
+                "", ".0", ".1", ".5", ".25", ".333", ".07", ".123456", ".9999999",
+            ] {
+                texts.push(format!("{int}{frac}"));
+            }
+        }
+        for t in texts {
+            if let Some(n) = plain_decimal(t.as_bytes()) {
+                assert_eq!(
+                    Some(n.to_bits()),
+                    t.parse::<f64>().ok().map(f64::to_bits),
+                    "{t}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn list_splitting_agrees_with_str_split() {
+        let separators = [';', '；', '、', ',', '，', '|'];
+        for text in [
+            "",
+            "a",
+            "、",
+            "职业指导、岗位推荐，供需匹配;培训报名|就业援助；一对一",
+            "、、a、",
+            "中文,english ,  空格 ",
+            "ａ｜b",
+            "😀、😀",
+        ] {
+            let ours: Vec<&str> = Split::new(text, &separators).collect();
+            let std: Vec<&str> = text.split(|c| separators.contains(&c)).collect();
+            assert_eq!(ours, std, "{text:?}");
         }
     }
 

@@ -948,9 +948,16 @@ impl Layout<'_> {
         values: &mut [Value],
         problems: &mut Vec<Problem>,
     ) -> Option<String> {
-        let field = &self.book.fields[f];
+        let kind = &self.book.fields[f].kind;
+        if let Cell::Empty = cell {
+            // Blank: missing, nothing to report (as `cell::parse` reads it), without the call.
+            if !matches!(kind, FieldKind::Text) {
+                values[f] = Value::Missing;
+            }
+            return None;
+        }
         // A list cell is spelled the same way by many outlets: a list read cleanly once is remembered.
-        let memo_key = match (&field.kind, cell) {
+        let memo_key = match (kind, cell) {
             (FieldKind::List { .. }, Cell::Text(text)) => Some(text),
             _ => None,
         };
@@ -960,19 +967,25 @@ impl Layout<'_> {
                 return None;
             }
         }
-        let parsed = cell::parse(self.book, &field.kind, cell);
-        if let (Some(text), Value::List(items), true) =
-            (memo_key, &parsed.value, parsed.problems.is_empty())
-        {
-            if memo.entries < LIST_MEMO_SIZE {
-                if let Some(map) = memo.maps.get_mut(f) {
-                    map.insert(text.clone().into_boxed_str(), items.clone());
-                    memo.entries += 1;
+        let parsed = cell::parse(self.book, kind, cell);
+        // A blank text cell leaves the value as it is; any other outcome is the value.
+        let keep = |value: &Value| !matches!(kind, FieldKind::Text) || !value.is_missing();
+        if parsed.problems.is_empty() {
+            // The common case: read cleanly, nothing to report.
+            if let (Some(text), Value::List(items)) = (memo_key, &parsed.value) {
+                if memo.entries < LIST_MEMO_SIZE {
+                    if let Some(map) = memo.maps.get_mut(f) {
+                        map.insert(text.clone().into_boxed_str(), items.clone());
+                        memo.entries += 1;
+                    }
                 }
             }
+            if keep(&parsed.value) {
+                values[f] = parsed.value;
+            }
+            return None;
         }
-        let unreadable =
-            (parsed.value.is_missing() && !parsed.problems.is_empty()).then(|| cell.display());
+        let unreadable = parsed.value.is_missing().then(|| cell.display());
         for (kind, raw) in parsed.problems {
             let severity = if matches!(kind, ProblemKind::UnknownItem { .. }) {
                 Severity::Warning
@@ -982,7 +995,7 @@ impl Layout<'_> {
             let value = (!raw.is_empty()).then_some(raw);
             problems.push(self.problem(severity, Some(n), Some(c), value, kind));
         }
-        if !matches!(field.kind, FieldKind::Text) || !parsed.value.is_missing() {
+        if keep(&parsed.value) {
             values[f] = parsed.value;
         }
         unreadable

@@ -12,9 +12,135 @@ mod validate;
 
 use std::collections::HashMap;
 
-/// The tables that cells are looked up in, once per cell: a fast hash (the keys are the rulebook's
-/// own spellings, not attacker-chosen in a way that matters for a batch tool).
-type Lookup<T> = rustc_hash::FxHashMap<String, T>;
+/// A table that cells are looked up in, once per cell, keyed by the rulebook's normalized
+/// spellings: open addressing over a fast hash (the keys are the rulebook's own spellings, not
+/// attacker-chosen in a way that matters for a batch tool). A probe compares the stored hash
+/// before the bytes, so a lookup is one hash, usually one slot and one comparison.
+#[derive(Clone, Debug)]
+struct Lookup<T> {
+    /// Power-of-two many slots, at most half full: 0 is empty, else an index into `entries` + 1.
+    slots: Vec<u32>,
+    /// Hash, spelling and value, in the order inserted.
+    entries: Vec<(u64, Box<str>, T)>,
+}
+
+impl<T> Default for Lookup<T> {
+    fn default() -> Self {
+        Lookup {
+            slots: Vec::new(),
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<T> Lookup<T> {
+    fn hash(key: &str) -> u64 {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        h.write(key.as_bytes());
+        h.finish()
+    }
+
+    /// The slot `hash` starts probing at.
+    fn start(&self, hash: u64) -> usize {
+        // The high bits mix best.
+        (hash >> 32) as usize & (self.slots.len() - 1)
+    }
+
+    /// The index in `entries` of `key`, if present.
+    #[inline]
+    fn position(&self, key: &str, hash: u64) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.start(hash);
+        loop {
+            let slot = self.slots[i] as usize;
+            let (h, k, _) = self.entries.get(slot.checked_sub(1)?)?;
+            if *h == hash && same_bytes(k.as_bytes(), key.as_bytes()) {
+                return Some(slot - 1);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The value of `key`, if present.
+    #[inline]
+    fn get(&self, key: &str) -> Option<&T> {
+        let index = self.position(key, Self::hash(key))?;
+        Some(&self.entries[index].2)
+    }
+
+    /// Sets the value of `key`.
+    fn insert(&mut self, key: String, value: T) {
+        let hash = Self::hash(&key);
+        if let Some(index) = self.position(&key, hash) {
+            self.entries[index].2 = value;
+            return;
+        }
+        self.entries.push((hash, key.into_boxed_str(), value));
+        if self.entries.len() * 2 > self.slots.len() {
+            // Grow and place every entry again.
+            let size = (self.entries.len() * 4).next_power_of_two();
+            self.slots = vec![0; size];
+            for index in 0..self.entries.len() {
+                self.place(index);
+            }
+        } else {
+            self.place(self.entries.len() - 1);
+        }
+    }
+
+    /// Puts entry `index` in the first free slot of its probe sequence.
+    fn place(&mut self, index: usize) {
+        let mask = self.slots.len() - 1;
+        let mut i = self.start(self.entries[index].0);
+        while self.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = u32::try_from(index + 1).unwrap_or(u32::MAX);
+    }
+}
+
+/// Whether two byte strings are equal, compared inline a word at a time (the keys are short: a
+/// call to `memcmp` would cost more than the comparison).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| -> u64 {
+        u64::from_le_bytes(
+            s.get(i..i + 8)
+                .and_then(|w| w.try_into().ok())
+                .unwrap_or([0; 8]),
+        )
+    };
+    let half = |s: &[u8], i: usize| -> u32 {
+        u32::from_le_bytes(
+            s.get(i..i + 4)
+                .and_then(|w| w.try_into().ok())
+                .unwrap_or([0; 4]),
+        )
+    };
+    if n >= 8 {
+        // Whole words, then the last word (overlapping the one before).
+        let mut i = 0;
+        while i + 8 < n {
+            if word(a, i) != word(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        word(a, n - 8) == word(b, n - 8)
+    } else if n >= 4 {
+        half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
 use std::fmt;
 use std::path::Path;
 
@@ -404,10 +530,17 @@ fn line_of(source: &str, name: &str, nth: usize) -> Option<usize> {
 
 /// Looks a spelling up in a table of normalized spellings: as written first (the common case, with
 /// no allocation), then normalized.
+#[inline]
 fn lookup<T: Copy>(table: &Lookup<T>, value: &str) -> Option<T> {
-    if let Some(found) = table.get(value) {
-        return Some(*found);
+    match table.get(value) {
+        Some(found) => Some(*found),
+        None => lookup_normalized(table, value),
     }
+}
+
+/// The careful path of [`lookup`]: the spelling normalized.
+#[inline(never)]
+fn lookup_normalized<T: Copy>(table: &Lookup<T>, value: &str) -> Option<T> {
     let normalized = normalize(value);
     if normalized == value {
         None
@@ -593,5 +726,40 @@ impl Rulebook {
             }
         }
         ok.then_some(out)
+    }
+}
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::*;
+
+    #[test]
+    fn a_lookup_finds_what_was_inserted_and_nothing_else() {
+        let mut table: Lookup<usize> = Lookup::default();
+        assert_eq!(table.get("a"), None);
+        let keys: Vec<String> = (0..500)
+            .map(|i| match i % 4 {
+                0 => format!("{i}"),
+                1 => format!("职业指导{i}"),
+                2 => format!("a much longer spelling of entry number {i}"),
+                _ => "x".repeat(i % 17),
+            })
+            .collect();
+        let mut reference = std::collections::HashMap::new();
+        for (i, k) in keys.iter().enumerate() {
+            table.insert(k.clone(), i);
+            reference.insert(k.clone(), i);
+        }
+        for k in &keys {
+            assert_eq!(table.get(k), reference.get(k), "{k}");
+            for other in [format!("{k}!"), format!("!{k}"), k.chars().rev().collect()] {
+                assert_eq!(table.get(&other), reference.get(&other), "{other}");
+            }
+        }
+        assert_eq!(lookup(&table, "  职业指导1 "), Some(1));
+        assert_eq!(
+            lookup(&table, "A MUCH longer spelling of entry number 2"),
+            Some(2)
+        );
     }
 }
