@@ -1,70 +1,103 @@
 //! The outlet ids seen so far, for finding repeated ids in one pass: the only thing kept of every
-//! outlet while an inventory streams past, so it is kept small — the ids' text end to end in one
-//! buffer, and a hash table of 4-byte indices into it (about 25 bytes an outlet).
+//! outlet while an inventory streams past, so it is kept small. Each id is written, after its row
+//! and its length, into chunks of 1 MiB (so that no buffer is ever copied to grow), and a hash
+//! table holds 4-byte positions in the chunks: about 15 bytes of chunk and 5 of table for an id
+//! of 10 characters.
 
 use std::hash::{BuildHasher, BuildHasherDefault};
 
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 
+/// Bits of a position that address a byte within its chunk.
+const CHUNK_BITS: u32 = 20;
+const CHUNK: usize = 1 << CHUNK_BITS;
+/// Ids longer than this are kept apart, whole, with their hash.
+const LONG: usize = 4096;
+
 #[derive(Default)]
 pub struct SeenIds {
-    /// Every id, end to end.
-    text: String,
-    /// Where each id starts in `text`; it ends where the next one starts.
-    starts: Vec<u32>,
-    /// The row each id was first seen on.
-    rows: Vec<u32>,
-    /// Indices into `starts`, by the hash of the id.
+    /// Every id but the long ones: its row (4 bytes), its length (1 byte, or 255 and 4 bytes),
+    /// then its text.
+    chunks: Vec<Vec<u8>>,
+    /// Positions in `chunks` (chunk << CHUNK_BITS | offset), by the hash of the id.
     table: HashTable<u32>,
+    /// The long ids, their hashes and rows.
+    long: Vec<(u64, Box<str>, u32)>,
     hasher: BuildHasherDefault<FxHasher>,
 }
 
-impl SeenIds {
-    fn id(&self, i: u32) -> &str {
-        let i = i as usize;
-        let start = self.starts[i] as usize;
-        let end = self
-            .starts
-            .get(i + 1)
-            .map_or(self.text.len(), |e| *e as usize);
-        &self.text[start..end]
-    }
+/// The id and row written at `at`.
+fn entry(chunks: &[Vec<u8>], at: u32) -> (&[u8], u32) {
+    let chunk = &chunks[(at >> CHUNK_BITS) as usize];
+    let offset = (at as usize) & (CHUNK - 1);
+    let word = |i: usize| {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(&chunk[i..i + 4]);
+        u32::from_le_bytes(b)
+    };
+    let row = word(offset);
+    let (len, start) = match chunk[offset + 4] {
+        255 => (word(offset + 5) as usize, offset + 9),
+        short => (usize::from(short), offset + 5),
+    };
+    (&chunk[start..start + len], row)
+}
 
+impl SeenIds {
     /// The row where `id` was first seen, if it was.
     pub fn get(&self, id: &str) -> Option<u64> {
-        let hash = self.hasher.hash_one(id);
+        let hash = self.hasher.hash_one(id.as_bytes());
+        if id.len() > LONG {
+            return self
+                .long
+                .iter()
+                .find(|(h, long, _)| *h == hash && **long == *id)
+                .map(|(_, _, row)| u64::from(*row));
+        }
         self.table
-            .find(hash, |&i| self.id(i) == id)
-            .map(|&i| u64::from(self.rows[i as usize]))
+            .find(hash, |&at| entry(&self.chunks, at).0 == id.as_bytes())
+            .map(|&at| u64::from(entry(&self.chunks, at).1))
     }
 
-    /// Records `id` as first seen on `row` (the caller has checked that it was not seen). Past 4 GB
-    /// of ids in all — far beyond any inventory — further ids are not recorded.
+    /// Records `id` as first seen on `row` (the caller has checked that it was not seen). Past
+    /// 4 GiB of ids in all — far beyond any inventory — further ids are not recorded.
     pub fn insert(&mut self, id: &str, row: u64) {
-        if self.text.len() + id.len() > u32::MAX as usize || self.starts.len() >= u32::MAX as usize
-        {
+        let hash = self.hasher.hash_one(id.as_bytes());
+        let row = u32::try_from(row).unwrap_or(u32::MAX);
+        if id.len() > LONG {
+            self.long.push((hash, id.into(), row));
             return;
         }
-        let index = self.starts.len() as u32;
-        self.starts.push(self.text.len() as u32);
-        self.rows.push(u32::try_from(row).unwrap_or(u32::MAX));
-        self.text.push_str(id);
-        let hash = self.hasher.hash_one(id);
+        let len = id.len();
+        let size = 4 + if len < 255 { 1 } else { 5 } + len;
+        let fits = self.chunks.last().is_some_and(|c| c.len() + size <= CHUNK);
+        if !fits {
+            if self.chunks.len() >= 1 << (32 - CHUNK_BITS) {
+                return;
+            }
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        let index = self.chunks.len() - 1;
         let Self {
-            text,
-            starts,
+            chunks,
             table,
             hasher,
             ..
         } = self;
-        let id_of = |i: u32| {
-            let i = i as usize;
-            let start = starts[i] as usize;
-            let end = starts.get(i + 1).map_or(text.len(), |e| *e as usize);
-            &text[start..end]
-        };
-        table.insert_unique(hash, index, |&i| hasher.hash_one(id_of(i)));
+        let chunk = &mut chunks[index];
+        let at = ((index as u32) << CHUNK_BITS) | chunk.len() as u32;
+        chunk.extend_from_slice(&row.to_le_bytes());
+        match u8::try_from(len) {
+            Ok(short) if short < 255 => chunk.push(short),
+            _ => {
+                chunk.push(255);
+                chunk.extend_from_slice(&(len as u32).to_le_bytes());
+            }
+        }
+        chunk.extend_from_slice(id.as_bytes());
+        let chunks = &*chunks;
+        table.insert_unique(hash, at, |&at| hasher.hash_one(entry(chunks, at).0));
     }
 }
 
@@ -75,7 +108,9 @@ mod tests {
     #[test]
     fn finds_what_it_was_given_and_nothing_else() {
         let mut seen = SeenIds::default();
-        for (i, id) in ["AN-001", "AN-002", "", "安宁-3", "AN-0"]
+        let long = "长".repeat(2000);
+        let middling = "m".repeat(300);
+        for (i, id) in ["AN-001", "AN-002", "", "安宁-3", "AN-0", &long, &middling]
             .iter()
             .enumerate()
         {
@@ -85,11 +120,20 @@ mod tests {
         assert_eq!(seen.get("AN-002"), Some(3));
         assert_eq!(seen.get("安宁-3"), Some(5));
         assert_eq!(seen.get("AN-0"), Some(6));
+        assert_eq!(seen.get(&long), Some(7));
+        assert_eq!(seen.get(&middling), Some(8));
+        assert_eq!(seen.get(&"m".repeat(299)), None);
+        assert_eq!(seen.get(&"长".repeat(1999)), None);
         assert_eq!(seen.get("AN-00"), None);
-        for i in 0..10_000u64 {
-            seen.insert(&format!("X{i}"), i);
+        // Enough ids to fill several chunks.
+        for i in 0..200_000u64 {
+            seen.insert(&format!("X{i:08}"), i);
         }
-        assert_eq!(seen.get("X9999"), Some(9999));
+        assert!(seen.chunks.len() > 2);
+        assert_eq!(seen.get("X00000000"), Some(0));
+        assert_eq!(seen.get("X00199999"), Some(199_999));
+        assert_eq!(seen.get("X00200000"), None);
         assert_eq!(seen.get("AN-001"), Some(2));
+        assert_eq!(seen.get(""), Some(4));
     }
 }

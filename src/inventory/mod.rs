@@ -1017,7 +1017,7 @@ pub fn read_all(read: &mut dyn Read, label: &str) -> Result<Vec<u8>, InventoryEr
 }
 
 /// How many distinct list cells are remembered, at most (a bound on memory, whatever the input).
-const LIST_MEMO_SIZE: usize = 20_000;
+const LIST_MEMO_SIZE: usize = 4_096;
 
 /// Whether a cell is blank (absent, empty or white space); an unreadable cell is not blank.
 fn is_blank(cell: Option<&Cell>) -> bool {
