@@ -4,8 +4,6 @@
 //! does not say (a blank that could have made it hold). Grades are cumulative: an outlet reaches
 //! grade g when every required rule of grade 4 down to g holds; advisory rules never block.
 
-use std::collections::HashMap;
-
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -98,18 +96,21 @@ pub fn rank(grade: Option<u8>) -> u8 {
 pub struct Evaluator<'b> {
     pub book: &'b Rulebook,
     pub as_of: Date,
-    /// The earliest fresh date for each `within_days` window used.
-    cutoffs: HashMap<i64, Date>,
+    /// The earliest fresh date for each `within_days` window used: a rulebook has few windows, so
+    /// a short list is searched faster than a map.
+    cutoffs: Vec<(i64, Date)>,
     waivers: Option<&'b Waivers>,
 }
 
 impl<'b> Evaluator<'b> {
     pub fn new(book: &'b Rulebook, as_of: Date) -> Self {
-        let mut cutoffs = HashMap::new();
+        let mut cutoffs: Vec<(i64, Date)> = Vec::new();
         for rule in &book.rules {
             collect_windows(&rule.check, &mut |days| {
-                let cutoff = as_of.checked_sub(days.days()).unwrap_or(Date::MIN);
-                cutoffs.insert(days, cutoff);
+                if !cutoffs.iter().any(|(d, _)| *d == days) {
+                    let cutoff = as_of.checked_sub(days.days()).unwrap_or(Date::MIN);
+                    cutoffs.push((days, cutoff));
+                }
             });
         }
         Evaluator {
@@ -129,24 +130,23 @@ impl<'b> Evaluator<'b> {
     /// The outlet's assessment.
     pub fn assess(&self, outlet: &Outlet) -> Assessment {
         let book = self.book;
-        let mut outcomes: Vec<Outcome> = book
-            .rules
-            .iter()
-            .map(|rule| {
-                if rule
-                    .applies_to
-                    .as_ref()
-                    .is_some_and(|types| !types.contains(&outlet.grading_type))
-                {
-                    return Outcome::NotApplicable;
-                }
+        let mut outcomes: Vec<Outcome> = Vec::with_capacity(book.rules.len());
+        for rule in &book.rules {
+            let outcome = if rule
+                .applies_to
+                .as_ref()
+                .is_some_and(|types| !types.contains(&outlet.grading_type))
+            {
+                Outcome::NotApplicable
+            } else {
                 match self.truth(&rule.check, outlet) {
                     Truth::True => Outcome::Passed,
                     Truth::False => Outcome::Lacking,
                     Truth::Unknown => Outcome::Missing,
                 }
-            })
-            .collect();
+            };
+            outcomes.push(outcome);
+        }
         if let Some(waivers) = self.waivers {
             for &(rule, _) in waivers.for_outlet(&outlet.id) {
                 if outcomes[rule].failed() {
@@ -154,15 +154,18 @@ impl<'b> Evaluator<'b> {
                 }
             }
         }
-        let blocks = |grade: u8| {
-            book.rules
-                .iter()
-                .zip(&outcomes)
-                .any(|(r, o)| r.grade == grade && r.kind == RuleKind::Required && o.failed())
-        };
+        // The required rules failing at each grade 1-4, counted in one pass.
+        let mut failing = [0usize; 5];
+        for (r, o) in book.rules.iter().zip(&outcomes) {
+            if r.kind == RuleKind::Required && o.failed() {
+                if let Some(n) = failing.get_mut(usize::from(r.grade)) {
+                    *n += 1;
+                }
+            }
+        }
         let mut assessed = None;
         for grade in [4u8, 3, 2, 1] {
-            if blocks(grade) {
+            if failing[usize::from(grade)] > 0 {
                 break;
             }
             assessed = Some(grade);
@@ -180,13 +183,7 @@ impl<'b> Evaluator<'b> {
             Some(1) => None,
             Some(g) => Some(g - 1),
         };
-        let required_gaps = next.map_or(0, |n| {
-            book.rules
-                .iter()
-                .zip(&outcomes)
-                .filter(|(r, o)| r.grade == n && r.kind == RuleKind::Required && o.failed())
-                .count()
-        });
+        let required_gaps = next.map_or(0, |n| failing[usize::from(n)]);
         Assessment {
             outcomes,
             assessed,
@@ -296,7 +293,11 @@ impl<'b> Evaluator<'b> {
             },
             Condition::WithinDays { field, days } => match outlet.value(*field) {
                 Value::Date(d) => {
-                    let cutoff = self.cutoffs.get(days).copied().unwrap_or(Date::MIN);
+                    let cutoff = self
+                        .cutoffs
+                        .iter()
+                        .find(|(d, _)| d == days)
+                        .map_or(Date::MIN, |(_, c)| *c);
                     truth(*d >= cutoff)
                 }
                 _ => Truth::Unknown,

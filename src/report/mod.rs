@@ -13,6 +13,7 @@ pub mod summary;
 pub mod words;
 pub mod xlsx;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
@@ -80,18 +81,20 @@ pub enum Out {
     Grade(Option<u8>),
     /// A grade that may be absent (a blank claim): empty and null when absent.
     OptGrade(Option<u8>),
-    /// A value of a closed set: a stable key for machines, titles for people.
+    /// A value of a closed set: a stable key for machines, titles for people. The tool's own
+    /// words borrow their texts; a rulebook's are owned.
     Key {
-        key: String,
-        title: Text,
+        key: Cow<'static, str>,
+        title: words::Title,
     },
 }
 
 impl Out {
-    pub fn key(key: &str, zh: &str, en: &str) -> Out {
+    /// A value of a closed set, in the tool's own words.
+    pub fn key(key: &'static str, zh: &'static str, en: &'static str) -> Out {
         Out::Key {
-            key: key.to_string(),
-            title: Text::new(zh, en),
+            key: Cow::Borrowed(key),
+            title: words::Title::new(zh, en),
         }
     }
 
@@ -109,23 +112,17 @@ impl Out {
     fn write_text(&self, buf: &mut String, format: Format, lang: Lang, book: &Rulebook) {
         use std::fmt::Write as _;
         let grade = |buf: &mut String, g: u8| match lang {
-            Lang::En => {
-                let _ = write!(buf, "{g}");
-            }
+            Lang::En => Out::push_int(buf, i64::from(g)),
             Lang::Zh => match book.grade_info(g) {
                 Some(i) => buf.push_str(&i.name.zh),
-                None => {
-                    let _ = write!(buf, "{g}");
-                }
+                None => Out::push_int(buf, i64::from(g)),
             },
         };
         match self {
             Out::Null | Out::OptGrade(None) => {}
             Out::Str(s) => buf.push_str(s),
-            Out::Int(n) => {
-                let _ = write!(buf, "{n}");
-            }
-            Out::Num(n) => buf.push_str(&format_number(*n)),
+            Out::Int(n) => Out::push_int(buf, *n),
+            Out::Num(n) => Out::push_number(buf, *n),
             Out::Percent(x) => {
                 let _ = match format {
                     Format::Csv => write!(buf, "{x:.4}"),
@@ -156,15 +153,44 @@ impl Out {
             Out::Key { key, .. } => json!(key),
         }
     }
+
+    /// Appends a number without a needless `.0`.
+    pub(crate) fn push_number(buf: &mut String, n: f64) {
+        if n.fract() == 0.0 && n.abs() < 1e15 {
+            Out::push_int(buf, n as i64);
+        } else {
+            use std::fmt::Write as _;
+            let _ = write!(buf, "{n}");
+        }
+    }
+
+    /// Appends an integer in decimal, without the formatting machinery.
+    pub(crate) fn push_int(buf: &mut String, n: i64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut u = n.unsigned_abs();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (u % 10) as u8;
+            u /= 10;
+            if u == 0 {
+                break;
+            }
+        }
+        if n < 0 {
+            buf.push('-');
+        }
+        for &d in &digits[i..] {
+            buf.push(char::from(d));
+        }
+    }
 }
 
 /// A number without a needless `.0`.
 pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
+    let mut s = String::new();
+    Out::push_number(&mut s, n);
+    s
 }
 
 /// A secondary table: a summary, or the outlet an explanation is about.
@@ -806,9 +832,36 @@ fn write_csv_record<'s>(
 
 /// Appends one CSV field, quoted when it holds a comma, a quote or a line break.
 fn push_csv_field(line: &mut String, f: &str) {
-    if f.contains([',', '"', '\n', '\r']) {
+    /// Whether a CSV field holds a comma, a quote or a line break. These are ASCII, so bytes tell,
+    /// eight at a time: a chunk with no byte below `,` (the largest of them) holds none of them, and
+    /// Chinese text, all bytes of 0x80 and above, is passed over at once.
+    fn needs_quotes(f: &str) -> bool {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGHS: u64 = 0x8080_8080_8080_8080;
+        let special = |b: &u8| matches!(b, b',' | b'"' | b'\n' | b'\r');
+        let mut chunks = f.as_bytes().chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let v = u64::from_le_bytes(word);
+            // Non-zero when some byte is below b',' + 1 (the usual "has a byte less than n" test).
+            if v.wrapping_sub(ONES * u64::from(b',' + 1)) & !v & HIGHS != 0
+                && chunk.iter().any(special)
+            {
+                return true;
+            }
+        }
+        chunks.remainder().iter().any(special)
+    }
+
+    if needs_quotes(f) {
         line.push('"');
-        line.push_str(&f.replace('"', "\"\""));
+        for (i, part) in f.split('"').enumerate() {
+            if i > 0 {
+                line.push_str("\"\"");
+            }
+            line.push_str(part);
+        }
         line.push('"');
     } else {
         line.push_str(f);

@@ -20,8 +20,8 @@ pub fn type_cell(book: &Rulebook, outlet: &Outlet) -> Out {
         )
     };
     Out::Key {
-        key: t.key.clone(),
-        title,
+        key: t.key.clone().into(),
+        title: title.into(),
     }
 }
 
@@ -96,13 +96,15 @@ pub fn grade_row(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
     let reference = if outlet.grading_type != outlet.type_ {
         let r = &book.types[outlet.grading_type];
         Out::Key {
-            key: r.key.clone(),
-            title: r.name.clone(),
+            key: r.key.clone().into(),
+            title: (&r.name).into(),
         }
     } else {
         Out::Null
     };
-    let mut row = vec![
+    // Every cell pushed into a row of the final size: no regrowth.
+    let mut row = Vec::with_capacity(12 + REGION_KEYS.len() + outlet.extras.len());
+    row.extend([
         Out::str(&outlet.id),
         Out::str(&outlet.name),
         type_cell(book, outlet),
@@ -114,7 +116,7 @@ pub fn grade_row(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
         Out::Int(a.required_gaps as i64),
         waived_rules(book, a),
         reference,
-    ];
+    ]);
     row.extend(REGION_KEYS.iter().map(|k| text_field(book, outlet, k)));
     row.push(Out::Int(outlet.row as i64));
     row.extend(
@@ -128,6 +130,9 @@ pub fn grade_row(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
 
 /// The ids of the rules waived for the outlet, space-separated.
 fn waived_rules(book: &Rulebook, a: &Assessment) -> Out {
+    if !a.outcomes.contains(&crate::eval::Outcome::Waived) {
+        return Out::Null;
+    }
     let ids: Vec<&str> = book
         .rules
         .iter()
@@ -174,14 +179,18 @@ pub fn gaps_rows(
     let Some(target_grade) = target.or(a.next) else {
         return Vec::new();
     };
-    ev.gaps(a, Some(target_grade))
-        .into_iter()
+    let gaps = ev.gaps(a, Some(target_grade));
+    if gaps.is_empty() {
+        return Vec::new();
+    }
+    let type_ = type_cell(book, outlet);
+    gaps.into_iter()
         .map(|i| {
             let rule = &book.rules[i];
             vec![
                 Out::str(&outlet.id),
                 Out::str(&outlet.name),
-                type_cell(book, outlet),
+                type_.clone(),
                 Out::Grade(a.assessed),
                 Out::OptGrade(Some(target_grade)),
                 Out::str(&rule.id),

@@ -90,8 +90,8 @@ impl Tally {
             .map(|(t, c)| {
                 counts_row(
                     vec![Out::Key {
-                        key: t.key.clone(),
-                        title: t.name.clone(),
+                        key: t.key.clone().into(),
+                        title: (&t.name).into(),
                     }],
                     c,
                 )
@@ -158,26 +158,25 @@ impl Tally {
     /// A structure check over this tally: the measured share or count (`None` when the group has
     /// no outlets of the types concerned) and whether it holds.
     pub fn check(&self, c: &StructureCheck) -> Option<(f64, bool)> {
-        let considered: Vec<&Counts> = match &c.types {
-            Some(types) => types.iter().map(|t| &self.by_type[*t]).collect(),
-            None => self.by_type.iter().collect(),
+        let (mut total, mut counted) = (0u64, 0u64);
+        let mut add = |k: &Counts| {
+            total += k[..5].iter().sum::<u64>();
+            counted += c
+                .grades
+                .iter()
+                .map(|g| {
+                    if *g == 0 {
+                        k[4]
+                    } else {
+                        k[usize::from(*g) - 1]
+                    }
+                })
+                .sum::<u64>();
         };
-        let total: u64 = considered.iter().map(|k| k[..5].iter().sum::<u64>()).sum();
-        let counted: u64 = considered
-            .iter()
-            .map(|k| {
-                c.grades
-                    .iter()
-                    .map(|g| {
-                        if *g == 0 {
-                            k[4]
-                        } else {
-                            k[usize::from(*g) - 1]
-                        }
-                    })
-                    .sum::<u64>()
-            })
-            .sum();
+        match &c.types {
+            Some(types) => types.iter().for_each(|t| add(&self.by_type[*t])),
+            None => self.by_type.iter().for_each(add),
+        }
         if total == 0 {
             return None;
         }
@@ -224,6 +223,8 @@ fn counts_columns(book: &Rulebook, mut lead: Vec<Column>) -> Vec<Column> {
 }
 
 fn counts_row(mut lead: Vec<Out>, c: &Counts) -> Vec<Out> {
+    // Room for the counts and the two cells `Groups::rows` adds.
+    lead.reserve(10);
     lead.extend(c[..5].iter().map(|n| Out::Int(*n as i64)));
     lead.push(Out::Int(c[..5].iter().sum::<u64>() as i64));
     lead.push(Out::Int(c[BELOW] as i64));
@@ -303,7 +304,9 @@ impl Groups {
         for (group, tally) in &self.groups {
             let mut emit = |type_cell: Out, c: &Counts| {
                 let outlets = c[..5].iter().sum::<u64>();
-                let mut r = counts_row(vec![Out::str(group), type_cell], c);
+                let mut lead = Vec::with_capacity(12);
+                lead.extend([Out::str(group), type_cell]);
+                let mut r = counts_row(lead, c);
                 r.push(Out::Int(c[ERRORS] as i64));
                 r.push(share_meeting(outlets, c[BELOW]));
                 rows.push(r);
@@ -312,8 +315,8 @@ impl Groups {
                 if c[..5].iter().sum::<u64>() > 0 {
                     emit(
                         Out::Key {
-                            key: t.key.clone(),
-                            title: t.name.clone(),
+                            key: t.key.clone().into(),
+                            title: (&t.name).into(),
                         },
                         c,
                     );
@@ -326,9 +329,37 @@ impl Groups {
 
     /// The structure checks of every group, as a section; all of them advisory.
     pub fn structure(&self, book: &Rulebook, by: GroupBy, lang: Lang) -> Section {
-        let mut rows = Vec::new();
+        // Each check's own cells, made once and cloned into every group's row.
+        let checks: Vec<(&StructureCheck, [Out; 4])> = book
+            .structure
+            .iter()
+            .map(|c| {
+                let mut threshold = String::from(match c.op {
+                    crate::rulebook::CmpOp::AtLeast => "≥",
+                    crate::rulebook::CmpOp::MoreThan => ">",
+                    crate::rulebook::CmpOp::AtMost => "≤",
+                    crate::rulebook::CmpOp::LessThan => "<",
+                    crate::rulebook::CmpOp::Equals => "=",
+                });
+                threshold.push(' ');
+                if c.share {
+                    Out::push_number(&mut threshold, c.value * 100.0);
+                    threshold.push('%');
+                } else {
+                    Out::push_number(&mut threshold, c.value);
+                }
+                let cells = [
+                    Out::str(&c.id),
+                    Out::str(c.title.get(lang)),
+                    Out::str(&c.article),
+                    Out::Str(threshold),
+                ];
+                (c, cells)
+            })
+            .collect();
+        let mut rows = Vec::with_capacity(self.groups.len() * checks.len());
         for (group, tally) in &self.groups {
-            for c in &book.structure {
+            for (c, [id, title, article, threshold]) in &checks {
                 let (measured, result) = match tally.check(c) {
                     None => (
                         Out::Null,
@@ -347,28 +378,13 @@ impl Groups {
                         },
                     ),
                 };
-                let threshold = format!(
-                    "{} {}",
-                    match c.op {
-                        crate::rulebook::CmpOp::AtLeast => "≥",
-                        crate::rulebook::CmpOp::MoreThan => ">",
-                        crate::rulebook::CmpOp::AtMost => "≤",
-                        crate::rulebook::CmpOp::LessThan => "<",
-                        crate::rulebook::CmpOp::Equals => "=",
-                    },
-                    if c.share {
-                        format!("{}%", super::format_number(c.value * 100.0))
-                    } else {
-                        super::format_number(c.value)
-                    }
-                );
                 rows.push(vec![
                     Out::str(group),
-                    Out::str(&c.id),
-                    Out::str(c.title.get(lang)),
-                    Out::str(&c.article),
+                    id.clone(),
+                    title.clone(),
+                    article.clone(),
                     measured,
-                    Out::str(threshold),
+                    threshold.clone(),
                     result,
                     Out::key("advisory", "建议", "advisory"),
                 ]);

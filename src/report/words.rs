@@ -1,9 +1,49 @@
 //! The tool's own words for the closed sets it reports: statuses, rule kinds, outcomes.
 //! Everything about the guideline itself (grades, types, rule texts) comes from the rulebook.
 
+use std::borrow::Cow;
+
 use super::Out;
 use crate::eval::{Outcome, Status};
 use crate::rulebook::RuleKind;
+use crate::text::{Lang, Text};
+
+/// The titles of a key cell in both languages: borrowed for the tool's own words, owned for a
+/// rulebook's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Title {
+    pub zh: Cow<'static, str>,
+    pub en: Cow<'static, str>,
+}
+
+impl Title {
+    pub const fn new(zh: &'static str, en: &'static str) -> Self {
+        Title {
+            zh: Cow::Borrowed(zh),
+            en: Cow::Borrowed(en),
+        }
+    }
+
+    /// The title in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        lang.pick(&self.zh, &self.en)
+    }
+}
+
+impl From<Text> for Title {
+    fn from(t: Text) -> Self {
+        Title {
+            zh: Cow::Owned(t.zh),
+            en: Cow::Owned(t.en),
+        }
+    }
+}
+
+impl From<&Text> for Title {
+    fn from(t: &Text) -> Self {
+        t.clone().into()
+    }
+}
 
 pub fn status(s: Status) -> Out {
     match s {
