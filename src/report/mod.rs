@@ -13,7 +13,6 @@ pub mod summary;
 pub mod words;
 pub mod xlsx;
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
@@ -81,10 +80,12 @@ pub enum Out {
     Grade(Option<u8>),
     /// A grade that may be absent (a blank claim): empty and null when absent.
     OptGrade(Option<u8>),
+    /// Text shared between rows (a rulebook's, made once), shown as `Str` is.
+    Shared(words::Shared),
     /// A value of a closed set: a stable key for machines, titles for people. The tool's own
-    /// words borrow their texts; a rulebook's are owned.
+    /// words borrow their texts; a rulebook's are shared.
     Key {
-        key: Cow<'static, str>,
+        key: words::Shared,
         title: words::Title,
     },
 }
@@ -93,7 +94,7 @@ impl Out {
     /// A value of a closed set, in the tool's own words.
     pub fn key(key: &'static str, zh: &'static str, en: &'static str) -> Out {
         Out::Key {
-            key: Cow::Borrowed(key),
+            key: words::Shared::Static(key),
             title: words::Title::new(zh, en),
         }
     }
@@ -121,6 +122,7 @@ impl Out {
         match self {
             Out::Null | Out::OptGrade(None) => {}
             Out::Str(s) => buf.push_str(s),
+            Out::Shared(s) => buf.push_str(s),
             Out::Int(n) => Out::push_int(buf, *n),
             Out::Num(n) => Out::push_number(buf, *n),
             Out::Percent(x) => {
@@ -146,11 +148,12 @@ impl Out {
         match self {
             Out::Null | Out::Grade(None) | Out::OptGrade(None) => Json::Null,
             Out::Str(s) => json!(s),
+            Out::Shared(s) => json!(&**s),
             Out::Int(n) => json!(n),
             Out::Num(n) => json!(n),
             Out::Percent(x) => json!((x * 10000.0).round() / 10000.0),
             Out::Grade(Some(g)) | Out::OptGrade(Some(g)) => json!(g),
-            Out::Key { key, .. } => json!(key),
+            Out::Key { key, .. } => json!(&**key),
         }
     }
 

@@ -90,7 +90,7 @@ impl Tally {
             .map(|(t, c)| {
                 counts_row(
                     vec![Out::Key {
-                        key: t.key.clone().into(),
+                        key: t.key.as_str().into(),
                         title: (&t.name).into(),
                     }],
                     c,
@@ -263,7 +263,7 @@ impl GroupBy {
             GroupBy::Township => "township",
             GroupBy::Type => return book.types[outlet.type_].name.get(lang).to_string(),
         };
-        match book.field_by_key(field).map(|f| outlet.value(f)) {
+        match super::outlets::field_index(book, field).map(|f| outlet.value(f)) {
             Some(Value::Text(s)) => s.clone(),
             _ => lang.pick("(未填)", "(blank)").to_string(),
         }
@@ -315,7 +315,7 @@ impl Groups {
                 if c[..5].iter().sum::<u64>() > 0 {
                     emit(
                         Out::Key {
-                            key: t.key.clone().into(),
+                            key: t.key.as_str().into(),
                             title: (&t.name).into(),
                         },
                         c,
