@@ -76,9 +76,20 @@ fn item_name<'b>(book: &'b Rulebook, kind: &FieldKind, i: u16, lang: Lang) -> &'
 /// What the inventory says for the fields a rule reads: `服务项目缺少: 信息宣传`, `经办窗口数=两个(无法识别)`.
 /// For a list, only the items the rule asks about are named: those held, or those lacking.
 pub fn observed(book: &Rulebook, rule: &Rule, outlet: &Outlet, lang: Lang) -> String {
+    observed_fields(book, rule, &rule.check.fields(), outlet, lang)
+}
+
+/// [`observed`] for `fields`, the fields the rule reads (`rule.check.fields()`), found beforehand.
+pub fn observed_fields(
+    book: &Rulebook,
+    rule: &Rule,
+    fields: &[usize],
+    outlet: &Outlet,
+    lang: Lang,
+) -> String {
     // Room for most: grown once at most.
     let mut out = String::with_capacity(128);
-    for (n, f) in rule.check.fields().into_iter().enumerate() {
+    for (n, &f) in fields.iter().enumerate() {
         if n > 0 {
             out.push_str(lang.pick(";", "; "));
         }

@@ -1,6 +1,6 @@
 //! The rows of `grade`, `gaps` and `explain`: columns and cells for an outlet and its assessment.
 
-use super::describe::observed;
+use super::describe::{observed, observed_fields};
 use super::{Column, Out, words};
 use crate::eval::{Assessment, Evaluator};
 use crate::inventory::Outlet;
@@ -37,6 +37,8 @@ pub struct SharedCells {
     types: Vec<Out>,
     /// Per rule: id, article, then title and requirement in Chinese and in English.
     rules: Vec<[Out; 6]>,
+    /// Per rule: the fields its condition reads.
+    fields: Vec<Vec<usize>>,
 }
 
 impl SharedCells {
@@ -60,7 +62,12 @@ impl SharedCells {
                 ]
             })
             .collect();
-        SharedCells { types, rules }
+        let fields = book.rules.iter().map(|r| r.check.fields()).collect();
+        SharedCells {
+            types,
+            rules,
+            fields,
+        }
     }
 
     fn type_cell(&self, book: &Rulebook, outlet: &Outlet) -> Out {
@@ -157,19 +164,17 @@ pub fn grade_row(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
     };
     // Every cell pushed into a row of the final size: no regrowth.
     let mut row = Vec::with_capacity(12 + REGION_KEYS.len() + outlet.extras.len());
-    row.extend([
-        Out::str(&outlet.id),
-        Out::str(&outlet.name),
-        type_cell(book, outlet),
-        Out::OptGrade(Some(a.minimum)),
-        Out::OptGrade(outlet.claimed),
-        Out::Grade(a.assessed),
-        words::status(a.status),
-        Out::OptGrade(a.next),
-        Out::Int(a.required_gaps as i64),
-        waived_rules(book, a),
-        reference,
-    ]);
+    row.push(Out::str(&outlet.id));
+    row.push(Out::str(&outlet.name));
+    row.push(type_cell(book, outlet));
+    row.push(Out::OptGrade(Some(a.minimum)));
+    row.push(Out::OptGrade(outlet.claimed));
+    row.push(Out::Grade(a.assessed));
+    row.push(words::status(a.status));
+    row.push(Out::OptGrade(a.next));
+    row.push(Out::Int(a.required_gaps as i64));
+    row.push(waived_rules(book, a));
+    row.push(reference);
     row.extend(REGION_KEYS.iter().map(|k| text_field(book, outlet, k)));
     row.push(Out::Int(outlet.row as i64));
     row.extend(
@@ -280,7 +285,10 @@ pub fn gaps_rows(
                 words::reason(a.outcomes[i]),
                 title,
                 requirement,
-                Out::str(observed(book, rule, outlet, lang)),
+                Out::str(match cells.fields.get(i) {
+                    Some(fields) => observed_fields(book, rule, fields, outlet, lang),
+                    None => observed(book, rule, outlet, lang),
+                }),
                 article,
             ]
         })
