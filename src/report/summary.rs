@@ -300,26 +300,31 @@ impl Groups {
 
     /// Per group: a row for each type present, then the group's total.
     pub fn rows(&self, book: &Rulebook) -> Vec<Vec<Out>> {
+        // Each type's cell, made once and shared by every group's rows.
+        let type_cells: Vec<Out> = book
+            .types
+            .iter()
+            .map(|t| Out::Key {
+                key: t.key.as_str().into(),
+                title: (&t.name).into(),
+            })
+            .collect();
         let mut rows = Vec::new();
         for (group, tally) in &self.groups {
+            let group = Out::Shared(group.as_str().into());
             let mut emit = |type_cell: Out, c: &Counts| {
                 let outlets = c[..5].iter().sum::<u64>();
                 let mut lead = Vec::with_capacity(12);
-                lead.extend([Out::str(group), type_cell]);
+                lead.push(group.clone());
+                lead.push(type_cell);
                 let mut r = counts_row(lead, c);
                 r.push(Out::Int(c[ERRORS] as i64));
                 r.push(share_meeting(outlets, c[BELOW]));
                 rows.push(r);
             };
-            for (t, c) in book.types.iter().zip(&tally.by_type) {
+            for (t, c) in type_cells.iter().zip(&tally.by_type) {
                 if c[..5].iter().sum::<u64>() > 0 {
-                    emit(
-                        Out::Key {
-                            key: t.key.as_str().into(),
-                            title: (&t.name).into(),
-                        },
-                        c,
-                    );
+                    emit(t.clone(), c);
                 }
             }
             emit(total_key(), &tally.total_counts());
@@ -349,16 +354,17 @@ impl Groups {
                     Out::push_number(&mut threshold, c.value);
                 }
                 let cells = [
-                    Out::str(&c.id),
-                    Out::str(c.title.get(lang)),
-                    Out::str(&c.article),
-                    Out::Str(threshold),
+                    Out::Shared(c.id.as_str().into()),
+                    Out::Shared(c.title.get(lang).into()),
+                    Out::Shared(c.article.as_str().into()),
+                    Out::Shared(threshold.as_str().into()),
                 ];
                 (c, cells)
             })
             .collect();
         let mut rows = Vec::with_capacity(self.groups.len() * checks.len());
         for (group, tally) in &self.groups {
+            let group = Out::Shared(group.as_str().into());
             for (c, [id, title, article, threshold]) in &checks {
                 let (measured, result) = match tally.check(c) {
                     None => (
@@ -379,7 +385,7 @@ impl Groups {
                     ),
                 };
                 rows.push(vec![
-                    Out::str(group),
+                    group.clone(),
                     id.clone(),
                     title.clone(),
                     article.clone(),
