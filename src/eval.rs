@@ -4,14 +4,15 @@
 //! does not say (a blank that could have made it hold). Grades are cumulative: an outlet reaches
 //! grade g when every required rule of grade 4 down to g holds; advisory rules never block.
 
-use std::collections::HashMap;
-
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::Serialize;
 
+use std::sync::OnceLock;
+
 use crate::inventory::{Outlet, Value};
-use crate::rulebook::{Condition, RuleKind, Rulebook};
+use crate::report::outlets::SharedCells;
+use crate::rulebook::{CmpOp, Condition, RuleKind, Rulebook};
 use crate::waiver::Waivers;
 
 /// The truth of a condition for one outlet.
@@ -98,26 +99,33 @@ pub fn rank(grade: Option<u8>) -> u8 {
 pub struct Evaluator<'b> {
     pub book: &'b Rulebook,
     pub as_of: Date,
-    /// The earliest fresh date for each `within_days` window used.
-    cutoffs: HashMap<i64, Date>,
+    /// Each rule's condition, compiled for this date: in rule order.
+    checks: Vec<Check>,
+    /// The report cells that every outlet's rows share, made on first use.
+    shared_cells: OnceLock<SharedCells>,
     waivers: Option<&'b Waivers>,
 }
 
 impl<'b> Evaluator<'b> {
     pub fn new(book: &'b Rulebook, as_of: Date) -> Self {
-        let mut cutoffs = HashMap::new();
-        for rule in &book.rules {
-            collect_windows(&rule.check, &mut |days| {
-                let cutoff = as_of.checked_sub(days.days()).unwrap_or(Date::MIN);
-                cutoffs.insert(days, cutoff);
-            });
-        }
+        let checks = book
+            .rules
+            .iter()
+            .map(|rule| Check::compile(&rule.check, as_of))
+            .collect();
         Evaluator {
             book,
             as_of,
-            cutoffs,
+            checks,
+            shared_cells: OnceLock::new(),
             waivers: None,
         }
+    }
+
+    /// The report cells that every outlet's rows share (rule texts, type names), made once.
+    pub fn shared_cells(&self) -> &SharedCells {
+        self.shared_cells
+            .get_or_init(|| SharedCells::new(self.book))
     }
 
     /// Applies approved waivers: a waived rule that fails counts as passed.
@@ -129,24 +137,23 @@ impl<'b> Evaluator<'b> {
     /// The outlet's assessment.
     pub fn assess(&self, outlet: &Outlet) -> Assessment {
         let book = self.book;
-        let mut outcomes: Vec<Outcome> = book
-            .rules
-            .iter()
-            .map(|rule| {
-                if rule
-                    .applies_to
-                    .as_ref()
-                    .is_some_and(|types| !types.contains(&outlet.grading_type))
-                {
-                    return Outcome::NotApplicable;
-                }
-                match self.truth(&rule.check, outlet) {
+        let mut outcomes: Vec<Outcome> = Vec::with_capacity(book.rules.len());
+        for (rule, check) in book.rules.iter().zip(&self.checks) {
+            let outcome = if rule
+                .applies_to
+                .as_ref()
+                .is_some_and(|types| !types.contains(&outlet.grading_type))
+            {
+                Outcome::NotApplicable
+            } else {
+                match check.truth(outlet) {
                     Truth::True => Outcome::Passed,
                     Truth::False => Outcome::Lacking,
                     Truth::Unknown => Outcome::Missing,
                 }
-            })
-            .collect();
+            };
+            outcomes.push(outcome);
+        }
         if let Some(waivers) = self.waivers {
             for &(rule, _) in waivers.for_outlet(&outlet.id) {
                 if outcomes[rule].failed() {
@@ -154,15 +161,18 @@ impl<'b> Evaluator<'b> {
                 }
             }
         }
-        let blocks = |grade: u8| {
-            book.rules
-                .iter()
-                .zip(&outcomes)
-                .any(|(r, o)| r.grade == grade && r.kind == RuleKind::Required && o.failed())
-        };
+        // The required rules failing at each grade 1-4, counted in one pass.
+        let mut failing = [0usize; 5];
+        for (r, o) in book.rules.iter().zip(&outcomes) {
+            if r.kind == RuleKind::Required && o.failed() {
+                if let Some(n) = failing.get_mut(usize::from(r.grade)) {
+                    *n += 1;
+                }
+            }
+        }
         let mut assessed = None;
         for grade in [4u8, 3, 2, 1] {
-            if blocks(grade) {
+            if failing[usize::from(grade)] > 0 {
                 break;
             }
             assessed = Some(grade);
@@ -180,13 +190,7 @@ impl<'b> Evaluator<'b> {
             Some(1) => None,
             Some(g) => Some(g - 1),
         };
-        let required_gaps = next.map_or(0, |n| {
-            book.rules
-                .iter()
-                .zip(&outcomes)
-                .filter(|(r, o)| r.grade == n && r.kind == RuleKind::Required && o.failed())
-                .count()
-        });
+        let required_gaps = next.map_or(0, |n| failing[usize::from(n)]);
         Assessment {
             outcomes,
             assessed,
@@ -217,11 +221,121 @@ impl<'b> Evaluator<'b> {
 
     /// The truth of a condition for an outlet.
     pub fn truth(&self, condition: &Condition, outlet: &Outlet) -> Truth {
-        match condition {
-            Condition::All(cs) => {
+        Check::compile(condition, self.as_of).truth(outlet)
+    }
+}
+
+/// A condition compiled for one as-of date: `within_days` windows become cutoff dates, and the
+/// items of `one_of` a bit mask when every item fits in one.
+#[derive(Clone, Debug)]
+enum Check {
+    All(Vec<Check>),
+    Any(Vec<Check>),
+    Not(Box<Check>),
+    Compare {
+        fields: Vec<usize>,
+        op: CmpOp,
+        value: f64,
+    },
+    Is {
+        field: usize,
+        value: bool,
+    },
+    OneOf {
+        field: usize,
+        items: Items,
+    },
+    IncludesAll {
+        field: usize,
+        items: Vec<u16>,
+    },
+    IncludesAny {
+        field: usize,
+        items: Vec<u16>,
+        count: usize,
+    },
+    /// A date field on or after the cutoff.
+    Since {
+        field: usize,
+        cutoff: Date,
+    },
+}
+
+/// The items a condition names: a mask of item indices below 128, or the list itself.
+#[derive(Clone, Debug)]
+enum Items {
+    Mask(u128),
+    List(Vec<u16>),
+}
+
+impl Items {
+    /// A mask when every item is below 128; the list otherwise.
+    fn new(items: &[u16]) -> Items {
+        let mut mask = 0u128;
+        for &i in items {
+            if i >= 128 {
+                return Items::List(items.to_vec());
+            }
+            mask |= 1 << i;
+        }
+        Items::Mask(mask)
+    }
+
+    fn contains(&self, item: u16) -> bool {
+        match self {
+            Items::Mask(mask) => item < 128 && mask >> item & 1 == 1,
+            Items::List(items) => items.contains(&item),
+        }
+    }
+}
+
+impl Check {
+    fn compile(c: &Condition, as_of: Date) -> Check {
+        let all = |cs: &[Condition]| cs.iter().map(|c| Check::compile(c, as_of)).collect();
+        match c {
+            Condition::All(cs) => Check::All(all(cs)),
+            Condition::Any(cs) => Check::Any(all(cs)),
+            Condition::Not(c) => Check::Not(Box::new(Check::compile(c, as_of))),
+            Condition::Compare { fields, op, value } => Check::Compare {
+                fields: fields.clone(),
+                op: *op,
+                value: *value,
+            },
+            Condition::Is { field, value } => Check::Is {
+                field: *field,
+                value: *value,
+            },
+            Condition::OneOf { field, items } => Check::OneOf {
+                field: *field,
+                items: Items::new(items),
+            },
+            Condition::IncludesAll { field, items } => Check::IncludesAll {
+                field: *field,
+                items: items.clone(),
+            },
+            Condition::IncludesAny {
+                field,
+                items,
+                count,
+            } => Check::IncludesAny {
+                field: *field,
+                items: items.clone(),
+                count: *count,
+            },
+            Condition::WithinDays { field, days } => Check::Since {
+                field: *field,
+                cutoff: as_of.checked_sub(days.days()).unwrap_or(Date::MIN),
+            },
+        }
+    }
+
+    /// The truth of the condition for an outlet.
+    fn truth(&self, outlet: &Outlet) -> Truth {
+        match self {
+            Check::All(cs) => {
                 let mut unknown = false;
                 for c in cs {
-                    match self.truth(c, outlet) {
+                    match c.truth(outlet) {
                         Truth::False => return Truth::False,
                         Truth::Unknown => unknown = true,
                         Truth::True => {}
@@ -229,10 +343,10 @@ impl<'b> Evaluator<'b> {
                 }
                 if unknown { Truth::Unknown } else { Truth::True }
             }
-            Condition::Any(cs) => {
+            Check::Any(cs) => {
                 let mut unknown = false;
                 for c in cs {
-                    match self.truth(c, outlet) {
+                    match c.truth(outlet) {
                         Truth::True => return Truth::True,
                         Truth::Unknown => unknown = true,
                         Truth::False => {}
@@ -244,12 +358,12 @@ impl<'b> Evaluator<'b> {
                     Truth::False
                 }
             }
-            Condition::Not(c) => match self.truth(c, outlet) {
+            Check::Not(c) => match c.truth(outlet) {
                 Truth::True => Truth::False,
                 Truth::False => Truth::True,
                 Truth::Unknown => Truth::Unknown,
             },
-            Condition::Compare { fields, op, value } => {
+            Check::Compare { fields, op, value } => {
                 let mut sum = 0.0;
                 let mut missing = 0;
                 for f in fields {
@@ -268,19 +382,19 @@ impl<'b> Evaluator<'b> {
                     Truth::False
                 }
             }
-            Condition::Is { field, value } => match outlet.value(*field) {
+            Check::Is { field, value } => match outlet.value(*field) {
                 Value::Bool(b) => truth(b == value),
                 _ => Truth::Unknown,
             },
-            Condition::OneOf { field, items } => match outlet.value(*field) {
-                Value::Item(i) => truth(items.contains(i)),
+            Check::OneOf { field, items } => match outlet.value(*field) {
+                Value::Item(i) => truth(items.contains(*i)),
                 _ => Truth::Unknown,
             },
-            Condition::IncludesAll { field, items } => match outlet.value(*field) {
+            Check::IncludesAll { field, items } => match outlet.value(*field) {
                 Value::List(have) => truth(items.iter().all(|i| have.binary_search(i).is_ok())),
                 _ => Truth::Unknown,
             },
-            Condition::IncludesAny {
+            Check::IncludesAny {
                 field,
                 items,
                 count,
@@ -294,11 +408,8 @@ impl<'b> Evaluator<'b> {
                 ),
                 _ => Truth::Unknown,
             },
-            Condition::WithinDays { field, days } => match outlet.value(*field) {
-                Value::Date(d) => {
-                    let cutoff = self.cutoffs.get(days).copied().unwrap_or(Date::MIN);
-                    truth(*d >= cutoff)
-                }
+            Check::Since { field, cutoff } => match outlet.value(*field) {
+                Value::Date(d) => truth(d >= cutoff),
                 _ => Truth::Unknown,
             },
         }
@@ -307,13 +418,4 @@ impl<'b> Evaluator<'b> {
 
 fn truth(b: bool) -> Truth {
     if b { Truth::True } else { Truth::False }
-}
-
-fn collect_windows(c: &Condition, f: &mut impl FnMut(i64)) {
-    match c {
-        Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| collect_windows(c, f)),
-        Condition::Not(c) => collect_windows(c, f),
-        Condition::WithinDays { days, .. } => f(*days),
-        _ => {}
-    }
 }

@@ -1,47 +1,73 @@
 //! Saying what the inventory holds for a rule: the values a condition reads, in words, and what a
 //! list lacks. Used by `gaps` and `explain`, never on the grading path itself.
 
+use std::fmt::Write as _;
+
 use crate::inventory::{Outlet, Value};
-use crate::report::format_number;
+use crate::report::Out;
 use crate::rulebook::{Condition, FieldKind, Rule, Rulebook};
 use crate::text::Lang;
 
 /// A value as a person reads it.
 pub fn value_text(book: &Rulebook, field: usize, value: &Value, lang: Lang) -> String {
+    let mut buf = String::new();
+    push_value_text(&mut buf, book, field, value, lang);
+    buf
+}
+
+/// Appends a value as a person reads it.
+fn push_value_text(buf: &mut String, book: &Rulebook, field: usize, value: &Value, lang: Lang) {
     let kind = &book.fields[field].kind;
     match value {
-        Value::Missing => lang.pick("(空)", "(blank)").to_string(),
-        Value::Text(s) => s.clone(),
-        Value::Bool(b) => lang
-            .pick(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" })
-            .to_string(),
-        Value::Number(n) => match kind {
-            FieldKind::Number { unit, .. } => format!("{}{unit}", format_number(*n)),
-            _ => format_number(*n),
+        Value::Missing => buf.push_str(lang.pick("(空)", "(blank)")),
+        Value::Text(s) => buf.push_str(s),
+        Value::Bool(b) => {
+            buf.push_str(lang.pick(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" }))
+        }
+        Value::Number(n) => {
+            Out::push_number(buf, *n);
+            if let FieldKind::Number { unit, .. } = kind {
+                buf.push_str(unit);
+            }
+        }
+        Value::Date(d) => {
+            let _ = write!(buf, "{d}");
+        }
+        Value::Grade(g) => match book.grade_info(*g) {
+            Some(i) => buf.push_str(i.name.get(lang)),
+            None => Out::push_int(buf, i64::from(*g)),
         },
-        Value::Date(d) => d.to_string(),
-        Value::Grade(g) => book
-            .grade_info(*g)
-            .map_or_else(|| g.to_string(), |i| i.name.get(lang).to_string()),
-        Value::Item(i) => item_name(book, kind, *i, lang),
-        Value::List(items) if items.is_empty() => lang.pick("(无)", "(none)").to_string(),
-        Value::List(items) => items
-            .iter()
-            .map(|i| item_name(book, kind, *i, lang))
-            .collect::<Vec<_>>()
-            .join(lang.pick("、", ", ")),
+        Value::Item(i) => buf.push_str(item_name(book, kind, *i, lang)),
+        Value::List(items) if items.is_empty() => buf.push_str(lang.pick("(无)", "(none)")),
+        Value::List(items) => push_names(buf, book, kind, items.iter().copied(), lang),
     }
 }
 
-fn item_name(book: &Rulebook, kind: &FieldKind, i: u16, lang: Lang) -> String {
+/// Appends the names of vocabulary items, separated as the language separates a list.
+fn push_names(
+    buf: &mut String,
+    book: &Rulebook,
+    kind: &FieldKind,
+    items: impl Iterator<Item = u16>,
+    lang: Lang,
+) {
+    for (n, i) in items.enumerate() {
+        if n > 0 {
+            buf.push_str(lang.pick("、", ", "));
+        }
+        buf.push_str(item_name(book, kind, i, lang));
+    }
+}
+
+fn item_name<'b>(book: &'b Rulebook, kind: &FieldKind, i: u16, lang: Lang) -> &'b str {
     let i = usize::from(i);
     match kind {
-        FieldKind::Type => book.types.get(i).map(|t| t.name.get(lang).to_string()),
+        FieldKind::Type => book.types.get(i).map(|t| t.name.get(lang)),
         FieldKind::Enum { vocabulary } | FieldKind::List { vocabulary } => book.vocabularies
             [*vocabulary]
             .entries
             .get(i)
-            .map(|e| e.name.get(lang).to_string()),
+            .map(|e| e.name.get(lang)),
         _ => None,
     }
     .unwrap_or_default()
@@ -50,72 +76,75 @@ fn item_name(book: &Rulebook, kind: &FieldKind, i: u16, lang: Lang) -> String {
 /// What the inventory says for the fields a rule reads: `服务项目缺少: 信息宣传`, `经办窗口数=两个(无法识别)`.
 /// For a list, only the items the rule asks about are named: those held, or those lacking.
 pub fn observed(book: &Rulebook, rule: &Rule, outlet: &Outlet, lang: Lang) -> String {
-    let mut parts = Vec::new();
-    for f in rule.check.fields() {
+    observed_fields(book, rule, &rule.check.fields(), outlet, lang)
+}
+
+/// [`observed`] for `fields`, the fields the rule reads (`rule.check.fields()`), found beforehand.
+pub fn observed_fields(
+    book: &Rulebook,
+    rule: &Rule,
+    fields: &[usize],
+    outlet: &Outlet,
+    lang: Lang,
+) -> String {
+    // Room for most: grown once at most.
+    let mut out = String::with_capacity(128);
+    for (n, &f) in fields.iter().enumerate() {
+        if n > 0 {
+            out.push_str(lang.pick(";", "; "));
+        }
         let name = book.fields[f].name.get(lang);
         let value = outlet.value(f);
+        out.push_str(name);
         if let Some((_, raw)) = outlet.unreadable.iter().find(|(uf, _)| *uf == f) {
-            parts.push(format!(
-                "{name}={raw}{}",
-                lang.pick("(无法识别)", " (unreadable)")
-            ));
+            out.push('=');
+            out.push_str(raw);
+            out.push_str(lang.pick("(无法识别)", " (unreadable)"));
             continue;
         }
         let kind = &book.fields[f].kind;
-        let s = match value {
-            Value::List(have) => {
-                let asked = asked_items(&rule.check, f);
-                let lacking: Vec<u16> = asked
-                    .iter()
-                    .copied()
-                    .filter(|i| have.binary_search(i).is_err())
-                    .collect();
-                let names = |items: &[u16]| {
-                    items
-                        .iter()
-                        .map(|i| item_name(book, kind, *i, lang))
-                        .collect::<Vec<_>>()
-                        .join(lang.pick("、", ", "))
-                };
-                let held: Vec<u16> = asked
-                    .iter()
-                    .copied()
-                    .filter(|i| have.binary_search(i).is_ok())
-                    .collect();
-                if asked.is_empty() {
-                    format!("{name}={}", value_text(book, f, value, lang))
-                } else if let Some(n) = any_count(&rule.check, f) {
-                    let shown = if held.is_empty() {
-                        lang.pick("(无)", "(none)").to_string()
-                    } else {
-                        names(&held)
-                    };
-                    match lang {
-                        Lang::Zh => format!("{name}={shown}(已有{}种,需至少{n}种)", held.len()),
-                        Lang::En => {
-                            format!("{name}={shown} (has {}, needs at least {n})", held.len())
-                        }
-                    }
-                } else if lacking.is_empty() {
-                    let held: Vec<u16> = asked
-                        .iter()
-                        .copied()
-                        .filter(|i| have.binary_search(i).is_ok())
-                        .collect();
-                    format!("{name}{}{}", lang.pick("含: ", " has: "), names(&held))
-                } else {
-                    format!(
-                        "{name}{}{}",
-                        lang.pick("缺少: ", " lacks: "),
-                        names(&lacking)
-                    )
-                }
-            }
-            _ => format!("{name}={}", value_text(book, f, value, lang)),
+        let Value::List(have) = value else {
+            out.push('=');
+            push_value_text(&mut out, book, f, value, lang);
+            continue;
         };
-        parts.push(s);
+        let asked = asked_items(&rule.check, f);
+        let held = || {
+            asked
+                .iter()
+                .copied()
+                .filter(|i| have.binary_search(i).is_ok())
+        };
+        let lacking = || {
+            asked
+                .iter()
+                .copied()
+                .filter(|i| have.binary_search(i).is_err())
+        };
+        if asked.is_empty() {
+            out.push('=');
+            push_value_text(&mut out, book, f, value, lang);
+        } else if let Some(needed) = any_count(&rule.check, f) {
+            out.push('=');
+            let count = held().count();
+            if count == 0 {
+                out.push_str(lang.pick("(无)", "(none)"));
+            } else {
+                push_names(&mut out, book, kind, held(), lang);
+            }
+            let _ = match lang {
+                Lang::Zh => write!(out, "(已有{count}种,需至少{needed}种)"),
+                Lang::En => write!(out, " (has {count}, needs at least {needed})"),
+            };
+        } else if lacking().next().is_none() {
+            out.push_str(lang.pick("含: ", " has: "));
+            push_names(&mut out, book, kind, held(), lang);
+        } else {
+            out.push_str(lang.pick("缺少: ", " lacks: "));
+            push_names(&mut out, book, kind, lacking(), lang);
+        }
     }
-    parts.join(lang.pick(";", "; "))
+    out
 }
 
 /// The `count` of an `includes_any` condition on `field`, if there is one.

@@ -80,18 +80,22 @@ pub enum Out {
     Grade(Option<u8>),
     /// A grade that may be absent (a blank claim): empty and null when absent.
     OptGrade(Option<u8>),
-    /// A value of a closed set: a stable key for machines, titles for people.
+    /// Text shared between rows (a rulebook's, made once), shown as `Str` is.
+    Shared(words::Shared),
+    /// A value of a closed set: a stable key for machines, titles for people. The tool's own
+    /// words borrow their texts; a rulebook's are shared.
     Key {
-        key: String,
-        title: Text,
+        key: words::Shared,
+        title: words::Title,
     },
 }
 
 impl Out {
-    pub fn key(key: &str, zh: &str, en: &str) -> Out {
+    /// A value of a closed set, in the tool's own words.
+    pub fn key(key: &'static str, zh: &'static str, en: &'static str) -> Out {
         Out::Key {
-            key: key.to_string(),
-            title: Text::new(zh, en),
+            key: words::Shared::Static(key),
+            title: words::Title::new(zh, en),
         }
     }
 
@@ -109,25 +113,21 @@ impl Out {
     fn write_text(&self, buf: &mut String, format: Format, lang: Lang, book: &Rulebook) {
         use std::fmt::Write as _;
         let grade = |buf: &mut String, g: u8| match lang {
-            Lang::En => {
-                let _ = write!(buf, "{g}");
-            }
+            Lang::En => Out::push_int(buf, i64::from(g)),
             Lang::Zh => match book.grade_info(g) {
                 Some(i) => buf.push_str(&i.name.zh),
-                None => {
-                    let _ = write!(buf, "{g}");
-                }
+                None => Out::push_int(buf, i64::from(g)),
             },
         };
         match self {
             Out::Null | Out::OptGrade(None) => {}
             Out::Str(s) => buf.push_str(s),
-            Out::Int(n) => {
-                let _ = write!(buf, "{n}");
-            }
-            Out::Num(n) => buf.push_str(&format_number(*n)),
+            Out::Shared(s) => buf.push_str(s),
+            Out::Int(n) => Out::push_int(buf, *n),
+            Out::Num(n) => Out::push_number(buf, *n),
             Out::Percent(x) => {
                 let _ = match format {
+                    Format::Csv if Out::push_fixed4(buf, *x) => Ok(()),
                     Format::Csv => write!(buf, "{x:.4}"),
                     _ => write!(buf, "{:.1}%", x * 100.0),
                 };
@@ -149,22 +149,75 @@ impl Out {
         match self {
             Out::Null | Out::Grade(None) | Out::OptGrade(None) => Json::Null,
             Out::Str(s) => json!(s),
+            Out::Shared(s) => json!(&**s),
             Out::Int(n) => json!(n),
             Out::Num(n) => json!(n),
             Out::Percent(x) => json!((x * 10000.0).round() / 10000.0),
             Out::Grade(Some(g)) | Out::OptGrade(Some(g)) => json!(g),
-            Out::Key { key, .. } => json!(key),
+            Out::Key { key, .. } => json!(&**key),
+        }
+    }
+
+    /// Appends a number without a needless `.0`.
+    pub(crate) fn push_number(buf: &mut String, n: f64) {
+        if n.fract() == 0.0 && n.abs() < 1e15 {
+            Out::push_int(buf, n as i64);
+        } else {
+            use std::fmt::Write as _;
+            let _ = write!(buf, "{n}");
+        }
+    }
+
+    /// Appends `x` with four decimals as `{:.4}` does, without its exact float formatting, when
+    /// the rounding is clear: `x` from 0 to 10^6 and `x` × 10^4 not within 10^-6 of a tie (the
+    /// product's own error is below 10^-9 there). Returns false, having appended nothing, if not.
+    pub(crate) fn push_fixed4(buf: &mut String, x: f64) -> bool {
+        if !(x.is_sign_positive() && x <= 1e6) {
+            return false;
+        }
+        let scaled = x * 10000.0;
+        let whole = scaled.floor();
+        let frac = scaled - whole;
+        if (frac - 0.5).abs() < 1e-6 {
+            return false;
+        }
+        let units = whole as i64 + i64::from(frac > 0.5);
+        Out::push_int(buf, units / 10000);
+        buf.push('.');
+        let decimals = units % 10000;
+        for d in [1000, 100, 10, 1] {
+            buf.push(char::from(b'0' + (decimals / d % 10) as u8));
+        }
+        true
+    }
+
+    /// Appends an integer in decimal, without the formatting machinery.
+    pub(crate) fn push_int(buf: &mut String, n: i64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut u = n.unsigned_abs();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (u % 10) as u8;
+            u /= 10;
+            if u == 0 {
+                break;
+            }
+        }
+        if n < 0 {
+            buf.push('-');
+        }
+        for &d in &digits[i..] {
+            buf.push(char::from(d));
         }
     }
 }
 
 /// A number without a needless `.0`.
 pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
+    let mut s = String::new();
+    Out::push_number(&mut s, n);
+    s
 }
 
 /// A secondary table: a summary, or the outlet an explanation is about.
@@ -902,9 +955,36 @@ fn write_csv_record<'s>(
 
 /// Appends one CSV field, quoted when it holds a comma, a quote or a line break.
 fn push_csv_field(line: &mut String, f: &str) {
-    if f.contains([',', '"', '\n', '\r']) {
+    /// Whether a CSV field holds a comma, a quote or a line break. These are ASCII, so bytes tell,
+    /// eight at a time: a chunk with no byte below `,` (the largest of them) holds none of them, and
+    /// Chinese text, all bytes of 0x80 and above, is passed over at once.
+    fn needs_quotes(f: &str) -> bool {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGHS: u64 = 0x8080_8080_8080_8080;
+        let special = |b: &u8| matches!(b, b',' | b'"' | b'\n' | b'\r');
+        let mut chunks = f.as_bytes().chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let v = u64::from_le_bytes(word);
+            // Non-zero when some byte is below b',' + 1 (the usual "has a byte less than n" test).
+            if v.wrapping_sub(ONES * u64::from(b',' + 1)) & !v & HIGHS != 0
+                && chunk.iter().any(special)
+            {
+                return true;
+            }
+        }
+        chunks.remainder().iter().any(special)
+    }
+
+    if needs_quotes(f) {
         line.push('"');
-        line.push_str(&f.replace('"', "\"\""));
+        for (i, part) in f.split('"').enumerate() {
+            if i > 0 {
+                line.push_str("\"\"");
+            }
+            line.push_str(part);
+        }
         line.push('"');
     } else {
         line.push_str(f);

@@ -1,6 +1,6 @@
 //! The rows of `grade`, `gaps` and `explain`: columns and cells for an outlet and its assessment.
 
-use super::describe::observed;
+use super::describe::{observed, observed_fields};
 use super::{Column, Out, words};
 use crate::eval::{Assessment, Evaluator};
 use crate::inventory::Outlet;
@@ -9,19 +9,73 @@ use crate::text::{Lang, Text};
 
 /// The outlet's type, naming the reference type of a partner outlet: 共建(社区).
 pub fn type_cell(book: &Rulebook, outlet: &Outlet) -> Out {
-    let t = &book.types[outlet.type_];
-    let title = if outlet.grading_type == outlet.type_ {
-        t.name.clone()
+    type_cell_of(book, outlet.type_, outlet.grading_type)
+}
+
+fn type_cell_of(book: &Rulebook, type_: usize, grading_type: usize) -> Out {
+    let t = &book.types[type_];
+    let title = if grading_type == type_ {
+        (&t.name).into()
     } else {
-        let r = &book.types[outlet.grading_type];
-        Text::new(
-            format!("{}(参照{})", t.name.zh, r.name.zh),
-            format!("{} (as {})", t.name.en, r.name.en),
-        )
+        let r = &book.types[grading_type];
+        words::Title {
+            zh: format!("{}(参照{})", t.name.zh, r.name.zh).as_str().into(),
+            en: format!("{} (as {})", t.name.en, r.name.en).as_str().into(),
+        }
     };
     Out::Key {
-        key: t.key.clone(),
+        key: t.key.as_str().into(),
         title,
+    }
+}
+
+/// Cells that the gap rows of every outlet share, made once per evaluator: cloning one costs a
+/// reference count, not a copy.
+#[derive(Debug)]
+pub struct SharedCells {
+    /// The type cell of each (type, grading type) pair, at `type * types + grading type`.
+    types: Vec<Out>,
+    /// Per rule: id, article, then title and requirement in Chinese and in English.
+    rules: Vec<[Out; 6]>,
+    /// Per rule: the fields its condition reads.
+    fields: Vec<Vec<usize>>,
+}
+
+impl SharedCells {
+    pub fn new(book: &Rulebook) -> Self {
+        let n = book.types.len();
+        let types = (0..n * n)
+            .map(|i| type_cell_of(book, i / n, i % n))
+            .collect();
+        let shared = |s: &str| Out::Shared(s.into());
+        let rules = book
+            .rules
+            .iter()
+            .map(|r| {
+                [
+                    shared(&r.id),
+                    shared(&r.article),
+                    shared(&r.title.zh),
+                    shared(&r.requirement.zh),
+                    shared(&r.title.en),
+                    shared(&r.requirement.en),
+                ]
+            })
+            .collect();
+        let fields = book.rules.iter().map(|r| r.check.fields()).collect();
+        SharedCells {
+            types,
+            rules,
+            fields,
+        }
+    }
+
+    fn type_cell(&self, book: &Rulebook, outlet: &Outlet) -> Out {
+        let n = book.types.len();
+        self.types
+            .get(outlet.type_ * n + outlet.grading_type)
+            .cloned()
+            .unwrap_or_else(|| type_cell(book, outlet))
     }
 }
 
@@ -37,8 +91,14 @@ fn region_columns() -> [(&'static str, Column); 4] {
     ]
 }
 
+/// The index of the field with `key`, as `Rulebook::field_by_key` finds it. The region fields
+/// come early in a rulebook, so a scan finds them sooner than a hash of the key would.
+pub(super) fn field_index(book: &Rulebook, key: &str) -> Option<usize> {
+    book.fields.iter().position(|f| f.key == key)
+}
+
 fn text_field(book: &Rulebook, outlet: &Outlet, key: &str) -> Out {
-    match book.field_by_key(key).map(|f| outlet.value(f)) {
+    match field_index(book, key).map(|f| outlet.value(f)) {
         Some(crate::inventory::Value::Text(s)) => Out::Str(s.clone()),
         _ => Out::Null,
     }
@@ -96,25 +156,25 @@ pub fn grade_row(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
     let reference = if outlet.grading_type != outlet.type_ {
         let r = &book.types[outlet.grading_type];
         Out::Key {
-            key: r.key.clone(),
-            title: r.name.clone(),
+            key: r.key.as_str().into(),
+            title: (&r.name).into(),
         }
     } else {
         Out::Null
     };
-    let mut row = vec![
-        Out::str(&outlet.id),
-        Out::str(&outlet.name),
-        type_cell(book, outlet),
-        Out::OptGrade(Some(a.minimum)),
-        Out::OptGrade(outlet.claimed),
-        Out::Grade(a.assessed),
-        words::status(a.status),
-        Out::OptGrade(a.next),
-        Out::Int(a.required_gaps as i64),
-        waived_rules(book, a),
-        reference,
-    ];
+    // Every cell pushed into a row of the final size: no regrowth.
+    let mut row = Vec::with_capacity(12 + REGION_KEYS.len() + outlet.extras.len());
+    row.push(Out::str(&outlet.id));
+    row.push(Out::str(&outlet.name));
+    row.push(type_cell(book, outlet));
+    row.push(Out::OptGrade(Some(a.minimum)));
+    row.push(Out::OptGrade(outlet.claimed));
+    row.push(Out::Grade(a.assessed));
+    row.push(words::status(a.status));
+    row.push(Out::OptGrade(a.next));
+    row.push(Out::Int(a.required_gaps as i64));
+    row.push(waived_rules(book, a));
+    row.push(reference);
     row.extend(REGION_KEYS.iter().map(|k| text_field(book, outlet, k)));
     row.push(Out::Int(outlet.row as i64));
     row.extend(
@@ -128,6 +188,9 @@ pub fn grade_row(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
 
 /// The ids of the rules waived for the outlet, space-separated.
 fn waived_rules(book: &Rulebook, a: &Assessment) -> Out {
+    if !a.outcomes.contains(&crate::eval::Outcome::Waived) {
+        return Out::Null;
+    }
     let ids: Vec<&str> = book
         .rules
         .iter()
@@ -174,24 +237,59 @@ pub fn gaps_rows(
     let Some(target_grade) = target.or(a.next) else {
         return Vec::new();
     };
-    ev.gaps(a, Some(target_grade))
-        .into_iter()
+    let gaps = ev.gaps(a, Some(target_grade));
+    if gaps.is_empty() {
+        return Vec::new();
+    }
+    let cells = ev.shared_cells();
+    let type_ = cells.type_cell(book, outlet);
+    let (id, name) = if gaps.len() > 1 {
+        // Shared by the outlet's rows rather than copied into each.
+        (
+            Out::Shared(outlet.id.as_str().into()),
+            Out::Shared(outlet.name.as_str().into()),
+        )
+    } else {
+        (Out::str(&outlet.id), Out::str(&outlet.name))
+    };
+    let texts = match lang {
+        Lang::Zh => 2,
+        Lang::En => 4,
+    };
+    gaps.into_iter()
         .map(|i| {
             let rule = &book.rules[i];
+            let [rule_id, article, title, requirement] = match cells.rules.get(i) {
+                Some(r) => [
+                    r[0].clone(),
+                    r[1].clone(),
+                    r[texts].clone(),
+                    r[texts + 1].clone(),
+                ],
+                None => [
+                    Out::str(&rule.id),
+                    Out::str(&rule.article),
+                    Out::str(rule.title.get(lang)),
+                    Out::str(rule.requirement.get(lang)),
+                ],
+            };
             vec![
-                Out::str(&outlet.id),
-                Out::str(&outlet.name),
-                type_cell(book, outlet),
+                id.clone(),
+                name.clone(),
+                type_.clone(),
                 Out::Grade(a.assessed),
                 Out::OptGrade(Some(target_grade)),
-                Out::str(&rule.id),
+                rule_id,
                 Out::OptGrade(Some(rule.grade)),
                 words::kind(rule.kind),
                 words::reason(a.outcomes[i]),
-                Out::str(rule.title.get(lang)),
-                Out::str(rule.requirement.get(lang)),
-                Out::str(observed(book, rule, outlet, lang)),
-                Out::str(&rule.article),
+                title,
+                requirement,
+                Out::str(match cells.fields.get(i) {
+                    Some(fields) => observed_fields(book, rule, fields, outlet, lang),
+                    None => observed(book, rule, outlet, lang),
+                }),
+                article,
             ]
         })
         .collect()

@@ -95,8 +95,8 @@ impl Tally {
             .map(|(t, c)| {
                 counts_row(
                     vec![Out::Key {
-                        key: t.key.clone(),
-                        title: t.name.clone(),
+                        key: t.key.as_str().into(),
+                        title: (&t.name).into(),
                     }],
                     c,
                 )
@@ -158,26 +158,25 @@ impl Tally {
     /// A structure check over this tally: the measured share or count (`None` when the group has
     /// no outlets of the types concerned) and whether it holds.
     pub fn check(&self, c: &StructureCheck) -> Option<(f64, bool)> {
-        let considered: Vec<&Counts> = match &c.types {
-            Some(types) => types.iter().map(|t| &self.by_type[*t]).collect(),
-            None => self.by_type.iter().collect(),
+        let (mut total, mut counted) = (0u64, 0u64);
+        let mut add = |k: &Counts| {
+            total += k[..5].iter().sum::<u64>();
+            counted += c
+                .grades
+                .iter()
+                .map(|g| {
+                    if *g == 0 {
+                        k[4]
+                    } else {
+                        k[usize::from(*g) - 1]
+                    }
+                })
+                .sum::<u64>();
         };
-        let total: u64 = considered.iter().map(|k| k[..5].iter().sum::<u64>()).sum();
-        let counted: u64 = considered
-            .iter()
-            .map(|k| {
-                c.grades
-                    .iter()
-                    .map(|g| {
-                        if *g == 0 {
-                            k[4]
-                        } else {
-                            k[usize::from(*g) - 1]
-                        }
-                    })
-                    .sum::<u64>()
-            })
-            .sum();
+        match &c.types {
+            Some(types) => types.iter().for_each(|t| add(&self.by_type[*t])),
+            None => self.by_type.iter().for_each(add),
+        }
         if total == 0 {
             return None;
         }
@@ -224,6 +223,8 @@ fn counts_columns(book: &Rulebook, mut lead: Vec<Column>) -> Vec<Column> {
 }
 
 fn counts_row(mut lead: Vec<Out>, c: &Counts) -> Vec<Out> {
+    // Room for the counts and the two cells `Groups::rows` adds.
+    lead.reserve(10);
     lead.extend(c[..5].iter().map(|n| Out::Int(*n as i64)));
     lead.push(Out::Int(c[..5].iter().sum::<u64>() as i64));
     lead.push(Out::Int(c[BELOW] as i64));
@@ -262,7 +263,7 @@ impl GroupBy {
             GroupBy::Township => "township",
             GroupBy::Type => return book.types[outlet.type_].name.get(lang).to_string(),
         };
-        match book.field_by_key(field).map(|f| outlet.value(f)) {
+        match super::outlets::field_index(book, field).map(|f| outlet.value(f)) {
             Some(Value::Text(s)) => s.clone(),
             _ => lang.pick("(未填)", "(blank)").to_string(),
         }
@@ -299,24 +300,31 @@ impl Groups {
 
     /// Per group: a row for each type present, then the group's total.
     pub fn rows(&self, book: &Rulebook) -> Vec<Vec<Out>> {
+        // Each type's cell, made once and shared by every group's rows.
+        let type_cells: Vec<Out> = book
+            .types
+            .iter()
+            .map(|t| Out::Key {
+                key: t.key.as_str().into(),
+                title: (&t.name).into(),
+            })
+            .collect();
         let mut rows = Vec::new();
         for (group, tally) in &self.groups {
+            let group = Out::Shared(group.as_str().into());
             let mut emit = |type_cell: Out, c: &Counts| {
                 let outlets = c[..5].iter().sum::<u64>();
-                let mut r = counts_row(vec![Out::str(group), type_cell], c);
+                let mut lead = Vec::with_capacity(12);
+                lead.push(group.clone());
+                lead.push(type_cell);
+                let mut r = counts_row(lead, c);
                 r.push(Out::Int(c[ERRORS] as i64));
                 r.push(share_meeting(outlets, c[BELOW]));
                 rows.push(r);
             };
-            for (t, c) in book.types.iter().zip(&tally.by_type) {
+            for (t, c) in type_cells.iter().zip(&tally.by_type) {
                 if c[..5].iter().sum::<u64>() > 0 {
-                    emit(
-                        Out::Key {
-                            key: t.key.clone(),
-                            title: t.name.clone(),
-                        },
-                        c,
-                    );
+                    emit(t.clone(), c);
                 }
             }
             emit(total_key(), &tally.total_counts());
@@ -326,9 +334,38 @@ impl Groups {
 
     /// The structure checks of every group, as a section; all of them advisory.
     pub fn structure(&self, book: &Rulebook, by: GroupBy, lang: Lang) -> Section {
-        let mut rows = Vec::new();
+        // Each check's own cells, made once and cloned into every group's row.
+        let checks: Vec<(&StructureCheck, [Out; 4])> = book
+            .structure
+            .iter()
+            .map(|c| {
+                let mut threshold = String::from(match c.op {
+                    crate::rulebook::CmpOp::AtLeast => "≥",
+                    crate::rulebook::CmpOp::MoreThan => ">",
+                    crate::rulebook::CmpOp::AtMost => "≤",
+                    crate::rulebook::CmpOp::LessThan => "<",
+                    crate::rulebook::CmpOp::Equals => "=",
+                });
+                threshold.push(' ');
+                if c.share {
+                    Out::push_number(&mut threshold, c.value * 100.0);
+                    threshold.push('%');
+                } else {
+                    Out::push_number(&mut threshold, c.value);
+                }
+                let cells = [
+                    Out::Shared(c.id.as_str().into()),
+                    Out::Shared(c.title.get(lang).into()),
+                    Out::Shared(c.article.as_str().into()),
+                    Out::Shared(threshold.as_str().into()),
+                ];
+                (c, cells)
+            })
+            .collect();
+        let mut rows = Vec::with_capacity(self.groups.len() * checks.len());
         for (group, tally) in &self.groups {
-            for c in &book.structure {
+            let group = Out::Shared(group.as_str().into());
+            for (c, [id, title, article, threshold]) in &checks {
                 let (measured, result) = match tally.check(c) {
                     None => (
                         Out::Null,
@@ -347,28 +384,13 @@ impl Groups {
                         },
                     ),
                 };
-                let threshold = format!(
-                    "{} {}",
-                    match c.op {
-                        crate::rulebook::CmpOp::AtLeast => "≥",
-                        crate::rulebook::CmpOp::MoreThan => ">",
-                        crate::rulebook::CmpOp::AtMost => "≤",
-                        crate::rulebook::CmpOp::LessThan => "<",
-                        crate::rulebook::CmpOp::Equals => "=",
-                    },
-                    if c.share {
-                        format!("{}%", super::format_number(c.value * 100.0))
-                    } else {
-                        super::format_number(c.value)
-                    }
-                );
                 rows.push(vec![
-                    Out::str(group),
-                    Out::str(&c.id),
-                    Out::str(c.title.get(lang)),
-                    Out::str(&c.article),
+                    group.clone(),
+                    id.clone(),
+                    title.clone(),
+                    article.clone(),
                     measured,
-                    Out::str(threshold),
+                    threshold.clone(),
                     result,
                     Out::key("advisory", "建议", "advisory"),
                 ]);

@@ -1,9 +1,68 @@
 //! The tool's own words for the closed sets it reports: statuses, rule kinds, outcomes.
 //! Everything about the guideline itself (grades, types, rule texts) comes from the rulebook.
 
+use std::ops::Deref;
+use std::sync::Arc;
+
 use super::Out;
 use crate::eval::{Outcome, Status};
 use crate::rulebook::RuleKind;
+use crate::text::{Lang, Text};
+
+/// Text a cell shares rather than copies: the tool's own words, or a rulebook's text made once
+/// and shared by every row that shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shared {
+    Static(&'static str),
+    Arc(Arc<str>),
+}
+
+impl Deref for Shared {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Shared::Static(s) => s,
+            Shared::Arc(s) => s,
+        }
+    }
+}
+
+impl From<&str> for Shared {
+    fn from(s: &str) -> Self {
+        Shared::Arc(Arc::from(s))
+    }
+}
+
+/// The titles of a key cell in both languages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Title {
+    pub zh: Shared,
+    pub en: Shared,
+}
+
+impl Title {
+    pub const fn new(zh: &'static str, en: &'static str) -> Self {
+        Title {
+            zh: Shared::Static(zh),
+            en: Shared::Static(en),
+        }
+    }
+
+    /// The title in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        lang.pick(&self.zh, &self.en)
+    }
+}
+
+impl From<&Text> for Title {
+    fn from(t: &Text) -> Self {
+        Title {
+            zh: t.zh.as_str().into(),
+            en: t.en.as_str().into(),
+        }
+    }
+}
 
 pub fn status(s: Status) -> Out {
     match s {
