@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
         assert!((1..=4).contains(&g), "{text:?} -> {g}");
     }
     let book = common::builtin();
-    let cell = Cell::Text(text.to_string());
+    let cell = Cell::text(text);
     for field in &book.fields {
         let parsed = cell::parse(book, &field.kind, &cell);
         match &parsed.value {

@@ -3,6 +3,8 @@
 //! A cell that cannot be read is never guessed at: it becomes [`Value::Missing`] and a
 //! [`ProblemKind`] says why.
 
+use std::borrow::Cow;
+
 use jiff::civil::Date;
 
 use crate::problem::ProblemKind;
@@ -33,24 +35,40 @@ impl Value {
     }
 }
 
-/// A cell as the reader found it, before typing.
+/// A cell as the reader found it, before typing. A CSV cell borrows its text from the record it
+/// was read from; other readers own theirs.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Cell {
+pub enum Cell<'a> {
     Empty,
-    Text(String),
+    Text(Cow<'a, str>),
     /// A native list (YAML).
     List(Vec<String>),
     /// The reader could not make text of it.
     Bad(ProblemKind),
 }
 
-impl Cell {
+impl Cell<'_> {
     /// The cell as it reads, for messages and pass-through columns.
     pub fn display(&self) -> String {
         match self {
             Cell::Empty | Cell::Bad(_) => String::new(),
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => s.to_string(),
             Cell::List(items) => items.join("、"),
+        }
+    }
+
+    /// Owned text.
+    pub fn text(s: impl Into<String>) -> Cell<'static> {
+        Cell::Text(Cow::Owned(s.into()))
+    }
+
+    /// The cell, owning its text.
+    pub fn into_owned(self) -> Cell<'static> {
+        match self {
+            Cell::Empty => Cell::Empty,
+            Cell::Text(s) => Cell::Text(Cow::Owned(s.into_owned())),
+            Cell::List(items) => Cell::List(items),
+            Cell::Bad(kind) => Cell::Bad(kind),
         }
     }
 }

@@ -211,6 +211,9 @@ pub struct Inventory<'b> {
     state: State,
     /// List cells read by [`Inventory::next_outlet`].
     memo: ListMemo,
+    /// A CSV record and cells to read the next row into, reused.
+    record: csv::ByteRecord,
+    cells: Vec<Cell<'static>>,
 }
 
 /// What every row is read against: the rulebook, the columns, and how problems name a place. It
@@ -399,6 +402,8 @@ impl<'b> Inventory<'b> {
             source,
             state: State::default(),
             memo: ListMemo::new(book.fields.len()),
+            record: csv::ByteRecord::new(),
+            cells: Vec::new(),
         })
     }
 
@@ -440,15 +445,18 @@ impl<'b> Inventory<'b> {
     /// reported in `problems` and skipped. At the end, an inventory with no rows adds a warning.
     pub fn next_outlet(
         &mut self,
-        problems: &mut Vec<Problem>,
+        problems: &mut impl Extend<Problem>,
     ) -> Result<Option<Outlet>, InventoryError> {
         loop {
-            let Some(row) = self.source.next_row()? else {
+            let record = std::mem::take(&mut self.record);
+            let Some(raw) = self.source.next_raw(record)? else {
                 self.state.finish(&self.layout, problems);
                 return Ok(None);
             };
-            let staged = self.layout.stage(&row, &mut self.memo);
-            self.source.recycle(row);
+            let staged = self.layout.stage_raw(&raw, &mut self.memo, &mut self.cells);
+            if let RawRow::Record { record, .. } = raw {
+                self.record = record;
+            }
             if let Some(outlet) = self.state.admit(&self.layout, staged, problems) {
                 return Ok(Some(outlet));
             }
@@ -472,18 +480,11 @@ impl<'b> Inventory<'b> {
         E: From<InventoryError>,
     {
         if threads <= 1 {
-            loop {
-                let Some(row) = self.source.next_row()? else {
-                    self.state.finish(&self.layout, problems);
-                    return Ok(());
-                };
-                let staged = self.layout.stage(&row, &mut self.memo);
-                self.source.recycle(row);
-                if let Some(outlet) = self.state.admit(&self.layout, staged, problems) {
-                    let t = work(&outlet);
-                    take(outlet, t)?;
-                }
+            while let Some(outlet) = self.next_outlet(problems)? {
+                let t = work(&outlet);
+                take(outlet, t)?;
             }
+            return Ok(());
         }
         let Inventory {
             layout,
@@ -493,8 +494,8 @@ impl<'b> Inventory<'b> {
         } = self;
         let layout = &*layout;
         let fields = layout.book.fields.len();
-        type Done<T> = (u64, Vec<(Staged, Option<T>)>, Vec<RawRow>);
-        let (jobs, job_queue) = mpsc::sync_channel::<(u64, Vec<RawRow>)>(threads * 2);
+        type Done<T> = (u64, Vec<(Staged, Option<T>)>, Vec<RawRow<'static>>);
+        let (jobs, job_queue) = mpsc::sync_channel::<(u64, Vec<RawRow<'static>>)>(threads * 2);
         let job_queue = Mutex::new(job_queue);
         let (done, finished) = mpsc::sync_channel::<Done<T>>(threads * 2);
         std::thread::scope(|scope| {
@@ -503,11 +504,7 @@ impl<'b> Inventory<'b> {
                 scope.spawn(move || {
                     let mut memo = ListMemo::new(fields);
                     // A CSV record is decoded here, into cells reused from row to row.
-                    let mut decoded = Row {
-                        number: 0,
-                        cells: Vec::new(),
-                        overflow: 0,
-                    };
+                    let mut cells = Vec::new();
                     loop {
                         let job = match job_queue.lock() {
                             Ok(queue) => queue.recv(),
@@ -517,18 +514,7 @@ impl<'b> Inventory<'b> {
                         let typed = raws
                             .iter()
                             .map(|raw| {
-                                let row = match raw {
-                                    RawRow::Row(row) => row,
-                                    RawRow::Record {
-                                        number,
-                                        record,
-                                        decoder,
-                                    } => {
-                                        decoder.row(*number, record, &mut decoded);
-                                        &decoded
-                                    }
-                                };
-                                let staged = layout.stage(row, &mut memo);
+                                let staged = layout.stage_raw(raw, &mut memo, &mut cells);
                                 let made = staged.outlet.as_ref().map(work);
                                 (staged, made)
                             })
@@ -571,9 +557,8 @@ impl<'b> Inventory<'b> {
                         return Ok(());
                     };
                     for raw in raws {
-                        match raw {
-                            RawRow::Record { record, .. } => spare.push(record),
-                            RawRow::Row(row) => source.recycle(row),
+                        if let RawRow::Record { record, .. } = raw {
+                            spare.push(record);
                         }
                     }
                     waiting.insert(seq, typed);
@@ -729,6 +714,28 @@ impl Layout<'_> {
             value,
             kind,
             cell,
+        }
+    }
+
+    /// Decodes a raw row (into `cells`, reused) and types it.
+    fn stage_raw(
+        &self,
+        raw: &RawRow,
+        memo: &mut ListMemo,
+        cells: &mut Vec<Cell<'static>>,
+    ) -> Staged {
+        match raw {
+            RawRow::Row(row) => self.stage(row, memo),
+            RawRow::Record {
+                number,
+                record,
+                decoder,
+            } => {
+                let row = decoder.row(*number, record, std::mem::take(cells));
+                let staged = self.stage(&row, memo);
+                *cells = source::reuse(row.cells);
+                staged
+            }
         }
     }
 
@@ -962,7 +969,7 @@ impl Layout<'_> {
             _ => None,
         };
         if let Some(text) = memo_key {
-            if let Some(items) = memo.maps.get(f).and_then(|m| m.get(text.as_str())) {
+            if let Some(items) = memo.maps.get(f).and_then(|m| m.get(&**text)) {
                 values[f] = Value::List(items.clone());
                 return None;
             }
@@ -975,7 +982,7 @@ impl Layout<'_> {
             if let (Some(text), Value::List(items)) = (memo_key, &parsed.value) {
                 if memo.entries < LIST_MEMO_SIZE {
                     if let Some(map) = memo.maps.get_mut(f) {
-                        map.insert(text.clone().into_boxed_str(), items.clone());
+                        map.insert(Box::from(&**text), items.clone());
                         memo.entries += 1;
                     }
                 }

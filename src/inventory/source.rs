@@ -32,22 +32,22 @@ impl Encoding {
 }
 
 /// One row: its number (CSV line or YAML item) and its cells, one per header column.
-pub struct Row {
+pub struct Row<'a> {
     pub number: u64,
-    pub cells: Vec<Cell>,
+    pub cells: Vec<Cell<'a>>,
     /// Cells beyond the header's width, which are ignored (CSV only).
     pub overflow: usize,
 }
 
 /// A row as read: a CSV record with its row number, to be decoded ([`Decoder::row`]), or a row
 /// of another format, decoded already.
-pub enum RawRow {
+pub enum RawRow<'a> {
     Record {
         number: u64,
         record: csv::ByteRecord,
         decoder: Decoder,
     },
-    Row(Row),
+    Row(Row<'a>),
 }
 
 pub enum Source {
@@ -65,9 +65,24 @@ impl Source {
         }
     }
 
-    pub fn next_row(&mut self) -> Result<Option<Row>, InventoryError> {
+    /// The next row, its cells owned (for the few rows of a waiver file: an inventory's rows are
+    /// read with [`Source::next_raw`]).
+    pub fn next_row(&mut self) -> Result<Option<Row<'static>>, InventoryError> {
         match self {
-            Source::Csv(s) => s.next_row(),
+            Source::Csv(s) => {
+                let record = std::mem::take(&mut s.record);
+                let Some((number, record)) = s.next_record(record)? else {
+                    return Ok(None);
+                };
+                let row = s.decoder().row(number, &record, Vec::new());
+                let owned = Row {
+                    number: row.number,
+                    cells: row.cells.into_iter().map(Cell::into_owned).collect(),
+                    overflow: row.overflow,
+                };
+                s.record = record;
+                Ok(Some(owned))
+            }
             Source::Yaml(s) => Ok(s.rows.next()),
             Source::Xlsx(s) => Ok(s.next_row()),
         }
@@ -75,7 +90,10 @@ impl Source {
 
     /// The next row as read, its cells not yet decoded where decoding can wait (CSV); `spare` is
     /// a record to read into.
-    pub fn next_raw(&mut self, spare: csv::ByteRecord) -> Result<Option<RawRow>, InventoryError> {
+    pub fn next_raw(
+        &mut self,
+        spare: csv::ByteRecord,
+    ) -> Result<Option<RawRow<'static>>, InventoryError> {
         Ok(match self {
             Source::Csv(s) => {
                 let decoder = s.decoder();
@@ -90,15 +108,6 @@ impl Source {
         })
     }
 
-    /// Gives a row back once read, so that a CSV reader reuses its cells' buffers.
-    pub fn recycle(&mut self, row: Row) {
-        if let Source::Csv(s) = self {
-            if s.spare.len() < SPARE_ROWS {
-                s.spare.push(row.cells);
-            }
-        }
-    }
-
     /// In a workbook: the sheet, and its 0-based column of the first header column, for naming
     /// a problem's cell.
     pub fn sheet_origin(&self) -> Option<(Arc<str>, u32)> {
@@ -110,9 +119,6 @@ impl Source {
 }
 
 /// A CSV file, read record by record.
-/// How many rows' cells a CSV reader keeps for reuse: enough for the rows in flight.
-const SPARE_ROWS: usize = 4096;
-
 pub struct CsvSource {
     reader: csv::Reader<Box<dyn Read>>,
     pub encoding: Encoding,
@@ -122,8 +128,6 @@ pub struct CsvSource {
     /// Records read so far, the header's included: the row number a spreadsheet shows (a cell
     /// with a line break in it does not shift it, as a count of file lines would).
     records: u64,
-    /// The cells of the last row, given back: their text buffers are reused.
-    spare: Vec<Vec<Cell>>,
 }
 
 impl CsvSource {
@@ -163,7 +167,6 @@ impl CsvSource {
             record: csv::ByteRecord::new(),
             file: file.to_string(),
             records: 0,
-            spare: Vec::new(),
         };
         // The header is the first record that is not blank.
         loop {
@@ -182,7 +185,7 @@ impl CsvSource {
             .record
             .iter()
             .map(|f| match source.decode(f) {
-                Cell::Text(s) => s,
+                Cell::Text(s) => s.into_owned(),
                 _ => String::from_utf8_lossy(f).into_owned(),
             })
             .collect();
@@ -208,10 +211,8 @@ impl CsvSource {
         Ok(more)
     }
 
-    fn decode(&self, bytes: &[u8]) -> Cell {
-        let mut cell = Cell::Empty;
-        self.decoder().decode_into(bytes, &mut cell);
-        cell
+    fn decode<'r>(&self, bytes: &'r [u8]) -> Cell<'r> {
+        self.decoder().decode(bytes)
     }
 
     /// What decodes this file's records.
@@ -238,21 +239,6 @@ impl CsvSource {
             }
         }
     }
-
-    fn next_row(&mut self) -> Result<Option<Row>, InventoryError> {
-        let record = std::mem::take(&mut self.record);
-        let Some((number, record)) = self.next_record(record)? else {
-            return Ok(None);
-        };
-        let mut row = Row {
-            number,
-            cells: self.spare.pop().unwrap_or_default(),
-            overflow: 0,
-        };
-        self.decoder().row(number, &record, &mut row);
-        self.record = record;
-        Ok(Some(row))
-    }
 }
 
 /// Decodes a CSV file's records into rows of cells, by its encoding and header.
@@ -263,30 +249,34 @@ pub struct Decoder {
 }
 
 impl Decoder {
-    /// Makes `row` the record's, reusing its cells' buffers.
-    pub fn row(&self, number: u64, record: &csv::ByteRecord, row: &mut Row) {
+    /// The record's row, its cells borrowing their text from it (UTF-8) or decoded (GBK); the
+    /// cells go into `cells`, whose allocation is reused.
+    pub fn row<'r>(
+        &self,
+        number: u64,
+        record: &'r csv::ByteRecord,
+        cells: Vec<Cell<'_>>,
+    ) -> Row<'r> {
         let width = self.width;
-        row.number = number;
-        row.cells.resize(width, Cell::Empty);
-        for (i, cell) in row.cells.iter_mut().enumerate() {
-            match record.get(i) {
-                Some(field) => self.decode_into(field, cell),
-                None => *cell = Cell::Empty,
-            }
-        }
+        let mut cells = reuse(cells);
+        cells.extend((0..width).map(|i| record.get(i).map_or(Cell::Empty, |f| self.decode(f))));
         // Trailing empty cells beyond the header are what spreadsheets add; they are no overflow.
-        row.overflow = if record.iter().skip(width).all(|f| f.is_empty()) {
+        let overflow = if record.iter().skip(width).all(|f| f.is_empty()) {
             0
         } else {
             record.len().saturating_sub(width)
         };
+        Row {
+            number,
+            cells,
+            overflow,
+        }
     }
 
-    /// Decodes a field into `cell`, reusing its text buffer.
-    fn decode_into(&self, bytes: &[u8], cell: &mut Cell) {
+    /// Decodes one field.
+    fn decode<'r>(&self, bytes: &'r [u8]) -> Cell<'r> {
         if bytes.is_empty() {
-            *cell = Cell::Empty;
-            return;
+            return Cell::Empty;
         }
         let decoded = match self.encoding {
             Encoding::Utf8 => simdutf8::basic::from_utf8(bytes)
@@ -296,19 +286,20 @@ impl Decoder {
                 encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
             }
         };
-        match (decoded, cell) {
-            (Some(text), Cell::Text(buffer)) => {
-                buffer.clear();
-                buffer.push_str(&text);
-            }
-            (Some(text), cell) => *cell = Cell::Text(text.into_owned()),
-            (None, cell) => {
-                *cell = Cell::Bad(ProblemKind::Encoding {
-                    encoding: self.encoding.name(),
-                })
-            }
+        match decoded {
+            Some(text) => Cell::Text(text),
+            None => Cell::Bad(ProblemKind::Encoding {
+                encoding: self.encoding.name(),
+            }),
         }
     }
+}
+
+/// An empty vector of cells in the allocation of `cells` (of any lifetime): collecting in place
+/// keeps the allocation, so rows need not allocate their cells one by one.
+pub fn reuse<'b>(mut cells: Vec<Cell<'_>>) -> Vec<Cell<'b>> {
+    cells.clear();
+    cells.into_iter().map(|_| Cell::Empty).collect()
 }
 
 /// UTF-8 when the sample is UTF-8, or mostly so: a UTF-8 file with a stray GBK cell stays UTF-8 and
@@ -356,7 +347,7 @@ fn detect_delimiter(sample: &[u8]) -> u8 {
 /// A YAML table: a list of maps, or a map whose `list_key` (`outlets:`, `waivers:`) holds that list.
 pub struct YamlSource {
     headers: Vec<String>,
-    rows: std::vec::IntoIter<Row>,
+    rows: std::vec::IntoIter<Row<'static>>,
 }
 
 /// The largest YAML file read.
@@ -516,7 +507,7 @@ fn scalar_text(v: &Yaml) -> Option<String> {
     }
 }
 
-fn yaml_cell(v: Yaml) -> Cell {
+fn yaml_cell(v: Yaml) -> Cell<'static> {
     match v {
         Yaml::Null => Cell::Empty,
         Yaml::Sequence(items) => {
@@ -537,7 +528,7 @@ fn yaml_cell(v: Yaml) -> Cell {
             expected: "a single value",
         }),
         other => match scalar_text(&other) {
-            Some(s) => Cell::Text(s),
+            Some(s) => Cell::text(s),
             None => Cell::Bad(ProblemKind::Shape {
                 expected: "a single value",
             }),

@@ -102,7 +102,7 @@ impl XlsxSource {
         (self.sheet.clone(), self.first_column)
     }
 
-    pub fn next_row(&mut self) -> Option<Row> {
+    pub fn next_row(&mut self) -> Option<Row<'static>> {
         let (end_row, end_column) = self.range.end()?;
         let width = self.headers.len();
         while self.next <= end_row {
@@ -307,16 +307,16 @@ fn header_text(v: &Data) -> String {
 }
 
 /// A sheet's value as the text a person would have typed, or a problem.
-fn cell(v: &Data) -> Cell {
+fn cell(v: &Data) -> Cell<'static> {
     match v {
         Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(s.clone()),
-        Data::Int(n) => Cell::Text(n.to_string()),
-        Data::Float(f) => Cell::Text(number_text(*f)),
-        Data::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
-        Data::DateTime(d) => Cell::Text(datetime_text(d)),
-        Data::DateTimeIso(s) => Cell::Text(s.strip_suffix("T00:00:00").unwrap_or(s).to_string()),
-        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::String(s) => Cell::text(s.clone()),
+        Data::Int(n) => Cell::text(n.to_string()),
+        Data::Float(f) => Cell::text(number_text(*f)),
+        Data::Bool(b) => Cell::text(if *b { "TRUE" } else { "FALSE" }),
+        Data::DateTime(d) => Cell::text(datetime_text(d)),
+        Data::DateTimeIso(s) => Cell::text(s.strip_suffix("T00:00:00").unwrap_or(s).to_string()),
+        Data::DurationIso(s) => Cell::text(s.clone()),
         Data::Error(e) => Cell::Bad(ProblemKind::SheetError {
             error: e.to_string(),
         }),
