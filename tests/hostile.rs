@@ -521,10 +521,9 @@ fn binary_noise_on_standard_input_is_an_error() {
 #[test]
 fn a_bad_cell_in_every_row_is_printed_and_counted_but_the_report_lists_the_first_10000() {
     // Kept problems would grow with the file; past 10,000 they are only printed and counted.
-    let county = fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/county.csv"),
-    )
-    .unwrap();
+    let county =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/county.csv"))
+            .unwrap();
     let mut lines = county.lines();
     let header = lines.next().unwrap();
     let windows = header.split(',').position(|h| h == "经办窗口数").unwrap();
@@ -557,7 +556,10 @@ fn a_bad_cell_in_every_row_is_printed_and_counted_but_the_report_lists_the_first
     let listed = doc["problems"].as_array().unwrap();
     assert_eq!(listed.len(), 10_000, "the report lists the first 10,000");
     assert_eq!(listed[9_999]["row"], 10_001, "in order: rows 2 to 10,001");
-    assert_eq!(doc["totals"]["data_errors"], rows, "the totals count them all");
+    assert_eq!(
+        doc["totals"]["data_errors"], rows,
+        "the totals count them all"
+    );
     let printed = run
         .stderr
         .lines()
