@@ -259,7 +259,25 @@ impl Decoder {
     ) -> Row<'r> {
         let width = self.width;
         let mut cells = reuse(cells);
-        cells.extend((0..width).map(|i| record.get(i).map_or(Cell::Empty, |f| self.decode(f))));
+        // UTF-8 is checked once for the whole record, then each field is a slice of it; a record
+        // with a bad byte anywhere is decoded field by field, so that only its bad cells are bad.
+        let whole = match self.encoding {
+            Encoding::Utf8 => simdutf8::basic::from_utf8(record.as_slice()).ok(),
+            Encoding::Gb18030 => None,
+        };
+        let mut at = 0;
+        cells.extend((0..width).map(|i| match record.get(i) {
+            None => Cell::Empty,
+            Some(f) => {
+                let start = at;
+                at += f.len();
+                match whole.and_then(|w| w.get(start..at)) {
+                    Some("") => Cell::Empty,
+                    Some(text) => Cell::Text(std::borrow::Cow::Borrowed(text)),
+                    None => self.decode(f),
+                }
+            }
+        }));
         // Trailing empty cells beyond the header are what spreadsheets add; they are no overflow.
         let overflow = if record.iter().skip(width).all(|f| f.is_empty()) {
             0
