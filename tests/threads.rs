@@ -114,3 +114,26 @@ fn threads_read_yaml_and_gbk_inventories_as_one_does() {
         assert!(one.stdout.len() > 1000, "{input}: a report of 50 outlets");
     }
 }
+
+#[test]
+fn csv_fields_with_commas_quotes_and_line_breaks_are_quoted_on_any_number_of_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quoted.csv");
+    std::fs::write(
+        &path,
+        "网点编号,网点名称,网点类型,备注\nQ-1,\"甲,乙\"\"站\"\"\",社区,\"多行\n备注\"\nQ-2,平常站,村,无\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    for threads in ["1", "2"] {
+        let out = run(&["grade", path, "--format", "csv", "--lang", "en", "-j", threads]);
+        let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+        let headers = reader.headers().unwrap().clone();
+        let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 2, "-j {threads}");
+        assert_eq!(&rows[0][column("name")], "甲,乙\"站\"", "-j {threads}");
+        assert_eq!(&rows[0][column("备注")], "多行\n备注", "-j {threads}");
+        assert_eq!(&rows[1][column("name")], "平常站", "-j {threads}");
+    }
+}

@@ -888,7 +888,8 @@ impl RowMaker<'_> {
     pub fn make(&self, rows: impl IntoIterator<Item = Vec<Out>>) -> Rows {
         match self.format {
             Format::Csv => {
-                let (mut line, mut cell, mut count) = (String::new(), String::new(), 0);
+                let (mut line, mut cell, mut count) =
+                    (String::with_capacity(256), String::new(), 0);
                 for r in rows {
                     csv_line(&mut line, &mut cell, &r, self.lang, self.book, self.excel);
                     count += 1;
@@ -929,11 +930,38 @@ fn csv_line(
         if i > 0 {
             line.push(',');
         }
-        cell.clear();
-        c.write_text(cell, Format::Csv, lang, book);
-        push_csv_field(line, cell);
+        // Written in place; the rare field that needs quotes is moved out and written again.
+        let start = line.len();
+        c.write_text(line, Format::Csv, lang, book);
+        if needs_quotes(&line[start..]) {
+            cell.clear();
+            cell.push_str(&line[start..]);
+            line.truncate(start);
+            push_csv_field(line, cell);
+        }
     }
     line.push_str(if crlf { "\r\n" } else { "\n" });
+}
+
+/// Whether a CSV field holds a comma, a quote or a line break. These are ASCII, so bytes tell,
+/// eight at a time: a chunk with no byte below `,` (the largest of them) holds none of them, and
+/// Chinese text, all bytes of 0x80 and above, is passed over at once.
+fn needs_quotes(f: &str) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let special = |b: &u8| matches!(b, b',' | b'"' | b'\n' | b'\r');
+    let mut chunks = f.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word);
+        // Non-zero when some byte is below b',' + 1 (the usual "has a byte less than n" test).
+        if v.wrapping_sub(ONES * u64::from(b',' + 1)) & !v & HIGHS != 0 && chunk.iter().any(special)
+        {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(special)
 }
 
 /// Writes one CSV record (RFC 4180: a field with a comma, quote or line break is quoted).
@@ -955,28 +983,6 @@ fn write_csv_record<'s>(
 
 /// Appends one CSV field, quoted when it holds a comma, a quote or a line break.
 fn push_csv_field(line: &mut String, f: &str) {
-    /// Whether a CSV field holds a comma, a quote or a line break. These are ASCII, so bytes tell,
-    /// eight at a time: a chunk with no byte below `,` (the largest of them) holds none of them, and
-    /// Chinese text, all bytes of 0x80 and above, is passed over at once.
-    fn needs_quotes(f: &str) -> bool {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGHS: u64 = 0x8080_8080_8080_8080;
-        let special = |b: &u8| matches!(b, b',' | b'"' | b'\n' | b'\r');
-        let mut chunks = f.as_bytes().chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            let v = u64::from_le_bytes(word);
-            // Non-zero when some byte is below b',' + 1 (the usual "has a byte less than n" test).
-            if v.wrapping_sub(ONES * u64::from(b',' + 1)) & !v & HIGHS != 0
-                && chunk.iter().any(special)
-            {
-                return true;
-            }
-        }
-        chunks.remainder().iter().any(special)
-    }
-
     if needs_quotes(f) {
         line.push('"');
         for (i, part) in f.split('"').enumerate() {
