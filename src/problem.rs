@@ -109,6 +109,9 @@ pub enum ProblemKind {
     Encoding {
         encoding: &'static str,
     },
+    /// In a file read as GB18030 (GBK), a row that is UTF-8 text: pasted from another file. Its
+    /// cells would decode as mojibake, so the ones with Chinese text are not read.
+    Utf8InGbk,
     /// A spreadsheet cell that holds an error value (`#N/A`, `#DIV/0!`) instead of a value.
     SheetError {
         error: String,
@@ -250,6 +253,13 @@ impl Problem {
                     format!("单元格不是有效的 {encoding} 文本")
                 } else {
                     format!("the cell is not valid {encoding} text")
+                }
+            }
+            ProblemKind::Utf8InGbk => {
+                if zh {
+                    "文件按 GBK(GB18030)读取,这一行却是 UTF-8 文本(可能从另一文件粘贴而来),含中文的单元格未读取".to_string()
+                } else {
+                    "the file is read as GBK (GB18030) but this row is UTF-8 text (pasted from another file?); its cells with Chinese text are not read".to_string()
                 }
             }
             ProblemKind::SheetError { error } => {

@@ -126,7 +126,9 @@ fn csv_fields_with_commas_quotes_and_line_breaks_are_quoted_on_any_number_of_thr
     .unwrap();
     let path = path.to_str().unwrap();
     for threads in ["1", "2"] {
-        let out = run(&["grade", path, "--format", "csv", "--lang", "en", "-j", threads]);
+        let out = run(&[
+            "grade", path, "--format", "csv", "--lang", "en", "-j", threads,
+        ]);
         let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
         let headers = reader.headers().unwrap().clone();
         let column = |name: &str| headers.iter().position(|h| h == name).unwrap();

@@ -265,6 +265,9 @@ impl Decoder {
             Encoding::Utf8 => simdutf8::basic::from_utf8(record.as_slice()).ok(),
             Encoding::Gb18030 => None,
         };
+        // A UTF-8 row in a GBK file decodes without error, as mojibake: it is told by being valid
+        // UTF-8 with Chinese characters in it (GBK text almost never is), and not read.
+        let pasted = self.encoding == Encoding::Gb18030 && utf8_chinese(record.as_slice());
         let mut at = 0;
         cells.extend((0..width).map(|i| match record.get(i) {
             None => Cell::Empty,
@@ -274,6 +277,7 @@ impl Decoder {
                 match whole.and_then(|w| w.get(start..at)) {
                     Some("") => Cell::Empty,
                     Some(text) => Cell::Text(std::borrow::Cow::Borrowed(text)),
+                    None if pasted && !f.is_ascii() => Cell::Bad(ProblemKind::Utf8InGbk),
                     None => self.decode(f),
                 }
             }
@@ -311,6 +315,18 @@ impl Decoder {
             }),
         }
     }
+}
+
+/// Whether `bytes` are UTF-8 text with at least two Chinese characters (CJK ideographs), which GBK
+/// text almost never is: a GBK pair of bytes is valid UTF-8 only as a rare two-byte letter
+/// (台 is `CC A8`, read as U+0328), and a run of them as a three-byte ideograph rarer still.
+fn utf8_chinese(bytes: &[u8]) -> bool {
+    simdutf8::basic::from_utf8(bytes).is_ok_and(|text| {
+        text.chars()
+            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+            .nth(1)
+            .is_some()
+    })
 }
 
 /// An empty vector of cells in the allocation of `cells` (of any lifetime): collecting in place
@@ -557,6 +573,29 @@ fn yaml_cell(v: Yaml) -> Cell<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf8_rows_are_told_from_gbk_rows_of_the_example_county() {
+        let text = include_str!("../../examples/county.csv");
+        for line in text.lines() {
+            let (gbk, _, unmappable) = encoding_rs::GB18030.encode(line);
+            assert!(!unmappable);
+            let chinese = line
+                .chars()
+                .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c));
+            assert_eq!(
+                utf8_chinese(line.as_bytes()),
+                chinese.count() >= 2,
+                "{line}"
+            );
+            assert!(!utf8_chinese(&gbk), "a GBK row read as UTF-8: {line}");
+        }
+        // Short GBK cells can be valid UTF-8 (台 is CC A8), but not Chinese UTF-8.
+        for cell in ["2台", "8000元", "省", "台台台"] {
+            let (gbk, _, _) = encoding_rs::GB18030.encode(cell);
+            assert!(!utf8_chinese(&gbk), "{cell}");
+        }
+    }
 
     #[test]
     fn encoding_is_utf8_unless_mostly_not() {
