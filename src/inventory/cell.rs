@@ -514,8 +514,11 @@ fn plain_decimal(b: &[u8]) -> Option<f64> {
     for (i, &c) in b.iter().enumerate() {
         match c {
             b'0'..=b'9' => {
-                mantissa = mantissa * 10 + u64::from(c - b'0');
                 digits += 1;
+                if digits > 15 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + u64::from(c - b'0');
             }
             b'.' if point.is_none() && i > 0 => point = Some(i),
             _ => return None,
@@ -770,6 +773,18 @@ mod tests {
         assert_eq!(parse_count("2.5", &units), None);
         assert_eq!(parse_count("-1", &units), None);
         assert_eq!(parse_count("3台", &units), None);
+        // More digits than the fast path takes (a fuzzer's find: 20 digits overflowed it).
+        let long = "1".repeat(20);
+        assert_eq!(parse_count(&long, &units), long.parse().ok());
+        assert_eq!(
+            parse_count(&"9".repeat(400), &units),
+            None,
+            "beyond f64: not a count"
+        );
+        assert_eq!(
+            parse_decimal(&"12".repeat(10)),
+            "12".repeat(10).parse().ok()
+        );
         assert_eq!(parse_count("1,2", &units), None);
     }
 

@@ -275,6 +275,12 @@ struct Staged {
     outlet: Option<Outlet>,
 }
 
+/// Why reading in parallel stopped early: an error, or a panic on a grading thread.
+enum Stop<E> {
+    Error(E),
+    Panic(Box<dyn std::any::Any + Send>),
+}
+
 /// Rows handed to a reading thread at a time: enough to make handing them over cheap, few
 /// enough to keep every thread busy and memory small.
 const BATCH: usize = 256;
@@ -494,7 +500,8 @@ impl<'b> Inventory<'b> {
         } = self;
         let layout = &*layout;
         let fields = layout.book.fields.len();
-        type Done<T> = (u64, Vec<(Staged, Option<T>)>, Vec<RawRow<'static>>);
+        type Typed<T> = std::thread::Result<Vec<(Staged, Option<T>)>>;
+        type Done<T> = (u64, Typed<T>, Vec<RawRow<'static>>);
         let (jobs, job_queue) = mpsc::sync_channel::<(u64, Vec<RawRow<'static>>)>(threads * 2);
         let job_queue = Mutex::new(job_queue);
         let (done, finished) = mpsc::sync_channel::<Done<T>>(threads * 2);
@@ -511,15 +518,19 @@ impl<'b> Inventory<'b> {
                             Err(_) => break,
                         };
                         let Ok((seq, raws)) = job else { break };
-                        let typed = raws
-                            .iter()
-                            .map(|raw| {
-                                let staged = layout.stage_raw(raw, &mut memo, &mut cells);
-                                let made = staged.outlet.as_ref().map(work);
-                                (staged, made)
-                            })
-                            .collect();
-                        if done.send((seq, typed, raws)).is_err() {
+                        // A panic (a bug) goes to the reading thread, which raises it again: it
+                        // must not leave that thread waiting for this batch.
+                        let typed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            raws.iter()
+                                .map(|raw| {
+                                    let staged = layout.stage_raw(raw, &mut memo, &mut cells);
+                                    let made = staged.outlet.as_ref().map(work);
+                                    (staged, made)
+                                })
+                                .collect()
+                        }));
+                        let panicked = typed.is_err();
+                        if done.send((seq, typed, raws)).is_err() || panicked {
                             break;
                         }
                     }
@@ -529,14 +540,15 @@ impl<'b> Inventory<'b> {
             // Read ahead a few batches per thread; take the results in order.
             let ahead = threads as u64 * 4;
             let mut spare = Vec::new();
-            let mut run = || -> Result<(), E> {
+            let mut run = || -> Result<(), Stop<E>> {
                 let (mut sent, mut taken, mut end) = (0u64, 0u64, false);
                 let mut waiting = std::collections::BTreeMap::new();
                 loop {
                     while !end && sent - taken < ahead {
                         let mut raws = Vec::with_capacity(BATCH);
                         while raws.len() < BATCH {
-                            match source.next_raw(spare.pop().unwrap_or_default())? {
+                            let next = source.next_raw(spare.pop().unwrap_or_default());
+                            match next.map_err(|e| Stop::Error(e.into()))? {
                                 Some(raw) => raws.push(raw),
                                 None => {
                                     end = true;
@@ -544,8 +556,11 @@ impl<'b> Inventory<'b> {
                                 }
                             }
                         }
-                        if raws.is_empty() || jobs.send((sent, raws)).is_err() {
+                        if raws.is_empty() {
                             break;
+                        }
+                        if jobs.send((sent, raws)).is_err() {
+                            return Err(Stop::Panic(Box::new("every grading thread stopped")));
                         }
                         sent += 1;
                     }
@@ -553,9 +568,9 @@ impl<'b> Inventory<'b> {
                         return Ok(());
                     }
                     let Ok((seq, typed, raws)) = finished.recv() else {
-                        // Every reading thread has stopped: only a panic does that.
-                        return Ok(());
+                        return Err(Stop::Panic(Box::new("every grading thread stopped")));
                     };
+                    let typed = typed.map_err(Stop::Panic)?;
                     for raw in raws {
                         if let RawRow::Record { record, .. } = raw {
                             spare.push(record);
@@ -568,16 +583,21 @@ impl<'b> Inventory<'b> {
                             if let (Some(outlet), Some(made)) =
                                 (state.admit(layout, staged, problems), made)
                             {
-                                take(outlet, made)?;
+                                take(outlet, made).map_err(Stop::Error)?;
                             }
                         }
                     }
                 }
             };
             let result = run();
+            // Let the grading threads finish, then raise their panic, if any, here.
             drop(jobs);
             drop(finished);
-            result
+            match result {
+                Ok(()) => Ok(()),
+                Err(Stop::Error(e)) => Err(e),
+                Err(Stop::Panic(payload)) => std::panic::resume_unwind(payload),
+            }
         })?;
         state.finish(layout, problems);
         Ok(())
