@@ -77,7 +77,13 @@ fn every_number_of_threads_gives_the_same_report_problems_and_exit_code() {
             let one = args("1");
             assert_eq!(one.status.code(), Some(1), "{command} {format}: findings");
             let stderr = String::from_utf8_lossy(&one.stderr);
-            for trouble in ["重复", "未填参照类型", "第", "行政区划代码"] {
+            for trouble in [
+                "重复",
+                "未填参照类型",
+                "两个半",
+                "2025-13-45",
+                "行政区划代码",
+            ] {
                 assert!(
                     stderr.contains(trouble),
                     "{command}: no `{trouble}` in\n{stderr}"

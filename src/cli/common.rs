@@ -283,24 +283,10 @@ impl Extend<Problem> for ProblemLog {
     }
 }
 
-/// Prints data problems to standard error, one line each, with a count.
+/// Prints data problems to standard error, one line each, with a count (as a [`ProblemLog`]
+/// does, for the commands that keep them all).
 pub fn print_problems(problems: &[Problem], lang: Lang) {
-    use std::io::Write;
-    if problems.is_empty() {
-        return;
-    }
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
-    for p in problems {
-        let _ = writeln!(err, "{}", p.render(lang));
-    }
-    let errors = problems
-        .iter()
-        .filter(|p| p.severity == Severity::Error)
-        .count();
-    let warnings = problems.len() - errors;
-    let _ = match lang {
-        Lang::Zh => writeln!(err, "数据问题: {errors} 个错误, {warnings} 个警告"),
-        Lang::En => writeln!(err, "data problems: {errors} errors, {warnings} warnings"),
-    };
+    let mut log = ProblemLog::new(lang, Vec::new());
+    log.extend(problems.iter().cloned());
+    log.finish();
 }

@@ -247,7 +247,7 @@ struct State {
 }
 
 /// For each list field: list cells already read cleanly, and what they hold. A list cell is
-/// spelled the same way by many outlets; each reading thread keeps its own.
+/// spelled the same way by many outlets; each thread that types rows keeps its own.
 struct ListMemo {
     maps: Vec<rustc_hash::FxHashMap<Box<str>, Vec<u16>>>,
     entries: usize,
@@ -281,7 +281,7 @@ enum Stop<E> {
     Panic(Box<dyn std::any::Any + Send>),
 }
 
-/// Rows handed to a reading thread at a time: enough to make handing them over cheap, few
+/// Rows handed to a grading thread at a time: enough to make handing them over cheap, few
 /// enough to keep every thread busy and memory small.
 const BATCH: usize = 256;
 
