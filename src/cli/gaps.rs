@@ -7,11 +7,10 @@ use anyhow::Result;
 use super::Exit;
 use super::common::{CommonArgs, ProblemLog};
 use super::output::Output;
-use crate::eval::Assessment;
 use crate::inventory::Outlet;
 use crate::report::outlets::{gaps_columns, gaps_rows, grade_columns, grade_row};
-use crate::report::summary::Tally;
-use crate::report::{Format, Rows, Section, Writer};
+use crate::report::summary::{Counted, Tally};
+use crate::report::{Format, Out, Rows, Section, Writer};
 use crate::text::Text;
 
 #[derive(Debug, clap::Args)]
@@ -48,14 +47,14 @@ pub fn run(args: Args) -> Result<Exit> {
     let work = |outlet: &Outlet| {
         let a = ev.assess(outlet);
         let rows = maker.make(gaps_rows(&ev, outlet, &a, args.target, c.lang));
-        (a, rows)
+        // A workbook also has the outlet's grade.
+        let grade = (format == Format::Xlsx).then(|| grade_row(book, outlet, &a));
+        (Counted::of(outlet, &a), rows, grade)
     };
-    let take = |outlet: Outlet, (a, rows): (Assessment, Rows)| -> Result<()> {
-        tally.add(&outlet, &a);
+    let take = |(counted, rows, grade): (Counted, Rows, Option<Vec<Out>>)| -> Result<()> {
+        tally.count(counted);
         writer.rows(rows)?;
-        if format == Format::Xlsx {
-            grades.push(grade_row(book, &outlet, &a));
-        }
+        grades.extend(grade);
         Ok(())
     };
     inventory.each_outlet(c.threads(), &mut problems, work, take)?;

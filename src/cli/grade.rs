@@ -10,14 +10,13 @@ use anyhow::{Context, Result, bail};
 use super::Exit;
 use super::common::{CommonArgs, Prepared, ProblemLog, print_problems};
 use super::output::{Output, check_workbook_name};
-use crate::eval::Assessment;
 use crate::inventory::xlsx::WorkbookCopy;
 use crate::inventory::{Input, InputFormat, Outlet};
 use crate::problem::Problem;
 use crate::report::outlets::{gaps_columns, gaps_rows, grade_columns, grade_row};
-use crate::report::summary::{GroupBy, Groups, Tally};
+use crate::report::summary::{Counted, GroupBy, Groups, Tally};
 use crate::report::xlsx::{Annotations, annotated, annotation_row};
-use crate::report::{Format, Rows, Section, Writer};
+use crate::report::{Format, Out, Rows, Section, Writer};
 use crate::text::Text;
 
 #[derive(Debug, clap::Args)]
@@ -59,31 +58,43 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut groups = Groups::default();
     let gap_columns = gaps_columns().0;
     let maker = writer.row_maker();
+    // What a grading thread makes of an outlet: all that is kept of it.
+    struct Graded {
+        counted: Counted,
+        rows: Rows,
+        /// For a workbook or the HTML page: its gap list.
+        gaps: Option<Vec<Vec<Out>>>,
+        /// For the HTML page: its county, id, and id and name.
+        html: Option<(String, String, String)>,
+    }
     let work = |outlet: &Outlet| {
         let a = ev.assess(outlet);
         let rows = maker.make([grade_row(book, outlet, &a)]);
-        (a, rows)
-    };
-    let take = |outlet: Outlet, (a, rows): (Assessment, Rows)| -> Result<()> {
-        tally.add(&outlet, &a);
-        writer.rows(rows)?;
-        if format == Format::Xlsx {
-            gaps.extend(gaps_rows(&ev, &outlet, &a, None, c.lang));
-        }
-        if html {
-            groups.add(
-                book,
-                GroupBy::County.key(book, &outlet, c.lang),
-                &outlet,
-                &a,
-            );
-            let gaps = gaps_rows(&ev, &outlet, &a, None, c.lang);
-            writer.detail(
-                &outlet.id,
+        let gaps =
+            (format == Format::Xlsx || html).then(|| gaps_rows(&ev, outlet, &a, None, c.lang));
+        let html = html.then(|| {
+            (
+                GroupBy::County.key(book, outlet, c.lang),
+                outlet.id.clone(),
                 format!("{} {}", outlet.id, outlet.name),
-                &gap_columns,
-                &gaps,
-            );
+            )
+        });
+        Graded {
+            counted: Counted::of(outlet, &a),
+            rows,
+            gaps,
+            html,
+        }
+    };
+    let take = |g: Graded| -> Result<()> {
+        tally.count(g.counted);
+        writer.rows(g.rows)?;
+        if let (Some((county, id, heading)), Some(outlet_gaps)) = (g.html, &g.gaps) {
+            groups.count(book, county, g.counted);
+            writer.detail(&id, heading, &gap_columns, outlet_gaps);
+        }
+        if format == Format::Xlsx {
+            gaps.extend(g.gaps.unwrap_or_default());
         }
         Ok(())
     };

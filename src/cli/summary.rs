@@ -9,7 +9,7 @@ use super::Exit;
 use super::common::{CommonArgs, ProblemLog};
 use super::output::Output;
 use crate::inventory::Outlet;
-use crate::report::summary::{GroupBy, Groups, Tally};
+use crate::report::summary::{Counted, GroupBy, Groups, Tally};
 use crate::report::{Format, Writer};
 
 #[derive(Debug, clap::Args)]
@@ -35,12 +35,11 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut tally = Tally::new(book);
     let work = |outlet: &Outlet| {
         let a = ev.assess(outlet);
-        let key = args.by.key(book, outlet, c.lang);
-        (a, key)
+        (Counted::of(outlet, &a), args.by.key(book, outlet, c.lang))
     };
-    let take = |outlet: Outlet, (a, key)| -> Result<()> {
-        tally.add(&outlet, &a);
-        groups.add(book, key, &outlet, &a);
+    let take = |(counted, key)| -> Result<()> {
+        tally.count(counted);
+        groups.count(book, key, counted);
         Ok(())
     };
     inventory.each_outlet(c.threads(), &mut problems, work, take)?;

@@ -43,8 +43,8 @@ pub enum Cell<'a> {
     Text(Cow<'a, str>),
     /// A native list (YAML).
     List(Vec<String>),
-    /// The reader could not make text of it.
-    Bad(ProblemKind),
+    /// The reader could not make text of it (boxed: it is rare, and keeps every cell small).
+    Bad(Box<ProblemKind>),
 }
 
 impl Cell<'_> {
@@ -100,7 +100,7 @@ impl Parsed {
 pub fn parse(book: &Rulebook, kind: &FieldKind, cell: &Cell) -> Parsed {
     let text = match cell {
         Cell::Empty => return Parsed::ok(Value::Missing),
-        Cell::Bad(kind) => return Parsed::bad(kind.clone(), ""),
+        Cell::Bad(kind) => return Parsed::bad((**kind).clone(), ""),
         Cell::List(items) => {
             if let FieldKind::List { vocabulary } = kind {
                 return parse_list(book, *vocabulary, items.iter().map(String::as_str));

@@ -45,9 +45,19 @@ fn entry(chunks: &[Vec<u8>], at: u32) -> (&[u8], u32) {
 }
 
 impl SeenIds {
+    /// The hash of `id` that [`SeenIds::get_hashed`] and [`SeenIds::insert_hashed`] take, so that
+    /// another thread can work it out.
+    pub fn hash(id: &str) -> u64 {
+        BuildHasherDefault::<FxHasher>::default().hash_one(id.as_bytes())
+    }
+
     /// The row where `id` was first seen, if it was.
     pub fn get(&self, id: &str) -> Option<u64> {
-        let hash = self.hasher.hash_one(id.as_bytes());
+        self.get_hashed(SeenIds::hash(id), id)
+    }
+
+    /// [`SeenIds::get`], given the id's [`SeenIds::hash`].
+    pub fn get_hashed(&self, hash: u64, id: &str) -> Option<u64> {
         if id.len() > LONG {
             return self
                 .long
@@ -62,8 +72,13 @@ impl SeenIds {
 
     /// Records `id` as first seen on `row` (the caller has checked that it was not seen). Past
     /// 4 GiB of ids in all — far beyond any inventory — further ids are not recorded.
+    #[cfg(test)]
     pub fn insert(&mut self, id: &str, row: u64) {
-        let hash = self.hasher.hash_one(id.as_bytes());
+        self.insert_hashed(SeenIds::hash(id), id, row);
+    }
+
+    /// [`SeenIds::insert`], given the id's [`SeenIds::hash`].
+    pub fn insert_hashed(&mut self, hash: u64, id: &str, row: u64) {
         let row = u32::try_from(row).unwrap_or(u32::MAX);
         if id.len() > LONG {
             self.long.push((hash, id.into(), row));

@@ -6,6 +6,7 @@
 
 pub mod cell;
 mod ids;
+pub mod records;
 pub mod source;
 pub mod xlsx;
 
@@ -212,8 +213,10 @@ pub struct Inventory<'b> {
     /// List cells read by [`Inventory::next_outlet`].
     memo: ListMemo,
     /// A CSV record and cells to read the next row into, reused.
-    record: csv::ByteRecord,
+    record: records::Record,
     cells: Vec<Cell<'static>>,
+    /// The key of the row read by [`Inventory::next_outlet`].
+    keys: Keys,
 }
 
 /// What every row is read against: the rulebook, the columns, and how problems name a place. It
@@ -243,7 +246,91 @@ struct State {
     finished: bool,
     /// For each region column and path of names: the division-code prefix first seen with it,
     /// and where.
-    region_prefixes: rustc_hash::FxHashMap<(usize, u64), (String, u64)>,
+    region_prefixes: rustc_hash::FxHashMap<(usize, u64), (Prefix, u64)>,
+}
+
+/// A division-code prefix, kept inline when short (as every prefix of a 12-digit code is).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Prefix {
+    Short { len: u8, bytes: [u8; 23] },
+    Long(Box<str>),
+}
+
+impl Prefix {
+    fn new(text: &str) -> Prefix {
+        let mut bytes = [0u8; 23];
+        match bytes.get_mut(..text.len()) {
+            Some(short) => {
+                short.copy_from_slice(text.as_bytes());
+                Prefix::Short {
+                    len: text.len() as u8,
+                    bytes,
+                }
+            }
+            None => Prefix::Long(text.into()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Copied from a `str` whole, so it is UTF-8.
+            Prefix::Short { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Prefix::Long(text) => text,
+        }
+    }
+}
+
+/// What the in-order checks need of a row (its id and, for an outlet with a division code, the
+/// code and its regions), made on the thread that typed the row so that the row itself can be
+/// dropped there. The texts of many rows share one [`Keys`].
+#[derive(Clone, Debug, Default)]
+struct Key {
+    /// The id's place in [`Keys::text`], and its [`ids::SeenIds::hash`].
+    id: Option<(Span, u64)>,
+    /// The division code's place in [`Keys::text`].
+    code: Span,
+    /// This row's entries in [`Keys::regions`].
+    regions: Span,
+}
+
+/// `start..end` in a [`Keys`] buffer.
+type Span = (usize, usize);
+
+/// A region of an outlet with a division code: its region column, the hash of its path of names
+/// (a region is known by its name under its parents: two counties may each have a 城关镇), its
+/// name's place in [`Keys::text`], and the length of the code prefix that names it.
+#[derive(Clone, Debug)]
+struct RegionKey {
+    field: usize,
+    path: u64,
+    name: Span,
+    prefix: usize,
+}
+
+/// The texts and regions of the [`Key`]s of a batch of rows.
+#[derive(Debug, Default)]
+struct Keys {
+    text: String,
+    regions: Vec<RegionKey>,
+}
+
+impl Keys {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.regions.clear();
+    }
+
+    fn push_text(&mut self, text: &str) -> Span {
+        let start = self.text.len();
+        self.text.push_str(text);
+        (start, self.text.len())
+    }
+
+    fn text(&self, (start, end): Span) -> &str {
+        self.text.get(start..end).unwrap_or_default()
+    }
 }
 
 /// For each list field: list cells already read cleanly, and what they hold. A list cell is
@@ -273,6 +360,35 @@ struct Staged {
     /// The id, when the row has one but no outlet (its type is missing).
     id: Option<String>,
     outlet: Option<Outlet>,
+}
+
+impl Staged {
+    /// The row without its outlet, with its [`Key`].
+    fn typed(self, key: Key) -> (Typed, Option<Outlet>) {
+        let Staged {
+            number,
+            problems,
+            split,
+            outlet,
+            ..
+        } = self;
+        let typed = Typed {
+            number,
+            problems,
+            split,
+            key,
+        };
+        (typed, outlet)
+    }
+}
+
+/// A typed row as the in-order checks take it: its problems (those from `split` on come after
+/// the id check) and its [`Key`].
+struct Typed {
+    number: u64,
+    problems: Vec<Problem>,
+    split: usize,
+    key: Key,
 }
 
 /// Why reading in parallel stopped early: an error, or a panic on a grading thread.
@@ -408,8 +524,9 @@ impl<'b> Inventory<'b> {
             source,
             state: State::default(),
             memo: ListMemo::new(book.fields.len()),
-            record: csv::ByteRecord::new(),
+            record: records::Record::default(),
             cells: Vec::new(),
+            keys: Keys::default(),
         })
     }
 
@@ -463,23 +580,28 @@ impl<'b> Inventory<'b> {
             if let RawRow::Record { record, .. } = raw {
                 self.record = record;
             }
-            if let Some(outlet) = self.state.admit(&self.layout, staged, problems) {
-                return Ok(Some(outlet));
+            self.keys.clear();
+            let key = self.layout.key(&mut self.keys, &staged);
+            let (typed, outlet) = staged.typed(key);
+            if self.state.admit(&self.layout, typed, &self.keys, problems) {
+                if let Some(outlet) = outlet {
+                    return Ok(Some(outlet));
+                }
             }
         }
     }
 
     /// Reads every outlet as [`Inventory::next_outlet`] does, on `threads` threads: each row is
-    /// typed and given to `work` on any thread, then `take` gets the outlets that can be graded,
-    /// with what `work` made of them, in the inventory's order. Problems come in the same order
-    /// as from [`Inventory::next_outlet`], and so does everything else: the number of threads
-    /// changes only the speed.
+    /// typed and given to `work` on any thread (and dropped there), then `take` gets what `work`
+    /// made of the outlets that can be graded, in the inventory's order. Problems come in the
+    /// same order as from [`Inventory::next_outlet`], and so does everything else: the number of
+    /// threads changes only the speed.
     pub fn each_outlet<T, E>(
         &mut self,
         threads: usize,
         problems: &mut impl Extend<Problem>,
         work: impl Fn(&Outlet) -> T + Sync,
-        mut take: impl FnMut(Outlet, T) -> Result<(), E>,
+        mut take: impl FnMut(T) -> Result<(), E>,
     ) -> Result<(), E>
     where
         T: Send,
@@ -487,8 +609,7 @@ impl<'b> Inventory<'b> {
     {
         if threads <= 1 {
             while let Some(outlet) = self.next_outlet(problems)? {
-                let t = work(&outlet);
-                take(outlet, t)?;
+                take(work(&outlet))?;
             }
             return Ok(());
         }
@@ -500,8 +621,8 @@ impl<'b> Inventory<'b> {
         } = self;
         let layout = &*layout;
         let fields = layout.book.fields.len();
-        type Typed<T> = std::thread::Result<Vec<(Staged, Option<T>)>>;
-        type Done<T> = (u64, Typed<T>, Vec<RawRow<'static>>);
+        type Batch<T> = std::thread::Result<(Keys, Vec<(Typed, Option<T>)>)>;
+        type Done<T> = (u64, Batch<T>, Vec<RawRow<'static>>);
         let (jobs, job_queue) = mpsc::sync_channel::<(u64, Vec<RawRow<'static>>)>(threads * 2);
         let job_queue = Mutex::new(job_queue);
         let (done, finished) = mpsc::sync_channel::<Done<T>>(threads * 2);
@@ -521,13 +642,18 @@ impl<'b> Inventory<'b> {
                         // A panic (a bug) goes to the reading thread, which raises it again: it
                         // must not leave that thread waiting for this batch.
                         let typed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            raws.iter()
+                            let mut keys = Keys::default();
+                            let rows = raws
+                                .iter()
                                 .map(|raw| {
                                     let staged = layout.stage_raw(raw, &mut memo, &mut cells);
                                     let made = staged.outlet.as_ref().map(work);
-                                    (staged, made)
+                                    let key = layout.key(&mut keys, &staged);
+                                    // The outlet is dropped here, on the thread that made it.
+                                    (staged.typed(key).0, made)
                                 })
-                                .collect()
+                                .collect();
+                            (keys, rows)
                         }));
                         let panicked = typed.is_err();
                         if done.send((seq, typed, raws)).is_err() || panicked {
@@ -577,13 +703,13 @@ impl<'b> Inventory<'b> {
                         }
                     }
                     waiting.insert(seq, typed);
-                    while let Some(typed) = waiting.remove(&taken) {
+                    while let Some((keys, rows)) = waiting.remove(&taken) {
                         taken += 1;
-                        for (staged, made) in typed {
-                            if let (Some(outlet), Some(made)) =
-                                (state.admit(layout, staged, problems), made)
-                            {
-                                take(outlet, made).map_err(Stop::Error)?;
+                        for (typed, made) in rows {
+                            if state.admit(layout, typed, &keys, problems) {
+                                if let Some(made) = made {
+                                    take(made).map_err(Stop::Error)?;
+                                }
                             }
                         }
                     }
@@ -614,94 +740,86 @@ impl State {
         self.finished = true;
     }
 
-    /// Takes a typed row in order: reports its problems, refuses a repeated id, checks its
-    /// division code against earlier rows, and gives back the outlet when it can be graded.
+    /// Takes a typed row in order: reports its problems, refuses a repeated id and checks its
+    /// division code against earlier rows. False when the row is refused.
     fn admit(
         &mut self,
         layout: &Layout,
-        staged: Staged,
+        typed: Typed,
+        keys: &Keys,
         problems: &mut impl Extend<Problem>,
-    ) -> Option<Outlet> {
+    ) -> bool {
         self.rows += 1;
-        let n = staged.number;
-        let mut own = staged.problems.into_iter();
-        problems.extend(own.by_ref().take(staged.split));
-        let id = match (&staged.outlet, &staged.id) {
-            (Some(o), _) => &o.id,
-            (None, Some(id)) => id,
-            (None, None) => return None,
+        let Typed {
+            number: n,
+            problems: own,
+            split,
+            key,
+        } = typed;
+        let mut own = own.into_iter();
+        problems.extend(own.by_ref().take(split));
+        let Some((id, hash)) = key.id else {
+            return false;
         };
-        if let Some(first_row) = self.seen_ids.get(id) {
+        let id = keys.text(id);
+        if let Some(first_row) = self.seen_ids.get_hashed(hash, id) {
             let column = layout.field_columns[layout.book.core.id];
             problems.extend([layout.problem(
                 Severity::Error,
                 Some(n),
                 column,
-                Some(id.clone()),
+                Some(id.to_string()),
                 ProblemKind::DuplicateId { first_row },
             )]);
-            return None;
+            return false;
         }
-        self.seen_ids.insert(id, n);
+        self.seen_ids.insert_hashed(hash, id, n);
         problems.extend(own);
-        let outlet = staged.outlet?;
-        self.check_regions(layout, &outlet, problems);
-        Some(outlet)
+        self.check_regions(layout, n, keys, &key, problems);
+        true
     }
 
     /// Warns where the division code contradicts the codes of earlier outlets with the same
-    /// province, city, county or township.
+    /// province, city, county or township; only the coarsest contradiction of a row is reported.
     fn check_regions(
         &mut self,
         layout: &Layout,
-        outlet: &Outlet,
+        n: u64,
+        keys: &Keys,
+        key: &Key,
         problems: &mut impl Extend<Problem>,
     ) {
         let book = layout.book;
-        let Some(checks) = &book.code_checks else {
+        let (Some(checks), Some(regions)) = (
+            &book.code_checks,
+            keys.regions.get(key.regions.0..key.regions.1),
+        ) else {
             return;
         };
-        let values = &outlet.values;
-        let Value::Text(code) = &values[checks.field] else {
-            return;
-        };
-        let column = layout.field_columns[checks.field];
-        let n = outlet.row;
-        // A region is known by its name under its parents (two counties may each have a 城关镇);
-        // only the coarsest contradiction of a row is reported.
-        // The path is kept as a 64-bit hash of the names (no allocation per row; a collision
-        // among a national inventory's ~700,000 region paths is vanishingly unlikely).
-        let mut path = rustc_hash::FxHasher::default();
-        for &(region, len) in &checks.regions {
-            if let Value::Text(name) = &values[region] {
-                path.write(name.as_bytes());
-            }
-            path.write_u8(0x1f);
-            let Value::Text(name) = &values[region] else {
-                continue;
-            };
-            let key = (region, path.finish());
-            let prefix = &code[..len.min(code.len())];
-            match self.region_prefixes.get(&key) {
-                Some((expected, first_row)) if expected != prefix => {
+        let code = keys.text(key.code);
+        for region in regions {
+            let prefix = code.get(..region.prefix).unwrap_or(code);
+            let path = (region.field, region.path);
+            match self.region_prefixes.get(&path) {
+                Some((expected, first_row)) if expected.as_str() != prefix => {
                     let kind = ProblemKind::CodeContradictsRegion {
-                        region: book.fields[region].name.zh.clone(),
-                        name: name.clone(),
-                        expected: expected.clone(),
+                        region: book.fields[region.field].name.zh.clone(),
+                        name: keys.text(region.name).to_string(),
+                        expected: expected.as_str().to_string(),
                         first_row: *first_row,
                     };
                     problems.extend([layout.problem(
                         Severity::Warning,
                         Some(n),
-                        column,
-                        Some(code.clone()),
+                        layout.field_columns[checks.field],
+                        Some(code.to_string()),
                         kind,
                     )]);
                     break;
                 }
                 Some(_) => {}
                 None => {
-                    self.region_prefixes.insert(key, (prefix.to_string(), n));
+                    self.region_prefixes.insert(path, (Prefix::new(prefix), n));
                 }
             }
         }
@@ -735,6 +853,49 @@ impl Layout<'_> {
             kind,
             cell,
         }
+    }
+
+    /// The [`Key`] of a typed row, its texts written into `keys`.
+    fn key(&self, keys: &mut Keys, staged: &Staged) -> Key {
+        let id = match (&staged.outlet, &staged.id) {
+            (Some(o), _) => &o.id,
+            (None, Some(id)) => id,
+            (None, None) => return Key::default(),
+        };
+        let mut key = Key {
+            id: Some((keys.push_text(id), ids::SeenIds::hash(id))),
+            ..Key::default()
+        };
+        let (Some(outlet), Some(checks)) = (&staged.outlet, &self.book.code_checks) else {
+            return key;
+        };
+        let values = &outlet.values;
+        let Value::Text(code) = &values[checks.field] else {
+            return key;
+        };
+        key.code = keys.push_text(code);
+        let first = keys.regions.len();
+        // The path is kept as a 64-bit hash of the names (a collision among a national
+        // inventory's ~700,000 region paths is vanishingly unlikely).
+        let mut path = rustc_hash::FxHasher::default();
+        for &(region, len) in &checks.regions {
+            if let Value::Text(name) = &values[region] {
+                path.write(name.as_bytes());
+            }
+            path.write_u8(0x1f);
+            let Value::Text(name) = &values[region] else {
+                continue;
+            };
+            let name = keys.push_text(name);
+            keys.regions.push(RegionKey {
+                field: region,
+                path: path.finish(),
+                name,
+                prefix: len.min(code.len()),
+            });
+        }
+        key.regions = (first, keys.regions.len());
+        key
     }
 
     /// Decodes a raw row (into `cells`, reused) and types it.

@@ -8,6 +8,7 @@ use serde_yaml::Value as Yaml;
 
 use super::InventoryError;
 use super::cell::Cell;
+use super::records::{Record, Records};
 use super::xlsx::XlsxSource;
 use std::sync::Arc;
 
@@ -44,7 +45,7 @@ pub struct Row<'a> {
 pub enum RawRow<'a> {
     Record {
         number: u64,
-        record: csv::ByteRecord,
+        record: Record,
         decoder: Decoder,
     },
     Row(Row<'a>),
@@ -90,10 +91,7 @@ impl Source {
 
     /// The next row as read, its cells not yet decoded where decoding can wait (CSV); `spare` is
     /// a record to read into.
-    pub fn next_raw(
-        &mut self,
-        spare: csv::ByteRecord,
-    ) -> Result<Option<RawRow<'static>>, InventoryError> {
+    pub fn next_raw(&mut self, spare: Record) -> Result<Option<RawRow<'static>>, InventoryError> {
         Ok(match self {
             Source::Csv(s) => {
                 let decoder = s.decoder();
@@ -120,10 +118,10 @@ impl Source {
 
 /// A CSV file, read record by record.
 pub struct CsvSource {
-    reader: csv::Reader<Box<dyn Read>>,
+    reader: Records,
     pub encoding: Encoding,
     headers: Vec<String>,
-    record: csv::ByteRecord,
+    record: Record,
     file: String,
     /// Records read so far, the header's included: the row number a spreadsheet shows (a cell
     /// with a line break in it does not shift it, as a count of file lines would).
@@ -154,17 +152,12 @@ impl CsvSource {
         let delimiter = detect_delimiter(&sample[skip..]);
         let body = &sample[skip..];
         let rest: Box<dyn Read> = Box::new(Cursor::new(body.to_vec()).chain(buf));
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .buffer_capacity(1 << 16)
-            .delimiter(delimiter)
-            .from_reader(rest);
+        let reader = Records::new(rest, delimiter);
         let mut source = CsvSource {
             reader,
             encoding,
             headers: Vec::new(),
-            record: csv::ByteRecord::new(),
+            record: Record::default(),
             file: file.to_string(),
             records: 0,
         };
@@ -199,14 +192,11 @@ impl CsvSource {
         more
     }
 
-    fn read_into(&mut self, record: &mut csv::ByteRecord) -> Result<bool, InventoryError> {
-        let more = self
-            .reader
-            .read_byte_record(record)
-            .map_err(|e| InventoryError::Csv {
-                file: self.file.clone(),
-                message: e.to_string(),
-            })?;
+    fn read_into(&mut self, record: &mut Record) -> Result<bool, InventoryError> {
+        let more = self.reader.read(record).map_err(|e| InventoryError::Csv {
+            file: self.file.clone(),
+            message: e.to_string(),
+        })?;
         self.records += u64::from(more);
         Ok(more)
     }
@@ -227,8 +217,8 @@ impl CsvSource {
     /// decoded later ([`Decoder::row`]), on any thread.
     pub fn next_record(
         &mut self,
-        mut record: csv::ByteRecord,
-    ) -> Result<Option<(u64, csv::ByteRecord)>, InventoryError> {
+        mut record: Record,
+    ) -> Result<Option<(u64, Record)>, InventoryError> {
         loop {
             if !self.read_into(&mut record)? {
                 return Ok(None);
@@ -251,12 +241,7 @@ pub struct Decoder {
 impl Decoder {
     /// The record's row, its cells borrowing their text from it (UTF-8) or decoded (GBK); the
     /// cells go into `cells`, whose allocation is reused.
-    pub fn row<'r>(
-        &self,
-        number: u64,
-        record: &'r csv::ByteRecord,
-        cells: Vec<Cell<'_>>,
-    ) -> Row<'r> {
+    pub fn row<'r>(&self, number: u64, record: &'r Record, cells: Vec<Cell<'_>>) -> Row<'r> {
         let width = self.width;
         let mut cells = reuse(cells);
         // UTF-8 is checked once for the whole record, then each field is a slice of it; a record
@@ -268,19 +253,22 @@ impl Decoder {
         // A UTF-8 row in a GBK file decodes without error, as mojibake: it is told by being valid
         // UTF-8 with Chinese characters in it (GBK text almost never is), and not read.
         let pasted = self.encoding == Encoding::Gb18030 && utf8_chinese(record.as_slice());
-        let mut at = 0;
-        cells.extend((0..width).map(|i| match record.get(i) {
+        let bytes = record.as_slice();
+        let mut bounds = record.bounds().iter();
+        cells.extend((0..width).map(|_| match bounds.next() {
             None => Cell::Empty,
-            Some(f) => {
-                let start = at;
-                at += f.len();
-                match whole.and_then(|w| w.get(start..at)) {
-                    Some("") => Cell::Empty,
-                    Some(text) => Cell::Text(std::borrow::Cow::Borrowed(text)),
-                    None if pasted && !f.is_ascii() => Cell::Bad(ProblemKind::Utf8InGbk),
-                    None => self.decode(f),
+            Some(&(start, end)) => match whole.and_then(|w| w.get(start..end)) {
+                Some("") => Cell::Empty,
+                Some(text) => Cell::Text(std::borrow::Cow::Borrowed(text)),
+                None => {
+                    let f = bytes.get(start..end).unwrap_or_default();
+                    if pasted && !f.is_ascii() {
+                        Cell::Bad(Box::new(ProblemKind::Utf8InGbk))
+                    } else {
+                        self.decode(f)
+                    }
                 }
-            }
+            },
         }));
         // Trailing empty cells beyond the header are what spreadsheets add; they are no overflow.
         let overflow = if record.iter().skip(width).all(|f| f.is_empty()) {
@@ -310,9 +298,9 @@ impl Decoder {
         };
         match decoded {
             Some(text) => Cell::Text(text),
-            None => Cell::Bad(ProblemKind::Encoding {
+            None => Cell::Bad(Box::new(ProblemKind::Encoding {
                 encoding: self.encoding.name(),
-            }),
+            })),
         }
     }
 }
@@ -512,9 +500,9 @@ impl YamlSource {
                     }
                     // Not a map: every cell is unreadable, which the id cell reports.
                     None => cells.iter_mut().for_each(|c| {
-                        *c = Cell::Bad(ProblemKind::Shape {
+                        *c = Cell::Bad(Box::new(ProblemKind::Shape {
                             expected: "a map of columns to values",
-                        })
+                        }))
                     }),
                 }
                 Row {
@@ -550,22 +538,22 @@ fn yaml_cell(v: Yaml) -> Cell<'static> {
                 match scalar_text(item) {
                     Some(s) => out.push(s),
                     None => {
-                        return Cell::Bad(ProblemKind::Shape {
+                        return Cell::Bad(Box::new(ProblemKind::Shape {
                             expected: "a single value",
-                        });
+                        }));
                     }
                 }
             }
             Cell::List(out)
         }
-        Yaml::Mapping(_) => Cell::Bad(ProblemKind::Shape {
+        Yaml::Mapping(_) => Cell::Bad(Box::new(ProblemKind::Shape {
             expected: "a single value",
-        }),
+        })),
         other => match scalar_text(&other) {
             Some(s) => Cell::text(s),
-            None => Cell::Bad(ProblemKind::Shape {
+            None => Cell::Bad(Box::new(ProblemKind::Shape {
                 expected: "a single value",
-            }),
+            })),
         },
     }
 }

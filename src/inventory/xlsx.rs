@@ -317,9 +317,9 @@ fn cell(v: &Data) -> Cell<'static> {
         Data::DateTime(d) => Cell::text(datetime_text(d)),
         Data::DateTimeIso(s) => Cell::text(s.strip_suffix("T00:00:00").unwrap_or(s).to_string()),
         Data::DurationIso(s) => Cell::text(s.clone()),
-        Data::Error(e) => Cell::Bad(ProblemKind::SheetError {
+        Data::Error(e) => Cell::Bad(Box::new(ProblemKind::SheetError {
             error: e.to_string(),
-        }),
+        })),
     }
 }
 

@@ -15,6 +15,30 @@ const BELOW: usize = 5;
 const OVER: usize = 6;
 const ERRORS: usize = 7;
 
+/// What a [`Tally`] counts of one graded outlet: small, so that a grading thread can hand it on
+/// without the outlet.
+#[derive(Clone, Copy, Debug)]
+pub struct Counted {
+    type_: usize,
+    assessed: Option<u8>,
+    status: Status,
+    errors: bool,
+    /// Rules waived.
+    waived: u64,
+}
+
+impl Counted {
+    pub fn of(outlet: &Outlet, a: &Assessment) -> Counted {
+        Counted {
+            type_: outlet.type_,
+            assessed: a.assessed,
+            status: a.status,
+            errors: outlet.errors > 0,
+            waived: a.outcomes.iter().filter(|o| **o == Outcome::Waived).count() as u64,
+        }
+    }
+}
+
 /// Counts by type × grade, kept while outlets stream past.
 #[derive(Clone, Debug)]
 pub struct Tally {
@@ -45,10 +69,15 @@ impl Tally {
     }
 
     pub fn add(&mut self, outlet: &Outlet, a: &Assessment) {
-        let counts = &mut self.by_type[outlet.type_];
-        counts[usize::from(rank(a.assessed)) - 1] += 1;
+        self.count(Counted::of(outlet, a));
+    }
+
+    /// Adds an outlet, as [`Counted::of`] sums it up.
+    pub fn count(&mut self, c: Counted) {
+        let counts = &mut self.by_type[c.type_];
+        counts[usize::from(rank(c.assessed)) - 1] += 1;
         self.outlets += 1;
-        match a.status {
+        match c.status {
             Status::Meets => self.meets += 1,
             Status::BelowMinimum => {
                 self.below_minimum += 1;
@@ -59,13 +88,12 @@ impl Tally {
                 counts[OVER] += 1;
             }
         }
-        if outlet.errors > 0 {
+        if c.errors {
             self.with_errors += 1;
             counts[ERRORS] += 1;
         }
-        let waived = a.outcomes.iter().filter(|o| **o == Outcome::Waived).count() as u64;
-        if waived > 0 {
-            self.waived_rules += waived;
+        if c.waived > 0 {
+            self.waived_rules += c.waived;
             self.waived_outlets += 1;
         }
     }
@@ -277,11 +305,12 @@ pub struct Groups {
 }
 
 impl Groups {
-    pub fn add(&mut self, book: &Rulebook, group: String, outlet: &Outlet, a: &Assessment) {
+    /// Adds an outlet to its group, as [`Counted::of`] sums it up.
+    pub fn count(&mut self, book: &Rulebook, group: String, c: Counted) {
         self.groups
             .entry(group)
             .or_insert_with(|| Tally::new(book))
-            .add(outlet, a);
+            .count(c);
     }
 
     pub fn columns(book: &Rulebook, by: GroupBy) -> Vec<Column> {
