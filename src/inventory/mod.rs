@@ -1107,20 +1107,17 @@ impl Layout<'_> {
         let Value::Text(code) = &values[checks.field] else {
             return;
         };
-        if checks.covers(type_) {
-            let fits = checks.types_of(code);
-            if !fits.contains(&type_) {
-                problems.push(self.problem(
-                    Severity::Warning,
-                    Some(n),
-                    self.field_columns[checks.field],
-                    Some(code.clone()),
-                    ProblemKind::CodeContradictsType {
-                        code_says: book.type_names(&fits),
-                        outlet_type: book.types[type_].name.zh.clone(),
-                    },
-                ));
-            }
+        if checks.covers(type_) && !checks.fits(code, type_) {
+            problems.push(self.problem(
+                Severity::Warning,
+                Some(n),
+                self.field_columns[checks.field],
+                Some(code.clone()),
+                ProblemKind::CodeContradictsType {
+                    code_says: book.type_names(&checks.types_of(code)),
+                    outlet_type: book.types[type_].name.zh.clone(),
+                },
+            ));
         }
     }
 

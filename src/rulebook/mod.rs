@@ -232,23 +232,43 @@ pub struct TypeDigits {
     pub village: Vec<(u32, u32)>,
 }
 
-impl CodeChecks {
-    /// The types whose ranges a code fits.
-    pub fn types_of(&self, code: &str) -> Vec<usize> {
-        let segment = |(a, b): (usize, usize)| code.get(a..b).and_then(|s| s.parse::<u32>().ok());
-        let (t, v) = (
-            segment(self.township_segment),
-            segment(self.village_segment),
-        );
+impl TypeDigits {
+    /// Whether a code's township and village segments are in this type's ranges.
+    fn fits(&self, (township, village): (Option<u32>, Option<u32>)) -> bool {
         let fits = |ranges: &[(u32, u32)], n: Option<u32>| {
             ranges.is_empty()
                 || n.is_some_and(|n| ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&n)))
         };
+        fits(&self.township, township) && fits(&self.village, village)
+    }
+}
+
+impl CodeChecks {
+    /// The types whose ranges a code fits.
+    pub fn types_of(&self, code: &str) -> Vec<usize> {
+        let segments = self.segments(code);
         self.by_type
             .iter()
-            .filter(|d| fits(&d.township, t) && fits(&d.village, v))
+            .filter(|d| d.fits(segments))
             .map(|d| d.type_)
             .collect()
+    }
+
+    /// Whether a code fits the ranges of `type_`: whether [`CodeChecks::types_of`] lists it.
+    pub fn fits(&self, code: &str, type_: usize) -> bool {
+        let segments = self.segments(code);
+        self.by_type
+            .iter()
+            .any(|d| d.type_ == type_ && d.fits(segments))
+    }
+
+    /// The township and village segments of a code, as numbers.
+    fn segments(&self, code: &str) -> (Option<u32>, Option<u32>) {
+        let segment = |(a, b): (usize, usize)| code.get(a..b).and_then(|s| s.parse::<u32>().ok());
+        (
+            segment(self.township_segment),
+            segment(self.village_segment),
+        )
     }
 
     /// Whether the rulebook says which codes an outlet type may have.
