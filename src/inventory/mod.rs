@@ -271,14 +271,16 @@ impl Prefix {
         }
     }
 
-    fn as_str(&self) -> &str {
+    fn as_bytes(&self) -> &[u8] {
         match self {
-            // Copied from a `str` whole, so it is UTF-8.
-            Prefix::Short { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
-            Prefix::Long(text) => text,
+            Prefix::Short { len, bytes } => &bytes[..usize::from(*len)],
+            Prefix::Long(text) => text.as_bytes(),
         }
+    }
+
+    /// Its text (copied from a `str` whole, so it is UTF-8).
+    fn text(&self) -> String {
+        String::from_utf8_lossy(self.as_bytes()).into_owned()
     }
 }
 
@@ -801,11 +803,11 @@ impl State {
             let prefix = code.get(..region.prefix).unwrap_or(code);
             let path = (region.field, region.path);
             match self.region_prefixes.get(&path) {
-                Some((expected, first_row)) if expected.as_str() != prefix => {
+                Some((expected, first_row)) if expected.as_bytes() != prefix.as_bytes() => {
                     let kind = ProblemKind::CodeContradictsRegion {
                         region: book.fields[region.field].name.zh.clone(),
                         name: keys.text(region.name).to_string(),
-                        expected: expected.as_str().to_string(),
+                        expected: expected.text(),
                         first_row: *first_row,
                     };
                     problems.extend([layout.problem(
