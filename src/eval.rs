@@ -99,8 +99,8 @@ pub fn rank(grade: Option<u8>) -> u8 {
 pub struct Evaluator<'b> {
     pub book: &'b Rulebook,
     pub as_of: Date,
-    /// Each rule's condition, compiled for this date: in rule order.
-    checks: Vec<Check>,
+    /// Each rule, compiled for this date: in rule order.
+    rules: Vec<RuleCheck>,
     /// The report cells that every outlet's rows share, made on first use.
     shared_cells: OnceLock<SharedCells>,
     waivers: Option<&'b Waivers>,
@@ -108,15 +108,20 @@ pub struct Evaluator<'b> {
 
 impl<'b> Evaluator<'b> {
     pub fn new(book: &'b Rulebook, as_of: Date) -> Self {
-        let checks = book
+        let rules = book
             .rules
             .iter()
-            .map(|rule| Check::compile(&rule.check, as_of))
+            .map(|rule| RuleCheck {
+                types: rule.applies_to.as_deref().map(TypeSet::new),
+                required: rule.kind == RuleKind::Required,
+                grade: usize::from(rule.grade),
+                check: Check::compile(&rule.check, as_of),
+            })
             .collect();
         Evaluator {
             book,
             as_of,
-            checks,
+            rules,
             shared_cells: OnceLock::new(),
             waivers: None,
         }
@@ -137,36 +142,40 @@ impl<'b> Evaluator<'b> {
     /// The outlet's assessment.
     pub fn assess(&self, outlet: &Outlet) -> Assessment {
         let book = self.book;
-        let mut outcomes: Vec<Outcome> = Vec::with_capacity(book.rules.len());
-        for (rule, check) in book.rules.iter().zip(&self.checks) {
+        let mut outcomes: Vec<Outcome> = Vec::with_capacity(self.rules.len());
+        // The required rules failing at each grade 1-4, counted as the rules are checked.
+        let mut failing = [0usize; 5];
+        for rule in &self.rules {
             let outcome = if rule
-                .applies_to
+                .types
                 .as_ref()
-                .is_some_and(|types| !types.contains(&outlet.grading_type))
+                .is_some_and(|types| !types.contains(outlet.grading_type))
             {
                 Outcome::NotApplicable
             } else {
-                match check.truth(outlet) {
+                match rule.check.truth(outlet) {
                     Truth::True => Outcome::Passed,
                     Truth::False => Outcome::Lacking,
                     Truth::Unknown => Outcome::Missing,
                 }
             };
+            if rule.required && outcome.failed() {
+                if let Some(n) = failing.get_mut(rule.grade) {
+                    *n += 1;
+                }
+            }
             outcomes.push(outcome);
         }
         if let Some(waivers) = self.waivers {
-            for &(rule, _) in waivers.for_outlet(&outlet.id) {
-                if outcomes[rule].failed() {
-                    outcomes[rule] = Outcome::Waived;
-                }
-            }
-        }
-        // The required rules failing at each grade 1-4, counted in one pass.
-        let mut failing = [0usize; 5];
-        for (r, o) in book.rules.iter().zip(&outcomes) {
-            if r.kind == RuleKind::Required && o.failed() {
-                if let Some(n) = failing.get_mut(usize::from(r.grade)) {
-                    *n += 1;
+            for &(r, _) in waivers.for_outlet(&outlet.id) {
+                if outcomes[r].failed() {
+                    outcomes[r] = Outcome::Waived;
+                    let rule = &self.rules[r];
+                    if rule.required {
+                        if let Some(n) = failing.get_mut(rule.grade) {
+                            *n -= 1;
+                        }
+                    }
                 }
             }
         }
@@ -222,6 +231,43 @@ impl<'b> Evaluator<'b> {
     /// The truth of a condition for an outlet.
     pub fn truth(&self, condition: &Condition, outlet: &Outlet) -> Truth {
         Check::compile(condition, self.as_of).truth(outlet)
+    }
+}
+
+/// A rule compiled for one as-of date.
+#[derive(Clone, Debug)]
+struct RuleCheck {
+    /// The types it applies to; `None` for every type.
+    types: Option<TypeSet>,
+    required: bool,
+    grade: usize,
+    check: Check,
+}
+
+/// A set of type indices: a bit mask when every index is below 64, the list otherwise.
+#[derive(Clone, Debug)]
+enum TypeSet {
+    Mask(u64),
+    List(Vec<usize>),
+}
+
+impl TypeSet {
+    fn new(types: &[usize]) -> TypeSet {
+        let mut mask = 0u64;
+        for &t in types {
+            if t >= 64 {
+                return TypeSet::List(types.to_vec());
+            }
+            mask |= 1 << t;
+        }
+        TypeSet::Mask(mask)
+    }
+
+    fn contains(&self, t: usize) -> bool {
+        match self {
+            TypeSet::Mask(mask) => t < 64 && mask >> t & 1 == 1,
+            TypeSet::List(types) => types.contains(&t),
+        }
     }
 }
 
@@ -418,4 +464,22 @@ impl Check {
 
 fn truth(b: bool) -> Truth {
     if b { Truth::True } else { Truth::False }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TypeSet;
+
+    #[test]
+    fn type_sets_hold_their_types_alone() {
+        let small = TypeSet::new(&[0, 3, 63]);
+        assert!(matches!(small, TypeSet::Mask(_)));
+        let large = TypeSet::new(&[1, 64, 200]);
+        assert!(matches!(large, TypeSet::List(_)));
+        for t in 0..256 {
+            assert_eq!(small.contains(t), [0, 3, 63].contains(&t), "type {t}");
+            assert_eq!(large.contains(t), [1, 64, 200].contains(&t), "type {t}");
+        }
+        assert!(!TypeSet::new(&[]).contains(0));
+    }
 }
