@@ -211,7 +211,7 @@ pub struct Inventory<'b> {
     source: Source,
     state: State,
     /// List cells read by [`Inventory::next_outlet`].
-    memo: ListMemo,
+    memo: CellMemo,
     /// A CSV record and cells to read the next row into, reused.
     record: records::Record,
     cells: Vec<Cell<'static>>,
@@ -335,19 +335,63 @@ impl Keys {
     }
 }
 
-/// For each list field: list cells already read cleanly, and what they hold. A list cell is
-/// spelled the same way by many outlets; each thread that types rows keeps its own.
-struct ListMemo {
-    maps: Vec<rustc_hash::FxHashMap<Box<str>, Vec<u16>>>,
-    entries: usize,
+/// For each field: cells already read cleanly, and what they read as. A field's cells are spelled
+/// the same few ways by many outlets (是, 否, 2, 独立, a list of services), so a cell seen before is
+/// not parsed again. Each field has a table of slots chosen by the cell's hash, a later cell taking
+/// the slot of an earlier one: memory stays bounded (short cells only) whatever the input, and the
+/// table follows the spellings of the part of the inventory being read. Each thread that types
+/// rows keeps its own.
+struct CellMemo {
+    /// Per field: its slots (none until a cell of it is remembered).
+    tables: Vec<Vec<Remembered>>,
 }
 
-impl ListMemo {
-    fn new(fields: usize) -> ListMemo {
-        ListMemo {
-            maps: vec![rustc_hash::FxHashMap::default(); fields],
-            entries: 0,
+/// A slot of a [`CellMemo`]: a cell and its value, or nothing yet.
+type Remembered = Option<(Box<str>, Value)>;
+
+/// Slots per field: lists, whose spellings vary the most, get more.
+const MEMO_SLOTS: usize = 512;
+const MEMO_LIST_SLOTS: usize = 4_096;
+/// Longer cells are not remembered.
+const MEMO_CELL_BYTES: usize = 512;
+
+impl CellMemo {
+    fn new(fields: usize) -> CellMemo {
+        CellMemo {
+            tables: vec![Vec::new(); fields],
         }
+    }
+
+    /// The slot of `text` in a table of `len` slots (a power of two).
+    fn slot(text: &str, len: usize) -> usize {
+        let mut hasher = rustc_hash::FxHasher::default();
+        hasher.write(text.as_bytes());
+        (hasher.finish() as usize) & (len - 1)
+    }
+
+    /// What `text`, a cell of field `f`, read as, if remembered.
+    fn get(&self, f: usize, text: &str) -> Option<&Value> {
+        let table = self.tables.get(f).filter(|t| !t.is_empty())?;
+        match table.get(CellMemo::slot(text, table.len()))? {
+            Some((cell, value)) if **cell == *text => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Remembers that `text`, a cell of field `f`, read as `value`.
+    fn put(&mut self, f: usize, list: bool, text: &str, value: &Value) {
+        if text.len() > MEMO_CELL_BYTES {
+            return;
+        }
+        let Some(table) = self.tables.get_mut(f) else {
+            return;
+        };
+        if table.is_empty() {
+            let slots = if list { MEMO_LIST_SLOTS } else { MEMO_SLOTS };
+            table.resize(slots, None);
+        }
+        let slot = CellMemo::slot(text, table.len());
+        table[slot] = Some((text.into(), value.clone()));
     }
 }
 
@@ -525,7 +569,7 @@ impl<'b> Inventory<'b> {
             layout,
             source,
             state: State::default(),
-            memo: ListMemo::new(book.fields.len()),
+            memo: CellMemo::new(book.fields.len()),
             record: records::Record::default(),
             cells: Vec::new(),
             keys: Keys::default(),
@@ -632,7 +676,7 @@ impl<'b> Inventory<'b> {
             for _ in 0..threads {
                 let (job_queue, done, work) = (&job_queue, done.clone(), &work);
                 scope.spawn(move || {
-                    let mut memo = ListMemo::new(fields);
+                    let mut memo = CellMemo::new(fields);
                     // A CSV record is decoded here, into cells reused from row to row.
                     let mut cells = Vec::new();
                     loop {
@@ -904,7 +948,7 @@ impl Layout<'_> {
     fn stage_raw(
         &self,
         raw: &RawRow,
-        memo: &mut ListMemo,
+        memo: &mut CellMemo,
         cells: &mut Vec<Cell<'static>>,
     ) -> Staged {
         match raw {
@@ -923,7 +967,7 @@ impl Layout<'_> {
     }
 
     /// Types one row on its own: every check but those against earlier rows.
-    fn stage(&self, row: &Row, memo: &mut ListMemo) -> Staged {
+    fn stage(&self, row: &Row, memo: &mut CellMemo) -> Staged {
         let mut problems = Vec::new();
         let staged = |problems: Vec<Problem>, split, id, outlet| Staged {
             number: row.number,
@@ -1127,7 +1171,7 @@ impl Layout<'_> {
     #[allow(clippy::too_many_arguments)]
     fn read_cell(
         &self,
-        memo: &mut ListMemo,
+        memo: &mut CellMemo,
         n: u64,
         c: usize,
         f: usize,
@@ -1143,29 +1187,25 @@ impl Layout<'_> {
             }
             return None;
         }
-        // A list cell is spelled the same way by many outlets: a list read cleanly once is remembered.
+        // A cell spelled as one read cleanly before reads the same (text and codes, which differ
+        // from outlet to outlet, are not remembered).
         let memo_key = match (kind, cell) {
-            (FieldKind::List { .. }, Cell::Text(text)) => Some(text),
+            (FieldKind::Text | FieldKind::Code { .. }, _) => None,
+            (_, Cell::Text(text)) => Some(&**text),
             _ => None,
         };
-        if let Some(text) = memo_key {
-            if let Some(items) = memo.maps.get(f).and_then(|m| m.get(&**text)) {
-                values[f] = Value::List(items.clone());
-                return None;
-            }
+        if let Some(value) = memo_key.and_then(|text| memo.get(f, text)) {
+            values[f] = value.clone();
+            return None;
         }
         let parsed = cell::parse(self.book, kind, cell);
         // A blank text cell leaves the value as it is; any other outcome is the value.
         let keep = |value: &Value| !matches!(kind, FieldKind::Text) || !value.is_missing();
         if parsed.problems.is_empty() {
             // The common case: read cleanly, nothing to report.
-            if let (Some(text), Value::List(items)) = (memo_key, &parsed.value) {
-                if memo.entries < LIST_MEMO_SIZE {
-                    if let Some(map) = memo.maps.get_mut(f) {
-                        map.insert(Box::from(&**text), items.clone());
-                        memo.entries += 1;
-                    }
-                }
+            if let Some(text) = memo_key {
+                let list = matches!(kind, FieldKind::List { .. });
+                memo.put(f, list, text, &parsed.value);
             }
             if keep(&parsed.value) {
                 values[f] = parsed.value;
@@ -1202,9 +1242,6 @@ pub fn read_all(read: &mut dyn Read, label: &str) -> Result<Vec<u8>, InventoryEr
     }
     Ok(bytes)
 }
-
-/// How many distinct list cells are remembered, at most (a bound on memory, whatever the input).
-const LIST_MEMO_SIZE: usize = 4_096;
 
 /// Whether a cell is blank (absent, empty or white space); an unreadable cell is not blank.
 fn is_blank(cell: Option<&Cell>) -> bool {

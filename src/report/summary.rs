@@ -1,8 +1,6 @@
 //! Summaries: outlets by type and grade, the totals an auditor reads first, per-group tallies and
 //! the rulebook's region-level structure checks.
 
-use std::collections::BTreeMap;
-
 use super::{Column, Out, Section};
 use crate::eval::{Assessment, Outcome, Status, rank};
 use crate::inventory::{Outlet, Value};
@@ -301,16 +299,28 @@ impl GroupBy {
 /// Tallies per group, for `outlet summary` and `outlet diff`.
 #[derive(Clone, Debug, Default)]
 pub struct Groups {
-    pub groups: BTreeMap<String, Tally>,
+    /// By name; sorted when shown.
+    groups: rustc_hash::FxHashMap<String, Tally>,
 }
 
 impl Groups {
     /// Adds an outlet to its group, as [`Counted::of`] sums it up.
     pub fn count(&mut self, book: &Rulebook, group: String, c: Counted) {
-        self.groups
-            .entry(group)
-            .or_insert_with(|| Tally::new(book))
-            .count(c);
+        match self.groups.get_mut(group.as_str()) {
+            Some(tally) => tally.count(c),
+            None => {
+                let mut tally = Tally::new(book);
+                tally.count(c);
+                self.groups.insert(group, tally);
+            }
+        }
+    }
+
+    /// The groups, by name.
+    fn sorted(&self) -> Vec<(&String, &Tally)> {
+        let mut groups: Vec<_> = self.groups.iter().collect();
+        groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        groups
     }
 
     pub fn columns(book: &Rulebook, by: GroupBy) -> Vec<Column> {
@@ -339,7 +349,7 @@ impl Groups {
             })
             .collect();
         let mut rows = Vec::new();
-        for (group, tally) in &self.groups {
+        for (group, tally) in self.sorted() {
             let group = Out::Shared(group.as_str().into());
             let mut emit = |type_cell: Out, c: &Counts| {
                 let outlets = c[..5].iter().sum::<u64>();
@@ -392,7 +402,7 @@ impl Groups {
             })
             .collect();
         let mut rows = Vec::with_capacity(self.groups.len() * checks.len());
-        for (group, tally) in &self.groups {
+        for (group, tally) in self.sorted() {
             let group = Out::Shared(group.as_str().into());
             for (c, [id, title, article, threshold]) in &checks {
                 let (measured, result) = match tally.check(c) {
