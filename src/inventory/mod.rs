@@ -369,9 +369,14 @@ impl CellMemo {
         (hasher.finish() as usize) & (len - 1)
     }
 
-    /// What `text`, a cell of field `f`, read as, if remembered.
-    fn get(&self, f: usize, text: &str) -> Option<&Value> {
+    /// What `cell`, a cell of field `f`, read as, if remembered.
+    #[inline]
+    fn recall(&self, f: usize, cell: &Cell) -> Option<&Value> {
+        // A field with no table has nothing remembered (and text and codes never do).
         let table = self.tables.get(f).filter(|t| !t.is_empty())?;
+        let Cell::Text(text) = cell else {
+            return None;
+        };
         match table.get(CellMemo::slot(text, table.len()))? {
             Some((cell, value)) if **cell == *text => Some(value),
             _ => None,
@@ -1001,6 +1006,11 @@ impl Layout<'_> {
             if Some(f) == reference_field {
                 continue; // read below, for partner outlets only
             }
+            // Most cells were read before: taken from the memo here, without a call.
+            if let Some(value) = memo.recall(f, cell) {
+                values[f] = value.clone();
+                continue;
+            }
             if let Some(raw) = self.read_cell(memo, n, c, f, cell, &mut values, &mut problems) {
                 unreadable.push((f, raw));
             }
@@ -1194,7 +1204,7 @@ impl Layout<'_> {
             (_, Cell::Text(text)) => Some(&**text),
             _ => None,
         };
-        if let Some(value) = memo_key.and_then(|text| memo.get(f, text)) {
+        if let Some(value) = memo.recall(f, cell) {
             values[f] = value.clone();
             return None;
         }
@@ -1258,5 +1268,49 @@ impl fmt::Debug for Inventory<'_> {
         f.debug_struct("Inventory")
             .field("file", &self.layout.file)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Cell<'_> {
+        Cell::Text(std::borrow::Cow::Borrowed(s))
+    }
+
+    #[test]
+    fn the_memo_recalls_what_it_was_given_and_forgets_long_cells() {
+        let mut memo = CellMemo::new(3);
+        assert_eq!(memo.recall(1, &text("是")), None);
+        memo.put(1, false, "是", &Value::Bool(true));
+        memo.put(2, true, " 职业指导、岗位推荐", &Value::List(vec![3, 7]));
+        assert_eq!(memo.recall(1, &text("是")), Some(&Value::Bool(true)));
+        assert_eq!(
+            memo.recall(2, &text(" 职业指导、岗位推荐")),
+            Some(&Value::List(vec![3, 7]))
+        );
+        // Only the exact cell, in its own field.
+        assert_eq!(memo.recall(1, &text("是 ")), None);
+        assert_eq!(memo.recall(0, &text("是")), None);
+        assert_eq!(memo.recall(2, &text("职业指导、岗位推荐")), None);
+        assert_eq!(memo.recall(1, &Cell::Empty), None);
+        // A field's table has a fixed number of slots, a list field's more.
+        assert_eq!(memo.tables[1].len(), MEMO_SLOTS);
+        assert_eq!(memo.tables[2].len(), MEMO_LIST_SLOTS);
+        // Many more cells than slots: the table does not grow, and the latest cells are there.
+        for i in 0..10 * MEMO_SLOTS {
+            memo.put(1, false, &i.to_string(), &Value::Number(i as f64));
+        }
+        assert_eq!(memo.tables[1].len(), MEMO_SLOTS);
+        let last = 10 * MEMO_SLOTS - 1;
+        assert_eq!(
+            memo.recall(1, &text(&last.to_string())),
+            Some(&Value::Number(last as f64))
+        );
+        // A long cell is not kept.
+        let long = "、".repeat(MEMO_CELL_BYTES);
+        memo.put(2, true, &long, &Value::List(Vec::new()));
+        assert_eq!(memo.recall(2, &text(&long)), None);
     }
 }
