@@ -71,7 +71,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut writer = Writer::new(out, c.output_format(), c.lang, book, meta, "rules", columns)
         .brief(shown)
         .excel(c.excel);
-    writer.preamble(explain_outlet(book, &outlet, &a));
+    writer.preamble(explain_outlet(&ev, &outlet, &a));
     // A workbook also lists the outlet's gaps on a sheet of their own.
     writer.sheet(Section {
         key: "gaps".into(),

@@ -48,7 +48,7 @@ pub fn run(args: Args) -> Result<Exit> {
         let a = ev.assess(outlet);
         let rows = maker.make(gaps_rows(&ev, outlet, &a, args.target, c.lang));
         // A workbook also has the outlet's grade.
-        let grade = (format == Format::Xlsx).then(|| grade_row(book, outlet, &a));
+        let grade = (format == Format::Xlsx).then(|| grade_row(&ev, outlet, &a));
         (Counted::of(outlet, &a), rows, grade)
     };
     let take = |(counted, rows, grade): (Counted, Rows, Option<Vec<Out>>)| -> Result<()> {

@@ -69,7 +69,7 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     let work = |outlet: &Outlet| {
         let a = ev.assess(outlet);
-        let rows = maker.make([grade_row(book, outlet, &a)]);
+        let rows = maker.make([grade_row(&ev, outlet, &a)]);
         let gaps =
             (format == Format::Xlsx || html).then(|| gaps_rows(&ev, outlet, &a, None, c.lang));
         let html = html.then(|| {

@@ -39,6 +39,8 @@ pub struct SharedCells {
     rules: Vec<[Out; 6]>,
     /// Per rule: the fields its condition reads.
     fields: Vec<Vec<usize>>,
+    /// The region fields ([`REGION_KEYS`]), if the rulebook has them.
+    regions: [Option<usize>; 4],
 }
 
 impl SharedCells {
@@ -67,6 +69,7 @@ impl SharedCells {
             types,
             rules,
             fields,
+            regions: REGION_KEYS.map(|k| field_index(book, k)),
         }
     }
 
@@ -95,13 +98,6 @@ fn region_columns() -> [(&'static str, Column); 4] {
 /// come early in a rulebook, so a scan finds them sooner than a hash of the key would.
 pub(super) fn field_index(book: &Rulebook, key: &str) -> Option<usize> {
     book.fields.iter().position(|f| f.key == key)
-}
-
-fn text_field(book: &Rulebook, outlet: &Outlet, key: &str) -> Out {
-    match field_index(book, key).map(|f| outlet.value(f)) {
-        Some(crate::inventory::Value::Text(s)) => Out::Str(s.clone()),
-        _ => Out::Null,
-    }
 }
 
 /// Columns of `grade`: the contract's first, then context, then the inventory's own extra columns.
@@ -152,7 +148,8 @@ pub fn grade_columns(extras: &[String]) -> (Vec<Column>, Vec<bool>) {
     cols.into_iter().unzip()
 }
 
-pub fn grade_row(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
+pub fn grade_row(ev: &Evaluator, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
+    let book = ev.book;
     let reference = if outlet.grading_type != outlet.type_ {
         let r = &book.types[outlet.grading_type];
         Out::Key {
@@ -166,7 +163,7 @@ pub fn grade_row(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
     let mut row = Vec::with_capacity(12 + REGION_KEYS.len() + outlet.extras.len());
     row.push(Out::str(&outlet.id));
     row.push(Out::str(&outlet.name));
-    row.push(type_cell(book, outlet));
+    row.push(ev.shared_cells().type_cell(book, outlet));
     row.push(Out::OptGrade(Some(a.minimum)));
     row.push(Out::OptGrade(outlet.claimed));
     row.push(Out::Grade(a.assessed));
@@ -175,7 +172,16 @@ pub fn grade_row(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
     row.push(Out::Int(a.required_gaps as i64));
     row.push(waived_rules(book, a));
     row.push(reference);
-    row.extend(REGION_KEYS.iter().map(|k| text_field(book, outlet, k)));
+    let cells = ev.shared_cells();
+    row.extend(
+        cells
+            .regions
+            .iter()
+            .map(|f| match f.map(|f| outlet.value(f)) {
+                Some(crate::inventory::Value::Text(s)) => Out::str(s),
+                _ => Out::Null,
+            }),
+    );
     row.push(Out::Int(outlet.row as i64));
     row.extend(
         outlet
@@ -333,9 +339,9 @@ pub fn explain_rows(book: &Rulebook, outlet: &Outlet, a: &Assessment, lang: Lang
 }
 
 /// The outlet an explanation is about, as a one-row section.
-pub fn explain_outlet(book: &Rulebook, outlet: &Outlet, a: &Assessment) -> super::Section {
+pub fn explain_outlet(ev: &Evaluator, outlet: &Outlet, a: &Assessment) -> super::Section {
     let (columns, _) = grade_columns(&[]);
-    let mut row = grade_row(book, outlet, a);
+    let mut row = grade_row(ev, outlet, a);
     row.truncate(columns.len());
     super::Section {
         key: "outlet".into(),
