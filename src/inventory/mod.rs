@@ -996,7 +996,8 @@ impl Layout<'_> {
                 },
             ));
         }
-        let mut values = vec![Value::Missing; book.fields.len()];
+        // (Made without `Clone`, which would look at each element it copies.)
+        let mut values: Vec<Value> = (0..book.fields.len()).map(|_| Value::Missing).collect();
         let mut unreadable = Vec::new();
         let reference_field = book.core.reference_type;
         for (c, cell) in row.cells.iter().enumerate() {
