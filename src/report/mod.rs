@@ -888,8 +888,11 @@ impl RowMaker<'_> {
     pub fn make(&self, rows: impl IntoIterator<Item = Vec<Out>>) -> Rows {
         match self.format {
             Format::Csv => {
+                let rows = rows.into_iter();
+                // About 256 bytes a row: most outlets' lines fit without growing.
+                let capacity = rows.size_hint().0.max(1) * 256;
                 let (mut line, mut cell, mut count) =
-                    (String::with_capacity(256), String::new(), 0);
+                    (String::with_capacity(capacity), String::new(), 0);
                 for r in rows {
                     csv_line(&mut line, &mut cell, &r, self.lang, self.book, self.excel);
                     count += 1;
