@@ -59,9 +59,7 @@ pub fn run(args: Args) -> Result<Exit> {
         columns,
     )
     .excel(c.excel);
-    for row in groups.rows(book) {
-        writer.row(&row)?;
-    }
+    groups.each_row(book, |row| writer.row(&row))?;
     let mut sections = vec![groups.structure(book, args.by, c.lang)];
     if c.output_format() != Format::Csv {
         sections.extend(tally.sections(book, inventory.rows_read(), counts));

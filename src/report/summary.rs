@@ -339,6 +339,20 @@ impl Groups {
 
     /// Per group: a row for each type present, then the group's total.
     pub fn rows(&self, book: &Rulebook) -> Vec<Vec<Out>> {
+        let mut rows = Vec::new();
+        let _ = self.each_row(book, |r| {
+            rows.push(r);
+            Ok::<(), std::convert::Infallible>(())
+        });
+        rows
+    }
+
+    /// Gives each of [`Groups::rows`] to `f` in turn, without holding them all.
+    pub fn each_row<E>(
+        &self,
+        book: &Rulebook,
+        mut f: impl FnMut(Vec<Out>) -> Result<(), E>,
+    ) -> Result<(), E> {
         // Each type's cell, made once and shared by every group's rows.
         let type_cells: Vec<Out> = book
             .types
@@ -348,10 +362,9 @@ impl Groups {
                 title: (&t.name).into(),
             })
             .collect();
-        let mut rows = Vec::new();
         for (group, tally) in self.sorted() {
             let group = Out::Shared(group.as_str().into());
-            let mut emit = |type_cell: Out, c: &Counts| {
+            let row = |type_cell: Out, c: &Counts| {
                 let outlets = c[..5].iter().sum::<u64>();
                 let mut lead = Vec::with_capacity(12);
                 lead.push(group.clone());
@@ -359,16 +372,16 @@ impl Groups {
                 let mut r = counts_row(lead, c);
                 r.push(Out::Int(c[ERRORS] as i64));
                 r.push(share_meeting(outlets, c[BELOW]));
-                rows.push(r);
+                r
             };
             for (t, c) in type_cells.iter().zip(&tally.by_type) {
                 if c[..5].iter().sum::<u64>() > 0 {
-                    emit(t.clone(), c);
+                    f(row(t.clone(), c))?;
                 }
             }
-            emit(total_key(), &tally.total_counts());
+            f(row(total_key(), &tally.total_counts()))?;
         }
-        rows
+        Ok(())
     }
 
     /// The structure checks of every group, as a section; all of them advisory.
