@@ -90,6 +90,15 @@ pub struct Assessment {
     pub required_gaps: usize,
 }
 
+/// What [`Evaluator::brief`] tells of an outlet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Brief {
+    pub assessed: Option<u8>,
+    pub status: Status,
+    /// Rules a waiver turned from failing to waived.
+    pub waived: u64,
+}
+
 /// Ranks a grade for comparison: 1 best, ungraded (5) worst.
 pub fn rank(grade: Option<u8>) -> u8 {
     grade.unwrap_or(5)
@@ -101,6 +110,8 @@ pub struct Evaluator<'b> {
     pub as_of: Date,
     /// Each rule, compiled for this date: in rule order.
     rules: Vec<RuleCheck>,
+    /// The required rules of each grade (1-4), by index.
+    required: [Vec<usize>; 5],
     /// The report cells that every outlet's rows share, made on first use.
     shared_cells: OnceLock<SharedCells>,
     waivers: Option<&'b Waivers>,
@@ -117,11 +128,18 @@ impl<'b> Evaluator<'b> {
                 grade: usize::from(rule.grade),
                 check: Check::compile(&rule.check, as_of),
             })
-            .collect();
+            .collect::<Vec<RuleCheck>>();
+        let mut required: [Vec<usize>; 5] = Default::default();
+        for (i, rule) in rules.iter().enumerate() {
+            if let (true, Some(grade)) = (rule.required, required.get_mut(rule.grade)) {
+                grade.push(i);
+            }
+        }
         Evaluator {
             book,
             as_of,
             rules,
+            required,
             shared_cells: OnceLock::new(),
             waivers: None,
         }
@@ -133,6 +151,57 @@ impl<'b> Evaluator<'b> {
             .get_or_init(|| SharedCells::new(self.book))
     }
 
+    /// The minimum grade of the outlet's type, and its status at `assessed`.
+    fn standing(&self, outlet: &Outlet, assessed: Option<u8>) -> (u8, Status) {
+        let minimum = self.book.types[outlet.grading_type]
+            .minimum_grade
+            .unwrap_or(4);
+        let status = if rank(assessed) > minimum {
+            Status::BelowMinimum
+        } else if outlet.claimed.is_some_and(|c| c < rank(assessed)) {
+            Status::Overclaimed
+        } else {
+            Status::Meets
+        };
+        (minimum, status)
+    }
+
+    /// The grade, status and waived rules of an outlet, as [`Evaluator::assess`] finds them,
+    /// for less work: only required rules decide a grade, and none above the first grade with
+    /// one that fails (an outlet with waivers is assessed whole).
+    pub fn brief(&self, outlet: &Outlet) -> Brief {
+        if let Some(w) = self.waivers {
+            if !w.for_outlet(&outlet.id).is_empty() {
+                let a = self.assess(outlet);
+                let waived = a.outcomes.iter().filter(|o| **o == Outcome::Waived).count();
+                return Brief {
+                    assessed: a.assessed,
+                    status: a.status,
+                    waived: waived as u64,
+                };
+            }
+        }
+        let mut assessed = None;
+        'grades: for grade in [4u8, 3, 2, 1] {
+            for &r in &self.required[usize::from(grade)] {
+                let rule = &self.rules[r];
+                let applies = rule
+                    .types
+                    .as_ref()
+                    .is_none_or(|types| types.contains(outlet.grading_type));
+                if applies && rule.check.truth(outlet) != Truth::True {
+                    break 'grades;
+                }
+            }
+            assessed = Some(grade);
+        }
+        Brief {
+            assessed,
+            status: self.standing(outlet, assessed).1,
+            waived: 0,
+        }
+    }
+
     /// Applies approved waivers: a waived rule that fails counts as passed.
     pub fn with_waivers(mut self, waivers: &'b Waivers) -> Self {
         self.waivers = Some(waivers);
@@ -141,7 +210,6 @@ impl<'b> Evaluator<'b> {
 
     /// The outlet's assessment.
     pub fn assess(&self, outlet: &Outlet) -> Assessment {
-        let book = self.book;
         let mut outcomes: Vec<Outcome> = Vec::with_capacity(self.rules.len());
         // The required rules failing at each grade 1-4, counted as the rules are checked.
         let mut failing = [0usize; 5];
@@ -186,14 +254,7 @@ impl<'b> Evaluator<'b> {
             }
             assessed = Some(grade);
         }
-        let minimum = book.types[outlet.grading_type].minimum_grade.unwrap_or(4);
-        let status = if rank(assessed) > minimum {
-            Status::BelowMinimum
-        } else if outlet.claimed.is_some_and(|c| c < rank(assessed)) {
-            Status::Overclaimed
-        } else {
-            Status::Meets
-        };
+        let (minimum, status) = self.standing(outlet, assessed);
         let next = match assessed {
             None => Some(4),
             Some(1) => None,

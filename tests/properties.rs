@@ -5,7 +5,8 @@
 //!   spelling of the values, on the encoding (UTF-8, UTF-8 with a BOM, GB18030) or on the input
 //!   format (CSV or YAML, with native or string values);
 //! - an outlet's gap list to a grade is empty exactly when it reaches that grade, and its list
-//!   to the next grade is empty exactly when it is grade 1.
+//!   to the next grade is empty exactly when it is grade 1;
+//! - the brief assessment `summary` makes gives the grade and status of the whole one.
 //!
 //! Outlets are described by a [`Spec`] of typed values, then written out as an inventory file
 //! and read back through the library, as `outlet` reads a file. The built-in rulebook grades.
@@ -621,6 +622,18 @@ proptest! {
         prop_assert_eq!(next.is_empty(), a.assessed == Some(1));
         prop_assert_eq!(required(&next), a.required_gaps);
         prop_assert_eq!(a.next.is_none(), a.assessed == Some(1));
+    }
+
+    /// `summary`'s brief assessment (required rules only, up to the first grade missed) finds
+    /// the grade and status that the whole assessment does.
+    #[test]
+    fn the_brief_assessment_agrees_with_the_whole_one(spec in spec()) {
+        let order: Vec<usize> = (0..64).collect();
+        let (outlet, a) = read(csv(&spec, Style::PLAIN, &order, Encoding::Utf8), InputFormat::Csv);
+        let brief = Evaluator::new(book(), AS_OF).brief(&outlet);
+        prop_assert_eq!(brief.assessed, a.assessed, "{}", grades(&a));
+        prop_assert_eq!(brief.status, a.status);
+        prop_assert_eq!(brief.waived, 0);
     }
 }
 

@@ -34,8 +34,9 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut groups = Groups::default();
     let mut tally = Tally::new(book);
     let work = |outlet: &Outlet| {
-        let a = ev.assess(outlet);
-        (Counted::of(outlet, &a), args.by.key(book, outlet, c.lang))
+        // A summary counts grades: no more rules are checked than decide one.
+        let counted = Counted::brief(outlet, ev.brief(outlet));
+        (counted, args.by.key(book, outlet, c.lang))
     };
     let take = |(counted, key)| -> Result<()> {
         tally.count(counted);

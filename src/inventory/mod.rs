@@ -378,7 +378,7 @@ impl CellMemo {
             return None;
         };
         match table.get(CellMemo::slot(text, table.len()))? {
-            Some((cell, value)) if **cell == *text => Some(value),
+            Some((cell, value)) if same(cell.as_bytes(), text.as_bytes()) => Some(value),
             _ => None,
         }
     }
@@ -398,6 +398,17 @@ impl CellMemo {
         let slot = CellMemo::slot(text, table.len());
         table[slot] = Some((text.into(), value.clone()));
     }
+}
+
+/// Whether two cells are the same bytes; most cells are a few bytes, compared without a call.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && if a.len() <= 16 {
+            a.iter().zip(b).all(|(x, y)| x == y)
+        } else {
+            a == b
+        }
 }
 
 /// A row typed on its own, before the checks that depend on the rows before it (a repeated id,

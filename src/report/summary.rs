@@ -26,6 +26,17 @@ pub struct Counted {
 }
 
 impl Counted {
+    /// As [`Counted::of`], from an [`Evaluator::brief`](crate::eval::Evaluator::brief).
+    pub fn brief(outlet: &Outlet, b: crate::eval::Brief) -> Counted {
+        Counted {
+            type_: outlet.type_,
+            assessed: b.assessed,
+            status: b.status,
+            errors: outlet.errors > 0,
+            waived: b.waived,
+        }
+    }
+
     pub fn of(outlet: &Outlet, a: &Assessment) -> Counted {
         Counted {
             type_: outlet.type_,
