@@ -70,7 +70,10 @@ pub fn drive(bytes: Vec<u8>, format: InputFormat, book: &Rulebook) {
                 a.assessed
             );
         }
-        let row = grade_row(book, &outlet, &a);
+        // `summary`'s brief assessment agrees with the whole one.
+        let brief = ev.brief(&outlet);
+        assert_eq!((brief.assessed, brief.status), (a.assessed, a.status));
+        let row = grade_row(&ev, &outlet, &a);
         assert_eq!(row.len(), width, "a grade row has as many cells as columns");
         for lang in [Lang::Zh, Lang::En] {
             for gap in gaps_rows(&ev, &outlet, &a, None, lang) {
