@@ -305,32 +305,42 @@ struct RuleCheck {
     check: Check,
 }
 
-/// A set of type indices: a bit mask when every index is below 64, the list otherwise.
+/// A set of small indices (rulebook types, vocabulary items): a bit mask when every index is
+/// below 128, the list otherwise.
 #[derive(Clone, Debug)]
-enum TypeSet {
-    Mask(u64),
-    List(Vec<usize>),
+enum IndexSet<T> {
+    Mask(u128),
+    List(Vec<T>),
 }
 
-impl TypeSet {
-    fn new(types: &[usize]) -> TypeSet {
-        let mut mask = 0u64;
-        for &t in types {
-            if t >= 64 {
-                return TypeSet::List(types.to_vec());
+impl<T: Copy + PartialEq + Into<usize>> IndexSet<T> {
+    fn new(indices: &[T]) -> IndexSet<T> {
+        let mut mask = 0u128;
+        for &i in indices {
+            let i: usize = i.into();
+            if i >= 128 {
+                return IndexSet::List(indices.to_vec());
             }
-            mask |= 1 << t;
+            mask |= 1 << i;
         }
-        TypeSet::Mask(mask)
+        IndexSet::Mask(mask)
     }
 
-    fn contains(&self, t: usize) -> bool {
+    fn contains(&self, index: T) -> bool {
         match self {
-            TypeSet::Mask(mask) => t < 64 && mask >> t & 1 == 1,
-            TypeSet::List(types) => types.contains(&t),
+            IndexSet::Mask(mask) => {
+                let i: usize = index.into();
+                i < 128 && mask >> i & 1 == 1
+            }
+            IndexSet::List(indices) => indices.contains(&index),
         }
     }
 }
+
+/// The types a rule applies to.
+type TypeSet = IndexSet<usize>;
+/// The vocabulary items a condition names.
+type Items = IndexSet<u16>;
 
 /// A condition compiled for one as-of date: `within_days` windows become cutoff dates, and the
 /// items of `one_of` a bit mask when every item fits in one.
@@ -366,34 +376,6 @@ enum Check {
         field: usize,
         cutoff: Date,
     },
-}
-
-/// The items a condition names: a mask of item indices below 128, or the list itself.
-#[derive(Clone, Debug)]
-enum Items {
-    Mask(u128),
-    List(Vec<u16>),
-}
-
-impl Items {
-    /// A mask when every item is below 128; the list otherwise.
-    fn new(items: &[u16]) -> Items {
-        let mut mask = 0u128;
-        for &i in items {
-            if i >= 128 {
-                return Items::List(items.to_vec());
-            }
-            mask |= 1 << i;
-        }
-        Items::Mask(mask)
-    }
-
-    fn contains(&self, item: u16) -> bool {
-        match self {
-            Items::Mask(mask) => item < 128 && mask >> item & 1 == 1,
-            Items::List(items) => items.contains(&item),
-        }
-    }
 }
 
 impl Check {
@@ -533,13 +515,13 @@ mod tests {
 
     #[test]
     fn type_sets_hold_their_types_alone() {
-        let small = TypeSet::new(&[0, 3, 63]);
+        let small = TypeSet::new(&[0, 3, 63, 127]);
         assert!(matches!(small, TypeSet::Mask(_)));
-        let large = TypeSet::new(&[1, 64, 200]);
+        let large = TypeSet::new(&[1, 128, 200]);
         assert!(matches!(large, TypeSet::List(_)));
         for t in 0..256 {
-            assert_eq!(small.contains(t), [0, 3, 63].contains(&t), "type {t}");
-            assert_eq!(large.contains(t), [1, 64, 200].contains(&t), "type {t}");
+            assert_eq!(small.contains(t), [0, 3, 63, 127].contains(&t), "type {t}");
+            assert_eq!(large.contains(t), [1, 128, 200].contains(&t), "type {t}");
         }
         assert!(!TypeSet::new(&[]).contains(0));
     }
