@@ -187,8 +187,12 @@ impl Records {
     fn read_slow(&mut self, record: &mut Record) -> io::Result<bool> {
         use csv_core::ReadRecordResult as R;
         let (mut out, mut ends) = (0, 0);
-        record.bytes.resize(record.bytes.capacity().max(1024), 0);
-        self.ends.resize(self.ends.capacity().max(64), 0);
+        // The record's bytes grow as csv_core fills them, from a little: a long record once
+        // does not make every record after it fill as much (its allocation is kept, not filled).
+        record.bytes.resize(1024, 0);
+        if self.ends.is_empty() {
+            self.ends.resize(64, 0);
+        }
         loop {
             if self.pos == self.end && !self.eof {
                 self.fill()?;

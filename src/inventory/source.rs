@@ -252,7 +252,9 @@ impl Decoder {
         };
         // A UTF-8 row in a GBK file decodes without error, as mojibake: it is told by being valid
         // UTF-8 with Chinese characters in it (GBK text almost never is), and not read.
-        let pasted = self.encoding == Encoding::Gb18030 && utf8_chinese(record.as_slice());
+        // (Told on the fields joined without their delimiters, however the record was read.)
+        let pasted = self.encoding == Encoding::Gb18030
+            && utf8_chinese(&record.iter().flatten().copied().collect::<Vec<u8>>());
         let bytes = record.as_slice();
         let mut bounds = record.bounds().iter();
         cells.extend((0..width).map(|_| match bounds.next() {
@@ -583,6 +585,30 @@ mod tests {
             let (gbk, _, _) = encoding_rs::GB18030.encode(cell);
             assert!(!utf8_chinese(&gbk), "{cell}");
         }
+    }
+
+    #[test]
+    fn a_utf8_row_in_a_gbk_file_is_told_however_the_record_was_read() -> io::Result<()> {
+        // 中文 in UTF-8, split by a delimiter inside its first character: the row's fields,
+        // joined, are Chinese UTF-8. Read plain (split at the commas) and quoted (by csv_core).
+        let plain = b"G1,\xe4\xb8,\xad\xe6\x96\x87\n".to_vec();
+        let quoted = b"G1,\"\xe4\xb8\",\"\xad\xe6\x96\x87\"\n".to_vec();
+        let decoder = Decoder {
+            encoding: Encoding::Gb18030,
+            width: 3,
+        };
+        let mut rows = Vec::new();
+        for bytes in [plain, quoted] {
+            let mut records = Records::new(Box::new(Cursor::new(bytes)), b',');
+            let mut record = Record::default();
+            assert!(records.read(&mut record)?);
+            let cells = decoder.row(2, &record, Vec::new()).cells;
+            rows.push(cells.into_iter().map(Cell::into_owned).collect::<Vec<_>>());
+        }
+        let pasted = || Cell::Bad(Box::new(ProblemKind::Utf8InGbk));
+        assert_eq!(rows[0], [Cell::text("G1"), pasted(), pasted()]);
+        assert_eq!(rows[0], rows[1]);
+        Ok(())
     }
 
     #[test]
