@@ -185,11 +185,7 @@ impl<'b> Evaluator<'b> {
         'grades: for grade in [4u8, 3, 2, 1] {
             for &r in &self.required[usize::from(grade)] {
                 let rule = &self.rules[r];
-                let applies = rule
-                    .types
-                    .as_ref()
-                    .is_none_or(|types| types.contains(outlet.grading_type));
-                if applies && rule.check.truth(outlet) != Truth::True {
+                if rule.applies(outlet) && rule.check.truth(outlet) != Truth::True {
                     break 'grades;
                 }
             }
@@ -214,11 +210,7 @@ impl<'b> Evaluator<'b> {
         // The required rules failing at each grade 1-4, counted as the rules are checked.
         let mut failing = [0usize; 5];
         for rule in &self.rules {
-            let outcome = if rule
-                .types
-                .as_ref()
-                .is_some_and(|types| !types.contains(outlet.grading_type))
-            {
+            let outcome = if !rule.applies(outlet) {
                 Outcome::NotApplicable
             } else {
                 match rule.check.truth(outlet) {
@@ -303,6 +295,15 @@ struct RuleCheck {
     required: bool,
     grade: usize,
     check: Check,
+}
+
+impl RuleCheck {
+    /// Whether the rule applies to the outlet's type (the type it is graded as).
+    fn applies(&self, outlet: &Outlet) -> bool {
+        self.types
+            .as_ref()
+            .is_none_or(|types| types.contains(outlet.grading_type))
+    }
 }
 
 /// A set of small indices (rulebook types, vocabulary items): a bit mask when every index is
