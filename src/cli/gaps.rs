@@ -8,7 +8,7 @@ use super::Exit;
 use super::common::{CommonArgs, ProblemLog};
 use super::output::Output;
 use crate::inventory::Outlet;
-use crate::report::outlets::{gaps_columns, gaps_rows, grade_columns, grade_row};
+use crate::report::outlets::{GapLines, gaps_columns, gaps_rows, grade_columns, grade_row};
 use crate::report::summary::{Counted, Tally};
 use crate::report::{Format, Out, Rows, Section, Writer};
 use crate::text::Text;
@@ -44,9 +44,14 @@ pub fn run(args: Args) -> Result<Exit> {
 
     let mut tally = Tally::new(book);
     let maker = writer.row_maker();
+    // CSV lines are written straight.
+    let lines = maker.csv().map(|csv| GapLines::new(book, csv));
     let work = |outlet: &Outlet| {
         let a = ev.assess(outlet);
-        let rows = maker.make(gaps_rows(&ev, outlet, &a, args.target, c.lang));
+        let rows = match &lines {
+            Some(lines) => lines.rows(&ev, outlet, &a, args.target),
+            None => maker.make(gaps_rows(&ev, outlet, &a, args.target, c.lang)),
+        };
         // A workbook also has the outlet's grade.
         let grade = (format == Format::Xlsx).then(|| grade_row(&ev, outlet, &a));
         (Counted::of(outlet, &a), rows, grade)

@@ -13,7 +13,7 @@ use super::output::{Output, check_workbook_name};
 use crate::inventory::xlsx::WorkbookCopy;
 use crate::inventory::{Input, InputFormat, Outlet};
 use crate::problem::Problem;
-use crate::report::outlets::{gaps_columns, gaps_rows, grade_columns, grade_row};
+use crate::report::outlets::{GradeLines, gaps_columns, gaps_rows, grade_columns, grade_row};
 use crate::report::summary::{Counted, GroupBy, Groups, Tally};
 use crate::report::xlsx::{Annotations, annotated, annotation_row};
 use crate::report::{Format, Out, Rows, Section, Writer};
@@ -58,6 +58,8 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut groups = Groups::default();
     let gap_columns = gaps_columns().0;
     let maker = writer.row_maker();
+    // CSV lines are written straight.
+    let lines = maker.csv().map(|csv| GradeLines::new(book, csv));
     // What a grading thread makes of an outlet: all that is kept of it.
     struct Graded {
         counted: Counted,
@@ -69,7 +71,10 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     let work = |outlet: &Outlet| {
         let a = ev.assess(outlet);
-        let rows = maker.make([grade_row(&ev, outlet, &a)]);
+        let rows = match &lines {
+            Some(lines) => lines.rows(&ev, outlet, &a),
+            None => maker.make([grade_row(&ev, outlet, &a)]),
+        };
         let gaps =
             (format == Format::Xlsx || html).then(|| gaps_rows(&ev, outlet, &a, None, c.lang));
         let html = html.then(|| {

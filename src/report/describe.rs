@@ -89,6 +89,19 @@ pub fn observed_fields(
 ) -> String {
     // Room for most: grown once at most.
     let mut out = String::with_capacity(128);
+    push_observed(&mut out, book, rule, fields, outlet, lang);
+    out
+}
+
+/// Appends [`observed_fields`] to `out`.
+pub fn push_observed(
+    out: &mut String,
+    book: &Rulebook,
+    rule: &Rule,
+    fields: &[usize],
+    outlet: &Outlet,
+    lang: Lang,
+) {
     for (n, &f) in fields.iter().enumerate() {
         if n > 0 {
             out.push_str(lang.pick(";", "; "));
@@ -105,7 +118,7 @@ pub fn observed_fields(
         let kind = &book.fields[f].kind;
         let Value::List(have) = value else {
             out.push('=');
-            push_value_text(&mut out, book, f, value, lang);
+            push_value_text(out, book, f, value, lang);
             continue;
         };
         let asked = asked_items(&rule.check, f);
@@ -123,14 +136,14 @@ pub fn observed_fields(
         };
         if asked.is_empty() {
             out.push('=');
-            push_value_text(&mut out, book, f, value, lang);
+            push_value_text(out, book, f, value, lang);
         } else if let Some(needed) = any_count(&rule.check, f) {
             out.push('=');
             let count = held().count();
             if count == 0 {
                 out.push_str(lang.pick("(无)", "(none)"));
             } else {
-                push_names(&mut out, book, kind, held(), lang);
+                push_names(out, book, kind, held(), lang);
             }
             let _ = match lang {
                 Lang::Zh => write!(out, "(已有{count}种,需至少{needed}种)"),
@@ -138,13 +151,12 @@ pub fn observed_fields(
             };
         } else if lacking().next().is_none() {
             out.push_str(lang.pick("含: ", " has: "));
-            push_names(&mut out, book, kind, held(), lang);
+            push_names(out, book, kind, held(), lang);
         } else {
             out.push_str(lang.pick("缺少: ", " lacks: "));
-            push_names(&mut out, book, kind, lacking(), lang);
+            push_names(out, book, kind, lacking(), lang);
         }
     }
-    out
 }
 
 /// The `count` of an `includes_any` condition on `field`, if there is one.

@@ -883,7 +883,16 @@ pub struct RowMaker<'a> {
     excel: bool,
 }
 
-impl RowMaker<'_> {
+impl<'a> RowMaker<'a> {
+    /// For a CSV writer: the means to write its lines straight ([`Rows::Encoded`]).
+    pub fn csv(&self) -> Option<CsvCells<'a>> {
+        (self.format == Format::Csv).then_some(CsvCells {
+            lang: self.lang,
+            book: self.book,
+            crlf: self.excel,
+        })
+    }
+
     /// The rows, cells in column order, as the writer's format needs them.
     pub fn make(&self, rows: impl IntoIterator<Item = Vec<Out>>) -> Rows {
         match self.format {
@@ -929,21 +938,71 @@ fn csv_line(
     book: &Rulebook,
     crlf: bool,
 ) {
+    let csv = CsvCells { lang, book, crlf };
     for (i, c) in cells.iter().enumerate() {
         if i > 0 {
             line.push(',');
         }
-        // Written in place; the rare field that needs quotes is moved out and written again.
+        csv.push(line, cell, c);
+    }
+    csv.end(line);
+}
+
+/// The CSV of one writer's cells, written straight into a line: for a command that writes many
+/// rows of a fixed shape, what a row shares with others (a rule's texts, a type's name) is
+/// rendered once ([`CsvCells::render`]) and copied. Cells come out as [`Writer::row`] writes
+/// them: each is one [`CsvCells::push`].
+#[derive(Clone, Copy, Debug)]
+pub struct CsvCells<'a> {
+    lang: Lang,
+    book: &'a Rulebook,
+    crlf: bool,
+}
+
+impl CsvCells<'_> {
+    /// Appends `cell` as one field, quoted when it needs to be (`scratch` is reused).
+    #[inline]
+    pub fn push(&self, line: &mut String, scratch: &mut String, cell: &Out) {
         let start = line.len();
-        c.write_text(line, Format::Csv, lang, book);
+        cell.write_text(line, Format::Csv, self.lang, self.book);
+        self.quote_from(line, scratch, start);
+    }
+
+    /// Appends `text` as one field, as [`Out::Str`] is.
+    #[inline]
+    pub fn push_str(&self, line: &mut String, text: &str) {
+        push_csv_field(line, text);
+    }
+
+    /// Quotes the field written into `line` from `start` on, if it needs quotes: a field is
+    /// written in place, and the rare one that needs them is moved out and written again.
+    #[inline]
+    pub fn quote_from(&self, line: &mut String, scratch: &mut String, start: usize) {
         if needs_quotes(&line[start..]) {
-            cell.clear();
-            cell.push_str(&line[start..]);
+            scratch.clear();
+            scratch.push_str(&line[start..]);
             line.truncate(start);
-            push_csv_field(line, cell);
+            push_csv_field(line, scratch);
         }
     }
-    line.push_str(if crlf { "\r\n" } else { "\n" });
+
+    /// `cells` as fields of a line, separated by commas, to copy into many lines.
+    pub fn render(&self, cells: &[Out]) -> String {
+        let (mut text, mut scratch) = (String::new(), String::new());
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            self.push(&mut text, &mut scratch, c);
+        }
+        text
+    }
+
+    /// Ends a line.
+    #[inline]
+    pub fn end(&self, line: &mut String) {
+        line.push_str(if self.crlf { "\r\n" } else { "\n" });
+    }
 }
 
 /// Whether a CSV field holds a comma, a quote or a line break. These are ASCII, so bytes tell,

@@ -1,7 +1,7 @@
 //! The rows of `grade`, `gaps` and `explain`: columns and cells for an outlet and its assessment.
 
-use super::describe::{observed, observed_fields};
-use super::{Column, Out, words};
+use super::describe::{observed, observed_fields, push_observed};
+use super::{Column, CsvCells, Out, Rows, words};
 use crate::eval::{Assessment, Evaluator};
 use crate::inventory::Outlet;
 use crate::rulebook::Rulebook;
@@ -229,6 +229,202 @@ pub fn gaps_columns() -> (Vec<Column>, Vec<bool>) {
     ]
     .into_iter()
     .unzip()
+}
+
+/// `grade`'s CSV lines written straight, without making the row's cells: the same bytes as
+/// [`grade_row`]'s row written by a CSV [`super::Writer`] (a test holds them to it). What many rows
+/// share is rendered once.
+#[derive(Debug)]
+pub struct GradeLines<'a> {
+    csv: CsvCells<'a>,
+    /// The type cell and the reference-type cell of each (type, grading type) pair, at
+    /// `type * types + grading type`, rendered.
+    types: Vec<(String, String)>,
+}
+
+impl<'a> GradeLines<'a> {
+    pub fn new(book: &Rulebook, csv: CsvCells<'a>) -> Self {
+        let n = book.types.len();
+        let types = (0..n * n)
+            .map(|i| {
+                let (t, g) = (i / n, i % n);
+                let reference = if t == g {
+                    Out::Null
+                } else {
+                    Out::Key {
+                        key: book.types[g].key.as_str().into(),
+                        title: (&book.types[g].name).into(),
+                    }
+                };
+                (
+                    csv.render(&[type_cell_of(book, t, g)]),
+                    csv.render(&[reference]),
+                )
+            })
+            .collect();
+        GradeLines { csv, types }
+    }
+
+    /// The outlet's line.
+    pub fn rows(&self, ev: &Evaluator, outlet: &Outlet, a: &Assessment) -> Rows {
+        let (csv, book) = (&self.csv, ev.book);
+        let (mut line, mut scratch) = (String::with_capacity(256), String::new());
+        let n = book.types.len();
+        let Some((type_, reference)) = self.types.get(outlet.type_ * n + outlet.grading_type)
+        else {
+            // Not a type of this rulebook (never so): the row as made for any format.
+            line.push_str(&csv.render(&grade_row(ev, outlet, a)));
+            csv.end(&mut line);
+            return Rows::Encoded {
+                bytes: line.into_bytes(),
+                count: 1,
+            };
+        };
+        let mut cell = |line: &mut String, c: &Out| {
+            csv.push(line, &mut scratch, c);
+            line.push(',');
+        };
+        csv.push_str(&mut line, &outlet.id);
+        line.push(',');
+        csv.push_str(&mut line, &outlet.name);
+        line.push(',');
+        line.push_str(type_);
+        line.push(',');
+        cell(&mut line, &Out::OptGrade(Some(a.minimum)));
+        cell(&mut line, &Out::OptGrade(outlet.claimed));
+        cell(&mut line, &Out::Grade(a.assessed));
+        cell(&mut line, &words::status(a.status));
+        cell(&mut line, &Out::OptGrade(a.next));
+        cell(&mut line, &Out::Int(a.required_gaps as i64));
+        cell(&mut line, &waived_rules(book, a));
+        line.push_str(reference);
+        for f in ev.shared_cells().regions {
+            line.push(',');
+            if let Some(crate::inventory::Value::Text(s)) = f.map(|f| outlet.value(f)) {
+                csv.push_str(&mut line, s);
+            }
+        }
+        line.push(',');
+        Out::push_int(&mut line, outlet.row as i64);
+        for e in &outlet.extras {
+            line.push(',');
+            csv.push_str(&mut line, e);
+        }
+        csv.end(&mut line);
+        Rows::Encoded {
+            bytes: line.into_bytes(),
+            count: 1,
+        }
+    }
+}
+
+/// `gaps`' CSV lines written straight, without making the rows' cells: the same bytes as
+/// [`gaps_rows`]' rows written by a CSV [`super::Writer`] (a test holds them to it). A rule's
+/// own cells are rendered once.
+#[derive(Debug)]
+pub struct GapLines<'a> {
+    csv: CsvCells<'a>,
+    /// Per rule: its id, grade and kind; its title and requirement; its article.
+    rules: Vec<[String; 3]>,
+    /// The type cell of each (type, grading type) pair, rendered.
+    types: Vec<String>,
+}
+
+impl<'a> GapLines<'a> {
+    pub fn new(book: &Rulebook, csv: CsvCells<'a>) -> Self {
+        let lang = csv.lang;
+        let rules = book
+            .rules
+            .iter()
+            .map(|r| {
+                let shared = |s: &str| Out::Shared(s.into());
+                [
+                    csv.render(&[
+                        shared(&r.id),
+                        Out::OptGrade(Some(r.grade)),
+                        words::kind(r.kind),
+                    ]),
+                    csv.render(&[shared(r.title.get(lang)), shared(r.requirement.get(lang))]),
+                    csv.render(&[shared(&r.article)]),
+                ]
+            })
+            .collect();
+        let n = book.types.len();
+        let types = (0..n * n)
+            .map(|i| csv.render(&[type_cell_of(book, i / n, i % n)]))
+            .collect();
+        GapLines { csv, rules, types }
+    }
+
+    /// The outlet's lines: one per rule it fails on the way to `target` (the next grade when
+    /// `None`).
+    pub fn rows(
+        &self,
+        ev: &Evaluator,
+        outlet: &Outlet,
+        a: &Assessment,
+        target: Option<u8>,
+    ) -> Rows {
+        let empty = || Rows::Encoded {
+            bytes: Vec::new(),
+            count: 0,
+        };
+        let Some(target_grade) = target.or(a.next) else {
+            return empty();
+        };
+        let gaps = ev.gaps(a, Some(target_grade));
+        if gaps.is_empty() {
+            return empty();
+        }
+        let (csv, book, lang) = (&self.csv, ev.book, self.csv.lang);
+        let cells = ev.shared_cells();
+        let mut scratch = String::new();
+        // The outlet's own cells begin each of its lines.
+        let mut outlet_cells = String::with_capacity(96);
+        csv.push_str(&mut outlet_cells, &outlet.id);
+        outlet_cells.push(',');
+        csv.push_str(&mut outlet_cells, &outlet.name);
+        outlet_cells.push(',');
+        let n = book.types.len();
+        match self.types.get(outlet.type_ * n + outlet.grading_type) {
+            Some(t) => outlet_cells.push_str(t),
+            None => csv.push(&mut outlet_cells, &mut scratch, &type_cell(book, outlet)),
+        }
+        outlet_cells.push(',');
+        csv.push(&mut outlet_cells, &mut scratch, &Out::Grade(a.assessed));
+        outlet_cells.push(',');
+        csv.push(
+            &mut outlet_cells,
+            &mut scratch,
+            &Out::OptGrade(Some(target_grade)),
+        );
+        let mut line = String::with_capacity(gaps.len() * 320);
+        for &i in &gaps {
+            let rule = &book.rules[i];
+            let [head, texts, article] = &self.rules[i];
+            line.push_str(&outlet_cells);
+            line.push(',');
+            line.push_str(head);
+            line.push(',');
+            csv.push(&mut line, &mut scratch, &words::reason(a.outcomes[i]));
+            line.push(',');
+            line.push_str(texts);
+            line.push(',');
+            let start = line.len();
+            match cells.fields.get(i) {
+                Some(fields) => push_observed(&mut line, book, rule, fields, outlet, lang),
+                None => line.push_str(&observed(book, rule, outlet, lang)),
+            }
+            csv.quote_from(&mut line, &mut scratch, start);
+            line.push(',');
+            line.push_str(article);
+            csv.end(&mut line);
+        }
+        Rows::Encoded {
+            bytes: line.into_bytes(),
+            count: gaps.len(),
+        }
+    }
 }
 
 /// One row per failing rule on the way to `target` (the next grade when `None`).
