@@ -2,7 +2,7 @@
 
 use super::describe::{observed, observed_fields, push_observed};
 use super::{Column, CsvCells, Out, Rows, words};
-use crate::eval::{Assessment, Evaluator};
+use crate::eval::{Assessment, Evaluator, Outcome, Status};
 use crate::inventory::Outlet;
 use crate::rulebook::Rulebook;
 use crate::text::{Lang, Text};
@@ -240,6 +240,10 @@ pub struct GradeLines<'a> {
     /// The type cell and the reference-type cell of each (type, grading type) pair, at
     /// `type * types + grading type`, rendered.
     types: Vec<(String, String)>,
+    /// A grade 1-4 as [`Out::OptGrade`] and [`Out::Grade`] render it, at the grade (0: none).
+    grades: [(String, String); 5],
+    /// Each status, rendered.
+    statuses: [String; 3],
 }
 
 impl<'a> GradeLines<'a> {
@@ -262,7 +266,32 @@ impl<'a> GradeLines<'a> {
                 )
             })
             .collect();
-        GradeLines { csv, types }
+        let grades = [None, Some(1), Some(2), Some(3), Some(4)].map(|g| {
+            (
+                csv.render(&[Out::OptGrade(g)]),
+                csv.render(&[Out::Grade(g)]),
+            )
+        });
+        let statuses = [Status::Meets, Status::BelowMinimum, Status::Overclaimed]
+            .map(|s| csv.render(&[words::status(s)]));
+        GradeLines {
+            csv,
+            types,
+            grades,
+            statuses,
+        }
+    }
+
+    /// Appends a grade as [`Out::OptGrade`] (`opt`) or [`Out::Grade`] renders it, and a comma.
+    fn grade(&self, line: &mut String, scratch: &mut String, grade: Option<u8>, opt: bool) {
+        let index = grade.map_or(0, usize::from);
+        match self.grades.get(index) {
+            Some((o, _)) if opt => line.push_str(o),
+            Some((_, g)) => line.push_str(g),
+            None if opt => self.csv.push(line, scratch, &Out::OptGrade(grade)),
+            None => self.csv.push(line, scratch, &Out::Grade(grade)),
+        }
+        line.push(',');
     }
 
     /// The outlet's line.
@@ -280,23 +309,30 @@ impl<'a> GradeLines<'a> {
                 count: 1,
             };
         };
-        let mut cell = |line: &mut String, c: &Out| {
-            csv.push(line, &mut scratch, c);
-            line.push(',');
-        };
         csv.push_str(&mut line, &outlet.id);
         line.push(',');
         csv.push_str(&mut line, &outlet.name);
         line.push(',');
         line.push_str(type_);
         line.push(',');
-        cell(&mut line, &Out::OptGrade(Some(a.minimum)));
-        cell(&mut line, &Out::OptGrade(outlet.claimed));
-        cell(&mut line, &Out::Grade(a.assessed));
-        cell(&mut line, &words::status(a.status));
-        cell(&mut line, &Out::OptGrade(a.next));
-        cell(&mut line, &Out::Int(a.required_gaps as i64));
-        cell(&mut line, &waived_rules(book, a));
+        self.grade(&mut line, &mut scratch, Some(a.minimum), true);
+        self.grade(&mut line, &mut scratch, outlet.claimed, true);
+        self.grade(&mut line, &mut scratch, a.assessed, false);
+        line.push_str(
+            &self.statuses[match a.status {
+                Status::Meets => 0,
+                Status::BelowMinimum => 1,
+                Status::Overclaimed => 2,
+            }],
+        );
+        line.push(',');
+        self.grade(&mut line, &mut scratch, a.next, true);
+        Out::push_int(&mut line, a.required_gaps as i64);
+        line.push(',');
+        if a.outcomes.contains(&Outcome::Waived) {
+            csv.push(&mut line, &mut scratch, &waived_rules(book, a));
+        }
+        line.push(',');
         line.push_str(reference);
         for f in ev.shared_cells().regions {
             line.push(',');
