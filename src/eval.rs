@@ -90,13 +90,63 @@ pub struct Assessment {
     pub required_gaps: usize,
 }
 
-/// What [`Evaluator::brief`] tells of an outlet.
+/// What [`Evaluator::brief`] tells of an outlet: its [`Assessment`] without each rule's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Brief {
     pub assessed: Option<u8>,
+    pub minimum: u8,
     pub status: Status,
+    pub next: Option<u8>,
+    /// Required rules that fail at the next grade.
+    pub required_gaps: usize,
     /// Rules a waiver turned from failing to waived.
     pub waived: u64,
+}
+
+/// An outlet's grade and status, and the rules a waiver turned from failing to waived: what
+/// `summary` counts, found by [`Evaluator::standing`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    pub assessed: Option<u8>,
+    pub status: Status,
+    pub waived: u64,
+}
+
+impl Brief {
+    pub fn standing(&self) -> Standing {
+        Standing {
+            assessed: self.assessed,
+            status: self.status,
+            waived: self.waived,
+        }
+    }
+}
+
+impl Assessment {
+    /// The assessment without each rule's outcome.
+    pub fn brief(&self) -> Brief {
+        Brief {
+            assessed: self.assessed,
+            minimum: self.minimum,
+            status: self.status,
+            next: self.next,
+            required_gaps: self.required_gaps,
+            waived: self
+                .outcomes
+                .iter()
+                .filter(|o| **o == Outcome::Waived)
+                .count() as u64,
+        }
+    }
+}
+
+/// The grade above `assessed`: 4 for an ungraded outlet, none for a grade-1 one.
+fn next_grade(assessed: Option<u8>) -> Option<u8> {
+    match assessed {
+        None => Some(4),
+        Some(1) => None,
+        Some(g) => Some(g - 1),
+    }
 }
 
 /// Ranks a grade for comparison: 1 best, ungraded (5) worst.
@@ -152,7 +202,7 @@ impl<'b> Evaluator<'b> {
     }
 
     /// The minimum grade of the outlet's type, and its status at `assessed`.
-    fn standing(&self, outlet: &Outlet, assessed: Option<u8>) -> (u8, Status) {
+    fn minimum_and_status(&self, outlet: &Outlet, assessed: Option<u8>) -> (u8, Status) {
         let minimum = self.book.types[outlet.grading_type]
             .minimum_grade
             .unwrap_or(4);
@@ -166,19 +216,12 @@ impl<'b> Evaluator<'b> {
         (minimum, status)
     }
 
-    /// The grade, status and waived rules of an outlet, as [`Evaluator::assess`] finds them,
-    /// for less work: only required rules decide a grade, and none above the first grade with
-    /// one that fails (an outlet with waivers is assessed whole).
-    pub fn brief(&self, outlet: &Outlet) -> Brief {
+    /// The outlet's [`Standing`], as [`Evaluator::brief`] finds it but stopping at the first
+    /// required rule missed.
+    pub fn standing(&self, outlet: &Outlet) -> Standing {
         if let Some(w) = self.waivers {
             if !w.for_outlet(&outlet.id).is_empty() {
-                let a = self.assess(outlet);
-                let waived = a.outcomes.iter().filter(|o| **o == Outcome::Waived).count();
-                return Brief {
-                    assessed: a.assessed,
-                    status: a.status,
-                    waived: waived as u64,
-                };
+                return self.assess(outlet).brief().standing();
             }
         }
         let mut assessed = None;
@@ -191,9 +234,43 @@ impl<'b> Evaluator<'b> {
             }
             assessed = Some(grade);
         }
+        Standing {
+            assessed,
+            status: self.minimum_and_status(outlet, assessed).1,
+            waived: 0,
+        }
+    }
+
+    /// The outlet's [`Brief`], as [`Evaluator::assess`] finds it but checking only the required
+    /// rules it needs: those of each grade from 4 up, to the first grade missed, whose required
+    /// rules are all checked to count its gaps. (An outlet that a waiver names is assessed whole.)
+    pub fn brief(&self, outlet: &Outlet) -> Brief {
+        if let Some(w) = self.waivers {
+            if !w.for_outlet(&outlet.id).is_empty() {
+                return self.assess(outlet).brief();
+            }
+        }
+        let (mut assessed, mut required_gaps) = (None, 0);
+        for grade in [4u8, 3, 2, 1] {
+            required_gaps = self.required[usize::from(grade)]
+                .iter()
+                .filter(|&&r| {
+                    let rule = &self.rules[r];
+                    rule.applies(outlet) && rule.check.truth(outlet) != Truth::True
+                })
+                .count();
+            if required_gaps > 0 {
+                break;
+            }
+            assessed = Some(grade);
+        }
+        let (minimum, status) = self.minimum_and_status(outlet, assessed);
         Brief {
             assessed,
-            status: self.standing(outlet, assessed).1,
+            minimum,
+            status,
+            next: next_grade(assessed),
+            required_gaps,
             waived: 0,
         }
     }
@@ -246,12 +323,8 @@ impl<'b> Evaluator<'b> {
             }
             assessed = Some(grade);
         }
-        let (minimum, status) = self.standing(outlet, assessed);
-        let next = match assessed {
-            None => Some(4),
-            Some(1) => None,
-            Some(g) => Some(g - 1),
-        };
+        let (minimum, status) = self.minimum_and_status(outlet, assessed);
+        let next = next_grade(assessed);
         let required_gaps = next.map_or(0, |n| failing[usize::from(n)]);
         Assessment {
             outcomes,

@@ -74,10 +74,17 @@ fn check(read: &Read, extras: &[String], ev: &Evaluator) {
             let gap_lines = GapLines::new(book(), gaps.csv().expect("a CSV maker"));
             for o in &read.outlets {
                 let a = ev.assess(o);
+                let made = bytes(grades.make([grade_row(ev, o, &a)]));
                 assert_eq!(
                     bytes(grade_lines.rows(ev, o, &a)),
-                    bytes(grades.make([grade_row(ev, o, &a)])),
+                    made,
                     "grade line of {} ({lang:?}, excel {excel})",
+                    o.id
+                );
+                assert_eq!(
+                    bytes(grade_lines.brief_rows(ev, o, &ev.brief(o))),
+                    made,
+                    "grade line of {} from its brief ({lang:?}, excel {excel})",
                     o.id
                 );
                 for target in [None, Some(1), Some(2), Some(3), Some(4)] {

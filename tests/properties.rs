@@ -624,15 +624,16 @@ proptest! {
         prop_assert_eq!(a.next.is_none(), a.assessed == Some(1));
     }
 
-    /// `summary`'s brief assessment (required rules only, up to the first grade missed) finds
-    /// the grade and status that the whole assessment does.
+    /// The brief assessment of `grade` in CSV (required rules only, up to the first grade
+    /// missed) finds the grade, status, next grade and gaps that the whole assessment does, and
+    /// `summary`'s standing (up to the first rule missed) its grade and status.
     #[test]
     fn the_brief_assessment_agrees_with_the_whole_one(spec in spec()) {
         let order: Vec<usize> = (0..64).collect();
         let (outlet, a) = read(csv(&spec, Style::PLAIN, &order, Encoding::Utf8), InputFormat::Csv);
-        let brief = Evaluator::new(book(), AS_OF).brief(&outlet);
-        prop_assert_eq!(brief.assessed, a.assessed, "{}", grades(&a));
-        prop_assert_eq!(brief.status, a.status);
+        let ev = Evaluator::new(book(), AS_OF);
+        prop_assert_eq!(ev.brief(&outlet), a.brief(), "{}", grades(&a));
+        prop_assert_eq!(ev.standing(&outlet), a.brief().standing());
     }
 }
 

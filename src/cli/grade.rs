@@ -70,11 +70,18 @@ pub fn run(args: Args) -> Result<Exit> {
         html: Option<(String, String, String)>,
     }
     let work = |outlet: &Outlet| {
+        if let Some(lines) = &lines {
+            // A CSV line needs no rule's outcome.
+            let b = ev.brief(outlet);
+            return Graded {
+                counted: Counted::of_standing(outlet, b.standing()),
+                rows: lines.brief_rows(&ev, outlet, &b),
+                gaps: None,
+                html: None,
+            };
+        }
         let a = ev.assess(outlet);
-        let rows = match &lines {
-            Some(lines) => lines.rows(&ev, outlet, &a),
-            None => maker.make([grade_row(&ev, outlet, &a)]),
-        };
+        let rows = maker.make([grade_row(&ev, outlet, &a)]);
         let gaps =
             (format == Format::Xlsx || html).then(|| gaps_rows(&ev, outlet, &a, None, c.lang));
         let html = html.then(|| {

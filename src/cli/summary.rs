@@ -35,7 +35,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut tally = Tally::new(book);
     let work = |outlet: &Outlet| {
         // A summary counts grades: no more rules are checked than decide one.
-        let counted = Counted::brief(outlet, ev.brief(outlet));
+        let counted = Counted::of_standing(outlet, ev.standing(outlet));
         (counted, args.by.key(book, outlet, c.lang))
     };
     let take = |(counted, key)| -> Result<()> {

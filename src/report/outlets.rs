@@ -2,7 +2,7 @@
 
 use super::describe::{observed, observed_fields, push_observed};
 use super::{Column, CsvCells, Out, Rows, words};
-use crate::eval::{Assessment, Evaluator, Outcome, Status};
+use crate::eval::{Assessment, Brief, Evaluator, Status};
 use crate::inventory::Outlet;
 use crate::rulebook::Rulebook;
 use crate::text::{Lang, Text};
@@ -296,12 +296,34 @@ impl<'a> GradeLines<'a> {
 
     /// The outlet's line.
     pub fn rows(&self, ev: &Evaluator, outlet: &Outlet, a: &Assessment) -> Rows {
+        self.line(ev, outlet, &a.brief(), Some(a))
+    }
+
+    /// The outlet's line, from its [`Evaluator::brief`] (assessed whole when a rule is waived,
+    /// to name the rules).
+    pub fn brief_rows(&self, ev: &Evaluator, outlet: &Outlet, b: &Brief) -> Rows {
+        if b.waived > 0 {
+            return self.rows(ev, outlet, &ev.assess(outlet));
+        }
+        self.line(ev, outlet, b, None)
+    }
+
+    /// The outlet's line; `a` names the waived rules, if any.
+    fn line(&self, ev: &Evaluator, outlet: &Outlet, b: &Brief, a: Option<&Assessment>) -> Rows {
         let (csv, book) = (&self.csv, ev.book);
         let (mut line, mut scratch) = (String::with_capacity(256), String::new());
         let n = book.types.len();
         let Some((type_, reference)) = self.types.get(outlet.type_ * n + outlet.grading_type)
         else {
             // Not a type of this rulebook (never so): the row as made for any format.
+            let whole;
+            let a = match a {
+                Some(a) => a,
+                None => {
+                    whole = ev.assess(outlet);
+                    &whole
+                }
+            };
             line.push_str(&csv.render(&grade_row(ev, outlet, a)));
             csv.end(&mut line);
             return Rows::Encoded {
@@ -315,21 +337,21 @@ impl<'a> GradeLines<'a> {
         line.push(',');
         line.push_str(type_);
         line.push(',');
-        self.grade(&mut line, &mut scratch, Some(a.minimum), true);
+        self.grade(&mut line, &mut scratch, Some(b.minimum), true);
         self.grade(&mut line, &mut scratch, outlet.claimed, true);
-        self.grade(&mut line, &mut scratch, a.assessed, false);
+        self.grade(&mut line, &mut scratch, b.assessed, false);
         line.push_str(
-            &self.statuses[match a.status {
+            &self.statuses[match b.status {
                 Status::Meets => 0,
                 Status::BelowMinimum => 1,
                 Status::Overclaimed => 2,
             }],
         );
         line.push(',');
-        self.grade(&mut line, &mut scratch, a.next, true);
-        Out::push_int(&mut line, a.required_gaps as i64);
+        self.grade(&mut line, &mut scratch, b.next, true);
+        Out::push_int(&mut line, b.required_gaps as i64);
         line.push(',');
-        if a.outcomes.contains(&Outcome::Waived) {
+        if let Some(a) = a.filter(|_| b.waived > 0) {
             csv.push(&mut line, &mut scratch, &waived_rules(book, a));
         }
         line.push(',');

@@ -2,7 +2,7 @@
 //! the rulebook's region-level structure checks.
 
 use super::{Column, Out, Section};
-use crate::eval::{Assessment, Outcome, Status, rank};
+use crate::eval::{Assessment, Standing, Status, rank};
 use crate::inventory::{Outlet, Value};
 use crate::rulebook::{Rulebook, StructureCheck};
 use crate::text::{Lang, Text};
@@ -26,25 +26,19 @@ pub struct Counted {
 }
 
 impl Counted {
-    /// As [`Counted::of`], from an [`Evaluator::brief`](crate::eval::Evaluator::brief).
-    pub fn brief(outlet: &Outlet, b: crate::eval::Brief) -> Counted {
+    /// As [`Counted::of`], from an [`Evaluator::standing`](crate::eval::Evaluator::standing).
+    pub fn of_standing(outlet: &Outlet, s: Standing) -> Counted {
         Counted {
             type_: outlet.type_,
-            assessed: b.assessed,
-            status: b.status,
+            assessed: s.assessed,
+            status: s.status,
             errors: outlet.errors > 0,
-            waived: b.waived,
+            waived: s.waived,
         }
     }
 
     pub fn of(outlet: &Outlet, a: &Assessment) -> Counted {
-        Counted {
-            type_: outlet.type_,
-            assessed: a.assessed,
-            status: a.status,
-            errors: outlet.errors > 0,
-            waived: a.outcomes.iter().filter(|o| **o == Outcome::Waived).count() as u64,
-        }
+        Counted::of_standing(outlet, a.brief().standing())
     }
 }
 
