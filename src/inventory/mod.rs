@@ -233,6 +233,8 @@ struct Layout<'b> {
     extra_columns: Vec<usize>,
     /// How each column is read.
     plans: Vec<Plan>,
+    /// The rulebook's list separators, ready.
+    separators: cell::Separators,
     /// The column of each field, if present.
     field_columns: Vec<Option<usize>>,
     /// In a workbook: the sheet, and its column of the first header column.
@@ -472,9 +474,15 @@ impl CellMemo {
     /// What `cell`, a cell of field `f`, read as, if remembered.
     #[inline(always)]
     fn recall(&self, f: usize, cell: &Cell) -> Option<&Value> {
-        let Cell::Text(text) = cell else {
-            return None;
-        };
+        match cell {
+            Cell::Text(text) => self.recall_text(f, text),
+            _ => None,
+        }
+    }
+
+    /// What `text`, a text cell of field `f`, read as, if remembered.
+    #[inline(always)]
+    fn recall_text(&self, f: usize, text: &str) -> Option<&Value> {
         // A field with no table has nothing remembered (and text and codes never do).
         let table = self.tables.get(f).filter(|t| !t.is_empty())?;
         let b = text.as_bytes();
@@ -711,6 +719,7 @@ impl<'b> Inventory<'b> {
         let layout = Layout {
             book,
             plans,
+            separators: cell::Separators::new(&book.list_separators),
             file: Arc::from(label),
             unit,
             headers: headers.iter().map(|h| trim(h).to_string()).collect(),
@@ -1167,8 +1176,8 @@ impl Layout<'_> {
         };
         match &cells {
             Cells::Decoded(row) => {
-                for (c, cell) in row.iter().enumerate() {
-                    self.type_cell(&mut typing, n, c, cell);
+                for (c, (&plan, cell)) in self.plans.iter().zip(row.iter()).enumerate() {
+                    self.type_cell(&mut typing, n, c, plan, cell);
                 }
             }
             Cells::Record {
@@ -1176,8 +1185,19 @@ impl Layout<'_> {
                 record,
                 decoder,
             } => {
-                for c in 0..decoder.width() {
-                    self.type_cell(&mut typing, n, c, &decoder.cell(whole, record, c));
+                // Cells past the record's end are blank, as are empty ones: they stay missing.
+                let fields = self.plans.iter().zip(record.bounds()).enumerate();
+                for (c, (&plan, &(start, end))) in fields {
+                    if matches!(plan, Plan::Skip) || start == end {
+                        continue;
+                    }
+                    match whole.get(start..end) {
+                        Some(text) => self.type_text(&mut typing, n, c, plan, text),
+                        None => {
+                            let cell = decoder.field(whole, record, start, end);
+                            self.type_cell(&mut typing, n, c, plan, &cell);
+                        }
+                    }
                 }
             }
         }
@@ -1319,46 +1339,45 @@ impl Layout<'_> {
         staged(problems, split, None, Some(outlet))
     }
 
-    /// Reads cell `c` of row `n` by its column's [`Plan`]. The common cells are read here, as
-    /// [`Layout::read_cell`] would read them: a blank cell (its value stays missing), a text,
-    /// a well-formed code, a cell the memo has; the others by [`Layout::read_cell`].
+    /// Reads cell `c` of row `n` by its column's [`Plan`], as [`Layout::read_cell`] would read
+    /// it: a blank cell leaves the value missing, text is read by [`Layout::type_text`], any
+    /// other cell by [`Layout::read_cell`].
     #[inline(always)]
-    fn type_cell(&self, typing: &mut Typing, n: u64, c: usize, cell: &Cell) {
-        let f = match self.plans.get(c) {
-            None | Some(Plan::Skip) => return,
-            Some(&Plan::Text(f)) => {
-                match cell {
-                    Cell::Empty => {}
-                    Cell::Text(text) => {
-                        let text = trim(text);
-                        if !text.is_empty() {
-                            typing.values[f] = Value::Text(text.to_string());
-                        }
-                    }
-                    _ => typing.read(self, n, c, f, cell),
-                }
-                return;
+    fn type_cell(&self, typing: &mut Typing, n: u64, c: usize, plan: Plan, cell: &Cell) {
+        match (plan, cell) {
+            (Plan::Skip, _) | (_, Cell::Empty) => {}
+            (_, Cell::Text(text)) => self.type_text(typing, n, c, plan, text),
+            (Plan::Text(f) | Plan::Code(f, _) | Plan::Memo(f), _) => {
+                typing.read(self, n, c, f, cell);
             }
-            Some(&Plan::Code(f, digits)) => {
-                match cell {
-                    Cell::Empty => {}
-                    Cell::Text(text)
-                        if text.len() == digits && text.bytes().all(|b| b.is_ascii_digit()) =>
-                    {
-                        typing.values[f] = Value::Text(text.to_string());
-                    }
-                    _ => typing.read(self, n, c, f, cell),
+        }
+    }
+
+    /// Reads text cell `c` of row `n` by its column's [`Plan`]. The common cells are read here,
+    /// as [`Layout::read_cell`] would read them: a text, a well-formed code, a cell the memo has;
+    /// the others by [`Layout::read_cell`].
+    #[inline(always)]
+    fn type_text(&self, typing: &mut Typing, n: u64, c: usize, plan: Plan, text: &str) {
+        let cell = || Cell::Text(std::borrow::Cow::Borrowed(text));
+        match plan {
+            Plan::Skip => {}
+            Plan::Text(f) => {
+                let text = trim(text);
+                if !text.is_empty() {
+                    typing.values[f] = Value::Text(text.to_string());
                 }
-                return;
             }
-            Some(&Plan::Memo(f)) => f,
-        };
-        // Most cells were read before: taken from the memo here, without a call.
-        match cell {
-            Cell::Empty => {}
-            _ => match typing.memo.recall(f, cell) {
+            Plan::Code(f, digits) => {
+                if text.len() == digits && text.bytes().all(|b| b.is_ascii_digit()) {
+                    typing.values[f] = Value::Text(text.to_string());
+                } else {
+                    typing.read(self, n, c, f, &cell());
+                }
+            }
+            // Most cells were read before: taken from the memo here, without a call.
+            Plan::Memo(f) => match typing.memo.recall_text(f, text) {
                 Some(value) => typing.values[f] = value.clone(),
-                None => typing.read(self, n, c, f, cell),
+                None => typing.read(self, n, c, f, &cell()),
             },
         }
     }
@@ -1413,7 +1432,7 @@ impl Layout<'_> {
             (_, Cell::Text(text)) => Some(&**text),
             _ => None,
         };
-        let parsed = cell::parse(self.book, kind, cell);
+        let parsed = cell::parse_with(self.book, &self.separators, kind, cell);
         // A blank text cell leaves the value as it is; any other outcome is the value.
         let keep = |value: &Value| !matches!(kind, FieldKind::Text) || !value.is_missing();
         if parsed.problems.is_empty() {

@@ -309,11 +309,24 @@ impl Decoder {
     pub fn cell<'r>(&self, whole: &'r str, record: &'r Record, c: usize) -> Cell<'r> {
         match record.bounds().get(c) {
             None => Cell::Empty,
-            Some(&(start, end)) => match whole.get(start..end) {
-                Some("") => Cell::Empty,
-                Some(text) => Cell::Text(std::borrow::Cow::Borrowed(text)),
-                None => self.decode(record.as_slice().get(start..end).unwrap_or_default()),
-            },
+            Some(&(start, end)) => self.field(whole, record, start, end),
+        }
+    }
+
+    /// The cell of the field at `start..end` (a bound of the record) of a record that is `whole`
+    /// as UTF-8: as [`Decoder::cell`].
+    #[inline]
+    pub fn field<'r>(
+        &self,
+        whole: &'r str,
+        record: &'r Record,
+        start: usize,
+        end: usize,
+    ) -> Cell<'r> {
+        match whole.get(start..end) {
+            Some("") => Cell::Empty,
+            Some(text) => Cell::Text(std::borrow::Cow::Borrowed(text)),
+            None => self.decode(record.as_slice().get(start..end).unwrap_or_default()),
         }
     }
 
