@@ -98,6 +98,16 @@ impl Parsed {
 
 /// Reads a cell of a field of `kind`.
 pub fn parse(book: &Rulebook, kind: &FieldKind, cell: &Cell) -> Parsed {
+    parse_with(book, &Separators::new(&book.list_separators), kind, cell)
+}
+
+/// [`parse`], with the rulebook's list separators made ready.
+pub fn parse_with(
+    book: &Rulebook,
+    separators: &Separators,
+    kind: &FieldKind,
+    cell: &Cell,
+) -> Parsed {
     let text = match cell {
         Cell::Empty => return Parsed::ok(Value::Missing),
         Cell::Bad(kind) => return Parsed::bad((**kind).clone(), ""),
@@ -197,7 +207,7 @@ pub fn parse(book: &Rulebook, kind: &FieldKind, cell: &Cell) -> Parsed {
         // 无 (or another spelling of no) in a list cell says the outlet has none of the items.
         FieldKind::List { .. } if spelled(&book.no, text) => Parsed::ok(Value::List(Vec::new())),
         FieldKind::List { vocabulary } => {
-            parse_list(book, *vocabulary, Split::new(text, &book.list_separators))
+            parse_list(book, *vocabulary, Split::new(text, separators))
         }
     }
 }
@@ -240,29 +250,22 @@ fn yes_no(book: &Rulebook, text: &str) -> Option<bool> {
     }
 }
 
-/// The length of the UTF-8 character whose first byte is `lead`.
-#[inline]
-fn utf8_width(lead: u8) -> usize {
-    match lead {
-        0x00..0x80 => 1,
-        0x80..0xE0 => 2,
-        0xE0..0xF0 => 3,
-        _ => 4,
-    }
-}
-
-/// The items of a list cell, split on the rulebook's separators without decoding characters: an
-/// ASCII separator is one byte, any other is found by its first byte, then compared whole.
-struct Split<'a> {
-    rest: Option<&'a str>,
-    /// Bytes that are a separator (ASCII) or may start one.
+/// A rulebook's list separators, made ready for [`Split`] once rather than for every cell.
+#[derive(Clone, Debug)]
+pub struct Separators {
+    /// Bytes that are a separator (ASCII) or may start one. None of them can be inside a
+    /// character (they are ASCII or lead bytes), so a byte found among them starts a character.
     starts: [bool; 256],
-    /// The separators of more than one byte, encoded.
-    wide: Vec<([u8; 4], usize)>,
+    /// The separators of more than one byte: their bytes as a little-endian word (zero beyond
+    /// their length) and their length.
+    wide: Vec<(u32, usize)>,
+    /// The bytes of `starts` that are not ASCII (lead bytes), when there are at most two:
+    /// [`Split`] then looks at eight bytes at a time for them and for ASCII.
+    leads: Option<[u8; 2]>,
 }
 
-impl<'a> Split<'a> {
-    fn new(text: &'a str, separators: &[char]) -> Self {
+impl Separators {
+    pub fn new(separators: &[char]) -> Separators {
         let mut starts = [false; 256];
         let mut wide = Vec::new();
         for &c in separators {
@@ -270,25 +273,101 @@ impl<'a> Split<'a> {
             let len = c.encode_utf8(&mut buf).len();
             starts[usize::from(buf[0])] = true;
             if len > 1 {
-                wide.push((buf, len));
+                wide.push((u32::from_le_bytes(buf), len));
             }
         }
-        Split {
-            rest: Some(text),
+        let leads: Vec<u8> = (0x80..=255u8).filter(|&b| starts[usize::from(b)]).collect();
+        let leads = match *leads.as_slice() {
+            // None: any byte will do (a candidate is checked against `starts`).
+            [] => Some([0x80, 0x80]),
+            [a] => Some([a, a]),
+            [a, b] => Some([a, b]),
+            _ => None,
+        };
+        Separators {
             starts,
             wide,
+            leads,
         }
     }
 
-    /// The length of the separator at the start of `b`, if one is there.
-    fn separator(&self, b: &[u8]) -> Option<usize> {
-        if b[0] < 0x80 {
+    /// The length of the separator at the start of `b` (which starts with a byte of `starts`),
+    /// if one is there.
+    #[inline]
+    fn at(&self, b: &[u8]) -> Option<usize> {
+        let lead = *b.first()?;
+        if lead < 0x80 {
             return Some(1);
         }
+        // The next four bytes (fewer at the end, zero beyond: a separator's bytes never are).
+        let word = match b.get(..4) {
+            Some(w) => u32::from_le_bytes([w[0], w[1], w[2], w[3]]),
+            None => b
+                .iter()
+                .rev()
+                .fold(0u32, |word, &byte| word << 8 | u32::from(byte)),
+        };
         self.wide
             .iter()
-            .find(|(sep, len)| b.starts_with(&sep[..*len]))
-            .map(|(_, len)| *len)
+            .find(|&&(sep, len)| word & (u32::MAX >> (32 - 8 * len as u32)) == sep)
+            .map(|&(_, len)| len)
+    }
+}
+
+/// The items of a list cell, split on the rulebook's separators without decoding characters (as
+/// `str::split` would split them): a byte that may start a separator is looked for (eight bytes at
+/// a time when it can be), then the separator is compared whole.
+struct Split<'a> {
+    text: &'a str,
+    separators: &'a Separators,
+    /// Where the next item starts, and where to look for a separator from.
+    start: usize,
+    from: usize,
+    done: bool,
+}
+
+impl<'a> Split<'a> {
+    fn new(text: &'a str, separators: &'a Separators) -> Self {
+        Split {
+            text,
+            separators,
+            start: 0,
+            from: 0,
+            done: false,
+        }
+    }
+
+    /// The first byte at or after `from` that may start a separator.
+    #[inline]
+    fn candidate(&self, from: usize) -> Option<usize> {
+        const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+        const LOW7: u64 = u64::from_le_bytes([0x7f; 8]);
+        const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+        let b = self.text.as_bytes();
+        let starts = &self.separators.starts;
+        let mut i = from;
+        if let Some([a, z]) = self.separators.leads {
+            let (a, z) = (ONES * u64::from(a), ONES * u64::from(z));
+            // The high bit of each byte of `x` that is zero, and no other bit.
+            let zero = |x: u64| !(((x & LOW7) + LOW7) | x | LOW7);
+            while let Some(chunk) = b.get(i..i + 8) {
+                let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+                // ASCII bytes and the two lead bytes: those that may start a separator.
+                let mut found = (!word & HIGH) | zero(word ^ a) | zero(word ^ z);
+                while found != 0 {
+                    let at = i + (found.trailing_zeros() / 8) as usize;
+                    if b.get(at).is_some_and(|&x| starts[usize::from(x)]) {
+                        return Some(at);
+                    }
+                    found &= found - 1;
+                }
+                i += 8;
+            }
+        }
+        b.get(i..)?
+            .iter()
+            .position(|&x| starts[usize::from(x)])
+            .map(|k| i + k)
     }
 }
 
@@ -296,21 +375,28 @@ impl<'a> Iterator for Split<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        let text = self.rest?;
-        let b = text.as_bytes();
-        // Character by character: only a character's first byte can start a separator.
-        let mut i = 0;
-        while let Some(&lead) = b.get(i) {
-            if self.starts[usize::from(lead)] {
-                if let Some(len) = self.separator(&b[i..]) {
-                    self.rest = Some(&text[i + len..]);
-                    return Some(&text[..i]);
-                }
-            }
-            i += utf8_width(lead);
+        if self.done {
+            return None;
         }
-        self.rest = None;
-        Some(text)
+        let text = self.text;
+        loop {
+            let Some(at) = self.candidate(self.from) else {
+                self.done = true;
+                return Some(text.get(self.start..).unwrap_or_default());
+            };
+            match self
+                .separators
+                .at(text.as_bytes().get(at..).unwrap_or_default())
+            {
+                Some(len) => {
+                    let item = text.get(self.start..at).unwrap_or_default();
+                    self.start = at + len;
+                    self.from = self.start;
+                    return Some(item);
+                }
+                None => self.from = at + 1,
+            }
+        }
     }
 }
 
@@ -745,8 +831,17 @@ mod tests {
 
     #[test]
     fn list_splitting_agrees_with_str_split() {
-        let separators = [';', '；', '、', ',', '，', '|'];
-        for text in [
+        // Separators whose first bytes are ASCII and at most two lead bytes (looked for eight
+        // bytes at a time), one that shares its first byte with other characters, and first
+        // bytes of more kinds (looked for byte by byte).
+        let sets: [&[char]; 5] = [
+            &[';', '；', '、', ',', '，', '|'],
+            &['、'],
+            &['、', ','],
+            &['ぁ', '😀', '｜'],
+            &[';', '；', '、', ',', '，', '|', '/', '。', 'ä'],
+        ];
+        let texts = [
             "",
             "a",
             "、",
@@ -755,10 +850,30 @@ mod tests {
             "中文,english ,  空格 ",
             "ａ｜b",
             "😀、😀",
-        ] {
-            let ours: Vec<&str> = Split::new(text, &separators).collect();
-            let std: Vec<&str> = text.split(|c| separators.contains(&c)).collect();
-            assert_eq!(ours, std, "{text:?}");
+            "ぁ、ぃ。a/b|c；dä",
+            "、ぁ",
+            "末尾、",
+            "😀",
+            "x😀",
+        ];
+        // Pieces joined every way, so that separators and look-alikes fall at every place in a
+        // word of eight bytes.
+        let pieces = ["、", "ぁ", "a", "中文", "；", "｜", ",", "😀", " ", "ä"];
+        let mut joined: Vec<String> = texts.iter().map(|t| t.to_string()).collect();
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    joined.push(format!("{a}{b}{c}{a}{c}{b}{a}x{b}{c}"));
+                }
+            }
+        }
+        for separators in sets {
+            let ready = Separators::new(separators);
+            for text in joined.iter().map(String::as_str) {
+                let ours: Vec<&str> = Split::new(text, &ready).collect();
+                let std: Vec<&str> = text.split(|c| separators.contains(&c)).collect();
+                assert_eq!(ours, std, "{text:?} on {separators:?}");
+            }
         }
     }
 

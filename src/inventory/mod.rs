@@ -21,7 +21,7 @@ use crate::problem::{Problem, ProblemKind, RowUnit, Severity, SheetRef};
 use crate::rulebook::{FieldKind, Rulebook};
 use crate::text::{Lang, trim};
 pub use cell::{Cell, Value};
-use source::{CsvSource, RawRow, Row, Source, YamlSource};
+use source::{CsvSource, RawRow, Source, YamlSource};
 use xlsx::XlsxSource;
 
 /// Where the inventory comes from.
@@ -231,10 +231,55 @@ struct Layout<'b> {
     columns: Vec<Option<usize>>,
     /// The columns no field knows.
     extra_columns: Vec<usize>,
+    /// How each column is read.
+    plans: Vec<Plan>,
+    /// The rulebook's list separators, ready.
+    separators: cell::Separators,
     /// The column of each field, if present.
     field_columns: Vec<Option<usize>>,
     /// In a workbook: the sheet, and its column of the first header column.
     sheet: Option<(Arc<str>, u32)>,
+}
+
+/// How [`Layout::stage`] reads a column's cells, by the kind of its field.
+#[derive(Clone, Copy, Debug)]
+enum Plan {
+    /// No field, or one read apart (the reference type).
+    Skip,
+    /// Text, taken as it is (trimmed).
+    Text(usize),
+    /// A code of so many digits.
+    Code(usize, usize),
+    /// Any other kind: read once per spelling, then taken from the [`CellMemo`].
+    Memo(usize),
+}
+
+/// The cells of a row being typed: decoded already, or those of a CSV record that is valid UTF-8
+/// as a whole, read one at a time from it ([`source::Decoder::cell`]).
+enum Cells<'a> {
+    Decoded(&'a [Cell<'a>]),
+    Record {
+        whole: &'a str,
+        record: &'a records::Record,
+        decoder: source::Decoder,
+    },
+}
+
+impl<'a> Cells<'a> {
+    /// Cell `c`, borrowing its text.
+    fn get(&self, c: usize) -> Option<Cell<'a>> {
+        match self {
+            Cells::Decoded(cells) => cells.get(c).map(|cell| match cell {
+                Cell::Text(text) => Cell::Text(std::borrow::Cow::Borrowed(&**text)),
+                other => other.clone(),
+            }),
+            Cells::Record {
+                whole,
+                record,
+                decoder,
+            } => (c < decoder.width()).then(|| decoder.cell(whole, record, c)),
+        }
+    }
 }
 
 /// What reading in order keeps from row to row: the rows counted, the ids seen, and the
@@ -347,13 +392,60 @@ struct CellMemo {
 }
 
 /// A slot of a [`CellMemo`]: a cell and its value, or nothing yet.
-type Remembered = Option<(Box<str>, Value)>;
+#[derive(Clone, Debug)]
+struct Remembered {
+    key: MemoKey,
+    value: Value,
+}
+
+/// The cell a [`CellMemo`] slot remembers. Most cells (是, 2, 独立, a date) are at most 16 bytes:
+/// those are kept in the slot as two words ([`pack`]), compared without following a pointer.
+#[derive(Clone, Debug)]
+enum MemoKey {
+    Free,
+    Short { len: u8, words: (u64, u64) },
+    Long(Box<str>),
+}
 
 /// Slots per field: lists, whose spellings vary the most, get more.
 const MEMO_SLOTS: usize = 512;
 const MEMO_LIST_SLOTS: usize = 4_096;
 /// Longer cells are not remembered.
 const MEMO_CELL_BYTES: usize = 512;
+/// Cells of up to this many bytes are [`MemoKey::Short`].
+const MEMO_SHORT_BYTES: usize = 16;
+
+/// A text of at most [`MEMO_SHORT_BYTES`] bytes as two words that, with its length, tell it from
+/// any other such text (the words may overlap, or repeat a byte, but together with the length
+/// they cover every byte once at a known place).
+#[inline]
+fn pack(b: &[u8]) -> Option<(u64, u64)> {
+    let n = b.len();
+    let word = |i: usize| {
+        u64::from_le_bytes(
+            b.get(i..i + 8)
+                .and_then(|w| w.try_into().ok())
+                .unwrap_or([0; 8]),
+        )
+    };
+    let half = |i: usize| {
+        u64::from(u32::from_le_bytes(
+            b.get(i..i + 4)
+                .and_then(|w| w.try_into().ok())
+                .unwrap_or([0; 4]),
+        ))
+    };
+    match n {
+        0 => Some((0, 0)),
+        1..4 => Some((
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        )),
+        4..8 => Some((half(0) | half(n - 4) << 32, 0)),
+        8..=MEMO_SHORT_BYTES => Some((word(0), word(n - 8))),
+        _ => None,
+    }
+}
 
 impl CellMemo {
     fn new(fields: usize) -> CellMemo {
@@ -362,24 +454,57 @@ impl CellMemo {
         }
     }
 
-    /// The slot of `text` in a table of `len` slots (a power of two).
-    fn slot(text: &str, len: usize) -> usize {
+    /// The slot of a short text, [`pack`]ed as `words`, in a table of `len` slots (a power of
+    /// two).
+    #[inline]
+    fn short_slot(words: (u64, u64), n: usize, len: usize) -> usize {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        let h = (words.0.wrapping_mul(K) ^ words.1 ^ n as u64).wrapping_mul(K);
+        // The high bits, which every bit of the words reaches.
+        h.checked_shr(u64::BITS - len.trailing_zeros()).unwrap_or(0) as usize & (len - 1)
+    }
+
+    /// The slot of a longer text in a table of `len` slots (a power of two).
+    fn long_slot(text: &[u8], len: usize) -> usize {
         let mut hasher = rustc_hash::FxHasher::default();
-        hasher.write(text.as_bytes());
+        hasher.write(text);
         (hasher.finish() as usize) & (len - 1)
     }
 
     /// What `cell`, a cell of field `f`, read as, if remembered.
-    #[inline]
+    #[inline(always)]
     fn recall(&self, f: usize, cell: &Cell) -> Option<&Value> {
+        match cell {
+            Cell::Text(text) => self.recall_text(f, text),
+            _ => None,
+        }
+    }
+
+    /// What `text`, a text cell of field `f`, read as, if remembered.
+    #[inline(always)]
+    fn recall_text(&self, f: usize, text: &str) -> Option<&Value> {
         // A field with no table has nothing remembered (and text and codes never do).
         let table = self.tables.get(f).filter(|t| !t.is_empty())?;
-        let Cell::Text(text) = cell else {
-            return None;
-        };
-        match table.get(CellMemo::slot(text, table.len()))? {
-            Some((cell, value)) if same(cell.as_bytes(), text.as_bytes()) => Some(value),
-            _ => None,
+        let b = text.as_bytes();
+        match pack(b) {
+            Some(words) => {
+                let slot = table.get(CellMemo::short_slot(words, b.len(), table.len()))?;
+                match slot.key {
+                    MemoKey::Short { len, words: w }
+                        if usize::from(len) == b.len() && w == words =>
+                    {
+                        Some(&slot.value)
+                    }
+                    _ => None,
+                }
+            }
+            None => {
+                let slot = table.get(CellMemo::long_slot(b, table.len()))?;
+                match &slot.key {
+                    MemoKey::Long(k) if k.as_bytes() == b => Some(&slot.value),
+                    _ => None,
+                }
+            }
         }
     }
 
@@ -393,22 +518,31 @@ impl CellMemo {
         };
         if table.is_empty() {
             let slots = if list { MEMO_LIST_SLOTS } else { MEMO_SLOTS };
-            table.resize(slots, None);
+            let free = Remembered {
+                key: MemoKey::Free,
+                value: Value::Missing,
+            };
+            table.resize(slots, free);
         }
-        let slot = CellMemo::slot(text, table.len());
-        table[slot] = Some((text.into(), value.clone()));
+        let b = text.as_bytes();
+        let (slot, key) = match pack(b) {
+            Some(words) => (
+                CellMemo::short_slot(words, b.len(), table.len()),
+                MemoKey::Short {
+                    len: b.len() as u8,
+                    words,
+                },
+            ),
+            None => (
+                CellMemo::long_slot(b, table.len()),
+                MemoKey::Long(text.into()),
+            ),
+        };
+        table[slot] = Remembered {
+            key,
+            value: value.clone(),
+        };
     }
-}
-
-/// Whether two cells are the same bytes; most cells are a few bytes, compared without a call.
-#[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && if a.len() <= 16 {
-            a.iter().zip(b).all(|(x, y)| x == y)
-        } else {
-            a == b
-        }
 }
 
 /// A row typed on its own, before the checks that depend on the rows before it (a repeated id,
@@ -571,8 +705,21 @@ impl<'b> Inventory<'b> {
                 missing,
             });
         }
+        let plans = columns
+            .iter()
+            .map(|field| match *field {
+                Some(f) if Some(f) != book.core.reference_type => match book.fields[f].kind {
+                    FieldKind::Text => Plan::Text(f),
+                    FieldKind::Code { digits } => Plan::Code(f, digits),
+                    _ => Plan::Memo(f),
+                },
+                _ => Plan::Skip,
+            })
+            .collect();
         let layout = Layout {
             book,
+            plans,
+            separators: cell::Separators::new(&book.list_separators),
             file: Arc::from(label),
             unit,
             headers: headers.iter().map(|h| trim(h).to_string()).collect(),
@@ -968,14 +1115,25 @@ impl Layout<'_> {
         cells: &mut Vec<Cell<'static>>,
     ) -> Staged {
         match raw {
-            RawRow::Row(row) => self.stage(row, memo),
+            RawRow::Row(row) => {
+                self.stage(row.number, row.overflow, Cells::Decoded(&row.cells), memo)
+            }
             RawRow::Record {
                 number,
                 record,
                 decoder,
             } => {
+                // A UTF-8 record is read cell by cell, with no row of cells made.
+                if let Some(whole) = decoder.utf8(record) {
+                    let cells = Cells::Record {
+                        whole,
+                        record,
+                        decoder: *decoder,
+                    };
+                    return self.stage(*number, decoder.overflow(record), cells, memo);
+                }
                 let row = decoder.row(*number, record, std::mem::take(cells));
-                let staged = self.stage(&row, memo);
+                let staged = self.stage(row.number, row.overflow, Cells::Decoded(&row.cells), memo);
                 *cells = source::reuse(row.cells);
                 staged
             }
@@ -983,18 +1141,17 @@ impl Layout<'_> {
     }
 
     /// Types one row on its own: every check but those against earlier rows.
-    fn stage(&self, row: &Row, memo: &mut CellMemo) -> Staged {
+    fn stage(&self, n: u64, overflow: usize, cells: Cells, memo: &mut CellMemo) -> Staged {
         let mut problems = Vec::new();
         let staged = |problems: Vec<Problem>, split, id, outlet| Staged {
-            number: row.number,
+            number: n,
             problems,
             split,
             id,
             outlet,
         };
         let book = self.book;
-        let n = row.number;
-        if row.overflow > 0 {
+        if overflow > 0 {
             let columns = self.columns.len();
             problems.push(self.problem(
                 Severity::Error,
@@ -1002,7 +1159,7 @@ impl Layout<'_> {
                 None,
                 None,
                 ProblemKind::Ragged {
-                    cells: columns + row.overflow,
+                    cells: columns + overflow,
                     columns,
                 },
             ));
@@ -1011,20 +1168,37 @@ impl Layout<'_> {
         let mut values: Vec<Value> = (0..book.fields.len()).map(|_| Value::Missing).collect();
         let mut unreadable = Vec::new();
         let reference_field = book.core.reference_type;
-        for (c, cell) in row.cells.iter().enumerate() {
-            let Some(f) = self.columns.get(c).copied().flatten() else {
-                continue;
-            };
-            if Some(f) == reference_field {
-                continue; // read below, for partner outlets only
+        let mut typing = Typing {
+            values: &mut values,
+            unreadable: &mut unreadable,
+            problems: &mut problems,
+            memo: &mut *memo,
+        };
+        match &cells {
+            Cells::Decoded(row) => {
+                for (c, (&plan, cell)) in self.plans.iter().zip(row.iter()).enumerate() {
+                    self.type_cell(&mut typing, n, c, plan, cell);
+                }
             }
-            // Most cells were read before: taken from the memo here, without a call.
-            if let Some(value) = memo.recall(f, cell) {
-                values[f] = value.clone();
-                continue;
-            }
-            if let Some(raw) = self.read_cell(memo, n, c, f, cell, &mut values, &mut problems) {
-                unreadable.push((f, raw));
+            Cells::Record {
+                whole,
+                record,
+                decoder,
+            } => {
+                // Cells past the record's end are blank, as are empty ones: they stay missing.
+                let fields = self.plans.iter().zip(record.bounds()).enumerate();
+                for (c, (&plan, &(start, end))) in fields {
+                    if matches!(plan, Plan::Skip) || start == end {
+                        continue;
+                    }
+                    match whole.get(start..end) {
+                        Some(text) => self.type_text(&mut typing, n, c, plan, text),
+                        None => {
+                            let cell = decoder.field(whole, record, start, end);
+                            self.type_cell(&mut typing, n, c, plan, &cell);
+                        }
+                    }
+                }
             }
         }
 
@@ -1065,7 +1239,7 @@ impl Layout<'_> {
             Value::Item(t) => usize::from(t),
             _ => {
                 let column = self.field_columns[core.type_];
-                if is_blank(column.and_then(|c| row.cells.get(c))) {
+                if is_blank(column.and_then(|c| cells.get(c)).as_ref()) {
                     problems.push(self.problem(
                         Severity::Error,
                         Some(n),
@@ -1083,10 +1257,7 @@ impl Layout<'_> {
         if let Some(reference) = &book.types[type_].reference {
             let default = reference.default;
             let column = reference_field.and_then(|f| self.field_columns[f]);
-            let cell = column
-                .and_then(|c| row.cells.get(c))
-                .cloned()
-                .unwrap_or(Cell::Empty);
+            let cell = column.and_then(|c| cells.get(c)).unwrap_or(Cell::Empty);
             let blank = is_blank(Some(&cell));
             let default_name = book.types[default].name.zh.clone();
             grading_type = default;
@@ -1126,7 +1297,9 @@ impl Layout<'_> {
                         ));
                     }
                     _ => {
-                        if let Some(raw) =
+                        if let Some(value) = memo.recall(f, &cell) {
+                            values[f] = value.clone();
+                        } else if let Some(raw) =
                             self.read_cell(memo, n, c, f, &cell, &mut values, &mut problems)
                         {
                             unreadable.push((f, raw));
@@ -1145,7 +1318,7 @@ impl Layout<'_> {
         let extras = self
             .extra_columns
             .iter()
-            .map(|&c| row.cells.get(c).map(Cell::display).unwrap_or_default())
+            .map(|&c| cells.get(c).map(|cell| cell.display()).unwrap_or_default())
             .collect();
         let errors = problems
             .iter()
@@ -1164,6 +1337,49 @@ impl Layout<'_> {
             unreadable,
         };
         staged(problems, split, None, Some(outlet))
+    }
+
+    /// Reads cell `c` of row `n` by its column's [`Plan`], as [`Layout::read_cell`] would read
+    /// it: a blank cell leaves the value missing, text is read by [`Layout::type_text`], any
+    /// other cell by [`Layout::read_cell`].
+    #[inline(always)]
+    fn type_cell(&self, typing: &mut Typing, n: u64, c: usize, plan: Plan, cell: &Cell) {
+        match (plan, cell) {
+            (Plan::Skip, _) | (_, Cell::Empty) => {}
+            (_, Cell::Text(text)) => self.type_text(typing, n, c, plan, text),
+            (Plan::Text(f) | Plan::Code(f, _) | Plan::Memo(f), _) => {
+                typing.read(self, n, c, f, cell);
+            }
+        }
+    }
+
+    /// Reads text cell `c` of row `n` by its column's [`Plan`]. The common cells are read here,
+    /// as [`Layout::read_cell`] would read them: a text, a well-formed code, a cell the memo has;
+    /// the others by [`Layout::read_cell`].
+    #[inline(always)]
+    fn type_text(&self, typing: &mut Typing, n: u64, c: usize, plan: Plan, text: &str) {
+        let cell = || Cell::Text(std::borrow::Cow::Borrowed(text));
+        match plan {
+            Plan::Skip => {}
+            Plan::Text(f) => {
+                let text = trim(text);
+                if !text.is_empty() {
+                    typing.values[f] = Value::Text(text.to_string());
+                }
+            }
+            Plan::Code(f, digits) => {
+                if text.len() == digits && text.bytes().all(|b| b.is_ascii_digit()) {
+                    typing.values[f] = Value::Text(text.to_string());
+                } else {
+                    typing.read(self, n, c, f, &cell());
+                }
+            }
+            // Most cells were read before: taken from the memo here, without a call.
+            Plan::Memo(f) => match typing.memo.recall_text(f, text) {
+                Some(value) => typing.values[f] = value.clone(),
+                None => typing.read(self, n, c, f, &cell()),
+            },
+        }
     }
 
     /// Warns where the division code contradicts the outlet's type.
@@ -1210,17 +1426,13 @@ impl Layout<'_> {
             return None;
         }
         // A cell spelled as one read cleanly before reads the same (text and codes, which differ
-        // from outlet to outlet, are not remembered).
+        // from outlet to outlet, are not remembered); the caller has looked in the memo.
         let memo_key = match (kind, cell) {
             (FieldKind::Text | FieldKind::Code { .. }, _) => None,
             (_, Cell::Text(text)) => Some(&**text),
             _ => None,
         };
-        if let Some(value) = memo.recall(f, cell) {
-            values[f] = value.clone();
-            return None;
-        }
-        let parsed = cell::parse(self.book, kind, cell);
+        let parsed = cell::parse_with(self.book, &self.separators, kind, cell);
         // A blank text cell leaves the value as it is; any other outcome is the value.
         let keep = |value: &Value| !matches!(kind, FieldKind::Text) || !value.is_missing();
         if parsed.problems.is_empty() {
@@ -1248,6 +1460,24 @@ impl Layout<'_> {
             values[f] = parsed.value;
         }
         unreadable
+    }
+}
+
+/// What [`Layout::type_cell`] types a row's cells into.
+struct Typing<'t> {
+    values: &'t mut Vec<Value>,
+    unreadable: &'t mut Vec<(usize, String)>,
+    problems: &'t mut Vec<Problem>,
+    memo: &'t mut CellMemo,
+}
+
+impl Typing<'_> {
+    /// [`Layout::read_cell`], keeping what an unreadable cell said.
+    #[inline(never)]
+    fn read(&mut self, layout: &Layout, n: u64, c: usize, f: usize, cell: &Cell) {
+        if let Some(raw) = layout.read_cell(self.memo, n, c, f, cell, self.values, self.problems) {
+            self.unreadable.push((f, raw));
+        }
     }
 }
 

@@ -272,16 +272,61 @@ impl Decoder {
                 }
             },
         }));
-        // Trailing empty cells beyond the header are what spreadsheets add; they are no overflow.
-        let overflow = if record.iter().skip(width).all(|f| f.is_empty()) {
-            0
-        } else {
-            record.len().saturating_sub(width)
-        };
         Row {
             number,
             cells,
-            overflow,
+            overflow: self.overflow(record),
+        }
+    }
+
+    /// How many cells the header's width, one per header column.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The cells of the record beyond the header's width ([`Row::overflow`]).
+    pub fn overflow(&self, record: &Record) -> usize {
+        // Trailing empty cells beyond the header are what spreadsheets add; they are no overflow.
+        if record.iter().skip(self.width).all(|f| f.is_empty()) {
+            0
+        } else {
+            record.len().saturating_sub(self.width)
+        }
+    }
+
+    /// The record as one text, when the file is UTF-8 and the whole record is valid: its cells
+    /// can then be read one at a time, as [`Decoder::cell`], with no [`Row`] made.
+    pub fn utf8<'r>(&self, record: &'r Record) -> Option<&'r str> {
+        match self.encoding {
+            Encoding::Utf8 => simdutf8::basic::from_utf8(record.as_slice()).ok(),
+            Encoding::Gb18030 => None,
+        }
+    }
+
+    /// Cell `c` (below [`Decoder::width`]) of a record that is `whole` as UTF-8
+    /// ([`Decoder::utf8`]): the cell [`Decoder::row`] makes of it.
+    #[inline]
+    pub fn cell<'r>(&self, whole: &'r str, record: &'r Record, c: usize) -> Cell<'r> {
+        match record.bounds().get(c) {
+            None => Cell::Empty,
+            Some(&(start, end)) => self.field(whole, record, start, end),
+        }
+    }
+
+    /// The cell of the field at `start..end` (a bound of the record) of a record that is `whole`
+    /// as UTF-8: as [`Decoder::cell`].
+    #[inline]
+    pub fn field<'r>(
+        &self,
+        whole: &'r str,
+        record: &'r Record,
+        start: usize,
+        end: usize,
+    ) -> Cell<'r> {
+        match whole.get(start..end) {
+            Some("") => Cell::Empty,
+            Some(text) => Cell::Text(std::borrow::Cow::Borrowed(text)),
+            None => self.decode(record.as_slice().get(start..end).unwrap_or_default()),
         }
     }
 
