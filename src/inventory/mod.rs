@@ -781,11 +781,13 @@ impl<'b> Inventory<'b> {
     ) -> Result<Option<Outlet>, InventoryError> {
         loop {
             let record = std::mem::take(&mut self.record);
-            let Some(raw) = self.source.next_raw(record)? else {
+            let Some(mut raw) = self.source.next_raw(record)? else {
                 self.state.finish(&self.layout, problems);
                 return Ok(None);
             };
-            let staged = self.layout.stage_raw(&raw, &mut self.memo, &mut self.cells);
+            let staged = self
+                .layout
+                .stage_raw(&mut raw, &mut self.memo, &mut self.cells);
             if let RawRow::Record { record, .. } = raw {
                 self.record = record;
             }
@@ -835,9 +837,31 @@ impl<'b> Inventory<'b> {
         let (jobs, job_queue) = mpsc::sync_channel::<(u64, Vec<RawRow<'static>>)>(threads * 2);
         let job_queue = Mutex::new(job_queue);
         let (done, finished) = mpsc::sync_channel::<Done<T>>(threads * 2);
+        // Types a batch of rows and gives each outlet to `work`. A panic (a bug) is caught: it
+        // goes to the reading thread, which raises it again, and must not leave that thread
+        // waiting for the batch.
+        let type_batch =
+            |raws: &mut [RawRow], memo: &mut CellMemo, cells: &mut Vec<Cell<'static>>| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mut keys = Keys::default();
+                    let rows = raws
+                        .iter_mut()
+                        .map(|raw| {
+                            let staged = layout.stage_raw(raw, memo, cells);
+                            let made = staged.outlet.as_ref().map(&work);
+                            let key = layout.key(&mut keys, &staged);
+                            // The outlet is dropped here, on the thread that made it.
+                            (staged.typed(key).0, made)
+                        })
+                        .collect();
+                    (keys, rows)
+                }))
+            };
         std::thread::scope(|scope| {
-            for _ in 0..threads {
-                let (job_queue, done, work) = (&job_queue, done.clone(), &work);
+            // The reading thread types rows too, when it has nothing else to do: with one
+            // thread fewer than asked for, every thread has a core.
+            for _ in 1..threads {
+                let (job_queue, done, type_batch) = (&job_queue, done.clone(), &type_batch);
                 scope.spawn(move || {
                     let mut memo = CellMemo::new(fields);
                     // A CSV record is decoded here, into cells reused from row to row.
@@ -847,23 +871,8 @@ impl<'b> Inventory<'b> {
                             Ok(queue) => queue.recv(),
                             Err(_) => break,
                         };
-                        let Ok((seq, raws)) = job else { break };
-                        // A panic (a bug) goes to the reading thread, which raises it again: it
-                        // must not leave that thread waiting for this batch.
-                        let typed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            let mut keys = Keys::default();
-                            let rows = raws
-                                .iter()
-                                .map(|raw| {
-                                    let staged = layout.stage_raw(raw, &mut memo, &mut cells);
-                                    let made = staged.outlet.as_ref().map(work);
-                                    let key = layout.key(&mut keys, &staged);
-                                    // The outlet is dropped here, on the thread that made it.
-                                    (staged.typed(key).0, made)
-                                })
-                                .collect();
-                            (keys, rows)
-                        }));
+                        let Ok((seq, mut raws)) = job else { break };
+                        let typed = type_batch(&mut raws, &mut memo, &mut cells);
                         let panicked = typed.is_err();
                         if done.send((seq, typed, raws)).is_err() || panicked {
                             break;
@@ -875,11 +884,14 @@ impl<'b> Inventory<'b> {
             // Read ahead a few batches per thread; take the results in order.
             let ahead = threads as u64 * 4;
             let mut spare = Vec::new();
+            let (mut memo, mut cells) = (CellMemo::new(fields), Vec::new());
             let mut run = || -> Result<(), Stop<E>> {
                 let (mut sent, mut taken, mut end) = (0u64, 0u64, false);
                 let mut waiting = std::collections::BTreeMap::new();
                 loop {
-                    while !end && sent - taken < ahead {
+                    // A batch typed here, because every grading thread was busy.
+                    let mut own = None;
+                    while own.is_none() && !end && sent - taken < ahead {
                         let mut raws = Vec::with_capacity(BATCH);
                         while raws.len() < BATCH {
                             let next = source.next_raw(spare.pop().unwrap_or_default());
@@ -894,15 +906,37 @@ impl<'b> Inventory<'b> {
                         if raws.is_empty() {
                             break;
                         }
-                        if jobs.send((sent, raws)).is_err() {
-                            return Err(Stop::Panic(Box::new("every grading thread stopped")));
+                        match jobs.try_send((sent, raws)) {
+                            Ok(()) => {}
+                            Err(mpsc::TrySendError::Full((seq, mut raws))) => {
+                                let typed = type_batch(&mut raws, &mut memo, &mut cells);
+                                own = Some((seq, typed, raws));
+                            }
+                            Err(mpsc::TrySendError::Disconnected(_)) => {
+                                return Err(Stop::Panic(Box::new("every grading thread stopped")));
+                            }
                         }
                         sent += 1;
                     }
                     if taken == sent {
                         return Ok(());
                     }
-                    let Ok((seq, typed, raws)) = finished.recv() else {
+                    // A batch typed by now; else one still queued, typed here; else wait. (A
+                    // grading thread waits for a job holding the queue's lock: the queue is
+                    // empty then, and this thread does not wait for the lock.)
+                    let queued = || job_queue.try_lock().ok()?.try_recv().ok();
+                    let next = match own.map_or_else(|| finished.try_recv(), Ok) {
+                        Ok(batch) => Ok(batch),
+                        Err(mpsc::TryRecvError::Empty) => match queued() {
+                            Some((seq, mut raws)) => {
+                                let typed = type_batch(&mut raws, &mut memo, &mut cells);
+                                Ok((seq, typed, raws))
+                            }
+                            None => finished.recv().map_err(|_| ()),
+                        },
+                        Err(mpsc::TryRecvError::Disconnected) => Err(()),
+                    };
+                    let Ok((seq, typed, raws)) = next else {
                         return Err(Stop::Panic(Box::new("every grading thread stopped")));
                     };
                     let typed = typed.map_err(Stop::Panic)?;
@@ -1107,14 +1141,17 @@ impl Layout<'_> {
         key
     }
 
-    /// Decodes a raw row (into `cells`, reused) and types it.
+    /// Splits a raw row into fields, decodes it (into `cells`, reused) and types it.
     fn stage_raw(
         &self,
-        raw: &RawRow,
+        raw: &mut RawRow,
         memo: &mut CellMemo,
         cells: &mut Vec<Cell<'static>>,
     ) -> Staged {
-        match raw {
+        if let RawRow::Record { record, .. } = raw {
+            record.split_fields();
+        }
+        match &*raw {
             RawRow::Row(row) => {
                 self.stage(row.number, row.overflow, Cells::Decoded(&row.cells), memo)
             }

@@ -12,21 +12,28 @@
 use std::io::{self, Read};
 
 /// One record: its bytes and where each field is in them.
+///
+/// A line with no quote is read whole and split into fields later, by [`Record::split_fields`]:
+/// on the thread that types it, not the one that reads ([`Records::read_line`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Record {
     /// The fields' bytes, with or without the delimiters between them.
     bytes: Vec<u8>,
     /// Each field's `start..end` in `bytes`.
     bounds: Vec<(usize, usize)>,
+    /// The delimiter, while `bytes` is a line not yet split into `bounds`.
+    unsplit: Option<u8>,
 }
 
 impl Record {
     /// How many fields it has.
     pub fn len(&self) -> usize {
+        self.split_first();
         self.bounds.len()
     }
 
     pub fn is_empty(&self) -> bool {
+        self.split_first();
         self.bounds.is_empty()
     }
 
@@ -37,19 +44,49 @@ impl Record {
 
     /// Each field's `start..end` in [`Record::as_slice`].
     pub fn bounds(&self) -> &[(usize, usize)] {
+        self.split_first();
         &self.bounds
     }
 
     /// Its fields, in order.
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.split_first();
         self.bounds
             .iter()
             .map(|&(start, end)| self.bytes.get(start..end).unwrap_or_default())
     }
 
+    /// Finds the fields of a line read whole; once they are found, does nothing.
+    pub fn split_fields(&mut self) {
+        if let Some(delimiter) = self.unsplit.take() {
+            split(&self.bytes, delimiter, &mut self.bounds);
+        }
+    }
+
+    /// Whether every field is empty or ASCII white space (a row that a spreadsheet saves for a
+    /// blank line). A line not yet split is all delimiters and white space.
+    pub fn is_blank(&self) -> bool {
+        match self.unsplit {
+            Some(d) => self
+                .bytes
+                .iter()
+                .all(|&b| b == d || b.is_ascii_whitespace()),
+            None => self.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)),
+        }
+    }
+
+    /// The fields are read only once found (a bug otherwise, caught by the tests).
+    fn split_first(&self) {
+        debug_assert!(
+            self.unsplit.is_none(),
+            "a record's fields are read before it is split"
+        );
+    }
+
     fn clear(&mut self) {
         self.bytes.clear();
         self.bounds.clear();
+        self.unsplit = None;
     }
 }
 
@@ -139,6 +176,14 @@ impl Records {
 
     /// Reads the next record into `record`; false at the end.
     pub fn read(&mut self, record: &mut Record) -> io::Result<bool> {
+        let more = self.read_line(record)?;
+        record.split_fields();
+        Ok(more)
+    }
+
+    /// Reads the next record into `record`, leaving a line with no quote to be split into fields
+    /// ([`Record::split_fields`]); false at the end.
+    pub fn read_line(&mut self, record: &mut Record) -> io::Result<bool> {
         record.clear();
         if self.done {
             return Ok(false);
@@ -177,7 +222,7 @@ impl Records {
                 continue;
             }
             record.bytes.extend_from_slice(line);
-            split(line, self.delimiter, &mut record.bounds);
+            record.unsplit = Some(self.delimiter);
             self.pos += taken;
             return Ok(true);
         }

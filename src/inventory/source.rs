@@ -72,9 +72,10 @@ impl Source {
         match self {
             Source::Csv(s) => {
                 let record = std::mem::take(&mut s.record);
-                let Some((number, record)) = s.next_record(record)? else {
+                let Some((number, mut record)) = s.next_record(record)? else {
                     return Ok(None);
                 };
+                record.split_fields();
                 let row = s.decoder().row(number, &record, Vec::new());
                 let owned = Row {
                     number: row.number,
@@ -188,15 +189,20 @@ impl CsvSource {
     fn read(&mut self) -> Result<bool, InventoryError> {
         let mut record = std::mem::take(&mut self.record);
         let more = self.read_into(&mut record);
+        record.split_fields();
         self.record = record;
         more
     }
 
+    /// Reads the next record, a line with no quote left unsplit ([`Records::read_line`]).
     fn read_into(&mut self, record: &mut Record) -> Result<bool, InventoryError> {
-        let more = self.reader.read(record).map_err(|e| InventoryError::Csv {
-            file: self.file.clone(),
-            message: e.to_string(),
-        })?;
+        let more = self
+            .reader
+            .read_line(record)
+            .map_err(|e| InventoryError::Csv {
+                file: self.file.clone(),
+                message: e.to_string(),
+            })?;
         self.records += u64::from(more);
         Ok(more)
     }
@@ -213,8 +219,9 @@ impl CsvSource {
         }
     }
 
-    /// The next record that is not blank, read into `record`, and its row number; its cells are
-    /// decoded later ([`Decoder::row`]), on any thread.
+    /// The next record that is not blank, read into `record`, and its row number; it is split
+    /// into fields ([`Record::split_fields`]) and its cells decoded ([`Decoder::row`]) later, on
+    /// any thread.
     pub fn next_record(
         &mut self,
         mut record: Record,
@@ -224,7 +231,7 @@ impl CsvSource {
                 return Ok(None);
             }
             // A row of nothing but empty cells (`,,,,` as spreadsheets save blank lines) is skipped.
-            if !record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            if !record.is_blank() {
                 return Ok(Some((self.records, record)));
             }
         }
