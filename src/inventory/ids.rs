@@ -24,7 +24,17 @@ pub struct SeenIds {
     table: HashTable<u32>,
     /// The long ids, their hashes and rows.
     long: Vec<(u64, Box<str>, u32)>,
-    hasher: BuildHasherDefault<FxHasher>,
+}
+
+/// The hash of an id's bytes. FxHash, fast but weak where ids differ only in their last bytes
+/// (WD00000001, WD00000002, …), its bits mixed again as SplitMix64 ends: the table takes its
+/// slot from some bits and a tag from others, and sequential ids left to plain FxHash crowd
+/// together in both.
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = BuildHasherDefault::<FxHasher>::default().hash_one(bytes);
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
 }
 
 /// The id and row written at `at`.
@@ -48,7 +58,7 @@ impl SeenIds {
     /// The hash of `id` that [`SeenIds::get_hashed`] and [`SeenIds::insert_hashed`] take, so that
     /// another thread can work it out.
     pub fn hash(id: &str) -> u64 {
-        BuildHasherDefault::<FxHasher>::default().hash_one(id.as_bytes())
+        hash_bytes(id.as_bytes())
     }
 
     /// The row where `id` was first seen, if it was.
@@ -94,12 +104,7 @@ impl SeenIds {
             self.chunks.push(Vec::with_capacity(CHUNK));
         }
         let index = self.chunks.len() - 1;
-        let Self {
-            chunks,
-            table,
-            hasher,
-            ..
-        } = self;
+        let Self { chunks, table, .. } = self;
         let chunk = &mut chunks[index];
         let at = ((index as u32) << CHUNK_BITS) | chunk.len() as u32;
         chunk.extend_from_slice(&row.to_le_bytes());
@@ -112,7 +117,7 @@ impl SeenIds {
         }
         chunk.extend_from_slice(id.as_bytes());
         let chunks = &*chunks;
-        table.insert_unique(hash, at, |&at| hasher.hash_one(entry(chunks, at).0));
+        table.insert_unique(hash, at, |&at| hash_bytes(entry(chunks, at).0));
     }
 }
 

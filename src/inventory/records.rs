@@ -90,37 +90,56 @@ impl Record {
     }
 }
 
-/// Adds the bounds of the fields of `line` (a line with no quote) to `bounds`. Eight bytes are
-/// looked at a time: a field is about a dozen bytes, too short for `memchr` to pay.
+/// Adds the bounds of the fields of `line` (a line with no quote) to `bounds`. The delimiters of
+/// 64 bytes at a time are found first, eight bytes at a time and without a branch, as the bits of
+/// one mask; the fields are then read off the mask. (A field is about a dozen bytes: a branch per
+/// eight bytes, taken or not as the text goes, cost more than the search.)
 fn split(line: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) {
     const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const LOW7: u64 = u64::from_le_bytes([0x7f; 8]);
     let pattern = ONES * u64::from(delimiter);
-    let mut start = 0;
-    let mut chunks = line.chunks_exact(8);
-    let mut base = 0;
-    for chunk in &mut chunks {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-            continue; // never: the chunks are exact
-        };
+    // One bit for each byte of the word that is the delimiter, the first byte's lowest.
+    let marks = |chunk: &[u8]| -> u64 {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
         let x = u64::from_le_bytes(word) ^ pattern;
         // The high bit of each byte of `x` that is zero (a delimiter), and no other bit: a byte
         // plus 0x7f (its high bit aside) cannot carry into the next.
-        let mut found = !(((x & LOW7) + LOW7) | x | LOW7);
-        while found != 0 {
-            let at = base + (found.trailing_zeros() / 8) as usize;
+        let high = !(((x & LOW7) + LOW7) | x | LOW7);
+        // Those eight bits gathered into the top byte, in order (each lands on its own bit: no
+        // two products of the multiplication meet, so nothing carries).
+        (high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
+    };
+    let mut start = 0;
+    let mut base = 0;
+    let mut take = |mut mask: u64, base: usize| {
+        while mask != 0 {
+            let at = base + mask.trailing_zeros() as usize;
             bounds.push((start, at));
             start = at + 1;
-            found &= found - 1;
+            mask &= mask - 1;
         }
-        base += 8;
+    };
+    let mut blocks = line.chunks_exact(64);
+    for block in &mut blocks {
+        let mut mask = 0;
+        for (i, chunk) in block.chunks_exact(8).enumerate() {
+            mask |= marks(chunk) << (8 * i);
+        }
+        take(mask, base);
+        base += 64;
     }
+    let rest = blocks.remainder();
+    let mut mask = 0;
+    let mut chunks = rest.chunks_exact(8);
+    for (i, chunk) in (&mut chunks).enumerate() {
+        mask |= marks(chunk) << (8 * i);
+    }
+    let tail = rest.len() - chunks.remainder().len();
     for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == delimiter {
-            bounds.push((start, base + i));
-            start = base + i + 1;
-        }
+        mask |= u64::from(b == delimiter) << (tail + i);
     }
+    take(mask, base);
     bounds.push((start, line.len()));
 }
 
@@ -424,6 +443,23 @@ mod tests {
             let ours = ours(&bytes, delimiter, buffer, step).map_err(|e| e.to_string());
             let theirs = csv_crate(&bytes, delimiter).map_err(|e| e.to_string());
             prop_assert_eq!(ours, theirs);
+        }
+
+        /// A line of any bytes and any length (across the 64-byte blocks the splitter reads and
+        /// their ends) splits at every delimiter and only there.
+        #[test]
+        fn splits_any_line_as_slice_split_does(
+            line in proptest::collection::vec(
+                prop_oneof![Just(b','), Just(b';'), Just(b'\t'), Just(0x2cu8 | 0x80), any::<u8>()],
+                0..300,
+            ),
+            delimiter in prop_oneof![Just(b','), Just(b';'), Just(b'\t'), Just(0xacu8)],
+        ) {
+            let mut bounds = Vec::new();
+            split(&line, delimiter, &mut bounds);
+            let fields: Vec<&[u8]> = bounds.iter().map(|&(s, e)| &line[s..e]).collect();
+            let expected: Vec<&[u8]> = line.split(|&b| b == delimiter).collect();
+            prop_assert_eq!(fields, expected);
         }
     }
 }
