@@ -219,21 +219,10 @@ impl<'b> Evaluator<'b> {
     /// The outlet's [`Standing`], as [`Evaluator::brief`] finds it but stopping at the first
     /// required rule missed.
     pub fn standing(&self, outlet: &Outlet) -> Standing {
-        if let Some(w) = self.waivers {
-            if !w.for_outlet(&outlet.id).is_empty() {
-                return self.assess(outlet).brief().standing();
-            }
+        if self.waived_for(outlet) {
+            return self.assess(outlet).brief().standing();
         }
-        let mut assessed = None;
-        'grades: for grade in [4u8, 3, 2, 1] {
-            for &r in &self.required[usize::from(grade)] {
-                let rule = &self.rules[r];
-                if rule.applies(outlet) && rule.check.truth(outlet) != Truth::True {
-                    break 'grades;
-                }
-            }
-            assessed = Some(grade);
-        }
+        let (assessed, _) = self.first_grade_missed(outlet, false);
         Standing {
             assessed,
             status: self.minimum_and_status(outlet, assessed).1,
@@ -245,25 +234,10 @@ impl<'b> Evaluator<'b> {
     /// rules it needs: those of each grade from 4 up, to the first grade missed, whose required
     /// rules are all checked to count its gaps. (An outlet that a waiver names is assessed whole.)
     pub fn brief(&self, outlet: &Outlet) -> Brief {
-        if let Some(w) = self.waivers {
-            if !w.for_outlet(&outlet.id).is_empty() {
-                return self.assess(outlet).brief();
-            }
+        if self.waived_for(outlet) {
+            return self.assess(outlet).brief();
         }
-        let (mut assessed, mut required_gaps) = (None, 0);
-        for grade in [4u8, 3, 2, 1] {
-            required_gaps = self.required[usize::from(grade)]
-                .iter()
-                .filter(|&&r| {
-                    let rule = &self.rules[r];
-                    rule.applies(outlet) && rule.check.truth(outlet) != Truth::True
-                })
-                .count();
-            if required_gaps > 0 {
-                break;
-            }
-            assessed = Some(grade);
-        }
+        let (assessed, required_gaps) = self.first_grade_missed(outlet, true);
         let (minimum, status) = self.minimum_and_status(outlet, assessed);
         Brief {
             assessed,
@@ -273,6 +247,36 @@ impl<'b> Evaluator<'b> {
             required_gaps,
             waived: 0,
         }
+    }
+
+    /// Whether a waiver names the outlet.
+    fn waived_for(&self, outlet: &Outlet) -> bool {
+        self.waivers
+            .is_some_and(|w| !w.for_outlet(&outlet.id).is_empty())
+    }
+
+    /// The grade the outlet reaches by its required rules, checked grade by grade from 4 up,
+    /// and how many of them fail at the first grade missed: all of them counted when `count`,
+    /// else the checks stop at the first (and 1 is returned).
+    fn first_grade_missed(&self, outlet: &Outlet, count: bool) -> (Option<u8>, usize) {
+        let fails = |&&r: &&usize| {
+            let rule = &self.rules[r];
+            rule.applies(outlet) && rule.check.truth(outlet) != Truth::True
+        };
+        let mut assessed = None;
+        for grade in [4u8, 3, 2, 1] {
+            let mut required = self.required[usize::from(grade)].iter();
+            let missed = if count {
+                required.filter(fails).count()
+            } else {
+                usize::from(required.any(|r| fails(&r)))
+            };
+            if missed > 0 {
+                return (assessed, missed);
+            }
+            assessed = Some(grade);
+        }
+        (assessed, 0)
     }
 
     /// Applies approved waivers: a waived rule that fails counts as passed.
