@@ -284,7 +284,12 @@ impl<'a> GradeLines<'a> {
 
     /// Appends a grade as [`Out::OptGrade`] (`opt`) or [`Out::Grade`] renders it, and a comma.
     fn grade(&self, line: &mut String, scratch: &mut String, grade: Option<u8>, opt: bool) {
-        let index = grade.map_or(0, usize::from);
+        // Any other grade (none is) is rendered as made.
+        let index = match grade {
+            None => 0,
+            Some(g @ 1..=4) => usize::from(g),
+            Some(_) => usize::MAX,
+        };
         match self.grades.get(index) {
             Some((o, _)) if opt => line.push_str(o),
             Some((_, g)) => line.push_str(g),
