@@ -506,8 +506,13 @@ pub fn parse_grade(text: &str) -> Option<u8> {
     }
 }
 
+/// Whether `text` is a well-formed division code: exactly `digits` ASCII digits.
+pub(super) fn is_code(text: &str, digits: usize) -> bool {
+    text.len() == digits && text.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn parse_code(text: &str, digits: usize) -> Parsed {
-    if text.len() == digits && text.bytes().all(|b| b.is_ascii_digit()) {
+    if is_code(text, digits) {
         return Parsed::ok(Value::Text(text.to_string()));
     }
     let lower = text.to_ascii_lowercase();

@@ -1405,7 +1405,7 @@ impl Layout<'_> {
                 }
             }
             Plan::Code(f, digits) => {
-                if text.len() == digits && text.bytes().all(|b| b.is_ascii_digit()) {
+                if cell::is_code(text, digits) {
                     typing.values[f] = Value::Text(text.to_string());
                 } else {
                     typing.read(self, n, c, f, &cell());

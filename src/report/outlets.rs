@@ -318,24 +318,8 @@ impl<'a> GradeLines<'a> {
         let (csv, book) = (&self.csv, ev.book);
         let (mut line, mut scratch) = (String::with_capacity(256), String::new());
         let n = book.types.len();
-        let Some((type_, reference)) = self.types.get(outlet.type_ * n + outlet.grading_type)
-        else {
-            // Not a type of this rulebook (never so): the row as made for any format.
-            let whole;
-            let a = match a {
-                Some(a) => a,
-                None => {
-                    whole = ev.assess(outlet);
-                    &whole
-                }
-            };
-            line.push_str(&csv.render(&grade_row(ev, outlet, a)));
-            csv.end(&mut line);
-            return Rows::Encoded {
-                bytes: line.into_bytes(),
-                count: 1,
-            };
-        };
+        // Its types are the rulebook's, as every pair is here.
+        let (type_, reference) = &self.types[outlet.type_ * n + outlet.grading_type];
         csv.push_str(&mut line, &outlet.id);
         line.push(',');
         csv.push_str(&mut line, &outlet.name);
@@ -449,10 +433,7 @@ impl<'a> GapLines<'a> {
         csv.push_str(&mut outlet_cells, &outlet.name);
         outlet_cells.push(',');
         let n = book.types.len();
-        match self.types.get(outlet.type_ * n + outlet.grading_type) {
-            Some(t) => outlet_cells.push_str(t),
-            None => csv.push(&mut outlet_cells, &mut scratch, &type_cell(book, outlet)),
-        }
+        outlet_cells.push_str(&self.types[outlet.type_ * n + outlet.grading_type]);
         outlet_cells.push(',');
         csv.push(&mut outlet_cells, &mut scratch, &Out::Grade(a.assessed));
         outlet_cells.push(',');
