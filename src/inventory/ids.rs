@@ -80,31 +80,58 @@ impl SeenIds {
             .map(|&at| u64::from(entry(&self.chunks, at).1))
     }
 
-    /// Records `id` as first seen on `row` (the caller has checked that it was not seen). Past
-    /// 4 GiB of ids in all — far beyond any inventory — further ids are not recorded.
-    #[cfg(test)]
-    pub fn insert(&mut self, id: &str, row: u64) {
-        self.insert_hashed(SeenIds::hash(id), id, row);
+    /// Makes room for `ids` ids in all, so that the table does not grow (and hash every id
+    /// again) while they are read.
+    pub fn reserve(&mut self, ids: usize) {
+        let chunks = &self.chunks;
+        self.table
+            .reserve(ids.saturating_sub(self.table.len()), |&at| {
+                hash_bytes(entry(chunks, at).0)
+            });
     }
 
-    /// [`SeenIds::insert`], given the id's [`SeenIds::hash`].
-    pub fn insert_hashed(&mut self, hash: u64, id: &str, row: u64) {
+    /// The row where `id` was first seen, if it was; else records it as first seen on `row`.
+    /// One probe of the table does both. Past 4 GiB of ids in all — far beyond any inventory —
+    /// further ids are not recorded.
+    #[cfg(test)]
+    pub fn first_or_insert(&mut self, id: &str, row: u64) -> Option<u64> {
+        self.first_or_insert_hashed(SeenIds::hash(id), id, row)
+    }
+
+    /// [`SeenIds::first_or_insert`], given the id's [`SeenIds::hash`].
+    pub fn first_or_insert_hashed(&mut self, hash: u64, id: &str, row: u64) -> Option<u64> {
         let row = u32::try_from(row).unwrap_or(u32::MAX);
         if id.len() > LONG {
-            self.long.push((hash, id.into(), row));
-            return;
+            let first = self.get_hashed(hash, id);
+            if first.is_none() {
+                self.long.push((hash, id.into(), row));
+            }
+            return first;
         }
+        let Self { chunks, table, .. } = self;
+        let vacant = {
+            let chunks = &*chunks;
+            match table.entry(
+                hash,
+                |&at| entry(chunks, at).0 == id.as_bytes(),
+                |&at| hash_bytes(entry(chunks, at).0),
+            ) {
+                hashbrown::hash_table::Entry::Occupied(seen) => {
+                    return Some(u64::from(entry(chunks, *seen.get()).1));
+                }
+                hashbrown::hash_table::Entry::Vacant(vacant) => vacant,
+            }
+        };
         let len = id.len();
         let size = 4 + if len < 255 { 1 } else { 5 } + len;
-        let fits = self.chunks.last().is_some_and(|c| c.len() + size <= CHUNK);
+        let fits = chunks.last().is_some_and(|c| c.len() + size <= CHUNK);
         if !fits {
-            if self.chunks.len() >= 1 << (32 - CHUNK_BITS) {
-                return;
+            if chunks.len() >= 1 << (32 - CHUNK_BITS) {
+                return None;
             }
-            self.chunks.push(Vec::with_capacity(CHUNK));
+            chunks.push(Vec::with_capacity(CHUNK));
         }
-        let index = self.chunks.len() - 1;
-        let Self { chunks, table, .. } = self;
+        let index = chunks.len() - 1;
         let chunk = &mut chunks[index];
         let at = ((index as u32) << CHUNK_BITS) | chunk.len() as u32;
         chunk.extend_from_slice(&row.to_le_bytes());
@@ -116,8 +143,8 @@ impl SeenIds {
             }
         }
         chunk.extend_from_slice(id.as_bytes());
-        let chunks = &*chunks;
-        table.insert_unique(hash, at, |&at| hash_bytes(entry(chunks, at).0));
+        vacant.insert(at);
+        None
     }
 }
 
@@ -135,7 +162,8 @@ mod tests {
             .enumerate()
         {
             assert_eq!(seen.get(id), None);
-            seen.insert(id, i as u64 + 2);
+            assert_eq!(seen.first_or_insert(id, i as u64 + 2), None);
+            assert_eq!(seen.first_or_insert(id, i as u64 + 100), Some(i as u64 + 2));
         }
         assert_eq!(seen.get("AN-002"), Some(3));
         assert_eq!(seen.get("安宁-3"), Some(5));
@@ -147,7 +175,7 @@ mod tests {
         assert_eq!(seen.get("AN-00"), None);
         // Enough ids to fill several chunks.
         for i in 0..200_000u64 {
-            seen.insert(&format!("X{i:08}"), i);
+            assert_eq!(seen.first_or_insert(&format!("X{i:08}"), i), None);
         }
         assert!(seen.chunks.len() > 2);
         assert_eq!(seen.get("X00000000"), Some(0));

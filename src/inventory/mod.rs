@@ -10,6 +10,7 @@ pub mod records;
 pub mod source;
 pub mod xlsx;
 
+use std::collections::hash_map::Entry;
 use std::fmt;
 use std::fs::File;
 use std::hash::Hasher;
@@ -289,44 +290,39 @@ struct State {
     seen_ids: ids::SeenIds,
     rows: u64,
     finished: bool,
-    /// For each region column and path of names: the division-code prefix first seen with it,
-    /// and where.
-    region_prefixes: rustc_hash::FxHashMap<(usize, u64), (Prefix, u64)>,
+    /// For each region (its column and path of names, as one [`region_key`]): the division-code
+    /// prefix first seen with it ([`pack_prefix`]), and where. Kept small, as it is looked up
+    /// several times for every row: 24 bytes an entry.
+    region_prefixes: rustc_hash::FxHashMap<u64, (u64, u64)>,
+    /// The same, for the prefixes that do not pack (longer than 15 digits).
+    long_prefixes: rustc_hash::FxHashMap<u64, (Box<str>, u64)>,
 }
 
-/// A division-code prefix, kept inline when short (as every prefix of a 12-digit code is).
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Prefix {
-    Short { len: u8, bytes: [u8; 23] },
-    Long(Box<str>),
+/// A region's key: its column and the hash of its path of names.
+fn region_key(region: &RegionKey) -> u64 {
+    region.path ^ (region.field as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
-impl Prefix {
-    fn new(text: &str) -> Prefix {
-        let mut bytes = [0u8; 23];
-        match bytes.get_mut(..text.len()) {
-            Some(short) => {
-                short.copy_from_slice(text.as_bytes());
-                Prefix::Short {
-                    len: text.len() as u8,
-                    bytes,
-                }
-            }
-            None => Prefix::Long(text.into()),
-        }
+/// A division-code prefix of at most 15 digits as one word: four bits a digit, under their
+/// count (the top four bits). `None` for any other prefix.
+fn pack_prefix(prefix: &str) -> Option<u64> {
+    let b = prefix.as_bytes();
+    if b.len() > 15 {
+        return None;
     }
+    let digits = b.iter().try_fold(0u64, |word, &d| {
+        d.is_ascii_digit().then(|| word << 4 | u64::from(d - b'0'))
+    })?;
+    Some((b.len() as u64) << 60 | digits)
+}
 
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            Prefix::Short { len, bytes } => &bytes[..usize::from(*len)],
-            Prefix::Long(text) => text.as_bytes(),
-        }
-    }
-
-    /// Its text (copied from a `str` whole, so it is UTF-8).
-    fn text(&self) -> String {
-        String::from_utf8_lossy(self.as_bytes()).into_owned()
-    }
+/// The digits of a [`pack_prefix`] word.
+fn unpack_prefix(word: u64) -> String {
+    let len = (word >> 60) as usize;
+    (0..len)
+        .rev()
+        .map(|i| char::from(b'0' + ((word >> (4 * i)) & 0xf) as u8))
+        .collect()
 }
 
 /// What the in-order checks need of a row (its id and, for an outlet with a division code, the
@@ -597,6 +593,10 @@ enum Stop<E> {
 /// enough to keep every thread busy and memory small.
 const BATCH: usize = 256;
 
+/// The most ids made room for before reading ([`Inventory::open_sheet`]): 3.5 million, about
+/// 21 MB of table.
+const MAX_RESERVED_IDS: u64 = 3_500_000;
+
 impl<'b> Inventory<'b> {
     /// Opens an inventory, reads its header and matches columns to fields.
     pub fn open(
@@ -624,7 +624,18 @@ impl<'b> Inventory<'b> {
             })?),
         };
         let format = format.unwrap_or_else(|| InputFormat::detect(input));
-        Inventory::from_read(read, format, sheet, &label, book)
+        let mut inventory = Inventory::from_read(read, format, sheet, &label, book)?;
+        // A file's size tells about how many ids to make room for, so that the table of ids
+        // is not built again as it grows. (At most a few million: memory stays bounded when
+        // the first lines are short.)
+        if let Input::Path(p) = input {
+            let size = std::fs::metadata(p).map_or(0, |m| m.len());
+            if let Some(rows) = inventory.source.rows_in(size) {
+                let rows = usize::try_from(rows.min(MAX_RESERVED_IDS)).unwrap_or(0);
+                inventory.state.seen_ids.reserve(rows);
+            }
+        }
+        Ok(inventory)
     }
 
     /// Opens an inventory from any reader; `label` names it in messages.
@@ -1005,7 +1016,7 @@ impl State {
             return false;
         };
         let id = keys.text(id);
-        if let Some(first_row) = self.seen_ids.get_hashed(hash, id) {
+        if let Some(first_row) = self.seen_ids.first_or_insert_hashed(hash, id, n) {
             let column = layout.field_columns[layout.book.core.id];
             problems.extend([layout.problem(
                 Severity::Error,
@@ -1016,7 +1027,6 @@ impl State {
             )]);
             return false;
         }
-        self.seen_ids.insert_hashed(hash, id, n);
         problems.extend(own);
         self.check_regions(layout, n, keys, &key, problems);
         true
@@ -1042,28 +1052,51 @@ impl State {
         let code = keys.text(key.code);
         for region in regions {
             let prefix = code.get(..region.prefix).unwrap_or(code);
-            let path = (region.field, region.path);
-            match self.region_prefixes.get(&path) {
-                Some((expected, first_row)) if expected.as_bytes() != prefix.as_bytes() => {
-                    let kind = ProblemKind::CodeContradictsRegion {
-                        region: book.fields[region.field].name.zh.clone(),
-                        name: keys.text(region.name).to_string(),
-                        expected: expected.text(),
-                        first_row: *first_row,
-                    };
-                    problems.extend([layout.problem(
-                        Severity::Warning,
-                        Some(n),
-                        layout.field_columns[checks.field],
-                        Some(code.to_string()),
-                        kind,
-                    )]);
-                    break;
-                }
-                Some(_) => {}
-                None => {
-                    self.region_prefixes.insert(path, (Prefix::new(prefix), n));
-                }
+            let at = region_key(region);
+            // The prefix first seen with this region, when it differs from this one.
+            let contradicted = match pack_prefix(prefix) {
+                Some(packed) => match self.region_prefixes.entry(at) {
+                    Entry::Occupied(first) => {
+                        let &(expected, first_row) = first.get();
+                        (expected != packed).then(|| (unpack_prefix(expected), first_row))
+                    }
+                    Entry::Vacant(vacant) => match self.long_prefixes.get(&at) {
+                        Some((expected, first_row)) => Some((expected.to_string(), *first_row)),
+                        None => {
+                            vacant.insert((packed, n));
+                            None
+                        }
+                    },
+                },
+                None => match self.region_prefixes.get(&at) {
+                    Some(&(expected, first_row)) => Some((unpack_prefix(expected), first_row)),
+                    None => match self.long_prefixes.entry(at) {
+                        Entry::Occupied(first) => {
+                            let (expected, first_row) = first.get();
+                            (**expected != *prefix).then(|| (expected.to_string(), *first_row))
+                        }
+                        Entry::Vacant(vacant) => {
+                            vacant.insert((prefix.into(), n));
+                            None
+                        }
+                    },
+                },
+            };
+            if let Some((expected, first_row)) = contradicted {
+                let kind = ProblemKind::CodeContradictsRegion {
+                    region: book.fields[region.field].name.zh.clone(),
+                    name: keys.text(region.name).to_string(),
+                    expected,
+                    first_row,
+                };
+                problems.extend([layout.problem(
+                    Severity::Warning,
+                    Some(n),
+                    layout.field_columns[checks.field],
+                    Some(code.to_string()),
+                    kind,
+                )]);
+                break;
             }
         }
     }
@@ -1556,6 +1589,100 @@ mod tests {
 
     fn text(s: &str) -> Cell<'_> {
         Cell::Text(std::borrow::Cow::Borrowed(s))
+    }
+
+    /// The division-code warnings of rows given as (code, region path, prefix length), all in
+    /// one region column: (row, expected prefix, first row) of each.
+    fn contradictions(rows: &[(&str, u64, usize)]) -> Vec<(u64, String, u64)> {
+        let book = Rulebook::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let csv = "网点编号,网点名称,网点类型,行政区划代码\n";
+        let read: Box<dyn Read> = Box::new(io::Cursor::new(csv.as_bytes().to_vec()));
+        let inventory = Inventory::from_reader(read, InputFormat::Csv, "t.csv", &book)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let field = book.core.name;
+        let mut state = State::default();
+        let mut problems = Vec::new();
+        for (n, &(code, path, prefix)) in rows.iter().enumerate() {
+            let mut keys = Keys::default();
+            let code = keys.push_text(code);
+            let name = keys.push_text("某县");
+            keys.regions.push(RegionKey {
+                field,
+                path,
+                name,
+                prefix,
+            });
+            let key = Key {
+                id: None,
+                code,
+                regions: (0, 1),
+            };
+            state.check_regions(&inventory.layout, n as u64 + 2, &keys, &key, &mut problems);
+        }
+        problems
+            .iter()
+            .map(|p| match &p.kind {
+                ProblemKind::CodeContradictsRegion {
+                    expected,
+                    first_row,
+                    ..
+                } => (p.row.unwrap_or(0), expected.clone(), *first_row),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_region_keeps_the_first_prefix_seen_short_or_long() {
+        let long = "53012300300112345678";
+        let rows = [
+            // A short prefix, then the same and another.
+            ("530123003001", 1, 6),
+            ("530123004001", 1, 6),
+            ("520123003001", 1, 6),
+            // A prefix longer than a word holds, then the same and another.
+            (long, 2, 18),
+            ("53012300300112345699", 2, 18),
+            ("53012300300112349999", 2, 18),
+            // A region first seen with a short prefix, then with a long one, and back.
+            ("530123", 3, 6),
+            (long, 3, 18),
+            ("530123", 3, 6),
+            // And the other way round.
+            (long, 4, 18),
+            ("530123", 4, 6),
+            (long, 4, 18),
+        ];
+        let expected = [
+            (4, "530123".to_string(), 2),
+            (7, "530123003001123456".to_string(), 5),
+            (9, "530123".to_string(), 8),
+            (12, "530123003001123456".to_string(), 11),
+        ];
+        assert_eq!(contradictions(&rows), expected);
+    }
+
+    #[test]
+    fn a_packed_prefix_keeps_its_digits_and_their_count() {
+        for prefix in [
+            "",
+            "0",
+            "00",
+            "53",
+            "530123",
+            "530123003",
+            "000000000000000",
+        ] {
+            let packed = pack_prefix(prefix);
+            assert_eq!(packed.map(unpack_prefix).as_deref(), Some(prefix));
+        }
+        // Leading zeros count: prefixes of different lengths never pack alike.
+        assert_ne!(pack_prefix("05"), pack_prefix("5"));
+        assert_ne!(pack_prefix("0"), pack_prefix(""));
+        assert!(pack_prefix("530123003001123").is_some());
+        for other in ["5301230030011234", "53a1", "５３"] {
+            assert_eq!(pack_prefix(other), None, "{other}");
+        }
     }
 
     #[test]

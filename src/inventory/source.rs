@@ -107,6 +107,14 @@ impl Source {
         })
     }
 
+    /// About how many rows a file of `size` bytes holds, judged by its first lines (CSV only).
+    pub fn rows_in(&self, size: u64) -> Option<u64> {
+        match self {
+            Source::Csv(s) => s.line_bytes.map(|line| size / line),
+            Source::Xlsx(_) | Source::Yaml(_) => None,
+        }
+    }
+
     /// In a workbook: the sheet, and its 0-based column of the first header column, for naming
     /// a problem's cell.
     pub fn sheet_origin(&self) -> Option<(Arc<str>, u32)> {
@@ -127,6 +135,8 @@ pub struct CsvSource {
     /// Records read so far, the header's included: the row number a spreadsheet shows (a cell
     /// with a line break in it does not shift it, as a count of file lines would).
     records: u64,
+    /// The bytes of a line on average in the first 64 KiB, when they hold many lines.
+    line_bytes: Option<u64>,
 }
 
 impl CsvSource {
@@ -150,6 +160,8 @@ impl CsvSource {
         } else {
             (0, detect_encoding(&sample))
         };
+        let lines = memchr::memchr_iter(b'\n', &sample).count() as u64;
+        let line_bytes = (lines >= 16).then(|| sample.len() as u64 / lines);
         let delimiter = detect_delimiter(&sample[skip..]);
         let body = &sample[skip..];
         let rest: Box<dyn Read> = Box::new(Cursor::new(body.to_vec()).chain(buf));
@@ -161,6 +173,7 @@ impl CsvSource {
             record: Record::default(),
             file: file.to_string(),
             records: 0,
+            line_bytes,
         };
         // The header is the first record that is not blank.
         loop {
