@@ -46,19 +46,24 @@ pub fn run(args: Args) -> Result<Exit> {
     let maker = writer.row_maker();
     // CSV lines are written straight.
     let lines = maker.csv().map(|csv| GapLines::new(book, csv));
-    let work = |outlet: &Outlet| {
+    // An outlet's rows, or for CSV how many lines it wrote.
+    let work = |outlet: &Outlet, text: &mut String| {
         let a = ev.assess(outlet);
         let rows = match &lines {
-            Some(lines) => lines.rows(&ev, outlet, &a, args.target),
-            None => maker.make(gaps_rows(&ev, outlet, &a, args.target, c.lang)),
+            Some(lines) => Err(lines.write(&ev, outlet, &a, args.target, text)),
+            None => Ok(maker.make(gaps_rows(&ev, outlet, &a, args.target, c.lang))),
         };
         // A workbook also has the outlet's grade.
         let grade = (format == Format::Xlsx).then(|| grade_row(&ev, outlet, &a));
         (Counted::of(outlet, &a), rows, grade)
     };
-    let take = |(counted, rows, grade): (Counted, Rows, Option<Vec<Out>>)| -> Result<()> {
+    type Made = (Counted, Result<Rows, usize>, Option<Vec<Out>>);
+    let take = |(counted, rows, grade): Made, text: &str| -> Result<()> {
         tally.count(counted);
-        writer.rows(rows)?;
+        match rows {
+            Ok(rows) => writer.rows(rows)?,
+            Err(lines) => writer.encoded(text.as_bytes(), lines)?,
+        }
         grades.extend(grade);
         Ok(())
     };

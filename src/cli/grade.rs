@@ -63,25 +63,27 @@ pub fn run(args: Args) -> Result<Exit> {
     // What a grading thread makes of an outlet: all that is kept of it.
     struct Graded {
         counted: Counted,
-        rows: Rows,
+        /// Its rows, or for CSV how many lines it wrote.
+        rows: Result<Rows, usize>,
         /// For a workbook or the HTML page: its gap list.
         gaps: Option<Vec<Vec<Out>>>,
         /// For the HTML page: its county, id, and id and name.
         html: Option<(String, String, String)>,
     }
-    let work = |outlet: &Outlet| {
+    let work = |outlet: &Outlet, text: &mut String| {
         if let Some(lines) = &lines {
             // A CSV line needs no rule's outcome.
             let b = ev.brief(outlet);
+            lines.write_brief(&ev, outlet, &b, text);
             return Graded {
                 counted: Counted::of_standing(outlet, b.standing()),
-                rows: lines.brief_rows(&ev, outlet, &b),
+                rows: Err(1),
                 gaps: None,
                 html: None,
             };
         }
         let a = ev.assess(outlet);
-        let rows = maker.make([grade_row(&ev, outlet, &a)]);
+        let rows = Ok(maker.make([grade_row(&ev, outlet, &a)]));
         let gaps =
             (format == Format::Xlsx || html).then(|| gaps_rows(&ev, outlet, &a, None, c.lang));
         let html = html.then(|| {
@@ -98,11 +100,14 @@ pub fn run(args: Args) -> Result<Exit> {
             html,
         }
     };
-    let take = |g: Graded| -> Result<()> {
+    let take = |g: Graded, text: &str| -> Result<()> {
         tally.count(g.counted);
-        writer.rows(g.rows)?;
+        match g.rows {
+            Ok(rows) => writer.rows(rows)?,
+            Err(lines) => writer.encoded(text.as_bytes(), lines)?,
+        }
         if let (Some((county, id, heading)), Some(outlet_gaps)) = (g.html, &g.gaps) {
-            groups.count(book, county, g.counted);
+            groups.count(book, &county, g.counted);
             writer.detail(&id, heading, &gap_columns, outlet_gaps);
         }
         if format == Format::Xlsx {

@@ -33,12 +33,13 @@ pub fn run(args: Args) -> Result<Exit> {
 
     let mut groups = Groups::default();
     let mut tally = Tally::new(book);
-    let work = |outlet: &Outlet| {
+    // An outlet's counts, and its group's name as its text.
+    let work = |outlet: &Outlet, key: &mut String| {
+        args.by.write_key(book, outlet, c.lang, key);
         // A summary counts grades: no more rules are checked than decide one.
-        let counted = Counted::of_standing(outlet, ev.standing(outlet));
-        (counted, args.by.key(book, outlet, c.lang))
+        Counted::of_standing(outlet, ev.standing(outlet))
     };
-    let take = |(counted, key)| -> Result<()> {
+    let take = |counted, key: &str| -> Result<()> {
         tally.count(counted);
         groups.count(book, key, counted);
         Ok(())

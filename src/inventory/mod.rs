@@ -818,20 +818,27 @@ impl<'b> Inventory<'b> {
     /// made of the outlets that can be graded, in the inventory's order. Problems come in the
     /// same order as from [`Inventory::next_outlet`], and so does everything else: the number of
     /// threads changes only the speed.
+    ///
+    /// `work` may also write text for an outlet (its report lines) at the end of a `String`;
+    /// `take` gets that text with the rest. (The text of many outlets shares one buffer, used
+    /// again and again: no line is allocated on one thread and freed on another.)
     pub fn each_outlet<T, E>(
         &mut self,
         threads: usize,
         problems: &mut impl Extend<Problem>,
-        work: impl Fn(&Outlet) -> T + Sync,
-        mut take: impl FnMut(T) -> Result<(), E>,
+        work: impl Fn(&Outlet, &mut String) -> T + Sync,
+        mut take: impl FnMut(T, &str) -> Result<(), E>,
     ) -> Result<(), E>
     where
         T: Send,
         E: From<InventoryError>,
     {
         if threads <= 1 {
+            let mut text = String::new();
             while let Some(outlet) = self.next_outlet(problems)? {
-                take(work(&outlet))?;
+                text.clear();
+                let made = work(&outlet, &mut text);
+                take(made, &text)?;
             }
             return Ok(());
         }
@@ -843,31 +850,36 @@ impl<'b> Inventory<'b> {
         } = self;
         let layout = &*layout;
         let fields = layout.book.fields.len();
-        type Batch<T> = std::thread::Result<(Keys, Vec<(Typed, Option<T>)>)>;
-        type Done<T> = (u64, Batch<T>, Vec<RawRow<'static>>);
-        let (jobs, job_queue) = mpsc::sync_channel::<(u64, Vec<RawRow<'static>>)>(threads * 2);
+        // A batch: its rows, typed, and what `work` made of each outlet with the end of its text.
+        type Batch<T> = std::thread::Result<(Keys, Vec<(Typed, Option<(T, usize)>)>)>;
+        type Done<T> = (u64, Batch<T>, Vec<RawRow<'static>>, String);
+        type Job = (u64, Vec<RawRow<'static>>, String);
+        let (jobs, job_queue) = mpsc::sync_channel::<Job>(threads * 2);
         let job_queue = Mutex::new(job_queue);
         let (done, finished) = mpsc::sync_channel::<Done<T>>(threads * 2);
         // Types a batch of rows and gives each outlet to `work`. A panic (a bug) is caught: it
         // goes to the reading thread, which raises it again, and must not leave that thread
         // waiting for the batch.
-        let type_batch =
-            |raws: &mut [RawRow], memo: &mut CellMemo, cells: &mut Vec<Cell<'static>>| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let mut keys = Keys::default();
-                    let rows = raws
-                        .iter_mut()
-                        .map(|raw| {
-                            let staged = layout.stage_raw(raw, memo, cells);
-                            let made = staged.outlet.as_ref().map(&work);
-                            let key = layout.key(&mut keys, &staged);
-                            // The outlet is dropped here, on the thread that made it.
-                            (staged.typed(key).0, made)
-                        })
-                        .collect();
-                    (keys, rows)
-                }))
-            };
+        let type_batch = |raws: &mut [RawRow],
+                          text: &mut String,
+                          memo: &mut CellMemo,
+                          cells: &mut Vec<Cell<'static>>| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut keys = Keys::default();
+                text.clear();
+                let rows = raws
+                    .iter_mut()
+                    .map(|raw| {
+                        let staged = layout.stage_raw(raw, memo, cells);
+                        let made = (staged.outlet.as_ref()).map(|o| (work(o, text), text.len()));
+                        let key = layout.key(&mut keys, &staged);
+                        // The outlet is dropped here, on the thread that made it.
+                        (staged.typed(key).0, made)
+                    })
+                    .collect();
+                (keys, rows)
+            }))
+        };
         std::thread::scope(|scope| {
             // The reading thread types rows too, when it has nothing else to do: with one
             // thread fewer than asked for, every thread has a core.
@@ -882,10 +894,12 @@ impl<'b> Inventory<'b> {
                             Ok(queue) => queue.recv(),
                             Err(_) => break,
                         };
-                        let Ok((seq, mut raws)) = job else { break };
-                        let typed = type_batch(&mut raws, &mut memo, &mut cells);
+                        let Ok((seq, mut raws, mut text)) = job else {
+                            break;
+                        };
+                        let typed = type_batch(&mut raws, &mut text, &mut memo, &mut cells);
                         let panicked = typed.is_err();
-                        if done.send((seq, typed, raws)).is_err() || panicked {
+                        if done.send((seq, typed, raws, text)).is_err() || panicked {
                             break;
                         }
                     }
@@ -895,6 +909,8 @@ impl<'b> Inventory<'b> {
             // Read ahead a few batches per thread; take the results in order.
             let ahead = threads as u64 * 4;
             let mut spare = Vec::new();
+            // Buffers for the text of a batch, used again once it is taken.
+            let mut texts: Vec<String> = Vec::new();
             let (mut memo, mut cells) = (CellMemo::new(fields), Vec::new());
             let mut run = || -> Result<(), Stop<E>> {
                 let (mut sent, mut taken, mut end) = (0u64, 0u64, false);
@@ -917,11 +933,12 @@ impl<'b> Inventory<'b> {
                         if raws.is_empty() {
                             break;
                         }
-                        match jobs.try_send((sent, raws)) {
+                        let text = texts.pop().unwrap_or_default();
+                        match jobs.try_send((sent, raws, text)) {
                             Ok(()) => {}
-                            Err(mpsc::TrySendError::Full((seq, mut raws))) => {
-                                let typed = type_batch(&mut raws, &mut memo, &mut cells);
-                                own = Some((seq, typed, raws));
+                            Err(mpsc::TrySendError::Full((seq, mut raws, mut text))) => {
+                                let typed = type_batch(&mut raws, &mut text, &mut memo, &mut cells);
+                                own = Some((seq, typed, raws, text));
                             }
                             Err(mpsc::TrySendError::Disconnected(_)) => {
                                 return Err(Stop::Panic(Box::new("every grading thread stopped")));
@@ -939,15 +956,15 @@ impl<'b> Inventory<'b> {
                     let next = match own.map_or_else(|| finished.try_recv(), Ok) {
                         Ok(batch) => Ok(batch),
                         Err(mpsc::TryRecvError::Empty) => match queued() {
-                            Some((seq, mut raws)) => {
-                                let typed = type_batch(&mut raws, &mut memo, &mut cells);
-                                Ok((seq, typed, raws))
+                            Some((seq, mut raws, mut text)) => {
+                                let typed = type_batch(&mut raws, &mut text, &mut memo, &mut cells);
+                                Ok((seq, typed, raws, text))
                             }
                             None => finished.recv().map_err(|_| ()),
                         },
                         Err(mpsc::TryRecvError::Disconnected) => Err(()),
                     };
-                    let Ok((seq, typed, raws)) = next else {
+                    let Ok((seq, typed, raws, text)) = next else {
                         return Err(Stop::Panic(Box::new("every grading thread stopped")));
                     };
                     let typed = typed.map_err(Stop::Panic)?;
@@ -956,16 +973,20 @@ impl<'b> Inventory<'b> {
                             spare.push(record);
                         }
                     }
-                    waiting.insert(seq, typed);
-                    while let Some((keys, rows)) = waiting.remove(&taken) {
+                    waiting.insert(seq, (typed, text));
+                    while let Some(((keys, rows), text)) = waiting.remove(&taken) {
                         taken += 1;
+                        let mut start = 0;
                         for (typed, made) in rows {
-                            if state.admit(layout, typed, &keys, problems) {
-                                if let Some(made) = made {
-                                    take(made).map_err(Stop::Error)?;
+                            let admitted = state.admit(layout, typed, &keys, problems);
+                            if let Some((made, end)) = made {
+                                if admitted {
+                                    take(made, &text[start..end]).map_err(Stop::Error)?;
                                 }
+                                start = end;
                             }
                         }
+                        texts.push(text);
                     }
                 }
             };

@@ -552,20 +552,23 @@ impl<'a, W: Write> Writer<'a, W> {
     pub fn rows(&mut self, rows: Rows) -> io::Result<()> {
         match rows {
             Rows::Typed(rows) => rows.iter().try_for_each(|r| self.row(r)),
-            Rows::Encoded { bytes, count } => {
-                if count == 0 {
-                    return Ok(());
-                }
-                if self.rows_written == 0 {
-                    self.begin()?;
-                }
-                if self.format == Format::Json && self.rows_written > 0 {
-                    self.out.write_all(b",")?;
-                }
-                self.rows_written += count;
-                self.out.write_all(&bytes)
-            }
+            Rows::Encoded { bytes, count } => self.encoded(&bytes, count),
         }
+    }
+
+    /// Writes `count` rows already encoded for this writer's format ([`Rows::Encoded`]).
+    pub fn encoded(&mut self, bytes: &[u8], count: usize) -> io::Result<()> {
+        if count == 0 {
+            return Ok(());
+        }
+        if self.rows_written == 0 {
+            self.begin()?;
+        }
+        if self.format == Format::Json && self.rows_written > 0 {
+            self.out.write_all(b",")?;
+        }
+        self.rows_written += count;
+        self.out.write_all(bytes)
     }
 
     /// Closes the report with its sections (summaries) and, in JSON, its problems.

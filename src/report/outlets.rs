@@ -301,34 +301,57 @@ impl<'a> GradeLines<'a> {
 
     /// The outlet's line.
     pub fn rows(&self, ev: &Evaluator, outlet: &Outlet, a: &Assessment) -> Rows {
-        self.line(ev, outlet, &a.brief(), Some(a))
+        let mut line = String::with_capacity(256);
+        self.line(ev, outlet, &a.brief(), Some(a), &mut line);
+        Rows::Encoded {
+            bytes: line.into_bytes(),
+            count: 1,
+        }
     }
 
     /// The outlet's line, from its [`Evaluator::brief`] (assessed whole when a rule is waived,
     /// to name the rules).
     pub fn brief_rows(&self, ev: &Evaluator, outlet: &Outlet, b: &Brief) -> Rows {
-        if b.waived > 0 {
-            return self.rows(ev, outlet, &ev.assess(outlet));
+        let mut line = String::with_capacity(256);
+        self.write_brief(ev, outlet, b, &mut line);
+        Rows::Encoded {
+            bytes: line.into_bytes(),
+            count: 1,
         }
-        self.line(ev, outlet, b, None)
     }
 
-    /// The outlet's line; `a` names the waived rules, if any.
-    fn line(&self, ev: &Evaluator, outlet: &Outlet, b: &Brief, a: Option<&Assessment>) -> Rows {
+    /// [`GradeLines::brief_rows`]' line, written at the end of `line`.
+    pub fn write_brief(&self, ev: &Evaluator, outlet: &Outlet, b: &Brief, line: &mut String) {
+        if b.waived > 0 {
+            let a = ev.assess(outlet);
+            return self.line(ev, outlet, &a.brief(), Some(&a), line);
+        }
+        self.line(ev, outlet, b, None, line);
+    }
+
+    /// Writes the outlet's line at the end of `line`; `a` names the waived rules, if any.
+    fn line(
+        &self,
+        ev: &Evaluator,
+        outlet: &Outlet,
+        b: &Brief,
+        a: Option<&Assessment>,
+        line: &mut String,
+    ) {
         let (csv, book) = (&self.csv, ev.book);
-        let (mut line, mut scratch) = (String::with_capacity(256), String::new());
+        let mut scratch = String::new();
         let n = book.types.len();
         // Its types are the rulebook's, as every pair is here.
         let (type_, reference) = &self.types[outlet.type_ * n + outlet.grading_type];
-        csv.push_str(&mut line, &outlet.id);
+        csv.push_str(line, &outlet.id);
         line.push(',');
-        csv.push_str(&mut line, &outlet.name);
+        csv.push_str(line, &outlet.name);
         line.push(',');
         line.push_str(type_);
         line.push(',');
-        self.grade(&mut line, &mut scratch, Some(b.minimum), true);
-        self.grade(&mut line, &mut scratch, outlet.claimed, true);
-        self.grade(&mut line, &mut scratch, b.assessed, false);
+        self.grade(line, &mut scratch, Some(b.minimum), true);
+        self.grade(line, &mut scratch, outlet.claimed, true);
+        self.grade(line, &mut scratch, b.assessed, false);
         line.push_str(
             &self.statuses[match b.status {
                 Status::Meets => 0,
@@ -337,31 +360,27 @@ impl<'a> GradeLines<'a> {
             }],
         );
         line.push(',');
-        self.grade(&mut line, &mut scratch, b.next, true);
-        Out::push_int(&mut line, b.required_gaps as i64);
+        self.grade(line, &mut scratch, b.next, true);
+        Out::push_int(line, b.required_gaps as i64);
         line.push(',');
         if let Some(a) = a.filter(|_| b.waived > 0) {
-            csv.push(&mut line, &mut scratch, &waived_rules(book, a));
+            csv.push(line, &mut scratch, &waived_rules(book, a));
         }
         line.push(',');
         line.push_str(reference);
         for f in ev.shared_cells().regions {
             line.push(',');
             if let Some(crate::inventory::Value::Text(s)) = f.map(|f| outlet.value(f)) {
-                csv.push_str(&mut line, s);
+                csv.push_str(line, s);
             }
         }
         line.push(',');
-        Out::push_int(&mut line, outlet.row as i64);
+        Out::push_int(line, outlet.row as i64);
         for e in &outlet.extras {
             line.push(',');
-            csv.push_str(&mut line, e);
+            csv.push_str(line, e);
         }
-        csv.end(&mut line);
-        Rows::Encoded {
-            bytes: line.into_bytes(),
-            count: 1,
-        }
+        csv.end(line);
     }
 }
 
@@ -412,16 +431,29 @@ impl<'a> GapLines<'a> {
         a: &Assessment,
         target: Option<u8>,
     ) -> Rows {
-        let empty = || Rows::Encoded {
-            bytes: Vec::new(),
-            count: 0,
-        };
+        let mut line = String::new();
+        let count = self.write(ev, outlet, a, target, &mut line);
+        Rows::Encoded {
+            bytes: line.into_bytes(),
+            count,
+        }
+    }
+
+    /// Writes [`GapLines::rows`]' lines at the end of `line`; how many.
+    pub fn write(
+        &self,
+        ev: &Evaluator,
+        outlet: &Outlet,
+        a: &Assessment,
+        target: Option<u8>,
+        line: &mut String,
+    ) -> usize {
         let Some(target_grade) = target.or(a.next) else {
-            return empty();
+            return 0;
         };
         let gaps = ev.gaps(a, Some(target_grade));
         if gaps.is_empty() {
-            return empty();
+            return 0;
         }
         let (csv, book, lang) = (&self.csv, ev.book, self.csv.lang);
         let cells = ev.shared_cells();
@@ -442,7 +474,7 @@ impl<'a> GapLines<'a> {
             &mut scratch,
             &Out::OptGrade(Some(target_grade)),
         );
-        let mut line = String::with_capacity(gaps.len() * 320);
+        line.reserve(gaps.len() * 320);
         for &i in &gaps {
             let rule = &book.rules[i];
             let [head, texts, article] = &self.rules[i];
@@ -450,24 +482,21 @@ impl<'a> GapLines<'a> {
             line.push(',');
             line.push_str(head);
             line.push(',');
-            csv.push(&mut line, &mut scratch, &words::reason(a.outcomes[i]));
+            csv.push(line, &mut scratch, &words::reason(a.outcomes[i]));
             line.push(',');
             line.push_str(texts);
             line.push(',');
             let start = line.len();
             match cells.fields.get(i) {
-                Some(fields) => push_observed(&mut line, book, rule, fields, outlet, lang),
+                Some(fields) => push_observed(line, book, rule, fields, outlet, lang),
                 None => line.push_str(&observed(book, rule, outlet, lang)),
             }
-            csv.quote_from(&mut line, &mut scratch, start);
+            csv.quote_from(line, &mut scratch, start);
             line.push(',');
             line.push_str(article);
-            csv.end(&mut line);
+            csv.end(line);
         }
-        Rows::Encoded {
-            bytes: line.into_bytes(),
-            count: gaps.len(),
-        }
+        gaps.len()
     }
 }
 

@@ -287,16 +287,23 @@ impl GroupBy {
 
     /// The group an outlet belongs to; blank cells make a group of their own.
     pub fn key(self, book: &Rulebook, outlet: &Outlet, lang: Lang) -> String {
+        let mut key = String::new();
+        self.write_key(book, outlet, lang, &mut key);
+        key
+    }
+
+    /// Writes [`GroupBy::key`] at the end of `key`.
+    pub fn write_key(self, book: &Rulebook, outlet: &Outlet, lang: Lang, key: &mut String) {
         let field = match self {
             GroupBy::Province => "province",
             GroupBy::City => "city",
             GroupBy::County => "county",
             GroupBy::Township => "township",
-            GroupBy::Type => return book.types[outlet.type_].name.get(lang).to_string(),
+            GroupBy::Type => return key.push_str(book.types[outlet.type_].name.get(lang)),
         };
         match super::outlets::field_index(book, field).map(|f| outlet.value(f)) {
-            Some(Value::Text(s)) => s.clone(),
-            _ => lang.pick("(未填)", "(blank)").to_string(),
+            Some(Value::Text(s)) => key.push_str(s),
+            _ => key.push_str(lang.pick("(未填)", "(blank)")),
         }
     }
 }
@@ -310,13 +317,13 @@ pub struct Groups {
 
 impl Groups {
     /// Adds an outlet to its group, as [`Counted::of`] sums it up.
-    pub fn count(&mut self, book: &Rulebook, group: String, c: Counted) {
-        match self.groups.get_mut(group.as_str()) {
+    pub fn count(&mut self, book: &Rulebook, group: &str, c: Counted) {
+        match self.groups.get_mut(group) {
             Some(tally) => tally.count(c),
             None => {
                 let mut tally = Tally::new(book);
                 tally.count(c);
-                self.groups.insert(group, tally);
+                self.groups.insert(group.to_string(), tally);
             }
         }
     }
