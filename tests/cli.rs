@@ -1155,6 +1155,50 @@ fn output_refuses_to_overwrite_the_input() {
     }
 }
 
+/// `--output` naming something that is not a file — a named pipe here, as `/dev/null` or a
+/// terminal would be — writes into it: a temporary file renamed over it would replace it.
+#[cfg(unix)]
+#[test]
+fn output_into_a_named_pipe_writes_into_the_pipe_and_leaves_it_a_pipe() {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let pipe = dir.path().join("report.pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // The reader opens the pipe as the report is written into it.
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            std::fs::File::open(&pipe)
+                .expect("the pipe opens for reading")
+                .read_to_string(&mut text)
+                .expect("the report is read");
+            text
+        })
+    };
+    let p = pipe.to_str().expect("utf-8 path");
+    let out = run(&[
+        "grade", COUNTY_CSV, "--format", "csv", "--lang", "en", "-o", p,
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    // (Asked before the reader is waited for: a pipe replaced by a file is never written, and
+    // its reader would wait for ever.)
+    let kind = std::fs::symlink_metadata(&pipe)
+        .expect("the pipe")
+        .file_type();
+    assert!(kind.is_fifo(), "the pipe became {kind:?}");
+    let written = reader.join().expect("the reader ends");
+    let (direct, _) = csv_en("grade", COUNTY_CSV, &[]);
+    assert_eq!(Table::parse(&written).rows, direct.rows);
+    // Nothing else was left beside it.
+    assert_eq!(std::fs::read_dir(dir.path()).expect("read dir").count(), 1);
+}
+
 #[test]
 fn output_into_a_missing_directory_cannot_run() {
     let dir = tempfile::tempdir().expect("a temp dir");

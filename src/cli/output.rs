@@ -1,8 +1,9 @@
 //! Where a report goes: standard output, or a file written atomically — to a temporary file beside
 //! the target, renamed into place only when the report is complete, so that an error or Ctrl-C
-//! never leaves a half-written file.
+//! never leaves a half-written file. A target that is not a file (`/dev/null`, a named pipe, a
+//! terminal) is written straight: a file renamed over it would take its place.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,8 @@ use crate::inventory::Input;
 pub enum Output {
     Stdout(BufWriter<io::Stdout>),
     File(AtomicFile),
+    /// A device or a pipe.
+    Stream(BufWriter<File>),
 }
 
 impl Output {
@@ -33,6 +36,14 @@ impl Output {
                 );
             }
         }
+        let special = fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        if special {
+            let file = OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            return Ok(Output::Stream(BufWriter::with_capacity(1 << 16, file)));
+        }
         Ok(Output::File(AtomicFile::create(path)?))
     }
 
@@ -40,6 +51,7 @@ impl Output {
     pub fn commit(self) -> Result<()> {
         match self {
             Output::Stdout(mut w) => Ok(w.flush()?),
+            Output::Stream(mut w) => Ok(w.flush()?),
             Output::File(f) => f.commit(),
         }
     }
@@ -49,6 +61,7 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Output::Stdout(w) => w.write(buf),
+            Output::Stream(w) => w.write(buf),
             Output::File(f) => f.writer.write(buf),
         }
     }
@@ -56,6 +69,7 @@ impl Write for Output {
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Output::Stdout(w) => w.flush(),
+            Output::Stream(w) => w.flush(),
             Output::File(f) => f.writer.flush(),
         }
     }
