@@ -193,23 +193,7 @@ impl Out {
 
     /// Appends an integer in decimal, without the formatting machinery.
     pub(crate) fn push_int(buf: &mut String, n: i64) {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        let mut u = n.unsigned_abs();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (u % 10) as u8;
-            u /= 10;
-            if u == 0 {
-                break;
-            }
-        }
-        if n < 0 {
-            buf.push('-');
-        }
-        for &d in &digits[i..] {
-            buf.push(char::from(d));
-        }
+        buf.push_str(itoa::Buffer::new().format(n));
     }
 }
 
@@ -1064,4 +1048,18 @@ fn push_csv_field(line: &mut String, f: &str) {
 
 fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_integer_is_written_as_rust_formats_it() {
+        for n in [0, 7, -7, 10, -10, 1_234_567_890, i64::MIN, i64::MAX] {
+            let mut buf = String::from("x");
+            Out::push_int(&mut buf, n);
+            assert_eq!(buf, format!("x{n}"));
+        }
+    }
 }
