@@ -1199,6 +1199,44 @@ fn output_into_a_named_pipe_writes_into_the_pipe_and_leaves_it_a_pipe() {
     assert_eq!(std::fs::read_dir(dir.path()).expect("read dir").count(), 1);
 }
 
+/// Through a link to a file (as `/dev/stdout` is when standard output goes to a file), the file
+/// gets the report and the link stays a link.
+#[cfg(unix)]
+#[test]
+fn output_through_a_link_writes_the_file_it_leads_to_and_keeps_the_link() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("report.csv");
+    std::fs::write(&file, "old").expect("write");
+    let link = dir.path().join("link.csv");
+    std::os::unix::fs::symlink(&file, &link).expect("a link");
+    let l = link.to_str().expect("utf-8 path");
+    let out = run(&[
+        "grade", COUNTY_CSV, "--format", "csv", "--lang", "en", "-o", l,
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let kind = std::fs::symlink_metadata(&link)
+        .expect("the link")
+        .file_type();
+    assert!(kind.is_symlink(), "the link became {kind:?}");
+    let written = std::fs::read_to_string(&file).expect("the report");
+    let (direct, _) = csv_en("grade", COUNTY_CSV, &[]);
+    assert_eq!(Table::parse(&written).rows, direct.rows);
+    // Nothing else was left beside them.
+    assert_eq!(std::fs::read_dir(dir.path()).expect("read dir").count(), 2);
+}
+
+#[test]
+fn output_naming_a_folder_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let d = dir.path().to_str().expect("utf-8 path");
+    for target in [d.to_string(), format!("{d}/")] {
+        let out = run(&["grade", COUNTY_CSV, "--format", "csv", "-o", &target]);
+        assert_eq!(code(&out), 2, "{target}");
+        assert!(stderr(&out).contains("is a folder"), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).expect("read dir").count(), 0);
+}
+
 #[test]
 fn output_into_a_missing_directory_cannot_run() {
     let dir = tempfile::tempdir().expect("a temp dir");

@@ -507,3 +507,38 @@ fn a_template_written_in_a_folder_of_its_own_lands_there() {
         "the README's example: 台账.说明.csv beside 台账.csv"
     );
 }
+
+/// Into a named pipe (as into `/dev/null`), the header goes into the pipe and no notes file is
+/// made beside it.
+#[cfg(unix)]
+#[test]
+fn a_template_into_a_named_pipe_makes_no_notes_file_beside_it() {
+    use std::io::Read;
+    let dir = TempDir::new().expect("a temp dir");
+    let pipe = dir.path().join("x.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            std::fs::File::open(&pipe)
+                .expect("the pipe opens for reading")
+                .read_to_string(&mut text)
+                .expect("the header is read");
+            text
+        })
+    };
+    let out = outlet(&["template", "-o", path_str(&pipe)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let header = reader.join().expect("the reader ends");
+    assert!(unbom(&header).starts_with("网点编号,"), "{header}");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["x.csv"]);
+}

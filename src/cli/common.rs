@@ -45,7 +45,8 @@ pub struct CommonArgs {
     /// Output language.
     #[arg(long, value_enum, default_value_t = Lang::Zh)]
     pub lang: Lang,
-    /// Write the report to FILE instead of standard output (written whole or not at all).
+    /// Write the report to FILE instead of standard output (a file is written whole or not at
+    /// all; a device or a named pipe is written as the report is made).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// What counts as a finding that makes the run exit 1.

@@ -1,7 +1,8 @@
 //! Where a report goes: standard output, or a file written atomically — to a temporary file beside
 //! the target, renamed into place only when the report is complete, so that an error or Ctrl-C
 //! never leaves a half-written file. A target that is not a file (`/dev/null`, a named pipe, a
-//! terminal) is written straight: a file renamed over it would take its place.
+//! terminal) is written straight: a file renamed over it would take its place. Through a link to
+//! a file, the file is written and the link kept.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -15,7 +16,7 @@ use crate::inventory::Input;
 pub enum Output {
     Stdout(BufWriter<io::Stdout>),
     File(AtomicFile),
-    /// A device or a pipe.
+    /// A device or a pipe, written straight.
     Stream(BufWriter<File>),
 }
 
@@ -36,15 +37,38 @@ impl Output {
                 );
             }
         }
-        let special = fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
-        if special {
+        let straight = || -> Result<Output> {
             let file = OpenOptions::new()
                 .write(true)
                 .open(path)
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
-            return Ok(Output::Stream(BufWriter::with_capacity(1 << 16, file)));
+            Ok(Output::Stream(BufWriter::with_capacity(1 << 16, file)))
+        };
+        // What the path names, links followed.
+        match fs::metadata(path) {
+            // A new file (or a link to nothing, which the file replaces).
+            Err(_) => Ok(Output::File(AtomicFile::create(path)?)),
+            Ok(m) if m.is_dir() => bail!(
+                "--output `{}` is a folder; name a file (in it or elsewhere)",
+                path.display()
+            ),
+            Ok(m) if m.is_file() => {
+                // Through a link (such as /dev/stdout redirected to a file), the file it leads to
+                // is written, beside itself, and the link is kept.
+                let link = fs::symlink_metadata(path).is_ok_and(|l| l.file_type().is_symlink());
+                match link.then(|| fs::canonicalize(path)) {
+                    None => Ok(Output::File(AtomicFile::create(path)?)),
+                    Some(Ok(target)) => Ok(Output::File(AtomicFile::create(&target)?)),
+                    Some(Err(_)) => straight(),
+                }
+            }
+            Ok(m) if is_stream(&m) => straight(),
+            Ok(_) => bail!(
+                "--output `{}` is neither a file, a terminal or other character device, nor a \
+                 named pipe",
+                path.display()
+            ),
         }
-        Ok(Output::File(AtomicFile::create(path)?))
     }
 
     /// Finishes the output: flushes standard output, or renames the file into place.
@@ -73,6 +97,20 @@ impl Write for Output {
             Output::File(f) => f.writer.flush(),
         }
     }
+}
+
+/// Whether a path that is not a file can take a report, written straight: a character device
+/// (`/dev/null`, a terminal) or a named pipe. (Not a block device: a disk.)
+#[cfg(unix)]
+fn is_stream(m: &fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = m.file_type();
+    kind.is_char_device() || kind.is_fifo()
+}
+
+#[cfg(not(unix))]
+fn is_stream(m: &fs::Metadata) -> bool {
+    !m.is_file() && !m.is_dir()
 }
 
 /// Refuses to write a workbook under a name that says it is something else (`.xls`, `.csv`):

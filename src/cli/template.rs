@@ -50,8 +50,10 @@ pub fn run(args: Args) -> Result<Exit> {
             out.write_all("\u{feff}".as_bytes())?;
             let headers: Vec<&str> = book.fields.iter().map(|f| header(f, lang)).collect();
             writeln!(out, "{}", headers.join(","))?;
+            // The notes go beside a file, not beside a device or a pipe.
+            let into_file = matches!(out, Output::File(_));
             out.commit()?;
-            if let Some(path) = &args.output {
+            if let Some(path) = args.output.as_ref().filter(|_| into_file) {
                 let notes = notes_path(path, lang);
                 let notes_out = Output::open(Some(&notes), None)?;
                 let mut w = Writer::new(

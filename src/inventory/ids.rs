@@ -55,8 +55,8 @@ fn entry(chunks: &[Vec<u8>], at: u32) -> (&[u8], u32) {
 }
 
 impl SeenIds {
-    /// The hash of `id` that [`SeenIds::get_hashed`] and [`SeenIds::insert_hashed`] take, so that
-    /// another thread can work it out.
+    /// The hash of `id` that [`SeenIds::get_hashed`] and [`SeenIds::first_or_insert_hashed`]
+    /// take, so that another thread can work it out.
     pub fn hash(id: &str) -> u64 {
         hash_bytes(id.as_bytes())
     }

@@ -135,7 +135,8 @@ pub struct CsvSource {
     /// Records read so far, the header's included: the row number a spreadsheet shows (a cell
     /// with a line break in it does not shift it, as a count of file lines would).
     records: u64,
-    /// The bytes of a line on average in the first 64 KiB, when they hold many lines.
+    /// The bytes of a line on average in the first 64 KiB (blank lines aside), when they hold
+    /// many lines.
     line_bytes: Option<u64>,
 }
 
@@ -160,8 +161,16 @@ impl CsvSource {
         } else {
             (0, detect_encoding(&sample))
         };
-        let lines = memchr::memchr_iter(b'\n', &sample).count() as u64;
-        let line_bytes = (lines >= 16).then(|| sample.len() as u64 / lines);
+        // The lines whole in the sample, blank ones aside.
+        let (lines, bytes) = sample
+            .split(|&b| b == b'\n')
+            .rev()
+            .skip(1)
+            .filter(|line| line.iter().any(|b| !b.is_ascii_whitespace()))
+            .fold((0u64, 0u64), |(n, bytes), line| {
+                (n + 1, bytes + line.len() as u64 + 1)
+            });
+        let line_bytes = (lines >= 16).then(|| bytes / lines);
         let delimiter = detect_delimiter(&sample[skip..]);
         let body = &sample[skip..];
         let rest: Box<dyn Read> = Box::new(Cursor::new(body.to_vec()).chain(buf));
