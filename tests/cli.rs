@@ -1160,34 +1160,16 @@ fn output_refuses_to_overwrite_the_input() {
 #[cfg(unix)]
 #[test]
 fn output_into_a_named_pipe_writes_into_the_pipe_and_leaves_it_a_pipe() {
-    use std::io::Read;
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().expect("a temp dir");
     let pipe = dir.path().join("report.pipe");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&pipe)
-        .status()
-        .expect("mkfifo runs");
-    assert!(made.success());
     // The reader opens the pipe as the report is written into it.
-    let reader = {
-        let pipe = pipe.clone();
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            std::fs::File::open(&pipe)
-                .expect("the pipe opens for reading")
-                .read_to_string(&mut text)
-                .expect("the report is read");
-            text
-        })
-    };
+    let reader = common::files::named_pipe(&pipe);
     let p = pipe.to_str().expect("utf-8 path");
     let out = run(&[
         "grade", COUNTY_CSV, "--format", "csv", "--lang", "en", "-o", p,
     ]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    // (Asked before the reader is waited for: a pipe replaced by a file is never written, and
-    // its reader would wait for ever.)
     let kind = std::fs::symlink_metadata(&pipe)
         .expect("the pipe")
         .file_type();

@@ -513,25 +513,9 @@ fn a_template_written_in_a_folder_of_its_own_lands_there() {
 #[cfg(unix)]
 #[test]
 fn a_template_into_a_named_pipe_makes_no_notes_file_beside_it() {
-    use std::io::Read;
     let dir = TempDir::new().expect("a temp dir");
     let pipe = dir.path().join("x.csv");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&pipe)
-        .status()
-        .expect("mkfifo runs");
-    assert!(made.success());
-    let reader = {
-        let pipe = pipe.clone();
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            std::fs::File::open(&pipe)
-                .expect("the pipe opens for reading")
-                .read_to_string(&mut text)
-                .expect("the header is read");
-            text
-        })
-    };
+    let reader = common::files::named_pipe(&pipe);
     let out = outlet(&["template", "-o", path_str(&pipe)]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let header = reader.join().expect("the reader ends");

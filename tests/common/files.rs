@@ -67,3 +67,25 @@ impl Scratch {
         self.write("inventory.csv", &csv(rows))
     }
 }
+
+/// A named pipe made at `path`, and a thread that reads it whole once a writer opens it. (Ask
+/// whether the pipe is still one before waiting for the thread: a pipe replaced by a file is
+/// never written, and its reader would wait for ever.)
+#[cfg(unix)]
+pub fn named_pipe(path: &Path) -> std::thread::JoinHandle<String> {
+    use std::io::Read;
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", path.display());
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        std::fs::File::open(&path)
+            .expect("the pipe opens for reading")
+            .read_to_string(&mut text)
+            .expect("the pipe is read");
+        text
+    })
+}
