@@ -1207,6 +1207,25 @@ fn output_through_a_link_writes_the_file_it_leads_to_and_keeps_the_link() {
     assert_eq!(std::fs::read_dir(dir.path()).expect("read dir").count(), 2);
 }
 
+/// A socket (as a disk would be) is neither a file nor a stream to write a report into: refused,
+/// and left as it was.
+#[cfg(unix)]
+#[test]
+fn output_naming_a_socket_is_refused_and_left_alone() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let socket = dir.path().join("report.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("a socket");
+    let s = socket.to_str().expect("utf-8 path");
+    let out = run(&["grade", COUNTY_CSV, "--format", "csv", "-o", s]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("named pipe"), "{}", stderr(&out));
+    let kind = std::fs::symlink_metadata(&socket)
+        .expect("the socket")
+        .file_type();
+    assert!(kind.is_socket(), "the socket became {kind:?}");
+}
+
 #[test]
 fn output_naming_a_folder_is_refused_before_any_work() {
     let dir = tempfile::tempdir().expect("a temp dir");

@@ -10,7 +10,7 @@ use super::output::Output;
 use crate::inventory::Outlet;
 use crate::report::outlets::{GapLines, gaps_columns, gaps_rows, grade_columns, grade_row};
 use crate::report::summary::{Counted, Tally};
-use crate::report::{Format, Out, Rows, Section, Writer};
+use crate::report::{Format, Out, OutletRows, Section, Writer};
 use crate::text::Text;
 
 #[derive(Debug, clap::Args)]
@@ -46,24 +46,20 @@ pub fn run(args: Args) -> Result<Exit> {
     let maker = writer.row_maker();
     // CSV lines are written straight.
     let lines = maker.csv().map(|csv| GapLines::new(book, csv));
-    // An outlet's rows, or for CSV how many lines it wrote.
     let work = |outlet: &Outlet, text: &mut String| {
         let a = ev.assess(outlet);
         let rows = match &lines {
-            Some(lines) => Err(lines.write(&ev, outlet, &a, args.target, text)),
-            None => Ok(maker.make(gaps_rows(&ev, outlet, &a, args.target, c.lang))),
+            Some(lines) => OutletRows::InText(lines.write(&ev, outlet, &a, args.target, text)),
+            None => OutletRows::Made(maker.make(gaps_rows(&ev, outlet, &a, args.target, c.lang))),
         };
         // A workbook also has the outlet's grade.
         let grade = (format == Format::Xlsx).then(|| grade_row(&ev, outlet, &a));
         (Counted::of(outlet, &a), rows, grade)
     };
-    type Made = (Counted, Result<Rows, usize>, Option<Vec<Out>>);
+    type Made = (Counted, OutletRows, Option<Vec<Out>>);
     let take = |(counted, rows, grade): Made, text: &str| -> Result<()> {
         tally.count(counted);
-        match rows {
-            Ok(rows) => writer.rows(rows)?,
-            Err(lines) => writer.encoded(text.as_bytes(), lines)?,
-        }
+        writer.outlet_rows(rows, text)?;
         grades.extend(grade);
         Ok(())
     };

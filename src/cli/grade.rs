@@ -16,7 +16,7 @@ use crate::problem::Problem;
 use crate::report::outlets::{GradeLines, gaps_columns, gaps_rows, grade_columns, grade_row};
 use crate::report::summary::{Counted, GroupBy, Groups, Tally};
 use crate::report::xlsx::{Annotations, annotated, annotation_row};
-use crate::report::{Format, Out, Rows, Section, Writer};
+use crate::report::{Format, Out, OutletRows, Section, Writer};
 use crate::text::Text;
 
 #[derive(Debug, clap::Args)]
@@ -63,8 +63,7 @@ pub fn run(args: Args) -> Result<Exit> {
     // What a grading thread makes of an outlet: all that is kept of it.
     struct Graded {
         counted: Counted,
-        /// Its rows, or for CSV how many lines it wrote.
-        rows: Result<Rows, usize>,
+        rows: OutletRows,
         /// For a workbook or the HTML page: its gap list.
         gaps: Option<Vec<Vec<Out>>>,
         /// For the HTML page: its county, id, and id and name.
@@ -77,13 +76,13 @@ pub fn run(args: Args) -> Result<Exit> {
             lines.write_brief(&ev, outlet, &b, text);
             return Graded {
                 counted: Counted::of_standing(outlet, b.standing()),
-                rows: Err(1),
+                rows: OutletRows::InText(1),
                 gaps: None,
                 html: None,
             };
         }
         let a = ev.assess(outlet);
-        let rows = Ok(maker.make([grade_row(&ev, outlet, &a)]));
+        let rows = OutletRows::Made(maker.make([grade_row(&ev, outlet, &a)]));
         let gaps =
             (format == Format::Xlsx || html).then(|| gaps_rows(&ev, outlet, &a, None, c.lang));
         let html = html.then(|| {
@@ -102,10 +101,7 @@ pub fn run(args: Args) -> Result<Exit> {
     };
     let take = |g: Graded, text: &str| -> Result<()> {
         tally.count(g.counted);
-        match g.rows {
-            Ok(rows) => writer.rows(rows)?,
-            Err(lines) => writer.encoded(text.as_bytes(), lines)?,
-        }
+        writer.outlet_rows(g.rows, text)?;
         if let (Some((county, id, heading)), Some(outlet_gaps)) = (g.html, &g.gaps) {
             groups.count(book, &county, g.counted);
             writer.detail(&id, heading, &gap_columns, outlet_gaps);

@@ -735,4 +735,29 @@ mod tests {
             Some((Encoding::Utf8, vec!["id".to_string(), "name".to_string()]))
         );
     }
+
+    /// How many rows a file holds, judged by its first lines: blank lines before the header do
+    /// not count, and a file of few lines gives no guess.
+    #[test]
+    fn rows_are_judged_from_the_first_lines_that_are_not_blank() {
+        let rows_in = |text: String| {
+            let size = text.len() as u64;
+            let csv = CsvSource::open(Box::new(Cursor::new(text.into_bytes())), "t.csv");
+            csv.ok().and_then(|s| Source::Csv(s).rows_in(size))
+        };
+        // A header and 1,000 rows of one length.
+        let rows: String = (0..1000)
+            .map(|i| format!("ID-{i:06},某某网点,村\n"))
+            .collect();
+        let header = "网点编号,网点名称,网点类型\n";
+        let plain = rows_in(format!("{header}{rows}"));
+        assert!(
+            plain.is_some_and(|n| (990..=1010).contains(&n)),
+            "{plain:?}"
+        );
+        // 60,000 blank lines first: the same guess, or none, but never millions.
+        let blank = rows_in(format!("{}{header}{rows}", "\n".repeat(60_000)));
+        assert!(blank.is_none_or(|n| n < 5000), "{blank:?}");
+        assert_eq!(rows_in(format!("{header}A,B,村\n")), None);
+    }
 }

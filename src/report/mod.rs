@@ -540,8 +540,16 @@ impl<'a, W: Write> Writer<'a, W> {
         }
     }
 
+    /// Writes an outlet's rows; `text` is what it wrote into its batch's text.
+    pub fn outlet_rows(&mut self, rows: OutletRows, text: &str) -> io::Result<()> {
+        match rows {
+            OutletRows::Made(rows) => self.rows(rows),
+            OutletRows::InText(lines) => self.encoded(text.as_bytes(), lines),
+        }
+    }
+
     /// Writes `count` rows already encoded for this writer's format ([`Rows::Encoded`]).
-    pub fn encoded(&mut self, bytes: &[u8], count: usize) -> io::Result<()> {
+    fn encoded(&mut self, bytes: &[u8], count: usize) -> io::Result<()> {
         if count == 0 {
             return Ok(());
         }
@@ -858,6 +866,14 @@ fn problem_json(p: &Problem, lang: Lang) -> Json {
 pub enum Rows {
     Encoded { bytes: Vec<u8>, count: usize },
     Typed(Vec<Vec<Out>>),
+}
+
+/// An outlet's report rows as a grading thread leaves them
+/// ([`crate::inventory::Inventory::each_outlet`]): made, or written already, as so many lines, into
+/// the text the batch shares (CSV lines, [`outlets::GradeLines`] and [`outlets::GapLines`]).
+pub enum OutletRows {
+    Made(Rows),
+    InText(usize),
 }
 
 /// Makes [`Rows`] for one writer.

@@ -1,7 +1,7 @@
 //! The rows of `grade`, `gaps` and `explain`: columns and cells for an outlet and its assessment.
 
 use super::describe::{observed, observed_fields, push_observed};
-use super::{Column, CsvCells, Out, Rows, words};
+use super::{Column, CsvCells, Out, words};
 use crate::eval::{Assessment, Brief, Evaluator, Status};
 use crate::inventory::Outlet;
 use crate::rulebook::Rulebook;
@@ -299,28 +299,8 @@ impl<'a> GradeLines<'a> {
         line.push(',');
     }
 
-    /// The outlet's line.
-    pub fn rows(&self, ev: &Evaluator, outlet: &Outlet, a: &Assessment) -> Rows {
-        let mut line = String::with_capacity(256);
-        self.line(ev, outlet, &a.brief(), Some(a), &mut line);
-        Rows::Encoded {
-            bytes: line.into_bytes(),
-            count: 1,
-        }
-    }
-
-    /// The outlet's line, from its [`Evaluator::brief`] (assessed whole when a rule is waived,
-    /// to name the rules).
-    pub fn brief_rows(&self, ev: &Evaluator, outlet: &Outlet, b: &Brief) -> Rows {
-        let mut line = String::with_capacity(256);
-        self.write_brief(ev, outlet, b, &mut line);
-        Rows::Encoded {
-            bytes: line.into_bytes(),
-            count: 1,
-        }
-    }
-
-    /// [`GradeLines::brief_rows`]' line, written at the end of `line`.
+    /// Writes the outlet's line at the end of `line`, from its [`Evaluator::brief`] (assessed
+    /// whole when a rule is waived, to name the rules).
     pub fn write_brief(&self, ev: &Evaluator, outlet: &Outlet, b: &Brief, line: &mut String) {
         if b.waived > 0 {
             let a = ev.assess(outlet);
@@ -422,24 +402,8 @@ impl<'a> GapLines<'a> {
         GapLines { csv, rules, types }
     }
 
-    /// The outlet's lines: one per rule it fails on the way to `target` (the next grade when
-    /// `None`).
-    pub fn rows(
-        &self,
-        ev: &Evaluator,
-        outlet: &Outlet,
-        a: &Assessment,
-        target: Option<u8>,
-    ) -> Rows {
-        let mut line = String::new();
-        let count = self.write(ev, outlet, a, target, &mut line);
-        Rows::Encoded {
-            bytes: line.into_bytes(),
-            count,
-        }
-    }
-
-    /// Writes [`GapLines::rows`]' lines at the end of `line`; how many.
+    /// Writes the outlet's lines at the end of `line`, one per rule it fails on the way to
+    /// `target` (the next grade when `None`); how many.
     pub fn write(
         &self,
         ev: &Evaluator,
