@@ -1,13 +1,14 @@
 //! The outlet ids seen so far, for finding repeated ids in one pass: the only thing kept of every
 //! outlet while an inventory streams past, so it is kept small. Each id is written, after its row
-//! and its length, into chunks of 1 MiB (so that no buffer is ever copied to grow), and a hash
-//! table holds 4-byte positions in the chunks: about 15 bytes of chunk and 5 of table for an id
-//! of 10 characters.
+//! and its length, into chunks of 1 MiB (so that no buffer is ever copied to grow), and a
+//! [`Table`] holds 8-byte slots, each a 4-byte position in the chunks under 4 bytes of the id's
+//! hash: about 15 bytes of chunk and 8–16 of table for an id of 10 characters.
 
 use std::hash::{BuildHasher, BuildHasherDefault};
 
-use hashbrown::HashTable;
 use rustc_hash::FxHasher;
+
+use super::table::Table;
 
 /// Bits of a position that address a byte within its chunk.
 const CHUNK_BITS: u32 = 20;
@@ -20,21 +21,31 @@ pub struct SeenIds {
     /// Every id but the long ones: its row (4 bytes), its length (1 byte, or 255 and 4 bytes),
     /// then its text.
     chunks: Vec<Vec<u8>>,
-    /// Positions in `chunks` (chunk << CHUNK_BITS | offset), by the hash of the id.
-    table: HashTable<u32>,
+    /// Positions in `chunks` (chunk << CHUNK_BITS | offset), each under a [`tag`] of its id's
+    /// hash, by the hash of the id.
+    table: Table<u64>,
     /// The long ids, their hashes and rows.
     long: Vec<(u64, Box<str>, u32)>,
 }
 
 /// The hash of an id's bytes. FxHash, fast but weak where ids differ only in their last bytes
-/// (WD00000001, WD00000002, …), its bits mixed again as SplitMix64 ends: the table takes its
-/// slot from some bits and a tag from others, and sequential ids left to plain FxHash crowd
-/// together in both.
+/// (WD00000001, WD00000002, …), its bits mixed again as SplitMix64 ends.
 fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = BuildHasherDefault::<FxHasher>::default().hash_one(bytes);
     h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     h ^ (h >> 31)
+}
+
+/// The top half of a table slot: 31 bits of the id's hash and a set bit, so that a slot in use
+/// is never 0 (free) and ids whose hashes differ there are told apart without reading them.
+fn tag(hash: u64) -> u64 {
+    (hash | 1) << 32
+}
+
+/// The position in a table slot.
+fn position(slot: u64) -> u32 {
+    slot as u32
 }
 
 /// The id and row written at `at`.
@@ -75,24 +86,41 @@ impl SeenIds {
                 .find(|(h, long, _)| *h == hash && **long == *id)
                 .map(|(_, _, row)| u64::from(*row));
         }
+        self.find(hash, id).map(u64::from)
+    }
+
+    /// The row of `id` (not a long one), found by its hash.
+    #[inline]
+    fn find(&self, hash: u64, id: &str) -> Option<u32> {
+        let tag = tag(hash);
         self.table
-            .find(hash, |&at| entry(&self.chunks, at).0 == id.as_bytes())
-            .map(|&at| u64::from(entry(&self.chunks, at).1))
+            .find(hash, |&slot| {
+                slot & !u64::from(u32::MAX) == tag
+                    && entry(&self.chunks, position(slot)).0 == id.as_bytes()
+            })
+            .map(|&slot| entry(&self.chunks, position(slot)).1)
+    }
+
+    /// Asks the processor to fetch, without waiting, where the id of this [`SeenIds::hash`]
+    /// would be found: the next rows' ids are looked up sooner.
+    #[inline]
+    pub fn prefetch(&self, hash: u64) {
+        self.table.prefetch(hash);
+    }
+
+    /// How an entry of the table is hashed again as it grows.
+    fn rehash(chunks: &[Vec<u8>]) -> impl Fn(&u64) -> u64 + '_ {
+        |&slot| hash_bytes(entry(chunks, position(slot)).0)
     }
 
     /// Makes room for `ids` ids in all, so that the table does not grow (and hash every id
     /// again) while they are read.
     pub fn reserve(&mut self, ids: usize) {
-        let chunks = &self.chunks;
-        self.table
-            .reserve(ids.saturating_sub(self.table.len()), |&at| {
-                hash_bytes(entry(chunks, at).0)
-            });
+        self.table.reserve(ids, SeenIds::rehash(&self.chunks));
     }
 
     /// The row where `id` was first seen, if it was; else records it as first seen on `row`.
-    /// One probe of the table does both. Past 4 GiB of ids in all — far beyond any inventory —
-    /// further ids are not recorded.
+    /// Past 4 GiB of ids in all — far beyond any inventory — further ids are not recorded.
     #[cfg(test)]
     pub fn first_or_insert(&mut self, id: &str, row: u64) -> Option<u64> {
         self.first_or_insert_hashed(SeenIds::hash(id), id, row)
@@ -108,20 +136,10 @@ impl SeenIds {
             }
             return first;
         }
+        if let Some(first) = self.find(hash, id) {
+            return Some(u64::from(first));
+        }
         let Self { chunks, table, .. } = self;
-        let vacant = {
-            let chunks = &*chunks;
-            match table.entry(
-                hash,
-                |&at| entry(chunks, at).0 == id.as_bytes(),
-                |&at| hash_bytes(entry(chunks, at).0),
-            ) {
-                hashbrown::hash_table::Entry::Occupied(seen) => {
-                    return Some(u64::from(entry(chunks, *seen.get()).1));
-                }
-                hashbrown::hash_table::Entry::Vacant(vacant) => vacant,
-            }
-        };
         let len = id.len();
         let size = 4 + if len < 255 { 1 } else { 5 } + len;
         let fits = chunks.last().is_some_and(|c| c.len() + size <= CHUNK);
@@ -143,7 +161,7 @@ impl SeenIds {
             }
         }
         chunk.extend_from_slice(id.as_bytes());
-        vacant.insert(at);
+        table.insert(hash, tag(hash) | u64::from(at), SeenIds::rehash(chunks));
         None
     }
 }

@@ -8,6 +8,7 @@ pub mod cell;
 mod ids;
 pub mod records;
 pub mod source;
+mod table;
 pub mod xlsx;
 
 use std::collections::hash_map::Entry;
@@ -290,17 +291,19 @@ struct State {
     seen_ids: ids::SeenIds,
     rows: u64,
     finished: bool,
-    /// For each region (its column and path of names, as one [`region_key`]): the division-code
-    /// prefix first seen with it ([`pack_prefix`]), and where. Kept small, as it is looked up
-    /// several times for every row: 24 bytes an entry.
-    region_prefixes: rustc_hash::FxHashMap<u64, (u64, u64)>,
+    /// For each region (its column and path of names, as one [`region_key`]): the key, the
+    /// division-code prefix first seen with it ([`pack_prefix`]), and where. Kept small, as it
+    /// is looked up several times for every row: 24 bytes an entry.
+    region_prefixes: table::Table<(u64, u64, u64)>,
     /// The same, for the prefixes that do not pack (longer than 15 digits).
     long_prefixes: rustc_hash::FxHashMap<u64, (Box<str>, u64)>,
 }
 
-/// A region's key: its column and the hash of its path of names.
+/// A region's key: its column and the hash of its path of names. Never 0, which marks a free
+/// slot of [`State::region_prefixes`] (a key of 0 becomes 1: both are as unlikely as any other
+/// collision of the hashes).
 fn region_key(region: &RegionKey) -> u64 {
-    region.path ^ (region.field as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    (region.path ^ (region.field as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)).max(1)
 }
 
 /// A division-code prefix of at most 15 digits as one word: four bits a digit, under their
@@ -593,9 +596,9 @@ enum Stop<E> {
 /// enough to keep every thread busy and memory small.
 const BATCH: usize = 256;
 
-/// The most ids made room for before reading ([`Inventory::open_sheet`]): 3.5 million, about
-/// 21 MB of table.
-const MAX_RESERVED_IDS: u64 = 3_500_000;
+/// The most ids made room for before reading ([`Inventory::open_sheet`]): 3 million, a table
+/// of 4 million slots (32 MB).
+const MAX_RESERVED_IDS: u64 = 3_000_000;
 
 impl<'b> Inventory<'b> {
     /// Opens an inventory, reads its header and matches columns to fields.
@@ -626,12 +629,14 @@ impl<'b> Inventory<'b> {
         let format = format.unwrap_or_else(|| InputFormat::detect(input));
         let mut inventory = Inventory::from_read(read, format, sheet, &label, book)?;
         // A file's size tells about how many ids to make room for, so that the table of ids
-        // is not built again as it grows. (At most a few million: memory stays bounded when
-        // the first lines are short.)
+        // is not built again as it grows. The first lines are only a sample: a quarter more, as
+        // the table doubles when it runs out of room and, while it does, holds the old one too.
+        // (At most a few million: memory stays bounded when the first lines are short.)
         if let Input::Path(p) = input {
             let size = std::fs::metadata(p).map_or(0, |m| m.len());
             if let Some(rows) = inventory.source.rows_in(size) {
-                let rows = usize::try_from(rows.min(MAX_RESERVED_IDS)).unwrap_or(0);
+                let rows = rows.saturating_add(rows / 4).min(MAX_RESERVED_IDS);
+                let rows = usize::try_from(rows).unwrap_or(0);
                 inventory.state.seen_ids.reserve(rows);
             }
         }
@@ -976,6 +981,7 @@ impl<'b> Inventory<'b> {
                     waiting.insert(seq, (typed, text));
                     while let Some(((keys, rows), text)) = waiting.remove(&taken) {
                         taken += 1;
+                        state.prefetch(&keys, rows.iter().map(|(typed, _)| &typed.key));
                         let mut start = 0;
                         for (typed, made) in rows {
                             let admitted = state.admit(layout, typed, &keys, problems);
@@ -1013,6 +1019,24 @@ impl State {
             problems.extend([empty]);
         }
         self.finished = true;
+    }
+
+    /// Asks the processor to fetch, without waiting, where the ids and regions of these rows
+    /// will be looked up as they are admitted: a batch's lookups then wait for memory together
+    /// rather than one after another.
+    fn prefetch<'k>(&self, keys: &Keys, rows: impl Iterator<Item = &'k Key>) {
+        for key in rows {
+            if let Some((_, hash)) = key.id {
+                self.seen_ids.prefetch(hash);
+            }
+            for region in keys
+                .regions
+                .get(key.regions.0..key.regions.1)
+                .unwrap_or_default()
+            {
+                self.region_prefixes.prefetch(region_key(region));
+            }
+        }
     }
 
     /// Takes a typed row in order: reports its problems, refuses a repeated id and checks its
@@ -1075,32 +1099,28 @@ impl State {
             let prefix = code.get(..region.prefix).unwrap_or(code);
             let at = region_key(region);
             // The prefix first seen with this region, when it differs from this one.
-            let contradicted = match pack_prefix(prefix) {
-                Some(packed) => match self.region_prefixes.entry(at) {
-                    Entry::Occupied(first) => {
-                        let &(expected, first_row) = first.get();
-                        (expected != packed).then(|| (unpack_prefix(expected), first_row))
+            let first = self.region_prefixes.find(at, |e| e.0 == at).copied();
+            let contradicted = match (pack_prefix(prefix), first) {
+                (Some(packed), Some((_, expected, first_row))) => {
+                    (expected != packed).then(|| (unpack_prefix(expected), first_row))
+                }
+                (None, Some((_, expected, first_row))) => {
+                    Some((unpack_prefix(expected), first_row))
+                }
+                (packed, None) => match (self.long_prefixes.entry(at), packed) {
+                    (Entry::Occupied(first), _) => {
+                        let (expected, first_row) = first.get();
+                        (**expected != *prefix).then(|| (expected.to_string(), *first_row))
                     }
-                    Entry::Vacant(vacant) => match self.long_prefixes.get(&at) {
-                        Some((expected, first_row)) => Some((expected.to_string(), *first_row)),
-                        None => {
-                            vacant.insert((packed, n));
-                            None
-                        }
-                    },
-                },
-                None => match self.region_prefixes.get(&at) {
-                    Some(&(expected, first_row)) => Some((unpack_prefix(expected), first_row)),
-                    None => match self.long_prefixes.entry(at) {
-                        Entry::Occupied(first) => {
-                            let (expected, first_row) = first.get();
-                            (**expected != *prefix).then(|| (expected.to_string(), *first_row))
-                        }
-                        Entry::Vacant(vacant) => {
-                            vacant.insert((prefix.into(), n));
-                            None
-                        }
-                    },
+                    (Entry::Vacant(vacant), None) => {
+                        vacant.insert((prefix.into(), n));
+                        None
+                    }
+                    (Entry::Vacant(_), Some(packed)) => {
+                        self.region_prefixes
+                            .insert(at, (at, packed, n), |&(key, _, _)| key);
+                        None
+                    }
                 },
             };
             if let Some((expected, first_row)) = contradicted {
