@@ -1,8 +1,9 @@
 //! The outlet ids seen so far, for finding repeated ids in one pass: the only thing kept of every
 //! outlet while an inventory streams past, so it is kept small. Each id is written, after its row
 //! and its length, into chunks of 1 MiB (so that no buffer is ever copied to grow), and a
-//! [`Table`] holds 8-byte slots, each a 4-byte position in the chunks under 4 bytes of the id's
-//! hash: about 15 bytes of chunk and 8–16 of table for an id of 10 characters.
+//! [`Table`] holds 8-byte slots, each a 4-byte position in the chunks under 31 bits of the id's
+//! hash (and a set bit): for an id of 10 characters, 15 bytes of chunk and 11–21 of table (at
+//! most three slots in four are taken).
 
 use std::hash::{BuildHasher, BuildHasherDefault};
 

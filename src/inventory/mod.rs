@@ -293,9 +293,9 @@ struct State {
     finished: bool,
     /// For each region (its column and path of names, as one [`region_key`]): the key, the
     /// division-code prefix first seen with it ([`pack_prefix`]), and where. Kept small, as it
-    /// is looked up several times for every row: 24 bytes an entry.
+    /// is looked up several times for every row: slots of 24 bytes.
     region_prefixes: table::Table<(u64, u64, u64)>,
-    /// The same, for the prefixes that do not pack (longer than 15 digits).
+    /// The same, for the prefixes that do not pack (longer than 15 digits, or not all digits).
     long_prefixes: rustc_hash::FxHashMap<u64, (Box<str>, u64)>,
 }
 
@@ -1700,6 +1700,49 @@ mod tests {
             (9, "530123".to_string(), 8),
             (12, "530123003001123456".to_string(), 11),
         ];
+        assert_eq!(contradictions(&rows), expected);
+    }
+
+    #[test]
+    fn many_regions_keep_their_first_prefix_as_the_table_grows() {
+        // Enough regions for the table of prefixes to grow several times, one of them with the
+        // path whose key would be 0 (the free slot) but for `region_key`'s `max(1)`.
+        let zero = (Rulebook::builtin()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .core
+            .name as u64
+            + 1)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let paths: Vec<u64> = (1..=2000u64)
+            .map(|p| p.wrapping_mul(0x2545_f491_4f6c_dd1d))
+            .chain([zero])
+            .collect();
+        let short = |i: usize| format!("{:06}", 100_000 + i);
+        let long = |i: usize| format!("{:018}", 100_000_000_000_000_000u64 + i as u64);
+        let codes: Vec<(String, String)> = (0..paths.len()).map(|i| (short(i), long(i))).collect();
+        let mut rows = Vec::new();
+        // Each region first (short prefix, or long for every third), again alike, then a
+        // different prefix of the same kind.
+        for pass in 0..3 {
+            for (i, &path) in paths.iter().enumerate() {
+                let (code, prefix) = match (i % 3 == 0, pass) {
+                    (false, 2) => (short(i + 1), 6),
+                    (true, 2) => (long(i + 1), 18),
+                    (false, _) => (codes[i].0.clone(), 6),
+                    (true, _) => (codes[i].1.clone(), 18),
+                };
+                rows.push((code, path, prefix));
+            }
+        }
+        let rows: Vec<(&str, u64, usize)> =
+            rows.iter().map(|(c, p, l)| (c.as_str(), *p, *l)).collect();
+        let n = paths.len() as u64;
+        let expected: Vec<(u64, String, u64)> = (0..paths.len())
+            .map(|i| {
+                let first = if i % 3 == 0 { &codes[i].1 } else { &codes[i].0 };
+                (2 * n + i as u64 + 2, first.clone(), i as u64 + 2)
+            })
+            .collect();
         assert_eq!(contradictions(&rows), expected);
     }
 

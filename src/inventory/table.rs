@@ -170,6 +170,29 @@ mod tests {
     }
 
     #[test]
+    fn probing_wraps_from_the_last_slot_to_the_first() {
+        // The hash whose mixed value is 2^64 − 1, so that its place is the last slot: the
+        // multiplier's inverse (Newton's iteration, modulo 2^64) undoes the mixing.
+        let mut inverse = FIBONACCI;
+        for _ in 0..6 {
+            inverse = inverse.wrapping_mul(2u64.wrapping_sub(FIBONACCI.wrapping_mul(inverse)));
+        }
+        let last = u64::MAX.wrapping_mul(inverse);
+        let mut table: Table<u64> = Table::default();
+        assert_eq!(table.home(last), table.slots.len() - 1);
+        for key in 1..=5u64 {
+            table.insert(last, key, |_| last);
+        }
+        // The first went to the last slot, the others round to the first slots.
+        assert_eq!(table.slots[table.slots.len() - 1], 1);
+        assert_eq!(&table.slots[..4], &[2, 3, 4, 5]);
+        for key in 1..=5u64 {
+            assert_eq!(table.find(last, |&e| e == key), Some(&key));
+        }
+        assert_eq!(table.find(last, |&e| e == 6), None);
+    }
+
+    #[test]
     fn reserving_makes_room_once_and_keeps_the_entries() {
         let mut table: Table<u64> = Table::default();
         let hash = |k: u64| k.wrapping_mul(0x2545_f491_4f6c_dd1d);
