@@ -291,15 +291,7 @@ impl<'b> Evaluator<'b> {
         // The required rules failing at each grade 1-4, counted as the rules are checked.
         let mut failing = [0usize; 5];
         for rule in &self.rules {
-            let outcome = if !rule.applies(outlet) {
-                Outcome::NotApplicable
-            } else {
-                match rule.check.truth(outlet) {
-                    Truth::True => Outcome::Passed,
-                    Truth::False => Outcome::Lacking,
-                    Truth::Unknown => Outcome::Missing,
-                }
-            };
+            let outcome = rule.outcome(outlet);
             if rule.required && outcome.failed() {
                 if let Some(n) = failing.get_mut(rule.grade) {
                     *n += 1;
@@ -338,6 +330,38 @@ impl<'b> Evaluator<'b> {
             next,
             required_gaps,
         }
+    }
+
+    /// The outlet's [`Brief`] and the rules it fails on the way to `target` (the next grade when
+    /// `None`), with their outcomes: what [`Evaluator::assess`] and [`Evaluator::gaps`] find,
+    /// checking only the rules they need (those of [`Evaluator::brief`], then every rule of the
+    /// grades on the way). (An outlet that a waiver names is assessed whole.)
+    pub fn brief_gaps(
+        &self,
+        outlet: &Outlet,
+        target: Option<u8>,
+    ) -> (Brief, Vec<(usize, Outcome)>) {
+        if self.waived_for(outlet) {
+            let a = self.assess(outlet);
+            let gaps = self.gaps(&a, target);
+            return (
+                a.brief(),
+                gaps.into_iter().map(|i| (i, a.outcomes[i])).collect(),
+            );
+        }
+        let brief = self.brief(outlet);
+        let Some(target) = target.or(brief.next) else {
+            return (brief, Vec::new());
+        };
+        let from = rank(brief.assessed);
+        let gaps = (self.book.rules.iter().zip(&self.rules).enumerate())
+            .filter(|(_, (r, _))| r.grade < from && r.grade >= target)
+            .filter_map(|(i, (_, check))| {
+                let outcome = check.outcome(outlet);
+                outcome.failed().then_some((i, outcome))
+            })
+            .collect();
+        (brief, gaps)
     }
 
     /// The indices of the rules that fail on the way from the outlet's grade to `target` (the next
@@ -380,6 +404,18 @@ impl RuleCheck {
         self.types
             .as_ref()
             .is_none_or(|types| types.contains(outlet.grading_type))
+    }
+
+    /// The rule's outcome for the outlet, waivers aside.
+    fn outcome(&self, outlet: &Outlet) -> Outcome {
+        if !self.applies(outlet) {
+            return Outcome::NotApplicable;
+        }
+        match self.check.truth(outlet) {
+            Truth::True => Outcome::Passed,
+            Truth::False => Outcome::Lacking,
+            Truth::Unknown => Outcome::Missing,
+        }
     }
 }
 

@@ -86,7 +86,8 @@ fn check(read: &Read, extras: &[String], ev: &Evaluator) {
                 );
                 for target in [None, Some(1), Some(2), Some(3), Some(4)] {
                     let mut text = String::from("x,\n");
-                    let count = gap_lines.write(ev, o, &a, target, &mut text);
+                    let (brief, failing) = ev.brief_gaps(o, target);
+                    let count = gap_lines.write(ev, o, &brief, target, &failing, &mut text);
                     gap_lines_seen += count;
                     assert_eq!(
                         (text.split_off(3), count),

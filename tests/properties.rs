@@ -625,8 +625,9 @@ proptest! {
     }
 
     /// The brief assessment of `grade` in CSV (required rules only, up to the first grade
-    /// missed) finds the grade, status, next grade and gaps that the whole assessment does, and
-    /// `summary`'s standing (up to the first rule missed) its grade and status.
+    /// missed) finds the grade, status, next grade and gaps that the whole assessment does,
+    /// `summary`'s standing (up to the first rule missed) its grade and status, and `gaps`' in
+    /// CSV (the brief, then the rules on the way to the target) the same failing rules.
     #[test]
     fn the_brief_assessment_agrees_with_the_whole_one(spec in spec()) {
         let order: Vec<usize> = (0..64).collect();
@@ -634,6 +635,12 @@ proptest! {
         let ev = Evaluator::new(book(), AS_OF);
         prop_assert_eq!(ev.brief(&outlet), a.brief(), "{}", grades(&a));
         prop_assert_eq!(ev.standing(&outlet), a.brief().standing());
+        // `gaps` in CSV: the rules on the way to each target, with their outcomes.
+        for target in [None, Some(1), Some(2), Some(3), Some(4)] {
+            let whole: Vec<(usize, Outcome)> =
+                ev.gaps(&a, target).into_iter().map(|i| (i, a.outcomes[i])).collect();
+            prop_assert_eq!(ev.brief_gaps(&outlet, target), (a.brief(), whole), "to {:?}", target);
+        }
     }
 }
 

@@ -47,11 +47,15 @@ pub fn run(args: Args) -> Result<Exit> {
     // CSV lines are written straight.
     let lines = maker.csv().map(|csv| GapLines::new(book, csv));
     let work = |outlet: &Outlet, text: &mut String| {
+        // CSV lines need only the rules on the way to the target.
+        if let Some(lines) = &lines {
+            let (brief, gaps) = ev.brief_gaps(outlet, args.target);
+            let rows = lines.write(&ev, outlet, &brief, args.target, &gaps, text);
+            let counted = Counted::of_standing(outlet, brief.standing());
+            return (counted, OutletRows::InText(rows), None);
+        }
         let a = ev.assess(outlet);
-        let rows = match &lines {
-            Some(lines) => OutletRows::InText(lines.write(&ev, outlet, &a, args.target, text)),
-            None => OutletRows::Made(maker.make(gaps_rows(&ev, outlet, &a, args.target, c.lang))),
-        };
+        let rows = OutletRows::Made(maker.make(gaps_rows(&ev, outlet, &a, args.target, c.lang)));
         // A workbook also has the outlet's grade.
         let grade = (format == Format::Xlsx).then(|| grade_row(&ev, outlet, &a));
         (Counted::of(outlet, &a), rows, grade)

@@ -2,7 +2,7 @@
 
 use super::describe::{observed, observed_fields, push_observed};
 use super::{Column, CsvCells, Out, words};
-use crate::eval::{Assessment, Brief, Evaluator, Status};
+use crate::eval::{Assessment, Brief, Evaluator, Outcome, Status};
 use crate::inventory::Outlet;
 use crate::rulebook::Rulebook;
 use crate::text::{Lang, Text};
@@ -403,19 +403,20 @@ impl<'a> GapLines<'a> {
     }
 
     /// Writes the outlet's lines at the end of `line`, one per rule it fails on the way to
-    /// `target` (the next grade when `None`); how many.
+    /// `target` (the next grade when `None`); how many. `brief` and `gaps` are as
+    /// [`Evaluator::brief_gaps`] finds them.
     pub fn write(
         &self,
         ev: &Evaluator,
         outlet: &Outlet,
-        a: &Assessment,
+        brief: &Brief,
         target: Option<u8>,
+        gaps: &[(usize, Outcome)],
         line: &mut String,
     ) -> usize {
-        let Some(target_grade) = target.or(a.next) else {
+        let Some(target_grade) = target.or(brief.next) else {
             return 0;
         };
-        let gaps = ev.gaps(a, Some(target_grade));
         if gaps.is_empty() {
             return 0;
         }
@@ -431,7 +432,7 @@ impl<'a> GapLines<'a> {
         let n = book.types.len();
         outlet_cells.push_str(&self.types[outlet.type_ * n + outlet.grading_type]);
         outlet_cells.push(',');
-        csv.push(&mut outlet_cells, &mut scratch, &Out::Grade(a.assessed));
+        csv.push(&mut outlet_cells, &mut scratch, &Out::Grade(brief.assessed));
         outlet_cells.push(',');
         csv.push(
             &mut outlet_cells,
@@ -439,14 +440,14 @@ impl<'a> GapLines<'a> {
             &Out::OptGrade(Some(target_grade)),
         );
         line.reserve(gaps.len() * 320);
-        for &i in &gaps {
+        for &(i, outcome) in gaps {
             let rule = &book.rules[i];
             let [head, texts, article] = &self.rules[i];
             line.push_str(&outlet_cells);
             line.push(',');
             line.push_str(head);
             line.push(',');
-            csv.push(line, &mut scratch, &words::reason(a.outcomes[i]));
+            csv.push(line, &mut scratch, &words::reason(outcome));
             line.push(',');
             line.push_str(texts);
             line.push(',');
