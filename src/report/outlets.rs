@@ -439,27 +439,33 @@ impl<'a> GapLines<'a> {
             &mut scratch,
             &Out::OptGrade(Some(target_grade)),
         );
+        // Each line is made in a buffer of its own and then copied to the batch's text: a field
+        // is checked for quoting right after it is written, and read back there it waited for
+        // memory that the reading thread last held.
+        let mut own = String::with_capacity(512);
         line.reserve(gaps.len() * 320);
         for &(i, outcome) in gaps {
             let rule = &book.rules[i];
             let [head, texts, article] = &self.rules[i];
-            line.push_str(&outlet_cells);
-            line.push(',');
-            line.push_str(head);
-            line.push(',');
-            csv.push(line, &mut scratch, &words::reason(outcome));
-            line.push(',');
-            line.push_str(texts);
-            line.push(',');
-            let start = line.len();
+            own.clear();
+            own.push_str(&outlet_cells);
+            own.push(',');
+            own.push_str(head);
+            own.push(',');
+            csv.push(&mut own, &mut scratch, &words::reason(outcome));
+            own.push(',');
+            own.push_str(texts);
+            own.push(',');
+            let start = own.len();
             match cells.fields.get(i) {
-                Some(fields) => push_observed(line, book, rule, fields, outlet, lang),
-                None => line.push_str(&observed(book, rule, outlet, lang)),
+                Some(fields) => push_observed(&mut own, book, rule, fields, outlet, lang),
+                None => own.push_str(&observed(book, rule, outlet, lang)),
             }
-            csv.quote_from(line, &mut scratch, start);
-            line.push(',');
-            line.push_str(article);
-            csv.end(line);
+            csv.quote_from(&mut own, &mut scratch, start);
+            own.push(',');
+            own.push_str(article);
+            csv.end(&mut own);
+            line.push_str(&own);
         }
         gaps.len()
     }
