@@ -70,9 +70,16 @@ pub fn drive(bytes: Vec<u8>, format: InputFormat, book: &Rulebook) {
                 a.assessed
             );
         }
-        // The brief assessment (`summary`, `grade` in CSV) agrees with the whole one.
+        // The brief assessment (`summary`, `grade` in CSV) agrees with the whole one, and so
+        // does `gaps`' in CSV (the brief, then the rules on the way to the target).
         assert_eq!(ev.brief(&outlet), a.brief());
         assert_eq!(ev.standing(&outlet), a.brief().standing());
+        for target in [None, Some(1), Some(2), Some(3), Some(4)] {
+            let whole: Vec<_> = (ev.gaps(&a, target).into_iter())
+                .map(|i| (i, a.outcomes[i]))
+                .collect();
+            assert_eq!(ev.brief_gaps(&outlet, target), (a.brief(), whole));
+        }
         let row = grade_row(&ev, &outlet, &a);
         assert_eq!(row.len(), width, "a grade row has as many cells as columns");
         for lang in [Lang::Zh, Lang::En] {
