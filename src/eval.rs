@@ -149,6 +149,11 @@ fn next_grade(assessed: Option<u8>) -> Option<u8> {
     }
 }
 
+/// Whether a rule of `grade` stands between an outlet of rank `from` ([`rank`]) and `target`.
+fn on_the_way(grade: u8, from: u8, target: u8) -> bool {
+    grade < from && grade >= target
+}
+
 /// Ranks a grade for comparison: 1 best, ungraded (5) worst.
 pub fn rank(grade: Option<u8>) -> u8 {
     grade.unwrap_or(5)
@@ -355,7 +360,7 @@ impl<'b> Evaluator<'b> {
         };
         let from = rank(brief.assessed);
         let gaps = (self.book.rules.iter().zip(&self.rules).enumerate())
-            .filter(|(_, (r, _))| r.grade < from && r.grade >= target)
+            .filter(|(_, (r, _))| on_the_way(r.grade, from, target))
             .filter_map(|(i, (_, check))| {
                 let outcome = check.outcome(outlet);
                 outcome.failed().then_some((i, outcome))
@@ -375,9 +380,7 @@ impl<'b> Evaluator<'b> {
             .rules
             .iter()
             .enumerate()
-            .filter(|(i, r)| {
-                r.grade < from && r.grade >= target && assessment.outcomes[*i].failed()
-            })
+            .filter(|(i, r)| on_the_way(r.grade, from, target) && assessment.outcomes[*i].failed())
             .map(|(i, _)| i)
             .collect()
     }
