@@ -1155,6 +1155,31 @@ fn output_refuses_to_overwrite_the_input() {
     }
 }
 
+/// `grade` of the example county in English CSV, with `-o target`.
+#[cfg(unix)]
+fn grade_county_into(target: &std::path::Path) -> Output {
+    let t = target.to_str().expect("utf-8 path");
+    run(&[
+        "grade", COUNTY_CSV, "--format", "csv", "--lang", "en", "-o", t,
+    ])
+}
+
+/// Fails unless `written` has the rows that `grade` of the example county writes to standard
+/// output in English CSV.
+#[cfg(unix)]
+fn assert_county_grades(written: &str) {
+    let (direct, _) = csv_en("grade", COUNTY_CSV, &[]);
+    assert_eq!(Table::parse(written).rows, direct.rows);
+}
+
+/// What is at `path`, a link not followed.
+#[cfg(unix)]
+fn kind_of(path: &std::path::Path) -> std::fs::FileType {
+    std::fs::symlink_metadata(path)
+        .expect("something at the path")
+        .file_type()
+}
+
 /// `--output` naming something that is not a file — a named pipe here, as `/dev/null` or a
 /// terminal would be — writes into it: a temporary file renamed over it would replace it.
 #[cfg(unix)]
@@ -1165,18 +1190,11 @@ fn output_into_a_named_pipe_writes_into_the_pipe_and_leaves_it_a_pipe() {
     let pipe = dir.path().join("report.pipe");
     // The reader opens the pipe as the report is written into it.
     let reader = common::files::named_pipe(&pipe);
-    let p = pipe.to_str().expect("utf-8 path");
-    let out = run(&[
-        "grade", COUNTY_CSV, "--format", "csv", "--lang", "en", "-o", p,
-    ]);
+    let out = grade_county_into(&pipe);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    let kind = std::fs::symlink_metadata(&pipe)
-        .expect("the pipe")
-        .file_type();
+    let kind = kind_of(&pipe);
     assert!(kind.is_fifo(), "the pipe became {kind:?}");
-    let written = reader.join().expect("the reader ends");
-    let (direct, _) = csv_en("grade", COUNTY_CSV, &[]);
-    assert_eq!(Table::parse(&written).rows, direct.rows);
+    assert_county_grades(&reader.join().expect("the reader ends"));
     // Nothing else was left beside it.
     assert_eq!(std::fs::read_dir(dir.path()).expect("read dir").count(), 1);
 }
@@ -1191,18 +1209,11 @@ fn output_through_a_link_writes_the_file_it_leads_to_and_keeps_the_link() {
     std::fs::write(&file, "old").expect("write");
     let link = dir.path().join("link.csv");
     std::os::unix::fs::symlink(&file, &link).expect("a link");
-    let l = link.to_str().expect("utf-8 path");
-    let out = run(&[
-        "grade", COUNTY_CSV, "--format", "csv", "--lang", "en", "-o", l,
-    ]);
+    let out = grade_county_into(&link);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    let kind = std::fs::symlink_metadata(&link)
-        .expect("the link")
-        .file_type();
+    let kind = kind_of(&link);
     assert!(kind.is_symlink(), "the link became {kind:?}");
-    let written = std::fs::read_to_string(&file).expect("the report");
-    let (direct, _) = csv_en("grade", COUNTY_CSV, &[]);
-    assert_eq!(Table::parse(&written).rows, direct.rows);
+    assert_county_grades(&std::fs::read_to_string(&file).expect("the report"));
     // Nothing else was left beside them.
     assert_eq!(std::fs::read_dir(dir.path()).expect("read dir").count(), 2);
 }
@@ -1216,13 +1227,10 @@ fn output_naming_a_socket_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let socket = dir.path().join("report.sock");
     let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("a socket");
-    let s = socket.to_str().expect("utf-8 path");
-    let out = run(&["grade", COUNTY_CSV, "--format", "csv", "-o", s]);
+    let out = grade_county_into(&socket);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("named pipe"), "{}", stderr(&out));
-    let kind = std::fs::symlink_metadata(&socket)
-        .expect("the socket")
-        .file_type();
+    let kind = kind_of(&socket);
     assert!(kind.is_socket(), "the socket became {kind:?}");
 }
 
