@@ -331,7 +331,7 @@ fn start_writing(big: &Path, dir: &Path) -> (std::process::Child, String) {
         if let Some(status) = child.try_wait().expect("wait") {
             panic!("the run ended ({status}) before its temporary file was seen");
         }
-        std::thread::yield_now();
+        std::thread::sleep(std::time::Duration::from_millis(2));
     }
 }
 
