@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod eval;
 pub mod example;
+pub mod files;
 pub mod inventory;
 pub mod problem;
 pub mod report;

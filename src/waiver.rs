@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use jiff::civil::Date;
 use crate::inventory::cell::{Cell, parse_date};
 use crate::inventory::source::{CsvSource, Source, YamlSource};
 use crate::inventory::xlsx::XlsxSource;
-use crate::inventory::{Input, InputFormat};
+use crate::inventory::{Input, InputFormat, InventoryError};
 use crate::problem::{Problem, ProblemKind, RowUnit, Severity};
 use crate::rulebook::Rulebook;
 use crate::suggest::did_you_mean;
@@ -85,6 +85,30 @@ impl fmt::Display for WaiverError {
     }
 }
 
+/// What a reader of tables says of a waiver file it cannot read, said of a waiver file (not of an
+/// inventory), in both languages, without the file's name (the message names it) and without
+/// quoting what the file holds.
+fn waiver_text(e: InventoryError, file: &str) -> Text {
+    let strip = |s: String| -> String {
+        s.strip_prefix(&format!("{file}: "))
+            .map(str::to_string)
+            .unwrap_or(s)
+    };
+    match e {
+        InventoryError::Yaml { message, .. } => {
+            let message = crate::files::redact_strings(&message);
+            Text::new(
+                format!("YAML 无效: {message}"),
+                format!("invalid YAML: {message}"),
+            )
+        }
+        e => Text::new(
+            strip(e.render(Lang::Zh)).replace("清单", "文件"),
+            strip(e.render(Lang::En)).replace("inventory", "file"),
+        ),
+    }
+}
+
 /// The columns of a waiver file, by their accepted headers.
 const COLUMNS: [(&str, &[&str]); 5] = [
     ("outlet", &["outlet", "outlet_id", "id", "网点编号"]),
@@ -111,30 +135,45 @@ impl Waivers {
     ) -> Result<Waivers, anyhow::Error> {
         let input = Input::Path(path.to_path_buf());
         let label = input.label();
-        let file = File::open(path).map_err(|e| anyhow::anyhow!("{label}: cannot read: {e}"))?;
-        let (mut source, unit) = match InputFormat::detect(&input) {
-            InputFormat::Yaml => (
-                Source::Yaml(YamlSource::open(
-                    Box::new(file),
-                    &label,
-                    "waivers",
-                    &|_| None,
-                )?),
-                RowUnit::Item,
+        let format = InputFormat::detect(&input);
+        let unit = match format {
+            InputFormat::Yaml => RowUnit::Item,
+            InputFormat::Csv => RowUnit::Line,
+            InputFormat::Xlsx => RowUnit::Sheet,
+        };
+        // What the readers of inventories say, said of the waiver file.
+        let fail = |message: Text| -> anyhow::Error {
+            WaiverError {
+                file: label.clone(),
+                unit,
+                problems: vec![(None, message)],
+            }
+            .into()
+        };
+        let of_waivers = |e: InventoryError| fail(waiver_text(e, &label));
+        // A regular file of at most 16 MB: not a device read for ever, nor a pipe waited on.
+        let file = crate::files::open_regular(path).map_err(|e| fail(e.text()))?;
+        if file.metadata().map_or(0, |m| m.len()) > crate::files::MAX_BYTES {
+            return Err(fail(crate::files::ReadError::TooLarge.text()));
+        }
+        let file = file.take(crate::files::MAX_BYTES);
+        let mut source = match format {
+            InputFormat::Yaml => Source::Yaml(
+                YamlSource::open(Box::new(file), &label, "waivers", &|_| None)
+                    .map_err(of_waivers)?,
             ),
-            InputFormat::Csv => (
-                Source::Csv(CsvSource::open(Box::new(file), &label)?),
-                RowUnit::Line,
-            ),
+            InputFormat::Csv => {
+                Source::Csv(CsvSource::open(Box::new(file), &label).map_err(of_waivers)?)
+            }
             InputFormat::Xlsx => {
-                let bytes = crate::inventory::read_all(&mut &file, &label)?;
+                let mut file = file;
+                let bytes = crate::inventory::read_all(&mut file, &label).map_err(of_waivers)?;
                 let known = |h: &str| {
                     COLUMNS
                         .iter()
                         .any(|(_, names)| names.iter().any(|n| normalize(h) == normalize(n)))
                 };
-                let source = XlsxSource::open(bytes, &label, None, &known)?;
-                (Source::Xlsx(source), RowUnit::Sheet)
+                Source::Xlsx(XlsxSource::open(bytes, &label, None, &known).map_err(of_waivers)?)
             }
         };
         let mut errors: Vec<(Option<u64>, Text)> = Vec::new();
@@ -171,7 +210,7 @@ impl Waivers {
             unit: Some(unit),
             ..Waivers::default()
         };
-        while let Some(row) = source.next_row()? {
+        while let Some(row) = source.next_row().map_err(of_waivers)? {
             let cell = |i: usize| -> String {
                 columns[i]
                     .and_then(|c| row.cells.get(c))

@@ -775,7 +775,12 @@ fn annotate_refuses_to_overwrite_its_input_and_needs_a_workbook() {
         same.to_str().expect("UTF-8"),
     ]);
     assert_eq!(code(&out), 2);
-    assert!(text(&out.stderr).contains("names the input file"));
+    // Refused as a file the run reads (in the run's language; the argument is named).
+    assert!(
+        text(&out.stderr).contains("INVENTORY"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(std::fs::read(&input).expect("read"), example(COUNTY_XLSX));
     assert_eq!(
         std::fs::read_dir(dir.path()).expect("a dir").count(),

@@ -8,6 +8,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use jiff::civil::Date;
 
+use super::output::{Output, Reads};
 use crate::eval::Evaluator;
 use crate::inventory::{Input, InputFormat, Inventory};
 use crate::problem::{Problem, Severity};
@@ -77,9 +78,19 @@ pub struct Prepared {
     pub input: Input,
     pub as_of: Date,
     pub waivers: Option<Waivers>,
+    /// The files read so far (the rulebook's, the waivers), which no output may replace.
+    pub reads: Reads,
 }
 
 impl Prepared {
+    /// Opens `--output`, which may be none of the files the run reads: the inventory, the
+    /// rulebook and every file it extends, the waivers.
+    pub fn output(&self, c: &CommonArgs) -> Result<Output> {
+        let mut reads = self.reads.clone();
+        reads.add_input("INVENTORY", &self.input);
+        Output::open(c.output.as_deref(), &reads, c.lang)
+    }
+
     pub fn evaluator(&self) -> Evaluator<'_> {
         let ev = Evaluator::new(&self.book, self.as_of);
         match &self.waivers {
@@ -109,8 +120,12 @@ impl CommonArgs {
         let book = self.rulebook()?;
         let as_of = self.as_of();
         let mut problems = Vec::new();
+        let mut reads = Reads::of_rulebook(&book);
         let waivers = match &self.waivers {
-            Some(path) => Some(Waivers::load(path, &book, as_of, &mut problems)?),
+            Some(path) => {
+                reads.add("--waivers", path);
+                Some(Waivers::load(path, &book, as_of, &mut problems)?)
+            }
             None => None,
         };
         Ok((
@@ -119,6 +134,7 @@ impl CommonArgs {
                 input: Input::from_arg(inventory),
                 as_of,
                 waivers,
+                reads,
             },
             problems,
         ))

@@ -155,7 +155,11 @@ pub fn run(args: Args) -> Result<Exit> {
     let input = &prep.input;
     let mut inventory = c.open_inventory(input, book)?;
     let (cols, shown) = columns();
-    let out = Output::open(c.output.as_deref(), Some(input))?;
+    // Neither inventory is written over, nor what `prepare` read.
+    let mut reads = prep.reads.clone();
+    reads.add_input("OLD", &old_input);
+    reads.add_input("NEW", input);
+    let out = Output::open(c.output.as_deref(), &reads, c.lang)?;
     let mut meta = c.meta("diff", input, book);
     meta.input = Some(format!("{} → {}", old_input.label(), input.label()));
     let mut writer = Writer::new(out, c.output_format(), c.lang, book, meta, "outlets", cols)

@@ -7,7 +7,6 @@ use anyhow::{Result, bail};
 
 use super::Exit;
 use super::common::{CommonArgs, print_problems};
-use super::output::Output;
 use crate::eval::Status;
 use crate::report::outlets::{
     explain_columns, explain_outlet, explain_rows, gaps_columns, gaps_rows,
@@ -66,7 +65,7 @@ pub fn run(args: Args) -> Result<Exit> {
     problems.retain(|p| p.row == Some(outlet.row) && p.file == file);
     let a = ev.assess(&outlet);
     let (columns, shown) = explain_columns();
-    let out = Output::open(c.output.as_deref(), Some(input))?;
+    let out = prep.output(c)?;
     let meta = c.meta("explain", input, book);
     let mut writer = Writer::new(out, c.output_format(), c.lang, book, meta, "rules", columns)
         .brief(shown)

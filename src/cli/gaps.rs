@@ -6,7 +6,6 @@ use anyhow::Result;
 
 use super::Exit;
 use super::common::{CommonArgs, ProblemLog};
-use super::output::Output;
 use crate::inventory::Outlet;
 use crate::report::outlets::{GapLines, gaps_columns, gaps_rows, grade_columns, grade_row};
 use crate::report::summary::{Counted, Tally};
@@ -33,7 +32,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let ev = prep.evaluator();
     let mut inventory = c.open_inventory(input, book)?;
     let (columns, shown) = gaps_columns();
-    let out = Output::open(c.output.as_deref(), Some(input))?;
+    let out = prep.output(c)?;
     let meta = c.meta("gaps", input, book);
     let format = c.output_format();
     let mut writer = Writer::new(out, format, c.lang, book, meta, "gaps", columns)

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 
 use super::Exit;
 use super::common::{CommonArgs, Prepared, ProblemLog, print_problems};
-use super::output::{Output, check_workbook_name};
+use super::output::check_workbook_name;
 use crate::inventory::xlsx::WorkbookCopy;
 use crate::inventory::{Input, InputFormat, Outlet};
 use crate::problem::Problem;
@@ -43,7 +43,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let ev = prep.evaluator();
     let mut inventory = c.open_inventory(input, book)?;
     let (columns, shown) = grade_columns(&inventory.extra_headers());
-    let out = Output::open(c.output.as_deref(), Some(input))?;
+    let out = prep.output(c)?;
     let meta = c.meta("grade", input, book);
     let format = c.output_format();
     let mut writer = Writer::new(out, format, c.lang, book, meta, "outlets", columns)
@@ -155,7 +155,7 @@ fn annotate(c: &CommonArgs, prep: &Prepared, mut problems: Vec<Problem>) -> Resu
     }
     // Refuse an --output that names the input before any work is done.
     check_workbook_name(c.output.as_deref())?;
-    let out = Output::open(c.output.as_deref(), Some(input))?;
+    let out = prep.output(c)?;
     let ev = prep.evaluator();
     let mut inventory = c.open_inventory(input, book)?;
     let mut rows = HashMap::new();

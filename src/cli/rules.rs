@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use serde_json::json;
 
 use super::Exit;
-use super::output::Output;
+use super::output::{Output, Reads};
 use crate::report::rules::{
     check_text, coverage_columns, coverage_rows, explain, interpretations, list_columns, list_row,
     problem_json,
@@ -106,7 +106,7 @@ fn write_rows(
     rows: Vec<Vec<Out>>,
     sections: &[crate::report::Section],
 ) -> Result<Exit> {
-    let out = Output::open(a.output.as_deref(), None)?;
+    let out = Output::open(a.output.as_deref(), &Reads::of_rulebook(book), a.lang)?;
     let mut w = Writer::new(
         out,
         a.format,
@@ -147,7 +147,7 @@ pub fn run(args: Args) -> Result<Exit> {
             };
             let as_of = as_of.unwrap_or_else(|| jiff::ZonedDateTime::now().date());
             let section = explain(&book, &book.rules[i], as_of, a.lang);
-            let out = Output::open(a.output.as_deref(), None)?;
+            let out = Output::open(a.output.as_deref(), &Reads::of_rulebook(&book), a.lang)?;
             let mut w = Writer::new(
                 out,
                 a.format,
@@ -167,7 +167,7 @@ pub fn run(args: Args) -> Result<Exit> {
         RulesCommand::Check { file, format, lang } => check(&file, format, lang),
         RulesCommand::Show { resolved, args: a } => {
             let book = a.rulebook()?;
-            let mut out = Output::open(a.output.as_deref(), None)?;
+            let mut out = Output::open(a.output.as_deref(), &Reads::of_rulebook(&book), a.lang)?;
             match a.format {
                 Format::Json => {
                     serde_json::to_writer_pretty(&mut out, &book.raw)?;
@@ -206,7 +206,9 @@ pub fn run(args: Args) -> Result<Exit> {
                         serde_yaml::to_string(&book.raw)?
                     } else {
                         match &a.rules {
-                            Some(p) => std::fs::read_to_string(p)?,
+                            Some(p) => crate::files::read_text(p).map_err(|e| {
+                                anyhow::anyhow!("{}: {}", p.display(), e.text().get(a.lang))
+                            })?,
                             None => BUILTIN_YAML.to_string(),
                         }
                     };
@@ -244,7 +246,7 @@ pub fn run(args: Args) -> Result<Exit> {
 /// Loads a rulebook and reports every problem in it.
 fn check(file: &std::path::Path, format: Format, lang: Lang) -> Result<Exit> {
     let result = Rulebook::load(file);
-    let mut out = Output::open(None, None)?;
+    let mut out = Output::open(None, &Reads::default(), lang)?;
     match (&result, format) {
         (Ok(book), Format::Json) => writeln!(
             out,

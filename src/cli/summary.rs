@@ -7,7 +7,6 @@ use anyhow::Result;
 
 use super::Exit;
 use super::common::{CommonArgs, ProblemLog};
-use super::output::Output;
 use crate::inventory::Outlet;
 use crate::report::summary::{Counted, GroupBy, Groups, Tally};
 use crate::report::{Format, Writer};
@@ -48,7 +47,7 @@ pub fn run(args: Args) -> Result<Exit> {
     problems.extend(prep.unknown_waived_outlets(&inventory));
     let counts = problems.counts();
 
-    let out = Output::open(c.output.as_deref(), Some(input))?;
+    let out = prep.output(c)?;
     let meta = c.meta("summary", input, book);
     let columns = Groups::columns(book, args.by);
     let mut writer = Writer::new(

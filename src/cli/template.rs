@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::ValueEnum;
 
 use super::Exit;
-use super::output::Output;
+use super::output::{Output, Reads};
 use crate::report::rules::{accepted_field, header, template_columns, template_rows};
 use crate::report::{Format, Meta, Writer};
 use crate::rulebook::Rulebook;
@@ -43,7 +43,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<Exit> {
     let book = Rulebook::load_or_builtin(args.rules.as_deref())?;
     let lang = args.lang;
-    let mut out = Output::open(args.output.as_deref(), None)?;
+    let reads = Reads::of_rulebook(&book);
+    let mut out = Output::open(args.output.as_deref(), &reads, lang)?;
     match args.format {
         TemplateFormat::Csv => {
             // A BOM so that Excel on Chinese Windows opens the Chinese headers correctly.
@@ -55,7 +56,7 @@ pub fn run(args: Args) -> Result<Exit> {
             out.commit()?;
             if let Some(path) = args.output.as_ref().filter(|_| into_file) {
                 let notes = notes_path(path, lang);
-                let notes_out = Output::open(Some(&notes), None)?;
+                let notes_out = Output::open(Some(&notes), &reads, lang)?;
                 let mut w = Writer::new(
                     notes_out,
                     Format::Csv,

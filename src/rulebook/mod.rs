@@ -186,6 +186,8 @@ pub struct Rulebook {
     pub extends: Vec<(String, String)>,
     /// The file it was loaded from (`builtin` for the built-in one).
     pub file: String,
+    /// Every file read to make it (see [`Rulebook::source_files`]).
+    sources: Vec<std::path::PathBuf>,
     type_lookup: Lookup<usize>,
     field_lookup: HashMap<String, usize>,
     header_lookup: HashMap<String, usize>,
@@ -519,7 +521,7 @@ impl<'s> Problems<'s> {
         help: Option<String>,
     ) {
         let (file, line) = match self.origins.get(context) {
-            Some((file, text)) => (file.clone(), line_of(text, context, nth)),
+            Some((file, text)) => (file.to_string(), line_of(text, context, nth)),
             None => (self.file.clone(), line_of(self.source, context, nth)),
         };
         self.items.push(RulebookProblem {
@@ -583,28 +585,44 @@ impl Rulebook {
         }
     }
 
-    /// Loads a rulebook file: a whole rulebook, or an overlay on another (`extends:`).
+    /// Loads a rulebook file: a whole rulebook, or an overlay on another (`extends:`). Only
+    /// regular files are read, each of at most [`crate::files::MAX_BYTES`], and an `extends` chain
+    /// at most [`overlay::MAX_DEPTH`] files deep.
     pub fn load(path: &Path) -> Result<Rulebook, RulebookError> {
         let label = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| RulebookError {
+        let text = crate::files::read_text(path).map_err(|e| RulebookError {
             problems: vec![RulebookProblem {
                 file: label.clone(),
                 line: None,
                 context: "file".into(),
-                message: format!("cannot read the rulebook: {e}"),
+                message: format!(
+                    "cannot read the rulebook: {}",
+                    e.text().get(crate::text::Lang::En)
+                ),
                 help: None,
             }],
         })?;
-        let mut chain: Vec<std::path::PathBuf> = std::fs::canonicalize(path).into_iter().collect();
+        let mut chain = overlay::Chain::of(path, &text);
         let resolved = overlay::resolve(&text, &label, path.parent(), &mut chain)?;
-        Rulebook::from_resolved(resolved)
+        let mut book = Rulebook::from_resolved(resolved)?;
+        book.sources = chain.files;
+        Ok(book)
     }
 
     /// Parses and validates rulebook text; `file` names it in messages. An overlay's `extends`
     /// path is taken relative to the working directory.
     pub fn from_yaml(text: &str, file: &str) -> Result<Rulebook, RulebookError> {
-        let resolved = overlay::resolve(text, file, None, &mut Vec::new())?;
-        Rulebook::from_resolved(resolved)
+        let mut chain = overlay::Chain::default();
+        let resolved = overlay::resolve(text, file, None, &mut chain)?;
+        let mut book = Rulebook::from_resolved(resolved)?;
+        book.sources = chain.files;
+        Ok(book)
+    }
+
+    /// Every file the rulebook was read from — the file named and each file of its `extends`
+    /// chain — canonical; none for the built-in rulebook. A run never writes over them.
+    pub fn source_files(&self) -> &[std::path::PathBuf] {
+        &self.sources
     }
 
     fn from_resolved(r: overlay::Resolved) -> Result<Rulebook, RulebookError> {

@@ -3,12 +3,17 @@
 //! the result is validated as strictly as any rulebook. Overlays chain; a cycle is an error.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
 use super::raw::{RawCondition, RawOverlay, RawRulebook};
 use super::{BUILTIN_NAME, BUILTIN_YAML, Problems, RulebookError, RulebookProblem};
 use crate::suggest::did_you_mean;
+
+/// The deepest chain of rulebook files an `extends` chain may have (the file named first
+/// included): deeper is an error, not a stack overflow.
+pub const MAX_DEPTH: usize = 64;
 
 /// A rulebook file read and resolved to a whole raw rulebook.
 pub struct Resolved {
@@ -25,8 +30,31 @@ pub struct Resolved {
 }
 
 /// For each rule id, field, type, entry or structure key an overlay wrote: the overlay's file name
-/// and text.
-pub type Origins = std::collections::HashMap<String, (String, String)>;
+/// and text (shared: an overlay writes many).
+pub type Origins = std::collections::HashMap<String, (Arc<str>, Arc<str>)>;
+
+/// The files of an `extends` chain: those being resolved (to find a cycle), and every file read.
+#[derive(Debug, Default)]
+pub struct Chain {
+    /// The files being resolved, the one named first first, canonical.
+    pub stack: Vec<PathBuf>,
+    /// Every rulebook file read, canonical, in the order read.
+    pub files: Vec<PathBuf>,
+    /// The bytes read so far, of every file: at most [`crate::files::MAX_BYTES`] in all.
+    pub bytes: u64,
+}
+
+impl Chain {
+    /// The chain of a rulebook file named by the user, already read (`text`).
+    pub fn of(path: &Path, text: &str) -> Chain {
+        let canonical: Vec<PathBuf> = std::fs::canonicalize(path).into_iter().collect();
+        Chain {
+            stack: canonical.clone(),
+            files: canonical,
+            bytes: text.len() as u64,
+        }
+    }
+}
 
 #[derive(Deserialize)]
 struct Probe {
@@ -46,16 +74,47 @@ fn single(file: &str, line: Option<usize>, context: &str, message: String) -> Ru
     }
 }
 
-fn yaml_error(file: &str, e: serde_yaml::Error) -> RulebookError {
-    single(file, e.location().map(|l| l.line()), "yaml", e.to_string())
+/// The top-level keys one of which every rulebook and overlay has.
+const RULEBOOK_KEYS: [&str; 4] = ["schema", "extends", "id", "rules"];
+
+/// A YAML error in a rulebook file, which quotes nothing of a file that is no rulebook (a
+/// password file named by mistake, say): only where the problem is. In a file that looks like a
+/// rulebook, the message names keys but still quotes no value.
+fn yaml_error(file: &str, text: &str, e: serde_yaml::Error) -> RulebookError {
+    let location = e.location();
+    let looks_like_rulebook = text.lines().any(|l| {
+        RULEBOOK_KEYS
+            .iter()
+            .any(|k| l.strip_prefix(k).is_some_and(|rest| rest.starts_with(':')))
+    });
+    let message = if looks_like_rulebook {
+        crate::files::redact_strings(&e.to_string())
+    } else {
+        let at = location
+            .as_ref()
+            .map(|l| {
+                format!(
+                    " (the first problem is at line {} column {})",
+                    l.line(),
+                    l.column()
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "not a rulebook: expected a YAML map with `schema:` and `id:`, or an overlay's \
+             `extends:`{at}"
+        )
+    };
+    single(file, location.map(|l| l.line()), "yaml", message)
 }
 
-/// Reads `text` (from `file`, in folder `dir`) and resolves any `extends` chain.
+/// Reads `text` (from `file`, in folder `dir`) and resolves any `extends` chain, walking at most
+/// [`MAX_DEPTH`] files deep; the files read are added to `chain.files`.
 pub fn resolve(
     text: &str,
     file: &str,
     dir: Option<&Path>,
-    chain: &mut Vec<PathBuf>,
+    chain: &mut Chain,
 ) -> Result<Resolved, RulebookError> {
     if crate::text::yaml_flow_depth(text, crate::text::YAML_DEPTH_LIMIT)
         > crate::text::YAML_DEPTH_LIMIT
@@ -70,9 +129,9 @@ pub fn resolve(
             ),
         ));
     }
-    let probe: Probe = serde_yaml::from_str(text).map_err(|e| yaml_error(file, e))?;
+    let probe: Probe = serde_yaml::from_str(text).map_err(|e| yaml_error(file, text, e))?;
     let Some(extends) = probe.extends else {
-        let raw: RawRulebook = serde_yaml::from_str(text).map_err(|e| yaml_error(file, e))?;
+        let raw: RawRulebook = serde_yaml::from_str(text).map_err(|e| yaml_error(file, text, e))?;
         return Ok(Resolved {
             raw,
             file: file.into(),
@@ -82,51 +141,57 @@ pub fn resolve(
             problems: Vec::new(),
         });
     };
-    let overlay: RawOverlay = serde_yaml::from_str(text).map_err(|e| yaml_error(file, e))?;
+    let overlay: RawOverlay = serde_yaml::from_str(text).map_err(|e| yaml_error(file, text, e))?;
+    let at_extends =
+        |message: String| single(file, line_of_key(text, "extends"), "extends", message);
     let base = if extends == BUILTIN_NAME {
         resolve(BUILTIN_YAML, BUILTIN_NAME, None, chain)?
     } else {
         let path = dir.map_or_else(|| PathBuf::from(&extends), |d| d.join(&extends));
-        let canonical = std::fs::canonicalize(&path).map_err(|e| {
-            single(
-                file,
-                line_of_key(text, "extends"),
-                "extends",
-                format!("cannot read `{}`: {e}", path.display()),
-            )
-        })?;
-        if chain.contains(&canonical) {
+        let canonical = std::fs::canonicalize(&path)
+            .map_err(|e| at_extends(format!("cannot read `{}`: {e}", path.display())))?;
+        if chain.stack.contains(&canonical) {
             let cycle: Vec<String> = chain
+                .stack
                 .iter()
                 .chain(std::iter::once(&canonical))
                 .map(|p| p.display().to_string())
                 .collect();
-            return Err(single(
-                file,
-                line_of_key(text, "extends"),
-                "extends",
-                format!(
-                    "rulebooks extend each other in a cycle: {}",
-                    cycle.join(" -> ")
-                ),
-            ));
+            return Err(at_extends(format!(
+                "rulebooks extend each other in a cycle: {}",
+                cycle.join(" -> ")
+            )));
         }
-        chain.push(canonical.clone());
-        let base_text = std::fs::read_to_string(&canonical).map_err(|e| {
-            single(
-                file,
-                line_of_key(text, "extends"),
-                "extends",
-                format!("cannot read `{}`: {e}", path.display()),
-            )
+        if chain.stack.len() >= MAX_DEPTH {
+            return Err(at_extends(format!(
+                "the `extends` chain is more than {MAX_DEPTH} rulebooks deep; `{}` is not read",
+                path.display()
+            )));
+        }
+        let base_text = crate::files::read_text(&canonical).map_err(|e| {
+            at_extends(format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                e.text().get(crate::text::Lang::En)
+            ))
         })?;
+        chain.bytes += base_text.len() as u64;
+        if chain.bytes > crate::files::MAX_BYTES {
+            return Err(at_extends(format!(
+                "the rulebook and the files it extends come to more than {} MB; `{}` is not used",
+                crate::files::MAX_BYTES >> 20,
+                path.display()
+            )));
+        }
+        chain.stack.push(canonical.clone());
+        chain.files.push(canonical.clone());
         let resolved = resolve(
             &base_text,
             &path.display().to_string(),
             canonical.parent(),
             chain,
         )?;
-        chain.pop();
+        chain.stack.pop();
         resolved
     };
     let mut extends_chain = base.extends.clone();
@@ -136,8 +201,9 @@ pub fn resolve(
     ));
     // What this overlay writes is attributed to it; the rest keeps its base's attribution.
     let mut origins = base.origins;
+    let (shared_file, shared_text): (Arc<str>, Arc<str>) = (Arc::from(file), Arc::from(text));
     for name in written(&overlay) {
-        origins.insert(name, (file.to_string(), text.to_string()));
+        origins.insert(name, (shared_file.clone(), shared_text.clone()));
     }
     let mut p = Problems::new(file, text);
     let raw = apply(base.raw, overlay, &mut p);

@@ -545,6 +545,7 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
         raw: RawRulebook::default(),
         extends: Vec::new(),
         file: String::new(),
+        sources: Vec::new(),
         type_lookup,
         field_lookup,
         header_lookup,
