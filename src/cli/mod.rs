@@ -18,7 +18,7 @@ use clap::{Parser, Subcommand};
 
 use crate::inventory::InventoryError;
 use crate::rulebook::RulebookError;
-use crate::text::Lang;
+use crate::text::{Lang, visible_lines};
 
 /// 基层公共就业服务网点分类分级评定工具 — grade grassroots public employment-service outlets against
 /// 《基层公共就业服务网点分类分级建设工作指引》(2025).
@@ -87,7 +87,9 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return Exit::Clean.into();
             }
-            eprintln!("{}", render_error(&e, lang));
+            // The error may echo a value from a file or the command line: its control characters
+            // are shown, not sent to the terminal (a message of several lines keeps its lines).
+            eprintln!("{}", visible_lines(&render_error(&e, lang)));
             Exit::Error.into()
         }
     }
