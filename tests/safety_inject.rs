@@ -511,6 +511,21 @@ fn an_error_that_echoes_a_value_shows_its_control_characters() {
     );
     let out = run(&["explain", CONTROLS, "NO\x1b[2JNE"]);
     assert_terminal_safe(&out, "explain of an unknown id");
+    // A file name from a shared folder, echoed by the error that it cannot be read.
+    let out = run(&["grade", "missing\x1b]0;pwned\x07\r.csv"]);
+    assert_eq!(code(&out), 2);
+    assert_terminal_safe(&out, "grade of a missing file");
+    assert!(
+        stderr(&out).contains("missing\\x1b]0;pwned\\x07␍.csv"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["grade", CONTROLS, "--waivers", "missing\x1b[2J.yaml"]);
+    assert_terminal_safe(&out, "grade with missing waivers");
+    // The command line's own errors echo the argument too.
+    let out = outlet(&["grade", CONTROLS, "--format", "csv\rtable\x07"]);
+    assert_eq!(code(&out), 2);
+    assert_terminal_safe(&out, "an invalid --format");
 }
 
 /// `rules check` and `rules show` print a rulebook's own texts.
