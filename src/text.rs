@@ -4,6 +4,8 @@
 //! module holds the type for them and the few interface words (status names, reasons) that belong
 //! to the tool rather than to any rulebook.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// The language of a report: Chinese by default, English one flag away.
@@ -97,6 +99,64 @@ fn trim_blank(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{3000}')
 }
 
+/// `s` as a terminal may safely show it on one line: every control character made visible, so that
+/// a value from a file can neither move the cursor, retitle the window nor overwrite what was
+/// printed before it (an ESC starts a sequence, a bare CR returns to the line's start). ESC is
+/// shown as `\x1b`, CR, LF and tab as the control pictures `␍`, `␊` and `␉`, the other C0 and C1
+/// controls and DEL as `\xNN`, and the bidirectional overrides and isolates (which reorder what
+/// follows them) as `\u{202e}`. Text without any of them is returned as it is.
+///
+/// This is the one place where data meets the terminal: the table, the problem lines, error
+/// messages and every other text written for people go through it or [`visible_lines`].
+pub fn visible(s: &str) -> Cow<'_, str> {
+    visible_with(s, false)
+}
+
+/// As [`visible`], for text of several lines: LF and tab are kept, everything else is shown.
+pub fn visible_lines(s: &str) -> Cow<'_, str> {
+    visible_with(s, true)
+}
+
+fn hidden(c: char, lines: bool) -> bool {
+    match c {
+        '\n' | '\t' => !lines,
+        c if c.is_control() => true,
+        '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => true,
+        _ => false,
+    }
+}
+
+fn visible_with(s: &str, lines: bool) -> Cow<'_, str> {
+    use std::fmt::Write as _;
+    // Most text has no control character: the bytes below 0x20 and DEL tell at once, and the
+    // rare text with the others (C1, bidirectional) is checked character by character.
+    let suspect = s
+        .bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b == 0xc2 || b == 0xe2);
+    if !suspect || !s.chars().any(|c| hidden(c, lines)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !hidden(c, lines) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\r' => out.push('␍'),
+            '\n' => out.push('␊'),
+            '\t' => out.push('␉'),
+            c if u32::from(c) <= 0xff => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// How deep YAML flow collections (`[…]`, `{…}`) nest, stopping once past `limit`. A YAML parser
 /// takes time quadratic in that depth before its own recursion limit stops it, so callers refuse
 /// deep text up front. Quoted strings and comments are skipped.
@@ -144,6 +204,19 @@ mod tests {
     /// `trim` as first written: every character tested.
     fn trim_reference(s: &str) -> &str {
         s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{3000}')
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_sent() {
+        assert_eq!(visible("网点 A-1"), "网点 A-1");
+        assert!(matches!(visible("网点 A-1"), Cow::Borrowed(_)));
+        assert_eq!(visible("a\x1b]0;t\x07b"), "a\\x1b]0;t\\x07b");
+        assert_eq!(visible("ok\rBAD"), "ok␍BAD");
+        assert_eq!(visible("a\tb\nc"), "a␉b␊c");
+        assert_eq!(visible_lines("a\tb\nc\r"), "a\tb\nc␍");
+        assert_eq!(visible("\x7f\u{9b}31m"), "\\x7f\\x9b31m");
+        assert_eq!(visible("abc\u{202e}fed"), "abc\\u{202e}fed");
+        assert_eq!(visible("é中\u{a0}"), "é中\u{a0}");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::inventory::{Input, InputFormat, Inventory};
 use crate::problem::{Problem, Severity};
 use crate::report::{Format, Meta};
 use crate::rulebook::Rulebook;
-use crate::text::Lang;
+use crate::text::{Lang, visible};
 use crate::waiver::Waivers;
 
 /// The most threads used by default: beyond this, writing the report in order is the limit.
@@ -62,7 +62,8 @@ pub struct CommonArgs {
     /// The sheet to read in a workbook inventory (default: the first).
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
-    /// CSV for Excel: UTF-8 with a byte-order mark and CRLF line ends (implies --format csv).
+    /// CSV for Excel: UTF-8 with a byte-order mark and CRLF line ends, a cell that Excel would run
+    /// as a formula prefixed with `'` (implies --format csv).
     #[arg(long)]
     pub excel: bool,
     /// Threads to read and grade with (default: one per core). The report is the same whatever
@@ -288,7 +289,8 @@ impl Extend<Problem> for ProblemLog {
     fn extend<I: IntoIterator<Item = Problem>>(&mut self, problems: I) {
         use std::io::Write;
         for p in problems {
-            let _ = writeln!(self.err, "{}", p.render(self.lang));
+            // A value may hold control characters: shown, never sent to the terminal.
+            let _ = writeln!(self.err, "{}", visible(&p.render(self.lang)));
             match p.severity {
                 Severity::Error => self.errors += 1,
                 Severity::Warning => self.warnings += 1,

@@ -11,14 +11,14 @@ pub mod rules;
 pub mod summary;
 pub mod template;
 
-use std::io;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::inventory::InventoryError;
 use crate::rulebook::RulebookError;
-use crate::text::Lang;
+use crate::text::{Lang, visible, visible_lines};
 
 /// 基层公共就业服务网点分类分级评定工具 — grade grassroots public employment-service outlets against
 /// 《基层公共就业服务网点分类分级建设工作指引》(2025).
@@ -72,7 +72,12 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            // An error may echo an argument: its control characters are shown, not sent.
+            let _ = if e.use_stderr() {
+                write!(io::stderr(), "{}", visible_lines(&e.render().to_string()))
+            } else {
+                e.print()
+            };
             return if e.use_stderr() {
                 Exit::Error.into()
             } else {
@@ -127,18 +132,20 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// The error and its causes on one line, in `lang` where the error speaks it.
+/// The error and its causes on one line, in `lang` where the error speaks it. It may echo a value
+/// from a file or the command line, so its control characters are shown, not sent to the terminal
+/// ([`visible`]); the errors that list several problems or end with a hint keep their lines.
 fn render_error(e: &anyhow::Error, lang: Lang) -> String {
     let label = lang.pick("错误", "error");
     if let Some(inv) = e.downcast_ref::<InventoryError>() {
-        return format!("{label}: {}", inv.render(lang));
+        return format!("{label}: {}", visible(&inv.render(lang)));
     }
     if let Some(w) = e.downcast_ref::<crate::waiver::WaiverError>() {
-        return format!("{label}: {}", w.render(lang));
+        return format!("{label}: {}", visible_lines(&w.render(lang)));
     }
     if let Some(rb) = e.downcast_ref::<RulebookError>() {
-        return format!("{label}: {rb}");
+        return format!("{label}: {}", visible_lines(&rb.to_string()));
     }
     let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-    format!("{label}: {}", chain.join(": "))
+    format!("{label}: {}", visible_lines(&chain.join(": ")))
 }

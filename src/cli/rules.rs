@@ -17,7 +17,7 @@ use crate::report::rules::{
 use crate::report::{Column, Format, Meta, Out, Writer};
 use crate::rulebook::{BUILTIN_YAML, Rulebook};
 use crate::suggest::did_you_mean;
-use crate::text::Lang;
+use crate::text::{Lang, visible, visible_lines};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -212,6 +212,8 @@ pub fn run(args: Args) -> Result<Exit> {
                             None => BUILTIN_YAML.to_string(),
                         }
                     };
+                    // The file as it is, but for control characters, which are shown.
+                    let text = visible_lines(&text);
                     if a.format == Format::Markdown {
                         writeln!(out, "```yaml\n{}```", text)?;
                     } else {
@@ -284,22 +286,21 @@ fn check(file: &std::path::Path, format: Format, lang: Lang) -> Result<Exit> {
         }
         (Ok(book), _) => {
             let bullet = if format == Format::Markdown { "- " } else { "" };
+            let (file, id, version) = (
+                visible(&file.display().to_string()).into_owned(),
+                visible(&book.id).into_owned(),
+                visible(&book.version).into_owned(),
+            );
             match lang {
                 Lang::Zh => writeln!(
                     out,
-                    "{bullet}{}: 规则集 {} {} 有效,共 {} 条规则、{} 个字段",
-                    file.display(),
-                    book.id,
-                    book.version,
+                    "{bullet}{file}: 规则集 {id} {version} 有效,共 {} 条规则、{} 个字段",
                     book.rules.len(),
                     book.fields.len()
                 )?,
                 Lang::En => writeln!(
                     out,
-                    "{bullet}{}: rulebook {} {} is valid: {} rules, {} fields",
-                    file.display(),
-                    book.id,
-                    book.version,
+                    "{bullet}{file}: rulebook {id} {version} is valid: {} rules, {} fields",
                     book.rules.len(),
                     book.fields.len()
                 )?,
@@ -308,7 +309,7 @@ fn check(file: &std::path::Path, format: Format, lang: Lang) -> Result<Exit> {
         (Err(e), _) => {
             let bullet = if format == Format::Markdown { "- " } else { "" };
             for p in &e.problems {
-                writeln!(out, "{bullet}{p}")?;
+                writeln!(out, "{bullet}{}", visible_lines(&p.to_string()))?;
             }
             match lang {
                 Lang::Zh => writeln!(out, "{bullet}共 {} 个问题", e.problems.len())?,

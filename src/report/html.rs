@@ -24,6 +24,8 @@ pub struct Page {
     pub problems: Vec<String>,
 }
 
+/// Text as HTML shows it, in an element or a quoted attribute: every value from the data or the
+/// rulebook goes through this before it reaches the page.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -80,7 +82,7 @@ fn write_table(out: &mut impl Write, t: &Table, id: Option<&str>) -> io::Result<
         return writeln!(out, "</table>");
     }
     match id {
-        Some(id) => write!(out, "<table id=\"{id}\"><thead><tr>")?,
+        Some(id) => write!(out, "<table id=\"{}\"><thead><tr>", escape(id))?,
         None => write!(out, "<table><thead><tr>")?,
     }
     for (key, h) in &t.headers {
@@ -178,7 +180,8 @@ fn chart(out: &mut impl Write, t: &Table, label_col: usize, zh: bool) -> io::Res
                 writeln!(
                     out,
                     "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"{}\"><title>{}: {v}</title></rect>",
-                    COLORS[j], t.headers[cols[j]].1
+                    COLORS[j],
+                    escape(&t.headers[cols[j]].1)
                 )?;
             }
             x += w;

@@ -20,7 +20,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::problem::Problem;
 use crate::rulebook::Rulebook;
-use crate::text::{Lang, Text};
+use crate::text::{Lang, Text, visible};
 
 /// The version of the JSON and CSV wire format.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -269,7 +269,7 @@ pub struct Writer<'a, W: Write> {
     /// Rows kept, typed, for a workbook; and its other sheets.
     typed: Vec<Vec<Out>>,
     sheets: Vec<Section>,
-    /// CSV for Excel: a byte-order mark and CRLF line ends.
+    /// CSV for Excel: a byte-order mark, CRLF line ends, formula-like cells neutralised.
     excel: bool,
 }
 
@@ -305,7 +305,8 @@ impl<'a, W: Write> Writer<'a, W> {
         }
     }
 
-    /// CSV that Excel opens correctly: UTF-8 with a byte-order mark, lines ended by CRLF.
+    /// CSV that Excel opens correctly: UTF-8 with a byte-order mark, lines ended by CRLF, and no
+    /// cell that Excel would run as a formula ([`formula_like`]).
     pub fn excel(mut self, on: bool) -> Self {
         self.excel = on;
         self
@@ -443,7 +444,7 @@ impl<'a, W: Write> Writer<'a, W> {
                 write!(self.out, ",{}:[", json!(self.rows_key))?;
             }
             Format::Markdown => {
-                writeln!(self.out, "{}", self.meta_line())?;
+                writeln!(self.out, "{}", visible(&self.meta_line()))?;
                 writeln!(self.out)?;
                 for section in std::mem::take(&mut self.preamble) {
                     self.markdown_section(&section)?;
@@ -570,7 +571,7 @@ impl<'a, W: Write> Writer<'a, W> {
         }
         match self.format {
             Format::Table => {
-                writeln!(self.out, "{}", self.meta_line())?;
+                writeln!(self.out, "{}", visible(&self.meta_line()))?;
                 for section in std::mem::take(&mut self.preamble) {
                     self.table_section(&section)?;
                 }
@@ -716,7 +717,7 @@ impl<'a, W: Write> Writer<'a, W> {
 
     fn table_section(&mut self, section: &Section) -> io::Result<()> {
         writeln!(self.out)?;
-        writeln!(self.out, "{}", section.title.get(self.lang))?;
+        writeln!(self.out, "{}", visible(section.title.get(self.lang)))?;
         let headers: Vec<String> = section
             .columns
             .iter()
@@ -747,16 +748,26 @@ impl<'a, W: Write> Writer<'a, W> {
         }
     }
 
+    /// Prints a table for the terminal; every header and cell is shown with its control characters
+    /// made visible ([`visible`]), so that a cell is one line (a line break in a name cannot fake
+    /// a row) and sends nothing to the terminal. The line break that ends a YAML block text is
+    /// dropped rather than shown.
     fn print_table(&mut self, headers: &[String], rows: Vec<Vec<String>>) -> io::Result<()> {
+        let shown = |cells: &[String]| -> Vec<String> {
+            cells
+                .iter()
+                .map(|c| visible(c.trim_end_matches('\n')).into_owned())
+                .collect()
+        };
         let mut table = Table::new();
         table
             .load_style(presets::UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Disabled);
         if !headers.is_empty() {
-            table.set_header(headers);
+            table.set_header(shown(headers));
         }
         for r in rows {
-            table.add_row(r);
+            table.add_row(shown(&r));
         }
         writeln!(self.out, "{table}")
     }
@@ -892,7 +903,7 @@ impl<'a> RowMaker<'a> {
         (self.format == Format::Csv).then_some(CsvCells {
             lang: self.lang,
             book: self.book,
-            crlf: self.excel,
+            excel: self.excel,
         })
     }
 
@@ -939,9 +950,9 @@ fn csv_line(
     cells: &[Out],
     lang: Lang,
     book: &Rulebook,
-    crlf: bool,
+    excel: bool,
 ) {
-    let csv = CsvCells { lang, book, crlf };
+    let csv = CsvCells { lang, book, excel };
     for (i, c) in cells.iter().enumerate() {
         if i > 0 {
             line.push(',');
@@ -955,11 +966,16 @@ fn csv_line(
 /// rows of a fixed shape, what a row shares with others (a rule's texts, a type's name) is
 /// rendered once ([`CsvCells::render`]) and copied. Cells come out as [`Writer::row`] writes
 /// them: each is one [`CsvCells::push`].
+///
+/// For Excel (`--excel`), a field that Excel would read as a formula is neutralised
+/// ([`formula_like`]); every field of every command's CSV passes through `push`, `push_str` or
+/// `quote_from`, so the fast paths of `grade` and `gaps` neutralise as the plain path does.
 #[derive(Clone, Copy, Debug)]
 pub struct CsvCells<'a> {
     lang: Lang,
     book: &'a Rulebook,
-    crlf: bool,
+    /// CSV for Excel: CRLF line ends and formula-like fields neutralised.
+    excel: bool,
 }
 
 impl CsvCells<'_> {
@@ -974,13 +990,17 @@ impl CsvCells<'_> {
     /// Appends `text` as one field, as [`Out::Str`] is.
     #[inline]
     pub fn push_str(&self, line: &mut String, text: &str) {
-        push_csv_field(line, text);
+        push_field(line, text, self.excel);
     }
 
     /// Quotes the field written into `line` from `start` on, if it needs quotes: a field is
-    /// written in place, and the rare one that needs them is moved out and written again.
+    /// written in place, and the rare one that needs them is moved out and written again. For
+    /// Excel, a formula-like field is first neutralised.
     #[inline]
     pub fn quote_from(&self, line: &mut String, scratch: &mut String, start: usize) {
+        if self.excel && formula_like(&line[start..]) {
+            line.insert(start, '\'');
+        }
         if needs_quotes(&line[start..]) {
             scratch.clear();
             scratch.push_str(&line[start..]);
@@ -1004,8 +1024,56 @@ impl CsvCells<'_> {
     /// Ends a line.
     #[inline]
     pub fn end(&self, line: &mut String) {
-        line.push_str(if self.crlf { "\r\n" } else { "\n" });
+        line.push_str(if self.excel { "\r\n" } else { "\n" });
     }
+}
+
+/// Whether Excel would take a field for a formula (OWASP's "CSV injection"): it begins with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return (or the full-width `＝`, `＋`, `－`, `＠` that a
+/// Chinese input method types for them), and is not a plain number such as `-3`, `+5` or `-0.5`,
+/// nor a lone `-` (a common "none"). `--excel` writes such a field with a leading `'`, as OWASP
+/// recommends, so that Excel shows it as text and runs nothing; plain CSV keeps it as it is.
+pub fn formula_like(f: &str) -> bool {
+    let Some(first) = f.chars().next() else {
+        return false;
+    };
+    matches!(
+        first,
+        '=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠'
+    ) && f != "-"
+        && !plain_number(f)
+}
+
+/// Whether `f` is a decimal number as Excel reads one: a sign, digits with a decimal point
+/// somewhere, an exponent.
+fn plain_number(f: &str) -> bool {
+    let b = f.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    let mut count = digits(&mut i);
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        count += digits(&mut i);
+    }
+    if count == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
 }
 
 /// Whether a CSV field holds a comma, a quote or a line break. These are ASCII, so bytes tell,
@@ -1029,21 +1097,31 @@ fn needs_quotes(f: &str) -> bool {
     chunks.remainder().iter().any(special)
 }
 
-/// Writes one CSV record (RFC 4180: a field with a comma, quote or line break is quoted).
+/// Writes one CSV record (RFC 4180: a field with a comma, quote or line break is quoted); for
+/// Excel, with CRLF and formula-like fields neutralised (a header may be an inventory's own).
 fn write_csv_record<'s>(
     out: &mut impl Write,
     fields: impl Iterator<Item = &'s str>,
-    crlf: bool,
+    excel: bool,
 ) -> io::Result<()> {
     let mut line = String::new();
     for (i, f) in fields.enumerate() {
         if i > 0 {
             line.push(',');
         }
-        push_csv_field(&mut line, f);
+        push_field(&mut line, f, excel);
     }
-    line.push_str(if crlf { "\r\n" } else { "\n" });
+    line.push_str(if excel { "\r\n" } else { "\n" });
     out.write_all(line.as_bytes())
+}
+
+/// Appends one CSV field; for Excel, a formula-like one with a leading `'` ([`formula_like`]).
+fn push_field(line: &mut String, f: &str, excel: bool) {
+    if excel && formula_like(f) {
+        push_csv_field(line, &format!("'{f}"));
+    } else {
+        push_csv_field(line, f);
+    }
 }
 
 /// Appends one CSV field, quoted when it holds a comma, a quote or a line break.
@@ -1062,13 +1140,42 @@ fn push_csv_field(line: &mut String, f: &str) {
     }
 }
 
+/// A Markdown table cell: a pipe escaped, a line break made a space, the other control
+/// characters shown ([`visible`]).
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    visible(&s.replace('|', "\\|").replace('\n', " ")).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_formula_is_neutralised_and_a_number_is_not() {
+        for f in [
+            "=1+1",
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "-",
+            "--",
+            "+",
+            "-e5",
+            "-3e",
+            "-.",
+            "＝1+1",
+        ] {
+            assert_eq!(formula_like(f), f != "-", "{f:?}");
+        }
+        for f in [
+            "", "-3", "+5", "-0.5", "-.5", "3.", "-1e5", "+2.5E-3", "A=1", "网点", "'=1",
+        ] {
+            assert!(!formula_like(f), "{f:?}");
+        }
+    }
 
     #[test]
     fn an_integer_is_written_as_rust_formats_it() {
