@@ -130,11 +130,10 @@ pub fn parse_with(
     match kind {
         FieldKind::Text => Parsed::ok(Value::Text(text.to_string())),
         FieldKind::Code { digits } => parse_code(text, *digits),
-        FieldKind::Type if book.type_refusal(text).is_some() => {
-            let hint = book
-                .type_refusal(text)
-                .map(|r| r.hint.clone())
-                .unwrap_or_default();
+        // A spelling the rulebook refuses as an outlet's type (乡镇(街道): 乡镇 or 街道?) is an
+        // error with its hint, never a guess.
+        FieldKind::Type if let Some(refused) = book.type_refusal(text) => {
+            let hint = refused.hint.clone();
             Parsed::bad(ProblemKind::Refused { hint }, text)
         }
         FieldKind::Type => match book.find_outlet_type(text) {
