@@ -145,6 +145,11 @@ pub enum ProblemKind {
         allowed: Vec<String>,
         suggestion: Option<String>,
     },
+    /// A spelling the rulebook refuses in this column, with its hint (the guideline's 乡镇(街道)
+    /// as an outlet's own type: it does not say whether 乡镇 or 街道).
+    Refused {
+        hint: crate::text::Text,
+    },
     /// A list item that names no vocabulary entry: a warning, the item counts for nothing.
     UnknownItem {
         known: Vec<String>,
@@ -335,6 +340,13 @@ impl Problem {
                     format!("未知取值 `{v}`")
                 } else {
                     format!("unknown value `{v}`")
+                }
+            }
+            ProblemKind::Refused { .. } => {
+                if zh {
+                    format!("`{v}` 不能作为此列的取值")
+                } else {
+                    format!("`{v}` is not accepted in this column")
                 }
             }
             ProblemKind::UnknownItem { .. } => {
@@ -546,6 +558,7 @@ impl Problem {
                     format!("did you mean `{s}`?")
                 }
             }
+            ProblemKind::Refused { hint } => hint.get(lang).to_string(),
             ProblemKind::BadReference { allowed, .. } => {
                 if zh {
                     format!("可用取值: {}", join(allowed))

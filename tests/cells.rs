@@ -224,7 +224,7 @@ fn every_grade_spelling_is_read() {
 // ---- vocabularies: every name and alias of DOMAIN.md ----
 
 /// DOMAIN.md's service table: key, canonical name, aliases.
-const SERVICES: [(&str, &[&str]); 16] = [
+const SERVICES: [(&str, &[&str]); 17] = [
     ("info_query", &["就业信息查询", "信息查询"]),
     ("info_publicity", &["信息宣传", "政策宣传", "信息发布"]),
     (
@@ -243,6 +243,10 @@ const SERVICES: [(&str, &[&str]); 16] = [
     (
         "job_recommendation",
         &["岗位推荐", "推荐岗位信息", "推荐岗位"],
+    ),
+    (
+        "training_info_recommendation",
+        &["培训信息推荐", "推荐培训信息", "培训推荐"],
     ),
     ("matching", &["供需匹配", "需求匹配", "人岗匹配"]),
     ("training_enrollment", &["培训报名", "组织培训报名"]),
@@ -491,7 +495,7 @@ outlets:
     dedicated_funds: true
     management_system: 完整
     equipment: [AI面试模拟, 创业沙盘]
-    services: [就业信息查询, 信息宣传, 就失业登记, 求职登记, 补贴申领, 劳动力资源摸排, 重点群体摸排, 职业指导, 岗位推荐, 供需匹配, 培训报名, 就业援助, 一对一服务, 职业生涯规划, 岗位说明书指导]
+    services: [就业信息查询, 信息宣传, 就失业登记, 求职登记, 补贴申领, 劳动力资源摸排, 重点群体摸排, 职业指导, 岗位推荐, 培训信息推荐, 供需匹配, 培训报名, 就业援助, 一对一服务, 职业生涯规划, 岗位说明书指导]
 "#;
 
 #[test]

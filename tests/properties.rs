@@ -71,7 +71,7 @@ const EQUIPMENT: [&[&str]; 4] = [
     &["创业能力测评", "创业能力测评设备"],
     &["创业沙盘", "创业沙盘设备"],
 ];
-const SERVICES: [&[&str]; 16] = [
+const SERVICES: [&[&str]; 17] = [
     &["就业信息查询", "信息查询"],
     &["信息宣传", "政策宣传", "信息发布"],
     &["就失业登记", "就业登记", "失业登记", "就业失业登记"],
@@ -82,6 +82,7 @@ const SERVICES: [&[&str]; 16] = [
     &["就业困难人员认定"],
     &["职业指导"],
     &["岗位推荐", "推荐岗位信息", "推荐岗位"],
+    &["培训信息推荐", "推荐培训信息", "培训推荐"],
     &["供需匹配", "需求匹配", "人岗匹配"],
     &["培训报名", "组织培训报名"],
     &["就业援助"],
@@ -156,7 +157,7 @@ fn spec_of_quality(q: f64) -> impl Strategy<Value = Spec> {
             q,
             proptest::collection::vec(prop::bool::weighted(q * 0.6), 4),
         ),
-        present(q, proptest::collection::vec(good(), 16)),
+        present(q, proptest::collection::vec(good(), 17)),
     );
     (head, resources, lists).prop_map(
         |(
@@ -512,7 +513,7 @@ fn apply(spec: &Spec, add: &Add) -> Spec {
         Add::BetterSpace => s.space = up(s.space),
         Add::BetterRules => s.rules = up(s.rules),
         Add::Equipment(i) => s.equipment.get_or_insert_with(|| vec![false; 4])[i] = true,
-        Add::Service(i) => s.services.get_or_insert_with(|| vec![false; 16])[i] = true,
+        Add::Service(i) => s.services.get_or_insert_with(|| vec![false; 17])[i] = true,
     }
     s
 }

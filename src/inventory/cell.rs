@@ -130,7 +130,13 @@ pub fn parse_with(
     match kind {
         FieldKind::Text => Parsed::ok(Value::Text(text.to_string())),
         FieldKind::Code { digits } => parse_code(text, *digits),
-        FieldKind::Type => match book.find_type(text) {
+        // A spelling the rulebook refuses as an outlet's type (乡镇(街道): 乡镇 or 街道?) is an
+        // error with its hint, never a guess.
+        FieldKind::Type if let Some(refused) = book.type_refusal(text) => {
+            let hint = refused.hint.clone();
+            Parsed::bad(ProblemKind::Refused { hint }, text)
+        }
+        FieldKind::Type => match book.find_outlet_type(text) {
             Some(t) => Parsed::ok(Value::Item(t as u16)),
             None => {
                 let names: Vec<&str> = book.types.iter().map(|t| t.name.zh.as_str()).collect();
@@ -413,7 +419,7 @@ fn parse_list<'a>(
     let mut unknown: Vec<&str> = Vec::new();
     let mut unknown_count = 0usize;
     for item in items.map(trim).filter(|s| !s.is_empty()) {
-        match vocab.find(item) {
+        match vocab.find(item).or_else(|| find_unquoted(vocab, item)) {
             Some(i) => found.insert(i),
             None => {
                 unknown_count += 1;
@@ -445,6 +451,20 @@ fn parse_list<'a>(
         value: Value::List(found),
         problems,
     }
+}
+
+/// Quote marks a list item may carry anywhere: the guideline itself writes “一对一”就业援助.
+const QUOTES: [char; 8] = ['“', '”', '"', '\'', '‘', '’', '「', '」'];
+
+/// The entry an item names once its quote marks are removed, if it has any (the rare path: an
+/// item without quotes has been looked up already).
+#[inline(never)]
+fn find_unquoted(vocab: &crate::rulebook::Vocabulary, item: &str) -> Option<u16> {
+    if !item.contains(QUOTES) {
+        return None;
+    }
+    let bare: String = item.chars().filter(|c| !QUOTES.contains(c)).collect();
+    vocab.find(trim(&bare))
 }
 
 /// The entries a list names, sorted and without repeats: a bit set for a vocabulary of up to 256

@@ -191,16 +191,29 @@ pub fn coverage_rows(book: &Rulebook, lang: Lang) -> Vec<Vec<Out>> {
                     .filter(|c| c.article == a.article)
                     .map(|c| format!("structure:{}", c.id)),
             );
-            let interpretations: Vec<&str> = book
-                .rules
-                .iter()
-                .filter(|r| r.article == a.article && r.interpretation.is_some())
-                .map(|r| r.id.as_str())
+            let interpretations: Vec<String> = interpreted(book)
+                .into_iter()
+                .filter(|i| i.article == a.article)
+                .map(|i| i.id)
                 .collect();
-            let status = match (cites.is_empty(), a.note.is_some()) {
-                (true, _) => Out::key("not_encoded", "未编码", "not encoded"),
-                (false, true) => Out::key("partly", "部分编码", "partly encoded"),
-                (false, false) => Out::key("encoded", "已编码", "encoded"),
+            let status = match (
+                cites.is_empty(),
+                a.note.is_some(),
+                interpretations.is_empty(),
+            ) {
+                (true, _, _) => Out::key("not_encoded", "未编码", "not encoded"),
+                (false, true, true) => Out::key("partly", "部分编码", "partly encoded"),
+                (false, true, false) => Out::key(
+                    "partly_interpreted",
+                    "部分编码(含解释)",
+                    "partly encoded, with interpretation",
+                ),
+                (false, false, true) => Out::key("encoded", "已编码", "encoded"),
+                (false, false, false) => Out::key(
+                    "encoded_interpreted",
+                    "已编码(含解释)",
+                    "encoded, with interpretation",
+                ),
             };
             vec![
                 Out::str(&a.article),
@@ -215,22 +228,58 @@ pub fn coverage_rows(book: &Rulebook, lang: Lang) -> Vec<Vec<Out>> {
         .collect()
 }
 
-/// The rules that interpret vague wording, as a section.
+/// Something in the rulebook that interprets vague wording: a rule, a type's default reference
+/// or a structure check, named as `rules coverage` cites it.
+struct Interpreted<'b> {
+    id: String,
+    article: &'b str,
+    text: &'b Text,
+}
+
+/// Every interpretation of the rulebook: rules first, then types, then structure checks.
+fn interpreted(book: &Rulebook) -> Vec<Interpreted<'_>> {
+    let rules = book.rules.iter().filter_map(|r| {
+        r.interpretation.as_ref().map(|text| Interpreted {
+            id: r.id.clone(),
+            article: &r.article,
+            text,
+        })
+    });
+    let types = book.types.iter().filter_map(|t| {
+        let text = t.reference.as_ref()?.interpretation.as_ref()?;
+        Some(Interpreted {
+            id: format!("type:{}", t.key),
+            article: &t.article,
+            text,
+        })
+    });
+    let structure = book.structure.iter().filter_map(|c| {
+        c.interpretation.as_ref().map(|text| Interpreted {
+            id: format!("structure:{}", c.id),
+            article: &c.article,
+            text,
+        })
+    });
+    rules.chain(types).chain(structure).collect()
+}
+
+/// The rules, types and structure checks that interpret vague wording, as a section.
 pub fn interpretations(book: &Rulebook, lang: Lang) -> Section {
-    let rows = book
-        .rules
-        .iter()
-        .filter_map(|r| {
-            r.interpretation
-                .as_ref()
-                .map(|i| vec![Out::str(&r.id), Out::str(&r.article), Out::str(i.get(lang))])
+    let rows = interpreted(book)
+        .into_iter()
+        .map(|i| {
+            vec![
+                Out::str(i.id),
+                Out::str(i.article),
+                Out::str(i.text.get(lang)),
+            ]
         })
         .collect();
     Section {
         key: "interpretations".into(),
         title: Text::new(
-            "解释性规则(指引措辞笼统处的默认取舍)",
-            "Rules that interpret vague wording (defaults a province may change)",
+            "解释(指引措辞笼统处的默认取舍)",
+            "Interpretations of vague wording (defaults a province may change)",
         ),
         columns: vec![
             Column::new("rule", "规则", "rule"),

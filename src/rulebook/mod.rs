@@ -8,6 +8,7 @@
 pub mod condition;
 pub mod overlay;
 pub mod raw;
+pub mod template;
 mod validate;
 
 use std::collections::HashMap;
@@ -189,6 +190,8 @@ pub struct Rulebook {
     /// Every file read to make it (see [`Rulebook::source_files`]).
     sources: Vec<std::path::PathBuf>,
     type_lookup: Lookup<usize>,
+    /// Spellings accepted as a partner's reference type only (`reference.aliases`).
+    reference_lookup: Lookup<usize>,
     field_lookup: HashMap<String, usize>,
     header_lookup: HashMap<String, usize>,
 }
@@ -312,6 +315,16 @@ pub struct TypeDef {
 pub struct Reference {
     pub allowed: Vec<usize>,
     pub default: usize,
+    /// Why the default is what it is (an interpretation of the guideline), if the rulebook says.
+    pub interpretation: Option<Text>,
+}
+
+/// Spellings a field refuses, and what to write instead.
+#[derive(Clone, Debug)]
+pub struct Refusal {
+    /// Normalized.
+    pub spellings: Vec<String>,
+    pub hint: Text,
 }
 
 #[derive(Clone, Debug)]
@@ -323,6 +336,8 @@ pub struct Field {
     pub required: bool,
     pub unique: bool,
     pub description: Text,
+    /// Spellings refused with a hint (the outlet-type field only).
+    pub refuse: Vec<Refusal>,
 }
 
 /// What a column holds and therefore how its cells are read.
@@ -659,9 +674,26 @@ impl Rulebook {
         self.grades.iter().find(|g| g.grade == grade)
     }
 
-    /// The type a cell names, by its Chinese name, key, English name or alias.
+    /// The type a reference cell names: by its Chinese name, key, English name or alias, or by a
+    /// spelling the rulebook accepts for a reference only (`reference.aliases`: 乡镇(街道)).
     pub fn find_type(&self, value: &str) -> Option<usize> {
+        self.find_outlet_type(value)
+            .or_else(|| lookup(&self.reference_lookup, value))
+    }
+
+    /// The type an outlet-type cell names: by its Chinese name, key, English name or alias.
+    pub fn find_outlet_type(&self, value: &str) -> Option<usize> {
         lookup(&self.type_lookup, value)
+    }
+
+    /// The refusal of the outlet-type field that `value` is spelled as, if any.
+    pub fn type_refusal(&self, value: &str) -> Option<&Refusal> {
+        let refuse = &self.fields.get(self.core.type_)?.refuse;
+        if refuse.is_empty() {
+            return None;
+        }
+        let value = normalize(value);
+        refuse.iter().find(|r| r.spellings.contains(&value))
     }
 
     /// The types a partner outlet may name as its reference, in rulebook order.

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::raw::{RawCondition, RawOverlay, RawRulebook};
+use super::raw::{RawCondition, RawOverlay, RawRule, RawRulebook};
+use super::template;
 use super::{BUILTIN_NAME, BUILTIN_YAML, Problems, RulebookError, RulebookProblem};
 use crate::suggest::did_you_mean;
 
@@ -370,7 +371,9 @@ fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook 
         if let Some(set) = &patch.set {
             match r.check.as_mut() {
                 Some(leaf) if leaf.all.is_none() && leaf.any.is_none() && leaf.not.is_none() => {
-                    set_in_place(leaf, set)
+                    set_in_place(leaf, set);
+                    let leaf = leaf.clone();
+                    unused_parameters(r, &leaf, set, p);
                 }
                 _ => p.push(
                     &patch.id,
@@ -453,6 +456,39 @@ fn position<T>(
         );
     }
     found
+}
+
+/// Words follow numbers: a parameter that `set` changes must be named by some text of the rule
+/// (`{within_days}`), or reports would go on printing the old number.
+fn unused_parameters(r: &RawRule, leaf: &RawCondition, set: &RawCondition, p: &mut Problems) {
+    let texts: Vec<&str> = [&r.title, &r.requirement, &r.explanation, &r.interpretation]
+        .into_iter()
+        .flatten()
+        .flat_map(|t| [t.zh.as_deref(), t.en.as_deref()])
+        .flatten()
+        .collect();
+    let given = template::keys_given(set);
+    for param in template::parameters(leaf) {
+        if !given.contains(&param.name.as_str()) {
+            continue;
+        }
+        if !texts.iter().any(|t| template::uses(t, &param)) {
+            p.push(
+                &r.id,
+                format!(
+                    "`set` changes `{}` of rule `{}` to {}, but no text of the rule names `{{{}}}`",
+                    param.name,
+                    r.id,
+                    template::number(param.value),
+                    param.name
+                ),
+                Some(format!(
+                    "write `{{{}}}` where the rule's requirement says the number (give a new `requirement:` beside `set:`), so that reports show the number in force",
+                    param.name
+                )),
+            );
+        }
+    }
 }
 
 /// Sets keys of a single-test condition: a new test replaces the old one (and its `count`).

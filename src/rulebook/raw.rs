@@ -150,6 +150,23 @@ pub struct RawType {
 pub struct RawReference {
     pub allowed: Vec<String>,
     pub default: String,
+    /// More spellings of allowed types, accepted in the reference column only, by type key: the
+    /// guideline's 乡镇(街道) names a reference, never an outlet's own type.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, Vec<String>>,
+    /// Why the default is what it is, where the guideline does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpretation: Option<RawText>,
+}
+
+/// Spellings a field refuses, with a hint saying what to write instead: a data error, never a
+/// guess (the guideline's 乡镇(街道) does not say whether an outlet is a 乡镇 or a 街道).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRefusal {
+    pub spellings: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<RawText>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -183,6 +200,9 @@ pub struct RawField {
     /// code may have, as inclusive ranges.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_digits: Option<BTreeMap<String, RawTypeDigits>>,
+    /// For the outlet-type field: spellings refused with a hint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refuse: Vec<RawRefusal>,
 }
 
 /// The ranges of a division code's township and village segments for one outlet type.

@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use super::raw::{RawRulebook, RawText, RawUnits};
+use super::template::{self, Parameter, TemplateError};
 use super::{
     Article, CmpOp, CodeChecks, Condition, CoreFields, Entry, Field, FieldKind, GradeInfo, KINDS,
-    Lookup, Problems, Reference, Rule, RuleKind, Rulebook, StructureCheck, TypeDef, TypeDigits,
-    Vocabulary, condition,
+    Lookup, Problems, Reference, Refusal, Rule, RuleKind, Rulebook, StructureCheck, TypeDef,
+    TypeDigits, Vocabulary, condition,
 };
 use crate::suggest::did_you_mean;
 use crate::text::{Text, normalize};
@@ -30,6 +31,43 @@ fn text(raw: &Option<RawText>, context: &str, what: &str, p: &mut Problems) -> T
     };
     let zh = get("zh", &raw.zh);
     let en = get("en", &raw.en);
+    Text { zh, en }
+}
+
+/// A text rendered with the parameters of its rule (or structure check), or a problem for each
+/// placeholder that names none of them.
+fn rendered(t: Text, params: &[Parameter], context: &str, what: &str, p: &mut Problems) -> Text {
+    let mut one = |s: String, lang: &str| match template::render(&s, params) {
+        Ok(r) => r,
+        Err(e) => {
+            let names: Vec<&str> = params.iter().map(|q| q.name.as_str()).collect();
+            let known = if names.is_empty() {
+                "it has no parameters: write the number itself".to_string()
+            } else {
+                format!("its parameters: {}", names.join(", "))
+            };
+            let (message, help) = match e {
+                TemplateError::Unknown(n) => (
+                    format!("`{what}` ({lang}) uses `{{{n}}}`, which names no parameter"),
+                    known,
+                ),
+                TemplateError::Ambiguous(n, qualified) => (
+                    format!("`{what}` ({lang}) uses `{{{n}}}`, which more than one test has"),
+                    format!("name one: {}", qualified.join(", ")),
+                ),
+                TemplateError::Unbalanced => (
+                    format!(
+                        "`{what}` ({lang}) has a `{{` or `}}` that opens or closes no placeholder"
+                    ),
+                    "write `{{` and `}}` for literal braces".to_string(),
+                ),
+            };
+            p.push(context, message, Some(help));
+            s
+        }
+    };
+    let zh = one(t.zh, "zh");
+    let en = one(t.en, "en");
     Text { zh, en }
 }
 
@@ -158,6 +196,7 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
     // Types.
     let mut types: Vec<TypeDef> = Vec::new();
     let mut type_lookup: Lookup<usize> = Lookup::default();
+    let mut reference_lookup: Lookup<usize> = Lookup::default();
     for t in &raw.types {
         if !valid_key(&t.key) {
             p.push(
@@ -267,9 +306,43 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
                     None,
                 );
             }
+            for (key, spellings) in &r.aliases {
+                let Some(j) = resolve(key, p) else { continue };
+                if !allowed.contains(&j) {
+                    p.push(
+                        &t.key,
+                        format!("reference aliases for `{key}`, which is not among `allowed`"),
+                        None,
+                    );
+                    continue;
+                }
+                for spelling in spellings {
+                    let n = normalize(spelling);
+                    let taken = type_lookup
+                        .get(&n)
+                        .or_else(|| reference_lookup.get(&n))
+                        .copied();
+                    match taken {
+                        Some(other) if other != j => p.push(
+                            &t.key,
+                            format!(
+                                "reference alias `{spelling}` already names type `{}`",
+                                types[other].key
+                            ),
+                            None,
+                        ),
+                        _ => reference_lookup.insert(n, j),
+                    }
+                }
+            }
+            let interpretation = r
+                .interpretation
+                .as_ref()
+                .map(|x| text(&Some(x.clone()), &t.key, "interpretation", p));
             types[i].reference = Some(Reference {
                 allowed,
                 default: d,
+                interpretation,
             });
         }
     }
@@ -464,6 +537,23 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
                 None,
             );
         }
+        let mut refuse = Vec::new();
+        if !f.refuse.is_empty() && f.key != "type" {
+            p.push(
+                &f.key,
+                "`refuse` goes only on the outlet-type field `type`".into(),
+                None,
+            );
+        }
+        for r in &f.refuse {
+            if r.spellings.is_empty() {
+                p.push(&f.key, "a `refuse` entry needs `spellings`".into(), None);
+            }
+            refuse.push(Refusal {
+                spellings: r.spellings.iter().map(|s| normalize(s)).collect(),
+                hint: text(&r.hint, &f.key, "hint", p),
+            });
+        }
         let index = fields.len();
         for spelling in [&f.key, &name.zh].into_iter().chain(f.aliases.iter()) {
             if spelling.is_empty() {
@@ -492,6 +582,7 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
             required: f.required,
             unique: f.unique,
             description,
+            refuse,
         });
     }
 
@@ -547,6 +638,7 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
         file: String::new(),
         sources: Vec::new(),
         type_lookup,
+        reference_lookup,
         field_lookup,
         header_lookup,
     };
@@ -616,19 +708,33 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
                 None
             }
         };
+        // Texts name the condition's numbers, and show the effective ones.
+        let params = r
+            .check
+            .as_ref()
+            .map(template::parameters)
+            .unwrap_or_default();
+        let words = |t: &Option<RawText>, what: &str, p: &mut Problems| {
+            let t = text(t, ctx, what, p);
+            rendered(t, &params, ctx, what, p)
+        };
+        let title = words(&r.title, "title", p);
+        let requirement = words(&r.requirement, "requirement", p);
+        let explanation = words(&r.explanation, "explanation", p);
+        let interpretation = r
+            .interpretation
+            .as_ref()
+            .map(|t| words(&Some(t.clone()), "interpretation", p));
         let rule = Rule {
             id: r.id.clone(),
             grade,
             kind,
             article: required_str(&r.article, ctx, "article", p),
             quote: r.quote.clone().unwrap_or_default(),
-            title: text(&r.title, ctx, "title", p),
-            requirement: text(&r.requirement, ctx, "requirement", p),
-            explanation: text(&r.explanation, ctx, "explanation", p),
-            interpretation: r
-                .interpretation
-                .as_ref()
-                .map(|t| text(&Some(t.clone()), ctx, "interpretation", p)),
+            title,
+            requirement,
+            explanation,
+            interpretation,
             applies_to,
             check: check.unwrap_or(Condition::All(Vec::new())),
         };
@@ -763,16 +869,24 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
             }
         });
         if let Some((share, op, value)) = compared {
+            let params = [template::structure_parameter(share, value)];
+            let words = |t: &Option<RawText>, what: &str, p: &mut Problems| {
+                let t = text(t, ctx, what, p);
+                rendered(t, &params, ctx, what, p)
+            };
+            let title = words(&c.title, "title", p);
+            let requirement = words(&c.requirement, "requirement", p);
+            let interpretation = c
+                .interpretation
+                .as_ref()
+                .map(|t| words(&Some(t.clone()), "interpretation", p));
             book.structure.push(StructureCheck {
                 id: c.id.clone(),
                 article: required_str(&c.article, ctx, "article", p),
                 quote: c.quote.clone().unwrap_or_default(),
-                title: text(&c.title, ctx, "title", p),
-                requirement: text(&c.requirement, ctx, "requirement", p),
-                interpretation: c
-                    .interpretation
-                    .as_ref()
-                    .map(|t| text(&Some(t.clone()), ctx, "interpretation", p)),
+                title,
+                requirement,
+                interpretation,
                 types,
                 grades: c.grades.clone(),
                 share,

@@ -43,8 +43,8 @@ pub fn book() -> &'static Rulebook {
     &BOOK
 }
 
-/// The 16 services of DOMAIN.md's vocabulary, by canonical name.
-pub const SERVICES: [&str; 16] = [
+/// The 17 services of DOMAIN.md's vocabulary, by canonical name.
+pub const SERVICES: [&str; 17] = [
     "就业信息查询",
     "信息宣传",
     "就失业登记",
@@ -55,6 +55,7 @@ pub const SERVICES: [&str; 16] = [
     "就业困难人员认定",
     "职业指导",
     "岗位推荐",
+    "培训信息推荐",
     "供需匹配",
     "培训报名",
     "就业援助",
@@ -65,8 +66,8 @@ pub const SERVICES: [&str; 16] = [
 
 /// Every service a grade-1 outlet must offer, by canonical name, in grade order: all of
 /// [`SERVICES`] but 就业困难人员认定 (index 7), which no grade asks for.
-pub const ALL_SERVICES: [&str; 15] = {
-    let mut out = [""; 15];
+pub const ALL_SERVICES: [&str; 16] = {
+    let mut out = [""; 16];
     let mut i = 0;
     while i < out.len() {
         out[i] = SERVICES[if i < 7 { i } else { i + 1 }];
