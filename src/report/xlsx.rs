@@ -359,6 +359,10 @@ fn write_summary(
             meta.input.clone().unwrap_or_default(),
         ),
         (
+            lang.pick("原清单评定日期", "old inventory as of"),
+            meta.old_as_of.clone().unwrap_or_default(),
+        ),
+        (
             lang.pick("评定日期", "as of"),
             meta.as_of.clone().unwrap_or_default(),
         ),
@@ -390,7 +394,9 @@ fn write_summary(
     for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
         sheet.write_string_with_format(r, 0, *k, &styles.header)?;
         measure(0, k);
-        let as_of = meta.as_of.as_deref().filter(|a| a == v);
+        let as_of = [&meta.old_as_of, &meta.as_of]
+            .into_iter()
+            .find_map(|d| d.as_deref().filter(|a| a == v));
         match as_of.and_then(|a| a.parse::<jiff::civil::Date>().ok()) {
             Some(d) => {
                 let date = ExcelDateTime::from_ymd(
