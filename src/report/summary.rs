@@ -274,12 +274,13 @@ pub enum GroupBy {
     Type,
 }
 
-/// The fields that name a region, outermost first, with their column titles.
+/// The fields that name a region, outermost first, with the titles of their path columns (told
+/// apart from the label column, titled by the grouping's level, which a workbook shows beside them).
 const PATH: [(&str, &str, &str); 4] = [
-    ("province", "省", "province"),
-    ("city", "市", "city"),
-    ("county", "县", "county"),
-    ("township", "乡镇街道", "township"),
+    ("province", "路径·省", "path: province"),
+    ("city", "路径·市", "path: city"),
+    ("county", "路径·县", "path: county"),
+    ("township", "路径·乡镇街道", "path: township"),
 ];
 
 /// Between the names of a region's path in a group's key: a control character, which a name

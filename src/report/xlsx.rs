@@ -363,7 +363,10 @@ fn write_summary(
             meta.old_as_of.clone().unwrap_or_default(),
         ),
         (
-            lang.pick("评定日期", "as of"),
+            match meta.old_as_of {
+                Some(_) => lang.pick("新清单评定日期", "new inventory as of"),
+                None => lang.pick("评定日期", "as of"),
+            },
             meta.as_of.clone().unwrap_or_default(),
         ),
         (lang.pick("规则", "rulebook"), meta.rulebook_id.clone()),
