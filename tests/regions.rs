@@ -14,6 +14,11 @@
 //! `year-2024.csv` and `year-2025.csv` are the same three outlets, updated in November of each
 //! year.
 
+#![allow(
+    clippy::expect_used,
+    reason = "a test fails loudly when its fixture or the report is not as expected"
+)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -239,7 +244,11 @@ fn by_township_and_by_type_the_structure_checks_are_the_enclosing_counties() {
         text.contains("Region-level structure checks of the enclosing counties"),
         "{text}"
     );
-    let text = stdout(&report_in("zh", "table", &["summary", PATHS, "--by", "type"]));
+    let text = stdout(&report_in(
+        "zh",
+        "table",
+        &["summary", PATHS, "--by", "type"],
+    ));
     assert!(text.contains("区域结构检查(所在县,建议项)"), "{text}");
 }
 
@@ -252,7 +261,8 @@ fn two_ungraded_communities_out_of_two_are_not_the_exception_第十二条_asks_f
     assert_eq!(measured, &Json::from(1.0));
     assert_eq!(result, "not_met");
     // 南京市/鼓楼区's two communities are at grade 2 and 3.
-    let (measured, result) = &checks[&("南京市/鼓楼区".to_string(), "S-COMMUNITIES-G4".to_string())];
+    let (measured, result) =
+        &checks[&("南京市/鼓楼区".to_string(), "S-COMMUNITIES-G4".to_string())];
     assert_eq!(measured, &Json::from(0.0));
     assert_eq!(result, "met");
 }
@@ -298,8 +308,14 @@ fn the_default_old_date_of_29_february_is_28_february() {
     .expect("outlet runs");
     let rows = records(&stdout(&out));
     assert!(!rows.is_empty(), "{}", stderr(&out));
-    assert!(rows.iter().all(|r| r["old_as_of"] == "2027-02-28"), "{rows:?}");
-    assert!(rows.iter().all(|r| r["new_as_of"] == "2028-02-29"), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r["old_as_of"] == "2027-02-28"),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter().all(|r| r["new_as_of"] == "2028-02-29"),
+        "{rows:?}"
+    );
 }
 
 #[test]
@@ -340,7 +356,10 @@ fn an_old_inventory_updated_after_the_default_date_is_warned_about() {
         .find(|l| l.contains("--old-as-of"))
         .unwrap_or_else(|| panic!("a warning: {err}"));
     assert!(line.starts_with("警告: "), "{line}");
-    assert!(line.contains("2025-03-01") && line.contains("原清单"), "{line}");
+    assert!(
+        line.contains("2025-03-01") && line.contains("原清单"),
+        "{line}"
+    );
     assert!(!line.contains("warning"), "one language: {line}");
     // Given the old date, the user has said which it is: no warning.
     let mut given = args("en");

@@ -126,8 +126,8 @@ pub fn run(args: Args) -> Result<Exit> {
         sections.push(Section {
             key: "by_region".into(),
             title: Text::new("按县统计", "By county"),
-            columns: Groups::columns(book, GroupBy::County),
-            rows: groups.rows(book, c.lang),
+            columns: Groups::columns(book, GroupBy::County, false),
+            rows: groups.rows(book, c.lang, false),
             single: false,
         });
     }

@@ -59,7 +59,9 @@ pub fn run(args: Args) -> Result<Exit> {
 
     let out = Output::open(c.output.as_deref(), Some(input))?;
     let meta = c.meta("summary", input, book);
-    let columns = Groups::columns(book, args.by);
+    // The path columns are for machines; people read each group's label.
+    let with_path = matches!(c.output_format(), Format::Csv | Format::Json | Format::Xlsx);
+    let columns = Groups::columns(book, args.by, with_path);
     let mut writer = Writer::new(
         out,
         c.output_format(),
@@ -69,11 +71,8 @@ pub fn run(args: Args) -> Result<Exit> {
         "groups",
         columns,
     )
-    .brief(Groups::shown(book, args.by))
     .excel(c.excel);
-    groups.each_row(book, c.lang, |row| writer.row(&row))?;
-    // The path columns are for machines; people read each group's label.
-    let with_path = matches!(c.output_format(), Format::Csv | Format::Json | Format::Xlsx);
+    groups.each_row(book, c.lang, with_path, |row| writer.row(&row))?;
     let structure = if level == args.by {
         groups.structure(book, c.lang, false, with_path)
     } else {

@@ -513,11 +513,13 @@ impl Groups {
             .collect()
     }
 
-    /// The group's label, then its path (province … its own level), then the outlet type and
-    /// the counts.
-    pub fn columns(book: &Rulebook, by: GroupBy) -> Vec<Column> {
+    /// The group's label, then (`with_path`: for machines; people read the label) its path
+    /// (province … its own level), then the outlet type and the counts.
+    pub fn columns(book: &Rulebook, by: GroupBy, with_path: bool) -> Vec<Column> {
         let mut lead = vec![by.column()];
-        lead.extend(by.path_columns());
+        if with_path {
+            lead.extend(by.path_columns());
+        }
         lead.push(Column::new("type", "网点类型", "type"));
         let mut cols = counts_columns(book, lead);
         cols.push(Column::new("with_errors", "有数据错误", "with data errors"));
@@ -529,18 +531,10 @@ impl Groups {
         cols
     }
 
-    /// Which of [`Groups::columns`] the table, Markdown and HTML show: all but the path, which the
-    /// label already tells enough of.
-    pub fn shown(book: &Rulebook, by: GroupBy) -> Vec<bool> {
-        let mut shown = vec![true; Groups::columns(book, by).len()];
-        shown[1..=by.depth()].iter_mut().for_each(|s| *s = false);
-        shown
-    }
-
     /// Per group: a row for each type present, then the group's total.
-    pub fn rows(&self, book: &Rulebook, lang: Lang) -> Vec<Vec<Out>> {
+    pub fn rows(&self, book: &Rulebook, lang: Lang, with_path: bool) -> Vec<Vec<Out>> {
         let mut rows = Vec::new();
-        let _ = self.each_row(book, lang, |r| {
+        let _ = self.each_row(book, lang, with_path, |r| {
             rows.push(r);
             Ok::<(), std::convert::Infallible>(())
         });
@@ -552,6 +546,7 @@ impl Groups {
         &self,
         book: &Rulebook,
         lang: Lang,
+        with_path: bool,
         mut f: impl FnMut(Vec<Out>) -> Result<(), E>,
     ) -> Result<(), E> {
         // Each type's cell, made once and shared by every group's rows.
@@ -565,7 +560,9 @@ impl Groups {
             .collect();
         for (label, key, tally) in self.sorted(lang) {
             let mut lead = vec![Out::Shared(label.as_str().into())];
-            lead.extend(self.by.path_cells(key));
+            if with_path {
+                lead.extend(self.by.path_cells(key));
+            }
             let row = |type_cell: Out, c: &Counts| {
                 let outlets = c[..5].iter().sum::<u64>();
                 let mut lead = lead.clone();
@@ -692,5 +689,56 @@ impl Groups {
             rows,
             single: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(names: &[&str]) -> String {
+        names.join(&SEP.to_string())
+    }
+
+    #[test]
+    fn a_label_is_the_shortest_tail_of_the_path_no_other_group_shares() {
+        let keys = [
+            key(&["江苏省", "南京市", "鼓楼区"]),
+            key(&["江苏省", "徐州市", "鼓楼区"]),
+            key(&["福建省", "福州市", "鼓楼区"]),
+            key(&["甲省", "新城市", "城区"]),
+            key(&["乙省", "新城市", "城区"]),
+            key(&["江苏省", "南京市", "玄武区"]),
+            key(&["江苏省", "南京市", ""]),
+        ];
+        let labels = GroupBy::County.labels(keys.iter().map(String::as_str), Lang::Zh);
+        assert_eq!(
+            labels,
+            [
+                "南京市/鼓楼区",
+                "徐州市/鼓楼区",
+                "福州市/鼓楼区",
+                // The same city and county names in two provinces: the whole path.
+                "甲省/新城市/城区",
+                "乙省/新城市/城区",
+                "玄武区",
+                "(未填)",
+            ]
+        );
+        assert_eq!(
+            GroupBy::County.full_label(&keys[6], Lang::En),
+            "江苏省/南京市/(blank)"
+        );
+    }
+
+    #[test]
+    fn a_separator_in_a_name_cannot_join_two_paths() {
+        let (mut a, mut b) = (String::new(), String::new());
+        push_name(&mut a, &format!("甲{SEP}乙"));
+        push_name(&mut b, "甲");
+        b.push(SEP);
+        push_name(&mut b, "乙");
+        assert_ne!(a, b);
+        assert_eq!(split_keys(&format!("县{KEYS_SEP}区")), ("县", Some("区")));
     }
 }
