@@ -360,7 +360,7 @@ impl GroupBy {
     /// Writes [`GroupBy::key`] at the end of `key`.
     pub fn write_key(self, book: &Rulebook, outlet: &Outlet, lang: Lang, key: &mut String) {
         if self == GroupBy::Type {
-            return key.push_str(book.types[outlet.type_].name.get(lang));
+            return push_name(key, book.types[outlet.type_].name.get(lang));
         }
         for (i, (field, ..)) in PATH[..self.depth()].iter().enumerate() {
             if i > 0 {
@@ -465,13 +465,13 @@ fn shown(names: &[&str], lang: Lang) -> String {
 /// Parts what [`GroupBy::write_keys`] wrote: the grouping's key and, when its structure checks
 /// are made over another grouping, the key for that one.
 pub fn split_keys(keys: &str) -> (&str, Option<&str>) {
-    match keys.split_once(KEYS_SEP) {
+    match keys.rsplit_once(KEYS_SEP) {
         Some((group, region)) => (group, Some(region)),
         None => (keys, None),
     }
 }
 
-/// Tallies per group, for `outlet summary` and `outlet diff`.
+/// Tallies per group, for `outlet summary` and the HTML page of `outlet grade`.
 #[derive(Clone, Debug, Default)]
 pub struct Groups {
     by: GroupBy,
