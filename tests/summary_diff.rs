@@ -16,6 +16,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Output;
 
+use common::AS_OF;
 use common::files::{COUNTY_CSV, read_root};
 use common::run::{code, report, run, stderr, stdout};
 use common::table::{Record, records};
@@ -281,8 +282,8 @@ fn expected_structure(outlets: &[&Known]) -> BTreeMap<&'static str, Structure> {
     };
     // 第十八条: more than half of the 乡镇/街道 outlets at grade 2 or better.
     let townships = share(&["township", "subdistrict"], &[1, 2]);
-    // 第十二条: at most 10% of communities at grade 4.
-    let communities = share(&["community"], &[4]);
+    // 第十二条: at most 10% of communities at grade 4 or below it (ungraded).
+    let communities = share(&["community"], &[4, 0]);
     // 第二十一条: at least one grade-1 outlet.
     let models = Some(outlets.iter().filter(|k| k.grade == 1).count() as f64);
     BTreeMap::from([
@@ -358,20 +359,23 @@ fn check_structure(by: &str, group_of: impl Fn(&Known) -> String) {
 }
 
 #[test]
-fn structure_checks_per_township_as_derived_by_hand() {
-    check_structure("township", |k| k.township.clone());
+fn structure_checks_per_county_as_derived_by_hand() {
+    check_structure("county", |_| "安宁县".into());
 }
 
 #[test]
-fn structure_checks_per_county_and_per_type_as_derived_by_hand() {
-    check_structure("county", |_| "安宁县".into());
-    check_structure("type", |k| k.type_.clone());
+fn structure_checks_by_township_and_by_type_are_those_of_the_enclosing_county() {
+    // A township has one township outlet and a type is no region: their structure is judged over
+    // the county, all its outlets together.
+    check_structure("township", |_| "安宁县".into());
+    check_structure("type", |_| "安宁县".into());
 }
 
 #[test]
 fn structure_checks_of_the_county_pin_the_numbers() {
     // 10 乡镇/街道 outlets, 6 at grade 2 or better (AN-001, 006, 011, 015, 019, 025): 60%, met.
-    // 14 communities, 1 at grade 4 (AN-014): 7.1%, met. 5 grade-1 outlets: met.
+    // 14 communities, 1 at grade 4 (AN-014) and 1 ungraded: 14.3%, not met. 5 grade-1 outlets:
+    // met.
     let doc = summary_json("county");
     let by: BTreeMap<&str, &Json> = doc["structure"]
         .as_array()
@@ -384,21 +388,19 @@ fn structure_checks_of_the_county_pin_the_numbers() {
     let communities = by["S-COMMUNITIES-G4"]["measured"]
         .as_f64()
         .expect("a share");
-    assert!((communities - 1.0 / 14.0).abs() < 1e-3, "{communities}");
+    assert!((communities - 2.0 / 14.0).abs() < 1e-3, "{communities}");
+    assert_eq!(by["S-COMMUNITIES-G4"]["result"], "not_met");
     assert_eq!(by["S-MODEL-G1"]["measured"], 5.0);
-    // 河口镇 has no community: not applicable; 0 of its 1 township at grade 2: not met.
+    // By township, no check is made of 河口镇 (one township outlet, no community): the checks are
+    // the county's, the same numbers.
     let doc = summary_json("township");
-    let river: BTreeMap<&str, &Json> = doc["structure"]
-        .as_array()
-        .expect("structure")
+    let checks = doc["structure"].as_array().expect("structure");
+    assert!(checks.iter().all(|c| c["group"] == "安宁县"), "{checks:?}");
+    let township: BTreeMap<&str, &Json> = checks
         .iter()
-        .filter(|c| c["group"] == "河口镇")
         .map(|c| (c["check"].as_str().expect("an id"), c))
         .collect();
-    assert_eq!(river["S-COMMUNITIES-G4"]["result"], "not_applicable");
-    assert_eq!(river["S-TOWNSHIPS-G2"]["result"], "not_met");
-    assert_eq!(river["S-TOWNSHIPS-G2"]["measured"], 0.0);
-    assert_eq!(river["S-MODEL-G1"]["result"], "not_met");
+    assert_eq!(township, by);
 }
 
 #[test]
@@ -536,25 +538,32 @@ fn diff_exits_zero_with_fail_on_never() {
 
 #[test]
 fn diff_grades_the_old_inventory_as_of_the_old_date() {
-    // Without --old-as-of the 2024 inventory is graded as of 2025-11-30, when every 2024 update
-    // is stale: AN-002, grade 1 in both years, would look upgraded from 未达四级.
-    let (rows, _) = diff(COUNTY_2024, COUNTY_CSV, &["--fail-on", "never"]);
-    let an002 = rows.iter().find(|r| r["id"] == "AN-002").expect("AN-002");
-    assert_eq!(an002["old_grade"], "");
-    assert_eq!(an002["change"], "upgraded");
+    // Graded as of 2025-11-30, the 2024 inventory's updates are all stale: AN-002, grade 1 in
+    // both years, would look upgraded from 未达四级.
     let (rows, _) = diff(
         COUNTY_2024,
         COUNTY_CSV,
-        &["--old-as-of", "2024-11-30", "--fail-on", "never"],
+        &["--old-as-of", "2025-11-30", "--fail-on", "never"],
     );
     let an002 = rows.iter().find(|r| r["id"] == "AN-002").expect("AN-002");
-    assert_eq!(an002["old_grade"], "1");
-    assert_eq!(an002["change"], "unchanged");
+    assert_eq!(an002["old_grade"], "");
+    assert_eq!(an002["change"], "upgraded");
+    // As of its own date, given or by default a year before --as-of, it is unchanged.
+    for extra in [&["--old-as-of", "2024-11-30"][..], &[]] {
+        let mut args = extra.to_vec();
+        args.extend(["--fail-on", "never"]);
+        let (rows, _) = diff(COUNTY_2024, COUNTY_CSV, &args);
+        let an002 = rows.iter().find(|r| r["id"] == "AN-002").expect("AN-002");
+        assert_eq!(an002["old_grade"], "1", "{extra:?}");
+        assert_eq!(an002["change"], "unchanged", "{extra:?}");
+        assert_eq!(an002["old_as_of"], "2024-11-30", "{extra:?}");
+    }
 }
 
 #[test]
 fn diff_of_a_file_against_itself_is_all_unchanged_and_exits_zero() {
-    let (rows, out) = diff(COUNTY_CSV, COUNTY_CSV, &[]);
+    // The same inventory is of the same date.
+    let (rows, out) = diff(COUNTY_CSV, COUNTY_CSV, &["--old-as-of", AS_OF]);
     assert_eq!(
         code(&out),
         0,

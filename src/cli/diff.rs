@@ -15,8 +15,8 @@ use crate::inventory::Input;
 use crate::report::outlets::type_cell;
 use crate::report::summary::GroupBy;
 use crate::report::{Column, Out, Section, Writer, words};
-use crate::rulebook::{RuleKind, Rulebook};
-use crate::text::Text;
+use crate::rulebook::{FieldKind, RuleKind, Rulebook};
+use crate::text::{Lang, Text};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,7 +24,7 @@ pub struct Args {
     pub old: PathBuf,
     /// The later inventory.
     pub new: PathBuf,
-    /// The date to grade the earlier inventory as of (default: --as-of).
+    /// The date to grade the earlier inventory as of (default: one year before --as-of).
     #[arg(long, value_name = "DATE")]
     pub old_as_of: Option<Date>,
     /// What to count changes by.
@@ -69,7 +69,19 @@ impl Change {
 /// Per group: upgraded, downgraded, unchanged, new, closed, claims changed, fell below minimum.
 type Counts = [u64; 7];
 
-fn columns() -> (Vec<Column>, Vec<bool>) {
+/// The columns of the rows; CSV, which has no header to name the dates by, ends each row with
+/// them (`old_as_of`, `new_as_of`).
+fn columns(csv: bool) -> (Vec<Column>, Vec<bool>) {
+    let dates = [
+        (
+            Column::new("old_as_of", "原清单评定日期", "old as of"),
+            false,
+        ),
+        (
+            Column::new("new_as_of", "新清单评定日期", "new as of"),
+            false,
+        ),
+    ];
     [
         (Column::new("id", "网点编号", "id"), true),
         (Column::new("name", "网点名称", "name"), true),
@@ -93,7 +105,48 @@ fn columns() -> (Vec<Column>, Vec<bool>) {
         (Column::new("rules", "原因规则", "rules"), true),
     ]
     .into_iter()
+    .chain(dates.into_iter().filter(|_| csv))
     .unzip()
+}
+
+/// The date the earlier inventory is graded as of when `--old-as-of` does not say: a year before
+/// the later one's (29 February falls back to 28 February).
+fn default_old_as_of(as_of: Date) -> Date {
+    as_of
+        .checked_sub(jiff::Span::new().years(1))
+        .unwrap_or(as_of)
+}
+
+/// The latest date an outlet's row holds, in any date column (the update date, in the built-in
+/// rulebook).
+fn latest_date(book: &Rulebook, o: &crate::inventory::Outlet) -> Option<Date> {
+    book.fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind == FieldKind::Date)
+        .filter_map(|(i, _)| match o.value(i) {
+            crate::inventory::Value::Date(d) => Some(*d),
+            _ => None,
+        })
+        .max()
+}
+
+/// The warning when the earlier inventory, graded as of the default date, holds an update after
+/// it: that inventory was most likely made later than a year before the later one, and its outlets
+/// would be judged on a date that is not theirs.
+fn stale_warning(file: &str, old_as_of: Date, (latest, id): (Date, &str), lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "警告: {file}: 原清单最晚的更新日期是 {latest}(网点 `{id}`),晚于原清单的评定日期 \
+             {old_as_of}(未给 --old-as-of,取 --as-of 前一年) \
+             (若原清单是另一天的,请用 --old-as-of 给出那一天)"
+        ),
+        Lang::En => format!(
+            "warning: {file}: the latest update date in the old inventory is {latest} (outlet \
+             `{id}`), after its as-of date {old_as_of} (one year before --as-of, as --old-as-of \
+             is not given) (if the old inventory is of another date, give it with --old-as-of)"
+        ),
+    }
 }
 
 /// The required rules whose outcome changed between the grades concerned: for a downgrade, those
@@ -124,9 +177,13 @@ pub fn run(args: Args) -> Result<Exit> {
     let (prep, mut problems) = c.prepare(&args.new)?;
     let book = &prep.book;
     let old_input = Input::from_arg(&args.old);
+    // Each inventory is graded as of its own date: the earlier one's a year before, by default.
+    let old_as_of = args
+        .old_as_of
+        .unwrap_or_else(|| default_old_as_of(prep.as_of));
     let old_ev = match &prep.waivers {
-        Some(w) => Evaluator::new(book, args.old_as_of.unwrap_or(prep.as_of)).with_waivers(w),
-        None => Evaluator::new(book, args.old_as_of.unwrap_or(prep.as_of)),
+        Some(w) => Evaluator::new(book, old_as_of).with_waivers(w),
+        None => Evaluator::new(book, old_as_of),
     };
     let ev = prep.evaluator();
 
@@ -134,7 +191,14 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut before: HashMap<String, Before> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut old_inventory = c.open_inventory(&old_input, book)?;
+    // The latest update date of the earlier inventory, and its outlet's id.
+    let mut latest: Option<(Date, String)> = None;
     while let Some(o) = old_inventory.next_outlet(&mut problems)? {
+        if let Some(d) = latest_date(book, &o) {
+            if latest.as_ref().is_none_or(|(l, _)| d > *l) {
+                latest = Some((d, o.id.clone()));
+            }
+        }
         let a = old_ev.assess(&o);
         order.push(o.id.clone());
         let group = args.by.key(book, &o, c.lang);
@@ -152,9 +216,23 @@ pub fn run(args: Args) -> Result<Exit> {
         );
     }
 
+    if args.old_as_of.is_none() {
+        if let Some((d, id)) = latest.as_ref().filter(|(d, _)| *d > old_as_of) {
+            eprintln!(
+                "{}",
+                stale_warning(&old_input.label(), old_as_of, (*d, id), c.lang)
+            );
+        }
+    }
+
     let input = &prep.input;
     let mut inventory = c.open_inventory(input, book)?;
-    let (cols, shown) = columns();
+    let csv = c.output_format() == crate::report::Format::Csv;
+    let (cols, shown) = columns(csv);
+    let dates = [
+        Out::str(old_as_of.to_string()),
+        Out::str(prep.as_of.to_string()),
+    ];
     // Neither inventory is written over, nor what `prepare` read.
     let mut reads = prep.reads.clone();
     reads.add_input("OLD", &old_input);
@@ -162,12 +240,14 @@ pub fn run(args: Args) -> Result<Exit> {
     let out = Output::open(c.output.as_deref(), &reads, c.lang)?;
     let mut meta = c.meta("diff", input, book);
     meta.input = Some(format!("{} → {}", old_input.label(), input.label()));
+    meta.old_as_of = Some(old_as_of.to_string());
     let mut writer = Writer::new(out, c.output_format(), c.lang, book, meta, "outlets", cols)
         .brief(shown)
         .excel(c.excel);
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     let mut fell = 0u64;
 
+    let (by, lang) = (args.by, c.lang);
     let mut emit = |writer: &mut Writer<'_, Output>,
                     id: &str,
                     b: Option<&Before>,
@@ -191,7 +271,9 @@ pub fn run(args: Args) -> Result<Exit> {
             }
             _ => String::new(),
         };
-        let c = counts.entry(group.clone()).or_default();
+        // A row names its group by its whole path: rows stream, before every group is known.
+        let label = by.full_label(&group, lang);
+        let c = counts.entry(group).or_default();
         let slot = match change {
             Change::Upgraded => 0,
             Change::Downgraded => 1,
@@ -212,7 +294,7 @@ pub fn run(args: Args) -> Result<Exit> {
                 Out::key("no", "否", "no")
             }
         };
-        writer.row(&[
+        let mut row = vec![
             Out::str(id),
             Out::str(now.map_or_else(
                 || b.map(|b| b.name.clone()).unwrap_or_default(),
@@ -222,7 +304,7 @@ pub fn run(args: Args) -> Result<Exit> {
                 || b.map_or(Out::Null, |b| b.type_cell.clone()),
                 |(o, _)| type_cell(book, o),
             ),
-            Out::str(group),
+            Out::str(label),
             change.out(),
             b.map_or(Out::Null, |b| Out::Grade(b.assessed)),
             now.map_or(Out::Null, |(_, a)| Out::Grade(a.assessed)),
@@ -233,7 +315,11 @@ pub fn run(args: Args) -> Result<Exit> {
             now.map_or(Out::Null, |(_, a)| words::status(a.status)),
             yes_no(fell_below),
             Out::str(rules),
-        ])?;
+        ];
+        if csv {
+            row.extend(dates.iter().cloned());
+        }
+        writer.row(&row)?;
         Ok(())
     };
 
@@ -250,10 +336,19 @@ pub fn run(args: Args) -> Result<Exit> {
         }
     }
 
+    // Each group by its label: as much of its path as tells it apart; machines also get the path.
+    let with_path = matches!(
+        c.output_format(),
+        crate::report::Format::Json | crate::report::Format::Xlsx
+    );
+    let labels = args.by.labels(counts.keys().map(String::as_str), c.lang);
     let mut rows: Vec<Vec<Out>> = Vec::new();
     let mut total: Counts = [0; 7];
-    for (group, c) in &counts {
-        let mut r = vec![Out::str(group)];
+    for ((group, c), label) in counts.iter().zip(labels) {
+        let mut r = vec![Out::str(label)];
+        if with_path {
+            r.extend(args.by.path_cells(group));
+        }
         r.extend(c.iter().map(|n| Out::Int(*n as i64)));
         rows.push(r);
         for (t, n) in total.iter_mut().zip(c) {
@@ -261,21 +356,27 @@ pub fn run(args: Args) -> Result<Exit> {
         }
     }
     let mut r = vec![Out::key("total", "合计", "total")];
+    if with_path {
+        r.extend((0..args.by.depth()).map(|_| Out::Null));
+    }
     r.extend(total.iter().map(|n| Out::Int(*n as i64)));
     rows.push(r);
     let section = Section {
         key: "by_group".into(),
         title: Text::new("按分组统计变化", "Changes by group"),
-        columns: vec![
-            args.by.column(),
-            Column::new("upgraded", "升级", "upgraded"),
-            Column::new("downgraded", "降级", "downgraded"),
-            Column::new("unchanged", "不变", "unchanged"),
-            Column::new("new", "新增", "new"),
-            Column::new("closed", "撤销", "closed"),
-            Column::new("claims_changed", "申报变化", "claims changed"),
-            Column::new("fell_below_minimum", "新低于最低要求", "fell below minimum"),
-        ],
+        columns: [args.by.column()]
+            .into_iter()
+            .chain(args.by.path_columns().into_iter().filter(|_| with_path))
+            .chain([
+                Column::new("upgraded", "升级", "upgraded"),
+                Column::new("downgraded", "降级", "downgraded"),
+                Column::new("unchanged", "不变", "unchanged"),
+                Column::new("new", "新增", "new"),
+                Column::new("closed", "撤销", "closed"),
+                Column::new("claims_changed", "申报变化", "claims changed"),
+                Column::new("fell_below_minimum", "新低于最低要求", "fell below minimum"),
+            ])
+            .collect(),
         rows,
         single: false,
     };

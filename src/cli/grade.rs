@@ -55,7 +55,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut tally = Tally::new(book);
     // The HTML page also charts grades by county and lists each outlet's gaps.
     let html = c.format == Format::Html;
-    let mut groups = Groups::default();
+    let mut groups = Groups::new(GroupBy::County);
     let gap_columns = gaps_columns().0;
     let maker = writer.row_maker();
     // CSV lines are written straight.
@@ -126,8 +126,8 @@ pub fn run(args: Args) -> Result<Exit> {
         sections.push(Section {
             key: "by_region".into(),
             title: Text::new("按县统计", "By county"),
-            columns: Groups::columns(book, GroupBy::County),
-            rows: groups.rows(book),
+            columns: Groups::columns(book, GroupBy::County, false),
+            rows: groups.rows(book, c.lang, false),
             single: false,
         });
     }

@@ -8,7 +8,7 @@ use anyhow::Result;
 use super::Exit;
 use super::common::{CommonArgs, ProblemLog};
 use crate::inventory::Outlet;
-use crate::report::summary::{Counted, GroupBy, Groups, Tally};
+use crate::report::summary::{Counted, GroupBy, Groups, Tally, split_keys};
 use crate::report::{Format, Writer};
 
 #[derive(Debug, clap::Args)]
@@ -30,17 +30,26 @@ pub fn run(args: Args) -> Result<Exit> {
     let ev = prep.evaluator();
     let mut inventory = c.open_inventory(input, book)?;
 
-    let mut groups = Groups::default();
+    let mut groups = Groups::new(args.by);
+    // The regions whose structure is checked: the groups themselves when they are counties or
+    // larger; else the counties that enclose them (a township has one township outlet; a type
+    // is no region).
+    let level = args.by.structure_level();
+    let mut regions = Groups::new(level);
     let mut tally = Tally::new(book);
-    // An outlet's counts, and its group's name as its text.
+    // An outlet's counts, and its group's key (and its county's) as its text.
     let work = |outlet: &Outlet, key: &mut String| {
-        args.by.write_key(book, outlet, c.lang, key);
+        args.by.write_keys(book, outlet, c.lang, key);
         // A summary counts grades: no more rules are checked than decide one.
         Counted::of_standing(outlet, ev.standing(outlet))
     };
-    let take = |counted, key: &str| -> Result<()> {
+    let take = |counted, keys: &str| -> Result<()> {
         tally.count(counted);
+        let (key, region) = split_keys(keys);
         groups.count(book, key, counted);
+        if let Some(region) = region {
+            regions.count(book, region, counted);
+        }
         Ok(())
     };
     inventory.each_outlet(c.threads(), &mut problems, work, take)?;
@@ -49,7 +58,9 @@ pub fn run(args: Args) -> Result<Exit> {
 
     let out = prep.output(c)?;
     let meta = c.meta("summary", input, book);
-    let columns = Groups::columns(book, args.by);
+    // The path columns are for machines; people read each group's label.
+    let with_path = matches!(c.output_format(), Format::Csv | Format::Json | Format::Xlsx);
+    let columns = Groups::columns(book, args.by, with_path);
     let mut writer = Writer::new(
         out,
         c.output_format(),
@@ -60,8 +71,13 @@ pub fn run(args: Args) -> Result<Exit> {
         columns,
     )
     .excel(c.excel);
-    groups.each_row(book, |row| writer.row(&row))?;
-    let mut sections = vec![groups.structure(book, args.by, c.lang)];
+    groups.each_row(book, c.lang, with_path, |row| writer.row(&row))?;
+    let structure = if level == args.by {
+        groups.structure(book, c.lang, false, with_path)
+    } else {
+        regions.structure(book, c.lang, true, with_path)
+    };
+    let mut sections = vec![structure];
     if c.output_format() != Format::Csv {
         sections.extend(tally.sections(book, inventory.rows_read(), counts));
     }

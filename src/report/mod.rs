@@ -22,8 +22,22 @@ use crate::problem::Problem;
 use crate::rulebook::Rulebook;
 use crate::text::{Lang, Text, visible};
 
-/// The version of the JSON and CSV wire format.
+/// The version of the JSON and CSV wire format of the reports not listed in [`schema_version`].
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// The version of a command's JSON and CSV wire format: each report's columns change on their
+/// own, so each has its own version, starting from [`SCHEMA_VERSION`].
+///
+/// - `summary` 2: groups are region paths; the `province`, `city`, `county` (and `township`)
+///   columns follow `group`, in the rows and in the structure checks.
+/// - `diff` 2: `group` is the whole region path; CSV rows end with `old_as_of` and `new_as_of`;
+///   the JSON head has `old_as_of` and `new_as_of`.
+pub fn schema_version(command: &str) -> u32 {
+    match command {
+        "summary" | "diff" => 2,
+        _ => SCHEMA_VERSION,
+    }
+}
 
 /// An output format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -222,6 +236,8 @@ pub struct Meta {
     pub command: &'static str,
     /// The date graded as of; `None` for reports about the rulebook alone.
     pub as_of: Option<String>,
+    /// For `diff`: the date the earlier inventory is graded as of (`as_of` is the later one's).
+    pub old_as_of: Option<String>,
     /// The inventory; `None` for reports about the rulebook alone.
     pub input: Option<String>,
     pub rulebook_id: String,
@@ -236,6 +252,7 @@ impl Meta {
         Meta {
             command,
             as_of: None,
+            old_as_of: None,
             input: None,
             rulebook_id: book.id.clone(),
             rulebook_version: book.version.clone(),
@@ -418,7 +435,7 @@ impl<'a, W: Write> Writer<'a, W> {
             }
             Format::Json => {
                 let head = json!({
-                    "schema_version": SCHEMA_VERSION,
+                    "schema_version": schema_version(self.meta.command),
                     "command": self.meta.command,
                     "as_of": self.meta.as_of,
                     "input": self.meta.input,
@@ -429,6 +446,11 @@ impl<'a, W: Write> Writer<'a, W> {
                     },
                     "lang": match self.lang { Lang::Zh => "zh", Lang::En => "en" },
                 });
+                let mut head = head;
+                if let (Some(old), Some(head)) = (&self.meta.old_as_of, head.as_object_mut()) {
+                    head.insert("old_as_of".into(), json!(old));
+                    head.insert("new_as_of".into(), json!(self.meta.as_of));
+                }
                 let head = serde_json::to_string(&head)?;
                 // Open the document: everything but the closing brace, then the rows' array.
                 let head = head.strip_suffix('}').unwrap_or(&head);
@@ -687,11 +709,17 @@ impl<'a, W: Write> Writer<'a, W> {
                 if zh { "清单: " } else { "inventory: " }
             ));
         }
-        if let Some(as_of) = &m.as_of {
-            parts.push(format!(
+        match (&m.old_as_of, &m.as_of) {
+            (Some(old), Some(new)) => parts.push(if zh {
+                format!("评定日期: 原清单 {old}, 新清单 {new}")
+            } else {
+                format!("as of: old {old}, new {new}")
+            }),
+            (_, Some(as_of)) => parts.push(format!(
                 "{}{as_of}",
                 if zh { "评定日期: " } else { "as of: " }
-            ));
+            )),
+            _ => {}
         }
         let mut rulebook = format!(
             "{}{} {}",

@@ -274,7 +274,41 @@ pub enum GroupBy {
     Type,
 }
 
+/// The fields that name a region, outermost first, with the titles of their path columns (told
+/// apart from the label column, titled by the grouping's level, which a workbook shows beside them).
+const PATH: [(&str, &str, &str); 4] = [
+    ("province", "路径·省", "path: province"),
+    ("city", "路径·市", "path: city"),
+    ("county", "路径·县", "path: county"),
+    ("township", "路径·乡镇街道", "path: township"),
+];
+
+/// Between the names of a region's path in a group's key: a control character, which a name
+/// holding one has replaced (see [`push_name`]), so that two paths never share a key.
+const SEP: char = '\u{1f}';
+
+/// Between the two keys of one outlet when a summary keeps two groupings (see
+/// [`GroupBy::write_keys`]).
+const KEYS_SEP: char = '\u{1e}';
+
+/// Appends a region's name to a key, its separator characters replaced.
+fn push_name(key: &mut String, name: &str) {
+    if name.contains([SEP, KEYS_SEP]) {
+        key.extend(name.chars().map(|c| {
+            if c == SEP || c == KEYS_SEP {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        }));
+    } else {
+        key.push_str(name);
+    }
+}
+
 impl GroupBy {
+    /// The label column of a grouping: the group, shown with as much of its path as tells it
+    /// apart from the others.
     pub fn column(self) -> Column {
         match self {
             GroupBy::Province => Column::new("group", "省", "province"),
@@ -285,7 +319,38 @@ impl GroupBy {
         }
     }
 
-    /// The group an outlet belongs to; blank cells make a group of their own.
+    /// How many names of the region path (province, city, county, township) name a group: a
+    /// region is its whole path, never its bare name; 0 for outlet types.
+    pub fn depth(self) -> usize {
+        match self {
+            GroupBy::Province => 1,
+            GroupBy::City => 2,
+            GroupBy::County => 3,
+            GroupBy::Township => 4,
+            GroupBy::Type => 0,
+        }
+    }
+
+    /// The columns of a group's path: province, city … down to the grouping's own level.
+    pub fn path_columns(self) -> Vec<Column> {
+        PATH[..self.depth()]
+            .iter()
+            .map(|(key, zh, en)| Column::new(key, zh, en))
+            .collect()
+    }
+
+    /// The grouping the region-level structure checks of this one are made over: a county or
+    /// larger region, with all its outlets together. A township has one township outlet and an
+    /// outlet type is no region, so theirs are those of the enclosing counties.
+    pub fn structure_level(self) -> GroupBy {
+        match self {
+            GroupBy::Township | GroupBy::Type => GroupBy::County,
+            by => by,
+        }
+    }
+
+    /// The group an outlet belongs to, as a key: a type's name, or the region's path of names
+    /// (blank names included, as empty ones).
     pub fn key(self, book: &Rulebook, outlet: &Outlet, lang: Lang) -> String {
         let mut key = String::new();
         self.write_key(book, outlet, lang, &mut key);
@@ -294,29 +359,136 @@ impl GroupBy {
 
     /// Writes [`GroupBy::key`] at the end of `key`.
     pub fn write_key(self, book: &Rulebook, outlet: &Outlet, lang: Lang, key: &mut String) {
-        let field = match self {
-            GroupBy::Province => "province",
-            GroupBy::City => "city",
-            GroupBy::County => "county",
-            GroupBy::Township => "township",
-            GroupBy::Type => return key.push_str(book.types[outlet.type_].name.get(lang)),
-        };
-        match super::outlets::field_index(book, field).map(|f| outlet.value(f)) {
-            Some(Value::Text(s)) => key.push_str(s),
-            _ => key.push_str(lang.pick("(未填)", "(blank)")),
+        if self == GroupBy::Type {
+            return push_name(key, book.types[outlet.type_].name.get(lang));
         }
+        for (i, (field, ..)) in PATH[..self.depth()].iter().enumerate() {
+            if i > 0 {
+                key.push(SEP);
+            }
+            if let Some(Value::Text(s)) =
+                super::outlets::field_index(book, field).map(|f| outlet.value(f))
+            {
+                push_name(key, s);
+            }
+        }
+    }
+
+    /// Writes the outlet's key for this grouping and, when its structure checks are made over
+    /// another ([`GroupBy::structure_level`]), its key for that one too; [`split_keys`] parts them.
+    pub fn write_keys(self, book: &Rulebook, outlet: &Outlet, lang: Lang, key: &mut String) {
+        self.write_key(book, outlet, lang, key);
+        let level = self.structure_level();
+        if level != self {
+            key.push(KEYS_SEP);
+            level.write_key(book, outlet, lang, key);
+        }
+    }
+
+    /// A key in full: its whole path, names between slashes, blank names shown as blank.
+    pub fn full_label(self, key: &str, lang: Lang) -> String {
+        if self == GroupBy::Type {
+            return key.to_string();
+        }
+        let names: Vec<&str> = key.split(SEP).collect();
+        shown(&names, lang)
+    }
+
+    /// The cells of a key's path, as [`GroupBy::path_columns`] names them (blank names empty).
+    pub fn path_cells(self, key: &str) -> Vec<Out> {
+        if self == GroupBy::Type {
+            return Vec::new();
+        }
+        key.split(SEP)
+            .map(|name| {
+                if name.is_empty() {
+                    Out::Null
+                } else {
+                    Out::Shared(name.into())
+                }
+            })
+            .collect()
+    }
+
+    /// The label of each key (in the order given): its name alone when no other group of the
+    /// same level shares it, else as many of its parents before it (`南京市/鼓楼区`,
+    /// `徐州市/鼓楼区`) as it takes for no other group to share that tail of its path.
+    pub fn labels<'k>(
+        self,
+        keys: impl Iterator<Item = &'k str> + Clone,
+        lang: Lang,
+    ) -> Vec<String> {
+        if self == GroupBy::Type {
+            return keys.map(str::to_string).collect();
+        }
+        // How many groups end in each tail of a path.
+        let mut tails: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+        for key in keys.clone() {
+            for (start, _) in tail_starts(key) {
+                *tails.entry(&key[start..]).or_default() += 1;
+            }
+        }
+        keys.map(|key| {
+            let start = tail_starts(key)
+                .find(|(start, _)| tails.get(&key[*start..]) == Some(&1))
+                .map_or(0, |(start, _)| start);
+            let names: Vec<&str> = key[start..].split(SEP).collect();
+            shown(&names, lang)
+        })
+        .collect()
     }
 }
 
-/// Tallies per group, for `outlet summary` and `outlet diff`.
+/// Where each tail of a path's key starts, shortest tail first (the last name alone), with the
+/// number of names in it.
+fn tail_starts(key: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let seps = key
+        .char_indices()
+        .rev()
+        .filter(|(_, c)| *c == SEP)
+        .map(|(i, c)| i + c.len_utf8());
+    seps.chain(std::iter::once(0))
+        .enumerate()
+        .map(|(n, start)| (start, n + 1))
+}
+
+/// Names as people read a path: between slashes, a blank one as `(未填)`.
+fn shown(names: &[&str], lang: Lang) -> String {
+    let blank = lang.pick("(未填)", "(blank)");
+    names
+        .iter()
+        .map(|n| if n.is_empty() { blank } else { n })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Parts what [`GroupBy::write_keys`] wrote: the grouping's key and, when its structure checks
+/// are made over another grouping, the key for that one.
+pub fn split_keys(keys: &str) -> (&str, Option<&str>) {
+    match keys.rsplit_once(KEYS_SEP) {
+        Some((group, region)) => (group, Some(region)),
+        None => (keys, None),
+    }
+}
+
+/// Tallies per group, for `outlet summary` and the HTML page of `outlet grade`.
 #[derive(Clone, Debug, Default)]
 pub struct Groups {
-    /// By name; sorted when shown.
+    by: GroupBy,
+    /// By key; sorted when shown.
     groups: rustc_hash::FxHashMap<String, Tally>,
 }
 
 impl Groups {
-    /// Adds an outlet to its group, as [`Counted::of`] sums it up.
+    /// No groups yet, of outlets grouped `by`.
+    pub fn new(by: GroupBy) -> Groups {
+        Groups {
+            by,
+            groups: rustc_hash::FxHashMap::default(),
+        }
+    }
+
+    /// Adds an outlet to its group (its key, [`GroupBy::key`]), as [`Counted::of`] sums it up.
     pub fn count(&mut self, book: &Rulebook, group: &str, c: Counted) {
         match self.groups.get_mut(group) {
             Some(tally) => tally.count(c),
@@ -328,18 +500,28 @@ impl Groups {
         }
     }
 
-    /// The groups, by name.
-    fn sorted(&self) -> Vec<(&String, &Tally)> {
+    /// The groups, by path (province, then city … each by name), each with its label.
+    fn sorted(&self, lang: Lang) -> Vec<(String, &String, &Tally)> {
         let mut groups: Vec<_> = self.groups.iter().collect();
+        // The separator sorts before every printable character: paths sort name by name.
         groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        groups
+        let labels = self.by.labels(groups.iter().map(|(k, _)| k.as_str()), lang);
+        labels
+            .into_iter()
+            .zip(groups)
+            .map(|(label, (key, tally))| (label, key, tally))
+            .collect()
     }
 
-    pub fn columns(book: &Rulebook, by: GroupBy) -> Vec<Column> {
-        let mut cols = counts_columns(
-            book,
-            vec![by.column(), Column::new("type", "网点类型", "type")],
-        );
+    /// The group's label, then (`with_path`: for machines; people read the label) its path
+    /// (province … its own level), then the outlet type and the counts.
+    pub fn columns(book: &Rulebook, by: GroupBy, with_path: bool) -> Vec<Column> {
+        let mut lead = vec![by.column()];
+        if with_path {
+            lead.extend(by.path_columns());
+        }
+        lead.push(Column::new("type", "网点类型", "type"));
+        let mut cols = counts_columns(book, lead);
         cols.push(Column::new("with_errors", "有数据错误", "with data errors"));
         cols.push(Column::new(
             "share_meeting_minimum",
@@ -350,9 +532,9 @@ impl Groups {
     }
 
     /// Per group: a row for each type present, then the group's total.
-    pub fn rows(&self, book: &Rulebook) -> Vec<Vec<Out>> {
+    pub fn rows(&self, book: &Rulebook, lang: Lang, with_path: bool) -> Vec<Vec<Out>> {
         let mut rows = Vec::new();
-        let _ = self.each_row(book, |r| {
+        let _ = self.each_row(book, lang, with_path, |r| {
             rows.push(r);
             Ok::<(), std::convert::Infallible>(())
         });
@@ -363,6 +545,8 @@ impl Groups {
     pub fn each_row<E>(
         &self,
         book: &Rulebook,
+        lang: Lang,
+        with_path: bool,
         mut f: impl FnMut(Vec<Out>) -> Result<(), E>,
     ) -> Result<(), E> {
         // Each type's cell, made once and shared by every group's rows.
@@ -374,12 +558,14 @@ impl Groups {
                 title: (&t.name).into(),
             })
             .collect();
-        for (group, tally) in self.sorted() {
-            let group = Out::Shared(group.as_str().into());
+        for (label, key, tally) in self.sorted(lang) {
+            let mut lead = vec![Out::Shared(label.as_str().into())];
+            if with_path {
+                lead.extend(self.by.path_cells(key));
+            }
             let row = |type_cell: Out, c: &Counts| {
                 let outlets = c[..5].iter().sum::<u64>();
-                let mut lead = Vec::with_capacity(12);
-                lead.push(group.clone());
+                let mut lead = lead.clone();
                 lead.push(type_cell);
                 let mut r = counts_row(lead, c);
                 r.push(Out::Int(c[ERRORS] as i64));
@@ -396,8 +582,17 @@ impl Groups {
         Ok(())
     }
 
-    /// The structure checks of every group, as a section; all of them advisory.
-    pub fn structure(&self, book: &Rulebook, by: GroupBy, lang: Lang) -> Section {
+    /// The structure checks of every group, as a section; all of them advisory. `enclosing`: the
+    /// groups are the counties enclosing those of the report (its townships or types), so the
+    /// section's title says so. `with_path`: each group's path columns follow its label (for
+    /// machines; people read the label).
+    pub fn structure(
+        &self,
+        book: &Rulebook,
+        lang: Lang,
+        enclosing: bool,
+        with_path: bool,
+    ) -> Section {
         // Each check's own cells, made once and cloned into every group's row.
         let checks: Vec<(&StructureCheck, [Out; 4])> = book
             .structure
@@ -427,8 +622,11 @@ impl Groups {
             })
             .collect();
         let mut rows = Vec::with_capacity(self.groups.len() * checks.len());
-        for (group, tally) in self.sorted() {
-            let group = Out::Shared(group.as_str().into());
+        for (label, key, tally) in self.sorted(lang) {
+            let mut lead = vec![Out::Shared(label.as_str().into())];
+            if with_path {
+                lead.extend(self.by.path_cells(key));
+            }
             for (c, [id, title, article, threshold]) in &checks {
                 let (measured, result) = match tally.check(c) {
                     None => (
@@ -448,8 +646,8 @@ impl Groups {
                         },
                     ),
                 };
-                rows.push(vec![
-                    group.clone(),
+                let mut row = lead.clone();
+                row.extend([
                     id.clone(),
                     title.clone(),
                     article.clone(),
@@ -458,26 +656,89 @@ impl Groups {
                     result,
                     Out::key("advisory", "建议", "advisory"),
                 ]);
+                rows.push(row);
             }
         }
+        let mut columns = vec![self.by.column()];
+        if with_path {
+            columns.extend(self.by.path_columns());
+        }
+        columns.extend([
+            Column::new("check", "检查", "check"),
+            Column::new("title", "项目", "title"),
+            Column::new("article", "条款", "article"),
+            Column::new("measured", "实际", "measured"),
+            Column::new("threshold", "要求", "threshold"),
+            Column::new("result", "结果", "result"),
+            Column::new("kind", "类别", "kind"),
+        ]);
         Section {
             key: "structure".into(),
-            title: Text::new(
-                "区域结构检查(建议项)",
-                "Region-level structure checks (advisory)",
-            ),
-            columns: vec![
-                by.column(),
-                Column::new("check", "检查", "check"),
-                Column::new("title", "项目", "title"),
-                Column::new("article", "条款", "article"),
-                Column::new("measured", "实际", "measured"),
-                Column::new("threshold", "要求", "threshold"),
-                Column::new("result", "结果", "result"),
-                Column::new("kind", "类别", "kind"),
-            ],
+            title: if enclosing {
+                Text::new(
+                    "区域结构检查(所在县,建议项)",
+                    "Region-level structure checks of the enclosing counties (advisory)",
+                )
+            } else {
+                Text::new(
+                    "区域结构检查(建议项)",
+                    "Region-level structure checks (advisory)",
+                )
+            },
+            columns,
             rows,
             single: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(names: &[&str]) -> String {
+        names.join(&SEP.to_string())
+    }
+
+    #[test]
+    fn a_label_is_the_shortest_tail_of_the_path_no_other_group_shares() {
+        let keys = [
+            key(&["江苏省", "南京市", "鼓楼区"]),
+            key(&["江苏省", "徐州市", "鼓楼区"]),
+            key(&["福建省", "福州市", "鼓楼区"]),
+            key(&["甲省", "新城市", "城区"]),
+            key(&["乙省", "新城市", "城区"]),
+            key(&["江苏省", "南京市", "玄武区"]),
+            key(&["江苏省", "南京市", ""]),
+        ];
+        let labels = GroupBy::County.labels(keys.iter().map(String::as_str), Lang::Zh);
+        assert_eq!(
+            labels,
+            [
+                "南京市/鼓楼区",
+                "徐州市/鼓楼区",
+                "福州市/鼓楼区",
+                // The same city and county names in two provinces: the whole path.
+                "甲省/新城市/城区",
+                "乙省/新城市/城区",
+                "玄武区",
+                "(未填)",
+            ]
+        );
+        assert_eq!(
+            GroupBy::County.full_label(&keys[6], Lang::En),
+            "江苏省/南京市/(blank)"
+        );
+    }
+
+    #[test]
+    fn a_separator_in_a_name_cannot_join_two_paths() {
+        let (mut a, mut b) = (String::new(), String::new());
+        push_name(&mut a, &format!("甲{SEP}乙"));
+        push_name(&mut b, "甲");
+        b.push(SEP);
+        push_name(&mut b, "乙");
+        assert_ne!(a, b);
+        assert_eq!(split_keys(&format!("县{KEYS_SEP}区")), ("县", Some("区")));
     }
 }

@@ -359,7 +359,14 @@ fn write_summary(
             meta.input.clone().unwrap_or_default(),
         ),
         (
-            lang.pick("评定日期", "as of"),
+            lang.pick("原清单评定日期", "old inventory as of"),
+            meta.old_as_of.clone().unwrap_or_default(),
+        ),
+        (
+            match meta.old_as_of {
+                Some(_) => lang.pick("新清单评定日期", "new inventory as of"),
+                None => lang.pick("评定日期", "as of"),
+            },
             meta.as_of.clone().unwrap_or_default(),
         ),
         (lang.pick("规则", "rulebook"), meta.rulebook_id.clone()),
@@ -390,7 +397,9 @@ fn write_summary(
     for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
         sheet.write_string_with_format(r, 0, *k, &styles.header)?;
         measure(0, k);
-        let as_of = meta.as_of.as_deref().filter(|a| a == v);
+        let as_of = [&meta.old_as_of, &meta.as_of]
+            .into_iter()
+            .find_map(|d| d.as_deref().filter(|a| a == v));
         match as_of.and_then(|a| a.parse::<jiff::civil::Date>().ok()) {
             Some(d) => {
                 let date = ExcelDateTime::from_ymd(
