@@ -5,6 +5,7 @@
 //! read counts as missing and is reported with its row, column and value; the run goes on.
 
 pub mod cell;
+pub mod header;
 mod ids;
 pub mod records;
 pub mod source;

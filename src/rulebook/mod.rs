@@ -667,9 +667,11 @@ impl Rulebook {
         self.field_lookup.get(key).copied()
     }
 
-    /// The field a column header names: its Chinese name, key or an alias, case-insensitively.
+    /// The field a column header names, whole: its Chinese name, key or an alias, compared as
+    /// [`fold_header`](crate::text::fold_header) folds them. The inventory's header layer takes
+    /// bracketed units and notes off before asking again.
     pub fn field_for_header(&self, header: &str) -> Option<usize> {
-        self.header_lookup.get(&normalize(header)).copied()
+        self.header_lookup.get(&crate::text::fold_header(header)).copied()
     }
 
     pub fn rule_by_id(&self, id: &str) -> Option<usize> {

@@ -469,7 +469,7 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
             if spelling.is_empty() {
                 continue;
             }
-            match header_lookup.get(&normalize(spelling)) {
+            match header_lookup.get(&crate::text::fold_header(spelling)) {
                 Some(&other) if other != index => p.push(
                     &f.key,
                     format!(
@@ -479,7 +479,7 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
                     None,
                 ),
                 _ => {
-                    header_lookup.insert(normalize(spelling), index);
+                    header_lookup.insert(crate::text::fold_header(spelling), index);
                 }
             }
         }
