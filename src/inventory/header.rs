@@ -115,10 +115,7 @@ fn split_brackets(folded: &str) -> (String, Vec<String>) {
 /// folded (`㎡` and `m2` are one).
 fn unit_factor(kind: &FieldKind, unit: &str) -> Option<f64> {
     match kind {
-        FieldKind::Count { units } => units
-            .iter()
-            .any(|u| fold_header(u) == unit)
-            .then_some(1.0),
+        FieldKind::Count { units } => units.iter().any(|u| fold_header(u) == unit).then_some(1.0),
         FieldKind::Number { unit: own, units } => {
             if fold_header(own) == unit {
                 return Some(1.0);
@@ -388,6 +385,7 @@ fn likeness(a: &str, b: &str) -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, reason = "a test fails loudly on a broken fixture")]
 mod tests {
     use super::*;
 
@@ -477,7 +475,14 @@ mod tests {
         let b = book();
         let rows = vec![
             row(&["网点编号", "网点名称", "人员配置", "", "信息发布", ""]),
-            row(&["", "", "专职人员数", "兼职人员数", "信息发布栏", "线上发布渠道"]),
+            row(&[
+                "",
+                "",
+                "专职人员数",
+                "兼职人员数",
+                "信息发布栏",
+                "线上发布渠道",
+            ]),
             row(&["A1", "甲", "1", "0", "是", "否"]),
         ];
         let h = find_header(&rows, &b);
@@ -549,7 +554,10 @@ mod tests {
         assert_eq!(full.nearest.as_deref(), Some("专职工作人员数量(人)"));
         // Province: no rule reads it.
         assert_eq!(by_key("province").expect("absent").severity, None);
-        assert_eq!(report.unplaced, vec![(3, "专职工作人员数量(人)".to_string())]);
+        assert_eq!(
+            report.unplaced,
+            vec![(3, "专职工作人员数量(人)".to_string())]
+        );
     }
 
     #[test]
@@ -558,11 +566,7 @@ mod tests {
         let headers = row(&["网点编号", "网点名称", "网点类型", "信息发布栏"]);
         let (report, _) = ColumnReport::new(&b, &headers);
         let f = b.field_by_key("online_channel").expect("field");
-        let a = report
-            .absent
-            .iter()
-            .find(|a| a.field == f)
-            .expect("absent");
+        let a = report.absent.iter().find(|a| a.field == f).expect("absent");
         assert_eq!(a.severity, Some(Severity::Warning));
     }
 

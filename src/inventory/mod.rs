@@ -1560,11 +1560,7 @@ impl Layout<'_> {
         }
         let unreadable = parsed.value.is_missing().then(|| cell.display());
         for (kind, raw) in parsed.problems {
-            let severity = if matches!(kind, ProblemKind::UnknownItem { .. }) {
-                Severity::Warning
-            } else {
-                Severity::Error
-            };
+            let severity = kind.cell_severity();
             let value = (!raw.is_empty()).then_some(raw);
             problems.push(self.problem(severity, Some(n), Some(c), value, kind));
         }

@@ -76,6 +76,15 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
     let title = text(&raw.title, "title", "title", p);
 
     // Spellings.
+    let (none, blank_marks) = raw.spellings.as_ref().map_or_else(Default::default, |s| {
+        (
+            s.none.iter().map(|v| normalize(v)).collect::<Vec<_>>(),
+            s.blank_marks
+                .iter()
+                .map(|v| normalize(v))
+                .collect::<Vec<_>>(),
+        )
+    });
     let (yes, no, list_separators) = match &raw.spellings {
         None => {
             p.push("spellings", "`spellings` is missing".into(), None);
@@ -527,6 +536,8 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
         yes,
         no,
         list_separators,
+        none,
+        blank_marks,
         grades,
         types,
         fields,
