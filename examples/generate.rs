@@ -25,7 +25,7 @@
 //! - a small share (`--messy`, 3% of cells by default) of messy but valid spellings: √/Y/有 for 是,
 //!   2025年4月17日 and 2025/4/17 dates, units (3人, 2台, 5000元), thousands separators, aliases of
 //!   types, services and equipment, other list separators, stray white space;
-//! - exactly `--bad-cells K` unreadable cells (两个, 45981, 5.20123E+11, …), none of them in the
+//! - exactly `--bad-cells K` unreadable cells (若干, 45981, 5.20123E+11, …), none of them in the
 //!   id, name or type columns, so every row is still graded.
 //!
 //! Each row depends only on the seed and its own index, so the first n rows of a larger file are
@@ -198,7 +198,7 @@ const SYLLABLES: [&str; 40] = [
 const PARTNER_NAMES: [&str; 5] = ["高校", "工业园区", "金融机构", "合作共建", "共建"];
 
 const BAD_CELLS: [(usize, &str); 10] = [
-    (WINDOWS, "两个"),
+    (WINDOWS, "若干"),
     (UPDATED, "45981"),
     (KIOSK, "若干"),
     (CODE, "5.20123E+11"),

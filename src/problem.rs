@@ -193,6 +193,12 @@ pub enum ProblemKind {
         expected: String,
         first_row: u64,
     },
+    /// A range (2-3人) where one number belongs.
+    Range,
+    /// A negative count or amount.
+    Negative,
+    /// A month without a day (2025年11月): read as its first day.
+    MonthOnly,
     /// A waiver for a rule the rulebook does not have: ignored.
     WaiverUnknownRule {
         suggestion: Option<String>,
@@ -203,6 +209,17 @@ pub enum ProblemKind {
     WaiverExpired {
         expires: String,
     },
+}
+
+impl ProblemKind {
+    /// How grave a problem found in a cell is: a warning when the cell still counts (an unknown
+    /// list item, a month read as its first day), else an error.
+    pub fn cell_severity(&self) -> Severity {
+        match self {
+            ProblemKind::UnknownItem { .. } | ProblemKind::MonthOnly => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
 }
 
 impl Problem {
@@ -444,6 +461,27 @@ impl Problem {
                     )
                 }
             }
+            ProblemKind::Range => {
+                if zh {
+                    format!("`{v}` 是一个范围,不是一个数")
+                } else {
+                    format!("`{v}` is a range, not one number")
+                }
+            }
+            ProblemKind::Negative => {
+                if zh {
+                    format!("`{v}` 是负数,按未填报处理")
+                } else {
+                    format!("`{v}` is negative; the cell counts as missing")
+                }
+            }
+            ProblemKind::MonthOnly => {
+                if zh {
+                    format!("`{v}` 只有年月,按该月1日计")
+                } else {
+                    format!("`{v}` gives a month without a day; read as the month's first day")
+                }
+            }
             ProblemKind::WaiverUnknownRule { .. } => {
                 if zh {
                     format!("豁免的规则 `{v}` 不存在,已忽略")
@@ -473,6 +511,27 @@ impl Problem {
         let zh = lang == Lang::Zh;
         let join = |v: &[String]| v.join(if zh { "、" } else { ", " });
         Some(match &self.kind {
+            ProblemKind::Range => {
+                if zh {
+                    "请填写实际的数(如 2),不要填范围".to_string()
+                } else {
+                    "fill in the actual number (such as 2), not a range".to_string()
+                }
+            }
+            ProblemKind::Negative => {
+                if zh {
+                    "数量和金额不能为负".to_string()
+                } else {
+                    "counts and amounts cannot be negative".to_string()
+                }
+            }
+            ProblemKind::MonthOnly => {
+                if zh {
+                    "请填写完整日期,如 2025-11-20".to_string()
+                } else {
+                    "fill in the whole date, such as 2025-11-20".to_string()
+                }
+            }
             ProblemKind::NotACount { units } => {
                 let eg = units
                     .first()

@@ -55,6 +55,18 @@ pub fn normalize(s: &str) -> String {
     trim(s).to_lowercase()
 }
 
+/// The form in which column headers are compared (DOMAIN "Reading real inventories"): full-width
+/// forms folded to half-width (NFKC: `（人）` → `(人)`, `３` → `3`), every space and line break
+/// removed (a header wrapped in its cell, 经办↵窗口数, is one name), a `*` required-mark dropped,
+/// Latin letters lower-cased.
+pub fn fold_header(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfkc()
+        .filter(|c| !c.is_whitespace() && *c != '*' && *c != '\u{feff}' && *c != '\u{200b}')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// Trims white space, the ideographic space and a byte-order mark from both ends.
 #[inline]
 pub fn trim(s: &str) -> &str {

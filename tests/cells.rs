@@ -537,11 +537,11 @@ fn yaml_may_be_a_bare_list_with_chinese_keys_and_csv_spellings() {
 
 #[test]
 fn yaml_bad_cells_are_reported_by_item() {
-    let text = "- {id: Y-1, name: a, type: 村, windows: 两个}\n- {id: Y-2, name: b, type: 村, info_updated: \"45981\"}\n";
+    let text = "- {id: Y-1, name: a, type: 村, windows: 若干}\n- {id: Y-2, name: b, type: 村, info_updated: \"45981\"}\n";
     let read = read_yaml(text);
     assert_eq!(read.outlets.len(), 2);
     assert_eq!(read.errors().len(), 2, "{:?}", read.problems);
-    assert_at(read.errors()[0], 1, "windows", "两个");
+    assert_at(read.errors()[0], 1, "windows", "若干");
     assert_at(read.errors()[1], 2, "info_updated", "45981");
 }
 
@@ -578,7 +578,7 @@ fn assert_one_bad_cell(header: &str, key: &str, cell: &str) -> outlet::eval::Ass
 
 #[test]
 fn a_count_in_words_is_a_data_problem_and_counts_as_missing() {
-    let a = assert_one_bad_cell("经办窗口数", "windows", "两个");
+    let a = assert_one_bad_cell("经办窗口数", "windows", "若干");
     assert_eq!(outcome(&a, "G3-WINDOW"), Outcome::Missing);
     assert_eq!(a.assessed, Some(4));
 }
@@ -731,14 +731,14 @@ fn a_blank_id_or_type_leaves_the_row_ungraded_with_a_problem() {
 #[test]
 fn every_problem_is_reported_in_one_pass() {
     let read = read_rows(&[
-        with(&[("网点编号", "B-1"), ("经办窗口数", "两个")]),
+        with(&[("网点编号", "B-1"), ("经办窗口数", "若干")]),
         with(&[("网点编号", "B-2"), ("行政区划代码", "1.10101E+11")]),
         with(&[("网点编号", "B-3"), ("信息更新日期", "45981")]),
     ]);
     assert_eq!(read.outlets.len(), 3);
     let errors = read.errors();
     assert_eq!(errors.len(), 3, "{:?}", read.problems);
-    assert_at(errors[0], 2, "经办窗口数", "两个");
+    assert_at(errors[0], 2, "经办窗口数", "若干");
     assert_at(errors[1], 3, "行政区划代码", "1.10101E+11");
     assert_at(errors[2], 4, "信息更新日期", "45981");
 }
@@ -746,7 +746,7 @@ fn every_problem_is_reported_in_one_pass() {
 #[test]
 fn several_bad_cells_in_one_row_are_each_reported() {
     let read = read_rows(&[with(&[
-        ("经办窗口数", "两个"),
+        ("经办窗口数", "若干"),
         ("党建引领", "可能"),
         ("服务空间", "临时"),
     ])]);
@@ -766,7 +766,7 @@ fn several_bad_cells_in_one_row_are_each_reported() {
 fn rows_are_numbered_by_line_with_lf_endings() {
     let text = csv(&[
         with(&[("网点编号", "B-1")]),
-        with(&[("网点编号", "B-2"), ("经办窗口数", "两个")]),
+        with(&[("网点编号", "B-2"), ("经办窗口数", "若干")]),
     ]);
     let read = read_csv(&text);
     assert_eq!(read.outlet("B-1").row, 2);
@@ -778,7 +778,7 @@ fn rows_are_numbered_by_line_with_lf_endings() {
 fn rows_are_numbered_by_line_with_crlf_endings() {
     let text = csv(&[
         with(&[("网点编号", "B-1")]),
-        with(&[("网点编号", "B-2"), ("经办窗口数", "两个")]),
+        with(&[("网点编号", "B-2"), ("经办窗口数", "若干")]),
     ])
     .replace('\n', "\r\n");
     let read = read_csv(&text);
@@ -791,7 +791,7 @@ fn rows_are_numbered_by_line_with_crlf_endings() {
 fn a_line_break_inside_a_cell_does_not_shift_the_rows_after_it() {
     let text = csv(&[
         with(&[("网点编号", "B-1"), ("备注", "第一行\n第二行")]),
-        with(&[("网点编号", "B-2"), ("经办窗口数", "两个"), ("备注", "")]),
+        with(&[("网点编号", "B-2"), ("经办窗口数", "若干"), ("备注", "")]),
     ]);
     let read = read_csv(&text);
     assert_eq!(read.outlet("B-1").row, 2);
@@ -837,7 +837,7 @@ fn a_utf8_bom_does_not_hide_the_first_header() {
 fn yaml_outlets_may_mix_english_keys_and_chinese_headers() {
     let read = read_yaml(
         "- id: Y1\n  name: 一村\n  type: 村\n  windows: 1\n\
-         - 网点编号: Y2\n  网点名称: 二村\n  网点类型: 社区\n  经办窗口数: 两个\n",
+         - 网点编号: Y2\n  网点名称: 二村\n  网点类型: 社区\n  经办窗口数: 若干\n",
     );
     assert_eq!(read.outlets.len(), 2, "{:?}", read.problems);
     assert_eq!(
@@ -846,7 +846,7 @@ fn yaml_outlets_may_mix_english_keys_and_chinese_headers() {
     );
     assert_eq!(read.outlet("Y2").type_, type_index("community"));
     // The bad cell of the second outlet is reported under the column's first spelling.
-    assert_at(only_problem(&read.problems), 2, "windows", "两个");
+    assert_at(only_problem(&read.problems), 2, "windows", "若干");
 }
 
 #[test]

@@ -536,7 +536,7 @@ fn a_bad_cell_in_every_row_is_printed_and_counted_but_the_report_lists_the_first
         let mut cells = row.clone();
         let id = format!("BAD-{i}");
         cells[0] = &id;
-        cells[windows] = "两个";
+        cells[windows] = "若干";
         text.push_str(&cells.join(","));
         text.push('\n');
     }

@@ -784,7 +784,7 @@ fn new_aliases_for_fields_types_and_a_vocabulary_are_accepted() {
     county: [区县名称]
     windows: [窗口个数]
   types:
-    village: [村委会]
+    village: [自然村]
   services:
     career_guidance: [职业咨询]
 ",
@@ -794,7 +794,7 @@ fn new_aliases_for_fields_types_and_a_vocabulary_are_accepted() {
     let rows: Vec<Row> = vec![row(
         "L-1",
         &[
-            ("网点类型", "村委会"),
+            ("网点类型", "自然村"),
             ("服务项目", services.as_str()),
             ("区县名称", "示范县"),
         ],
@@ -812,7 +812,7 @@ fn new_aliases_for_fields_types_and_a_vocabulary_are_accepted() {
     })
     .collect();
     let inv = s.inventory(&rows);
-    // Built-in: 村委会 is no type the built-in rulebook knows, so the row cannot be graded.
+    // Built-in: 自然村 is no type the built-in rulebook knows, so the row cannot be graded.
     let builtin = report("csv", &["grade", path_str(&inv)]);
     assert!(
         records(&stdout(&builtin)).is_empty(),
@@ -863,16 +863,16 @@ fn new_spellings_of_yes_no_and_list_separators_are_read() {
     let s = Scratch::new();
     let overlay = s.overlay(
         "o.yaml",
-        "add_spellings:\n  yes: [已接入]\n  no: [未接入]\n  list_separators: [\"/\"]\n",
+        "add_spellings:\n  yes: [已联网]\n  no: [未联网]\n  list_separators: [\"/\"]\n",
     );
     assert_valid(&overlay);
     let slashed = common::ALL_SERVICES.join("/");
     let inv = s.inventory(&[
         row(
             "Y-1",
-            &[("业务系统接入", "已接入"), ("服务项目", slashed.as_str())],
+            &[("业务系统接入", "已联网"), ("服务项目", slashed.as_str())],
         ),
-        row("Y-2", &[("业务系统接入", "未接入")]),
+        row("Y-2", &[("业务系统接入", "未联网")]),
     ]);
     let out = report(
         "csv",
@@ -887,13 +887,13 @@ fn new_spellings_of_yes_no_and_list_separators_are_read() {
     assert_eq!(changed["Y-1"].assessed, "1", "{changed:?}");
     assert_eq!(
         changed["Y-2"].assessed, "4",
-        "未接入 reads as no: {changed:?}"
+        "未联网 reads as no: {changed:?}"
     );
     assert_eq!(outcome(&inv, &overlay, "Y-2", "G3-SYSTEM"), "lacking");
     // The built-in rulebook knows neither: a data error, and the cell counts as missing.
     let builtin = run(&["grade", path_str(&inv), "--format", "csv", "--lang", "en"]);
     assert_eq!(code(&builtin), 1);
-    assert!(stderr(&builtin).contains("已接入"), "{}", stderr(&builtin));
+    assert!(stderr(&builtin).contains("已联网"), "{}", stderr(&builtin));
 }
 
 // ---- modify_structure / add_structure ----
@@ -1447,7 +1447,7 @@ fn the_resolved_form_of_an_overlay_using_every_operation_loads_again_and_grades_
     let overlay = s.overlay(
         "o.yaml",
         &format!(
-            "{HOURS}add_spellings:\n  yes: [已接入]\nadd_aliases:\n  types:\n    village: [村委会]\n\
+            "{HOURS}add_spellings:\n  yes: [已联网]\nadd_aliases:\n  types:\n    village: [自然村]\n\
              modify_types:\n  - key: community\n    minimum_grade: 3\n\
              modify_rules:\n  - id: G3-SYSTEM\n    disabled: true\n  - id: G4-KIOSK\n    kind: required\n\
              modify_structure:\n  - id: S-MODEL-G1\n    count: {{at_least: 6}}\n"

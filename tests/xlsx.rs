@@ -308,7 +308,7 @@ fn every_problem_cites_the_sheet_and_cell() {
     let err = text(&out.stderr);
     assert!(
         err.contains(
-            "error: examples/county.xlsx, 台账!O35, column `经办窗口数`: `两个` is not a count"
+            "error: examples/county.xlsx, 台账!O35, column `经办窗口数`: `若干` is not a count"
         ),
         "{err}"
     );
@@ -368,7 +368,7 @@ fn county_workbook() -> Vec<u8> {
     s.write(5, 1, "T-2").expect("a cell");
     s.write(5, 2, "新村就业服务站").expect("a cell");
     s.write(5, 3, "村").expect("a cell");
-    s.write(5, 4, "两个").expect("a cell");
+    s.write(5, 4, "若干").expect("a cell");
     s.write(5, 5, 45981).expect("a cell");
     // Row 7 blank; rows 8 and 9 share a merged 网点类型.
     s.write(7, 1, "T-3").expect("a cell");
@@ -553,7 +553,7 @@ fn grade_as_a_workbook_holds_results_gaps_problems_and_summary() {
     assert_eq!(problems[0][..3], ["级别", "文件", "单元格"]);
     assert_eq!(problems.len(), 7);
     assert_eq!(wb.cell("数据问题", "C6"), "台账!O35");
-    assert_eq!(wb.cell("数据问题", "F6"), "两个");
+    assert_eq!(wb.cell("数据问题", "F6"), "若干");
 
     assert_eq!(wb.cell("汇总", "A3"), "清单");
     assert_eq!(wb.cell("汇总", "B3"), COUNTY_XLSX);
@@ -716,12 +716,12 @@ fn an_annotated_copy_keeps_the_auditors_layout_and_adds_the_results() {
         row("AN-031")
     );
     assert_eq!(row("AN-001")[29..33], ["一级", "三级", "达标", ""]);
-    assert!(row("AN-032")[33].contains("「经办窗口数」: `两个` 不是数量"));
+    assert!(row("AN-032")[33].contains("「经办窗口数」: `若干` 不是数量"));
 
     // Each bad cell has a note and a colour: red for an error, yellow for a warning.
     let notes = copy.xml("xl/comments1.xml");
     assert!(notes.contains("<comment ref=\"O35\""), "{notes}");
-    assert!(notes.contains("`两个` 不是数量"));
+    assert!(notes.contains("`若干` 不是数量"));
     assert_eq!(copy.fill(1, "O35").as_deref(), Some("FFFFC7CE"));
     assert_eq!(copy.fill(1, "AB11").as_deref(), Some("FFFFEB9C"));
     assert_eq!(copy.fill(1, "AF34").as_deref(), Some("FFFFC7CE"));

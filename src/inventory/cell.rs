@@ -127,6 +127,204 @@ pub fn parse_with(
     if text.is_empty() {
         return Parsed::ok(Value::Missing);
     }
+    let parsed = parse_text(book, separators, kind, text);
+    let failed = parsed.value.is_missing() && !parsed.problems.is_empty();
+    if failed {
+        // Only a cell that does not read as written is looked at again (DOMAIN "Reading real
+        // inventories", Cells): the national path never comes here.
+        if let Some(rescued) = rescue(book, separators, kind, text) {
+            return rescued;
+        }
+    } else if let Value::Number(n) = parsed.value {
+        if n < 0.0 {
+            return Parsed::bad(ProblemKind::Negative, text);
+        }
+    }
+    parsed
+}
+
+/// A cell that did not read as written, read as counties write it: a word or mark for none,
+/// full-width digits and punctuation, a count in Chinese numerals, an eight-digit or month-only
+/// date; or refused more precisely (a range, a negative number). `None` leaves the first
+/// reading's problem standing.
+#[inline(never)]
+fn rescue(
+    book: &Rulebook,
+    separators: &Separators,
+    kind: &FieldKind,
+    text: &str,
+) -> Option<Parsed> {
+    let none = spelled(&book.none, text);
+    let mark = spelled(&book.blank_marks, text);
+    if none || mark {
+        return Some(Parsed::ok(match kind {
+            FieldKind::Count { .. } | FieldKind::Number { .. } => Value::Number(0.0),
+            FieldKind::YesNo if none => Value::Bool(false),
+            FieldKind::List { .. } => Value::List(Vec::new()),
+            _ => Value::Missing,
+        }));
+    }
+    if let Some(folded) = half_width(text) {
+        let folded = trim(&folded);
+        if folded.is_empty() {
+            return Some(Parsed::ok(Value::Missing));
+        }
+        let again = parse_text(book, separators, kind, folded);
+        if again.problems.is_empty() || !again.value.is_missing() {
+            if let Value::Number(n) = again.value {
+                if n < 0.0 {
+                    return Some(Parsed::bad(ProblemKind::Negative, text));
+                }
+            }
+            return Some(again);
+        }
+        return rescue(book, separators, kind, folded).map(|mut p| {
+            // The problem quotes the cell as written.
+            for (_, raw) in &mut p.problems {
+                *raw = text.to_string();
+            }
+            p
+        });
+    }
+    match kind {
+        FieldKind::Count { units } => {
+            let (number, _) = strip_unit(text, units.iter().map(|u| (u.as_str(), 1.0)));
+            if is_range(number) {
+                return Some(Parsed::bad(ProblemKind::Range, text));
+            }
+            if number.starts_with('-') && parse_decimal(number).is_some() {
+                return Some(Parsed::bad(ProblemKind::Negative, text));
+            }
+            chinese_count(number).map(|n| Parsed::ok(Value::Number(n)))
+        }
+        FieldKind::Number { units, .. } => {
+            let (number, _) = strip_unit(text, units.iter().map(|(u, f)| (u.as_str(), *f)));
+            is_range(number).then(|| Parsed::bad(ProblemKind::Range, text))
+        }
+        FieldKind::Date => {
+            if let Some(d) = eight_digit_date(text) {
+                return Some(Parsed::ok(Value::Date(d)));
+            }
+            month_only(text).map(|d| Parsed {
+                value: Value::Date(d),
+                problems: vec![(ProblemKind::MonthOnly, text.to_string())],
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The text with full-width ASCII forms (U+FF01–U+FF5E) and the ideographic space as their
+/// half-width selves (`３` → `3`, `２０２５－１１－２０` → `2025-11-20`); `None` when it has none.
+fn half_width(text: &str) -> Option<String> {
+    let wide = |c: char| ('\u{ff01}'..='\u{ff5e}').contains(&c) || c == '\u{3000}';
+    if text.is_ascii() || !text.chars().any(wide) {
+        return None;
+    }
+    Some(
+        text.chars()
+            .map(|c| match c {
+                '\u{3000}' => ' ',
+                c if wide(c) => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+/// Whether a number part is a range (`2-3`, `2—3`, `2~3`, `2至3`): two numbers and a dash, tilde
+/// or 至/到 between them.
+fn is_range(number: &str) -> bool {
+    let Some(i) = number.find(['-', '—', '–', '~', '～', '至', '到']) else {
+        return false;
+    };
+    let (left, right) = number.split_at(i);
+    let right = right
+        .trim_start_matches(['-', '—', '–', '~', '～', '至', '到'])
+        .trim();
+    let left = left.trim();
+    // The right side may carry a unit of its own (2人-3人 has been seen): digits first.
+    let leading_number = |s: &str| {
+        let digits = s.trim_end_matches(|c: char| !c.is_ascii_digit());
+        !digits.is_empty() && parse_decimal(digits).is_some()
+    };
+    leading_number(left) && leading_number(right)
+}
+
+/// A count in Chinese numerals up to 十万 (两, 三, 十, 十二, 二十, 一百零五, 三千).
+fn chinese_count(text: &str) -> Option<f64> {
+    let digit = |c: char| match c {
+        '零' | '〇' => Some(0),
+        '一' => Some(1),
+        '二' | '两' => Some(2),
+        '三' => Some(3),
+        '四' => Some(4),
+        '五' => Some(5),
+        '六' => Some(6),
+        '七' => Some(7),
+        '八' => Some(8),
+        '九' => Some(9),
+        _ => None,
+    };
+    let (mut total, mut pending, mut any) = (0u64, None::<u64>, false);
+    for c in text.chars() {
+        if let Some(d) = digit(c) {
+            pending = Some(d);
+        } else {
+            let scale = match c {
+                '十' => 10,
+                '百' => 100,
+                '千' => 1000,
+                '万' => 10_000,
+                _ => return None,
+            };
+            let n = pending.take().unwrap_or(1);
+            if scale == 10_000 {
+                total = (total + n) * scale;
+            } else {
+                total += n * scale;
+            }
+        }
+        any = true;
+    }
+    total += pending.unwrap_or(0);
+    // `f64::from(u32)`: counts stop at 100,000 anyway.
+    any.then(|| u32::try_from(total).ok().map(f64::from))
+        .flatten()
+}
+
+/// An eight-digit date, `20251120`, as text or as a number cell's digits; never an Excel serial.
+fn eight_digit_date(text: &str) -> Option<Date> {
+    let b = text.as_bytes();
+    if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| text[r].parse::<i16>().ok();
+    let (y, m, d) = (n(0..4)?, n(4..6)?, n(6..8)?);
+    if !(1900..=2199).contains(&y) {
+        return None;
+    }
+    Date::new(y, i8::try_from(m).ok()?, i8::try_from(d).ok()?).ok()
+}
+
+/// A month without a day (2025年11月, 2025-11, 2025/11, 2025.11): its first day.
+fn month_only(text: &str) -> Option<Date> {
+    let t = text.strip_suffix('月').unwrap_or(text);
+    let (y, m) = t
+        .split_once('年')
+        .or_else(|| t.split_once(['-', '/', '.']))?;
+    let (y, m) = (trim(y), trim(m));
+    if y.len() != 4 || !y.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if m.is_empty() || m.len() > 2 || !m.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Date::new(y.parse().ok()?, m.parse().ok()?, 1).ok()
+}
+
+/// [`parse_with`] of text already trimmed and not blank, as written.
+fn parse_text(book: &Rulebook, separators: &Separators, kind: &FieldKind, text: &str) -> Parsed {
     match kind {
         FieldKind::Text => Parsed::ok(Value::Text(text.to_string())),
         FieldKind::Code { digits } => parse_code(text, *digits),
@@ -210,8 +408,15 @@ pub fn parse_with(
                 }
             }
         }
-        // 无 (or another spelling of no) in a list cell says the outlet has none of the items.
-        FieldKind::List { .. } if spelled(&book.no, text) => Parsed::ok(Value::List(Vec::new())),
+        // 无 (or another spelling of no or none, or a lone dash) in a list cell says the outlet
+        // has none of the items.
+        FieldKind::List { .. }
+            if spelled(&book.no, text)
+                || spelled(&book.none, text)
+                || spelled(&book.blank_marks, text) =>
+        {
+            Parsed::ok(Value::List(Vec::new()))
+        }
         FieldKind::List { vocabulary } => {
             parse_list(book, *vocabulary, Split::new(text, separators))
         }
@@ -747,11 +952,172 @@ fn plain_date(b: &[u8]) -> Option<(i16, i8, i8)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, reason = "a test fails loudly on a broken fixture")]
 mod tests {
     use super::*;
 
     fn date(y: i16, m: i8, d: i8) -> Option<Date> {
         Date::new(y, m, d).ok()
+    }
+
+    fn book() -> Rulebook {
+        Rulebook::builtin().expect("the built-in rulebook")
+    }
+
+    /// A cell of the built-in field `key`, read: its value and the kinds of its problems.
+    fn read(key: &str, text: &str) -> (Value, Vec<ProblemKind>) {
+        let b = book();
+        let f = b.field_by_key(key).expect("field");
+        let p = parse(&b, &b.fields[f].kind, &Cell::text(text));
+        (p.value, p.problems.into_iter().map(|(k, _)| k).collect())
+    }
+
+    #[test]
+    fn full_width_cells_read_as_half_width() {
+        assert_eq!(read("windows", "３"), (Value::Number(3.0), vec![]));
+        assert_eq!(read("windows", "２人"), (Value::Number(2.0), vec![]));
+        assert_eq!(
+            read("info_updated", "２０２５－１１－２０"),
+            (Value::Date(date(2025, 11, 20).expect("date")), vec![])
+        );
+        assert_eq!(read("claimed_grade", "２级"), (Value::Grade(2), vec![]));
+        assert_eq!(read("funds", "５．５万元"), (Value::Number(5.5), vec![]));
+    }
+
+    #[test]
+    fn counts_in_chinese_numerals() {
+        for (text, n) in [
+            ("两人", 2.0),
+            ("三台", 3.0),
+            ("十", 10.0),
+            ("十二", 12.0),
+            ("二十", 20.0),
+            ("一百零五", 105.0),
+        ] {
+            assert_eq!(
+                read("full_time_staff", text),
+                (Value::Number(n), vec![]),
+                "{text}"
+            );
+        }
+        assert!(read("full_time_staff", "若干").0.is_missing());
+    }
+
+    #[test]
+    fn none_words_and_dashes_by_the_kind_of_cell() {
+        // DOMAIN "Reading real inventories": the table of words and marks for none.
+        for mark in ["无", "没有", "/", "—", "－", "-"] {
+            assert_eq!(
+                read("windows", mark),
+                (Value::Number(0.0), vec![]),
+                "count {mark}"
+            );
+            assert_eq!(
+                read("funds", mark),
+                (Value::Number(0.0), vec![]),
+                "amount {mark}"
+            );
+            assert_eq!(
+                read("services", mark),
+                (Value::List(vec![]), vec![]),
+                "list {mark}"
+            );
+            assert_eq!(
+                read("info_updated", mark),
+                (Value::Missing, vec![]),
+                "date {mark}"
+            );
+            assert_eq!(
+                read("claimed_grade", mark),
+                (Value::Missing, vec![]),
+                "grade {mark}"
+            );
+            assert_eq!(read("management_system", mark).1, vec![], "enum {mark}");
+        }
+        for word in ["无", "没有"] {
+            assert_eq!(read("info_board", word), (Value::Bool(false), vec![]));
+        }
+        for mark in ["/", "—", "－", "-"] {
+            assert_eq!(
+                read("info_board", mark),
+                (Value::Missing, vec![]),
+                "yes/no {mark}"
+            );
+        }
+        // 无 is an entry of the service-space vocabulary: the vocabulary wins.
+        assert!(matches!(read("service_space", "无").0, Value::Item(_)));
+    }
+
+    #[test]
+    fn the_new_yes_and_no_words() {
+        for yes in ["已接入", "已配备", "已建立", "具备"] {
+            assert_eq!(read("business_system", yes).0, Value::Bool(true), "{yes}");
+        }
+        for no in ["未接入", "未配备", "暂无", "不具备"] {
+            assert_eq!(read("business_system", no).0, Value::Bool(false), "{no}");
+        }
+    }
+
+    #[test]
+    fn line_breaks_separate_list_items() {
+        let (one, _) = read("services", "就业信息查询\n信息宣传");
+        let (two, _) = read("services", "就业信息查询、信息宣传");
+        assert_eq!(one, two);
+        let (crlf, _) = read("services", "就业信息查询\r\n信息宣传");
+        assert_eq!(crlf, two);
+        assert!(matches!(&two, Value::List(items) if items.len() == 2));
+    }
+
+    #[test]
+    fn eight_digit_and_month_only_dates() {
+        assert_eq!(
+            read("info_updated", "20251120"),
+            (Value::Date(date(2025, 11, 20).expect("date")), vec![])
+        );
+        // Not a valid date: still a bare number.
+        assert_eq!(
+            read("info_updated", "20251340").1,
+            vec![ProblemKind::BareNumberDate]
+        );
+        // An Excel serial stays a bare number, never a date.
+        assert_eq!(
+            read("info_updated", "45981").1,
+            vec![ProblemKind::BareNumberDate]
+        );
+        for month in ["2025年11月", "2025-11", "2025/11", "2025.11"] {
+            assert_eq!(
+                read("info_updated", month),
+                (
+                    Value::Date(date(2025, 11, 1).expect("date")),
+                    vec![ProblemKind::MonthOnly]
+                ),
+                "{month}"
+            );
+        }
+    }
+
+    #[test]
+    fn ranges_and_negative_numbers_are_refused() {
+        for range in ["2—3名", "2-3人", "2~3", "2至3人"] {
+            assert_eq!(
+                read("full_time_staff", range),
+                (Value::Missing, vec![ProblemKind::Range]),
+                "{range}"
+            );
+        }
+        assert_eq!(read("funds", "1-2万元").1, vec![ProblemKind::Range]);
+        assert_eq!(
+            read("full_time_staff", "-1"),
+            (Value::Missing, vec![ProblemKind::Negative])
+        );
+        assert_eq!(
+            read("funds", "-1"),
+            (Value::Missing, vec![ProblemKind::Negative])
+        );
+        assert_eq!(
+            read("funds", "-1万元"),
+            (Value::Missing, vec![ProblemKind::Negative])
+        );
     }
 
     #[test]

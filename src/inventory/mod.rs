@@ -5,6 +5,7 @@
 //! read counts as missing and is reported with its row, column and value; the run goes on.
 
 pub mod cell;
+pub mod header;
 mod ids;
 pub mod records;
 pub mod source;
@@ -1559,11 +1560,7 @@ impl Layout<'_> {
         }
         let unreadable = parsed.value.is_missing().then(|| cell.display());
         for (kind, raw) in parsed.problems {
-            let severity = if matches!(kind, ProblemKind::UnknownItem { .. }) {
-                Severity::Warning
-            } else {
-                Severity::Error
-            };
+            let severity = kind.cell_severity();
             let value = (!raw.is_empty()).then_some(raw);
             problems.push(self.problem(severity, Some(n), Some(c), value, kind));
         }

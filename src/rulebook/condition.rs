@@ -94,6 +94,25 @@ impl Condition {
         out
     }
 
+    /// Whether the condition could hold for some outlet when only the fields `placed` says are
+    /// in the inventory can hold values (the others are blank for every outlet). A blank never
+    /// satisfies a condition (DOMAIN "Blank cells inside a combined rule"), so a rule that cannot
+    /// pass here can only fail as missing for every outlet.
+    pub fn can_pass(&self, placed: &dyn Fn(usize) -> bool) -> bool {
+        match self {
+            Condition::All(cs) => cs.iter().all(|c| c.can_pass(placed)),
+            Condition::Any(cs) => cs.iter().any(|c| c.can_pass(placed)),
+            // A negation holds only of a known value: some field under it must be there.
+            Condition::Not(c) => c.fields().into_iter().any(placed),
+            Condition::Compare { fields, .. } => fields.iter().any(|f| placed(*f)),
+            Condition::Is { field, .. }
+            | Condition::OneOf { field, .. }
+            | Condition::IncludesAll { field, .. }
+            | Condition::IncludesAny { field, .. }
+            | Condition::WithinDays { field, .. } => placed(*field),
+        }
+    }
+
     fn collect_fields(&self, out: &mut Vec<usize>) {
         let mut push = |f: usize| {
             if !out.contains(&f) {

@@ -166,6 +166,10 @@ pub struct Rulebook {
     pub yes: Vec<String>,
     pub no: Vec<String>,
     pub list_separators: Vec<char>,
+    /// Words for "none" ([`RawSpellings::none`](raw::RawSpellings)), normalized.
+    pub none: Vec<String>,
+    /// Lone marks for "nothing to fill in" (`/`, `—`), normalized.
+    pub blank_marks: Vec<String>,
     /// Grades 4, 3, 2, 1 in that order (lowest first).
     pub grades: Vec<GradeInfo>,
     pub types: Vec<TypeDef>,
@@ -717,9 +721,13 @@ impl Rulebook {
         self.field_lookup.get(key).copied()
     }
 
-    /// The field a column header names: its Chinese name, key or an alias, case-insensitively.
+    /// The field a column header names, whole: its Chinese name, key or an alias, compared as
+    /// [`fold_header`](crate::text::fold_header) folds them. The inventory's header layer takes
+    /// bracketed units and notes off before asking again.
     pub fn field_for_header(&self, header: &str) -> Option<usize> {
-        self.header_lookup.get(&normalize(header)).copied()
+        self.header_lookup
+            .get(&crate::text::fold_header(header))
+            .copied()
     }
 
     pub fn rule_by_id(&self, id: &str) -> Option<usize> {

@@ -267,6 +267,8 @@ fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook 
         s.yes.extend(add.yes);
         s.no.extend(add.no);
         s.list_separators.extend(add.list_separators);
+        s.none.extend(add.none);
+        s.blank_marks.extend(add.blank_marks);
     }
     base.fields.extend(o.add_fields);
     for (vocab, entries) in o.add_entries {

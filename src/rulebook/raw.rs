@@ -115,6 +115,14 @@ pub struct RawSpellings {
     pub no: Vec<String>,
     #[serde(default)]
     pub list_separators: Vec<String>,
+    /// Words for "none" (无, 没有): 0 in a count or amount, no in a yes/no cell, an empty list;
+    /// blank in a date, enum or grade cell.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub none: Vec<String>,
+    /// Marks standing alone for "nothing to fill in" (`/`, `—`): 0 in a count or amount, an
+    /// empty list, blank anywhere else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blank_marks: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

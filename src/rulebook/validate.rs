@@ -114,6 +114,15 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
     let title = text(&raw.title, "title", "title", p);
 
     // Spellings.
+    let (none, blank_marks) = raw.spellings.as_ref().map_or_else(Default::default, |s| {
+        (
+            s.none.iter().map(|v| normalize(v)).collect::<Vec<_>>(),
+            s.blank_marks
+                .iter()
+                .map(|v| normalize(v))
+                .collect::<Vec<_>>(),
+        )
+    });
     let (yes, no, list_separators) = match &raw.spellings {
         None => {
             p.push("spellings", "`spellings` is missing".into(), None);
@@ -559,7 +568,7 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
             if spelling.is_empty() {
                 continue;
             }
-            match header_lookup.get(&normalize(spelling)) {
+            match header_lookup.get(&crate::text::fold_header(spelling)) {
                 Some(&other) if other != index => p.push(
                     &f.key,
                     format!(
@@ -569,7 +578,7 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
                     None,
                 ),
                 _ => {
-                    header_lookup.insert(normalize(spelling), index);
+                    header_lookup.insert(crate::text::fold_header(spelling), index);
                 }
             }
         }
@@ -618,6 +627,8 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
         yes,
         no,
         list_separators,
+        none,
+        blank_marks,
         grades,
         types,
         fields,
