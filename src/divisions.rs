@@ -327,7 +327,16 @@ impl Divisions {
                 },
             ),
             Some(official) => {
-                if let Some(expected) = expected.filter(|&e| e != level) {
+                // A township or village code whose digits contradict the outlet's own type has
+                // had the type warning (`CodeContradictsType`), which names the type the code is
+                // of; the level is told where that check does not look (a partner outlet) or
+                // cannot name the code's type (a county's code, say).
+                let told = matches!(level, Level::Township | Level::Village)
+                    && book
+                        .code_checks
+                        .as_ref()
+                        .is_some_and(|c| c.covers(type_) && !c.fits(written, type_));
+                if let Some(expected) = expected.filter(|&e| e != level && !told) {
                     report(
                         self.field,
                         written.to_string(),
