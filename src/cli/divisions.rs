@@ -1,15 +1,20 @@
 //! Reads the official division list of `--divisions FILE` (a CSV table, UTF-8 with or without a
-//! byte-order mark, or GBK/GB18030, read as inventories are) into a [`Divisions`].
+//! byte-order mark, or GBK/GB18030, opened as inventories are) into a [`Divisions`].
+//!
+//! A national list has ~662,000 rows and is read before the inventory, so it is read lean: each
+//! record's fields are taken from its bytes where they lie, the code as ASCII, and a name is
+//! decoded only where it is kept (above village level); no cell is allocated.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::path::Path;
 
 use anyhow::Result;
 
-use crate::divisions::{Divisions, DivisionsBuilder};
+use crate::divisions::{Divisions, DivisionsBuilder, DivisionsError};
 use crate::inventory::InventoryError;
-use crate::inventory::cell::Cell;
-use crate::inventory::source::{CsvSource, Source};
+use crate::inventory::records::Record;
+use crate::inventory::source::{CsvSource, Encoding, Source};
 use crate::rulebook::Rulebook;
 
 /// Reads the list in `path`, for outlets read by `book`; refuses the whole file at its first bad
@@ -22,17 +27,45 @@ pub fn load(path: &Path, book: &Rulebook) -> Result<Divisions> {
         file: label.clone(),
         source: e,
     })?;
-    let mut source = Source::Csv(CsvSource::open(Box::new(file), &label)?);
+    let source = Source::Csv(CsvSource::open(Box::new(file), &label)?);
     let headers = source.headers().to_vec();
-    let (code, name) = builder.columns(&headers)?;
-    while let Some(row) = source.next_row()? {
-        let cell = |c: usize| match row.cells.get(c) {
-            Some(Cell::Text(text)) => Ok(Some(text.as_ref())),
-            Some(Cell::Bad(_) | Cell::List(_)) => Err(builder.bad_cell(row.number, &headers[c])),
-            Some(Cell::Empty) | None => Ok(None),
+    let (code_column, name_column) = builder.columns(&headers)?;
+    let Source::Csv(mut csv) = source else {
+        anyhow::bail!("{label}: not read as CSV");
+    };
+    let encoding = csv.encoding;
+    let mut record = Record::default();
+    while let Some((line, mut read)) = csv.next_record(record)? {
+        read.split_fields();
+        let field = |c: usize| {
+            let (start, end) = read.bounds().get(c).copied().unwrap_or_default();
+            read.as_slice().get(start..end).unwrap_or_default()
         };
-        let (code, name) = (cell(code)?, cell(name)?);
-        builder.push(row.number, code, name)?;
+        let (code, name) = (field(code_column), field(name_column));
+        // A code is ASCII digits; anything else is shown as the file's encoding reads it.
+        let code = match std::str::from_utf8(code) {
+            Ok(code) => Cow::Borrowed(code),
+            Err(_) => decode(code, encoding)
+                .ok_or_else(|| DivisionsError::bad_cell(&label, line, &headers[code_column]))?,
+        };
+        let blank = name.iter().all(u8::is_ascii_whitespace);
+        let column = &headers[name_column];
+        builder.push_with(line, &code, blank, || {
+            decode(name, encoding).ok_or_else(|| DivisionsError::bad_cell(&label, line, column))
+        })?;
+        record = read;
     }
     Ok(builder.finish()?)
+}
+
+/// A field's text: UTF-8 where it is valid (in a GBK file too: a row pasted from a UTF-8 file,
+/// which GBK text almost never is), else GB18030 in a GBK file.
+fn decode(bytes: &[u8], encoding: Encoding) -> Option<Cow<'_, str>> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Some(Cow::Borrowed(text)),
+        Err(_) if encoding == Encoding::Gb18030 => {
+            encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
+        }
+        Err(_) => None,
+    }
 }
