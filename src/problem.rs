@@ -609,6 +609,13 @@ impl Problem {
                     format!("did you mean `{s}`?")
                 }
             }
+            ProblemKind::DivisionNotListed { .. } => {
+                if zh {
+                    "请核对代码,以及区划代码表的年份".into()
+                } else {
+                    "check the code, and the year of the division list".into()
+                }
+            }
             ProblemKind::DivisionNameDiffers { official, .. } => {
                 if zh {
                     format!("应为「{official}」")
