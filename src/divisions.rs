@@ -9,12 +9,12 @@
 //! ([`Divisions::check`]). Codes follow the NBS structure: 2 province + 2 city + 2 county +
 //! 3 township + 3 village digits; a shorter code in the list is a prefix padded with zeros.
 //!
-//! Memory: a national list holds ~662,000 codes, of which ~620,000 are villages. Villages are
-//! kept as bare codes (8 bytes each): no region column of an inventory names a village, so their
-//! names are never compared. The ~45,000 units above them keep their names, in one string arena,
-//! and are found by a hash of their codes; a village is looked up among those of its township
-//! only (about fifteen). A national list takes about 7 MB, and an outlet's check a few lookups in
-//! tables that stay in the processor's cache.
+//! Memory: a national list holds ~662,000 codes, of which ~620,000 are villages. A village is
+//! kept as its last three digits (2 bytes) among those of its township: no region column of an
+//! inventory names a village, so village names are never compared. The ~45,000 units above them
+//! keep their names, in one string arena, and are found by a hash of their codes. A national list
+//! takes about 3 MB, and an outlet's check a few lookups in tables that stay in the processor's
+//! cache.
 
 use std::fmt;
 
@@ -252,11 +252,13 @@ pub struct Divisions {
     names: String,
     /// Where each unit is in `units`, by its code.
     index: rustc_hash::FxHashMap<u64, u32>,
-    /// For each unit, where the villages after its code begin in `villages`: a township's
-    /// villages lie between its own start and the next unit's.
+    /// The last three digits of the villages of each unit (of each township, in a list as the
+    /// bureau publishes it), in order: those of unit `i` are at
+    /// `village_starts[i]..village_starts[i + 1]`.
+    village_digits: Vec<u16>,
     village_starts: Vec<u32>,
-    /// The village-level codes, in order.
-    villages: Vec<u64>,
+    /// The village codes whose township is not listed, in order.
+    orphans: Vec<u64>,
 }
 
 impl fmt::Debug for Divisions {
@@ -264,7 +266,10 @@ impl fmt::Debug for Divisions {
         f.debug_struct("Divisions")
             .field("file", &self.file)
             .field("units", &self.units.len())
-            .field("villages", &self.villages.len())
+            .field(
+                "villages",
+                &(self.village_digits.len() + self.orphans.len()),
+            )
             .finish()
     }
 }
@@ -277,7 +282,7 @@ impl Divisions {
 
     /// How many codes the list holds.
     pub fn len(&self) -> usize {
-        self.units.len() + self.villages.len()
+        self.units.len() + self.village_digits.len() + self.orphans.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -290,18 +295,21 @@ impl Divisions {
             let i = *self.index.get(&code)? as usize;
             return Some(Some(self.name(i)));
         }
-        // Among the villages of its township, when the township is listed; else among all.
-        let villages = match self.index.get(&(code - code % 1000)) {
+        // Among the villages of its township, when the township is listed.
+        let found = match self.index.get(&(code - code % 1000)) {
             Some(&i) => {
                 let i = i as usize;
                 let start = self.village_starts.get(i).map_or(0, |&s| s as usize);
-                let end =
-                    (self.village_starts.get(i + 1)).map_or(self.villages.len(), |&e| e as usize);
-                self.villages.get(start..end).unwrap_or_default()
+                let end = self
+                    .village_starts
+                    .get(i + 1)
+                    .map_or(start, |&e| e as usize);
+                let digits = self.village_digits.get(start..end).unwrap_or_default();
+                digits.binary_search(&((code % 1000) as u16)).is_ok()
             }
-            None => &self.villages,
+            None => self.orphans.binary_search(&code).is_ok(),
         };
-        villages.binary_search(&code).ok().map(|_| None)
+        found.then_some(None)
     }
 
     /// The official name of unit `i` of [`Divisions::units`].
@@ -448,6 +456,8 @@ pub struct DivisionsBuilder {
     /// Units above village level as read: padded code, line, and the name's place in the arena.
     read: Vec<(u64, u64, u32, u32)>,
     arena: String,
+    /// The village codes as read.
+    villages: Vec<u64>,
 }
 
 impl DivisionsBuilder {
@@ -493,10 +503,12 @@ impl DivisionsBuilder {
                 name_ends: Vec::new(),
                 names: String::new(),
                 index: rustc_hash::FxHashMap::default(),
+                village_digits: Vec::new(),
                 village_starts: Vec::new(),
-                villages: Vec::new(),
+                orphans: Vec::new(),
             },
             read: Vec::new(),
+            villages: Vec::new(),
             arena: String::new(),
         })
     }
@@ -564,7 +576,7 @@ impl DivisionsBuilder {
             });
         }
         if level == Level::Village {
-            self.list.villages.push(padded);
+            self.villages.push(padded);
         } else {
             let name = name()?;
             let name = trim(&name);
@@ -589,13 +601,14 @@ impl DivisionsBuilder {
             mut list,
             mut read,
             arena,
+            mut villages,
         } = self;
-        if read.is_empty() && list.villages.is_empty() {
+        if read.is_empty() && villages.is_empty() {
             return Err(DivisionsError::Empty { file: list.file });
         }
-        list.villages.sort_unstable();
-        list.villages.dedup();
-        list.villages.shrink_to_fit();
+        // (Already in order in the bureau's table: the sort then only looks.)
+        villages.sort_unstable();
+        villages.dedup();
         // Stable: of a repeated code, the first line comes first.
         read.sort_by_key(|&(code, ..)| code);
         let name = |&(_, _, start, end): &(u64, u64, u32, u32)| {
@@ -630,9 +643,28 @@ impl DivisionsBuilder {
         for (i, &code) in list.units.iter().enumerate() {
             list.index.insert(code, i as u32);
         }
-        list.village_starts = (list.units.iter())
-            .map(|&code| list.villages.partition_point(|&v| v < code) as u32)
-            .collect();
+        // Each village under its township: the villages are in order, and so are the townships.
+        list.village_digits.reserve_exact(villages.len());
+        list.village_starts = vec![0; list.units.len() + 1];
+        let mut next = 0;
+        for &village in &villages {
+            match list.index.get(&(village - village % 1000)) {
+                Some(&unit) => {
+                    // The units up to this one begin here (those before it have no more).
+                    let unit = unit as usize;
+                    while next <= unit {
+                        list.village_starts[next] = list.village_digits.len() as u32;
+                        next += 1;
+                    }
+                    list.village_digits.push((village % 1000) as u16);
+                }
+                None => list.orphans.push(village),
+            }
+        }
+        for start in list.village_starts.iter_mut().skip(next) {
+            *start = list.village_digits.len() as u32;
+        }
+        list.orphans.shrink_to_fit();
         Ok(list)
     }
 }
