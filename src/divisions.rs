@@ -314,7 +314,9 @@ impl Divisions {
 
     /// The official name of unit `i` of [`Divisions::units`].
     fn name(&self, i: usize) -> &str {
-        let start = i.checked_sub(1).map_or(0, |p| self.name_ends[p] as usize);
+        let start = (i.checked_sub(1))
+            .and_then(|p| self.name_ends.get(p))
+            .map_or(0, |&e| e as usize);
         let end = self.name_ends.get(i).map_or(start, |&e| e as usize);
         self.names.get(start..end).unwrap_or_default()
     }

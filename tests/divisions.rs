@@ -344,3 +344,36 @@ fn a_municipality_may_name_its_province_where_the_list_says_shixiaqu() {
         .collect();
     assert_eq!(cells, [(4, "市", "北京")], "{found:#?}");
 }
+
+#[test]
+fn the_warnings_are_the_same_on_any_number_of_threads() {
+    // The fixture's rows a hundred times over, with ids of their own: several batches of rows.
+    let text = std::fs::read_to_string(INVENTORY).expect("the fixture reads");
+    let mut lines = text.lines();
+    let mut csv = format!("{}\n", lines.next().unwrap_or_default());
+    let rows: Vec<&str> = lines.collect();
+    for copy in 0..100 {
+        for row in &rows {
+            csv.push_str(&format!("{copy}-{row}\n"));
+        }
+    }
+    let scratch = Scratch::new();
+    let inventory = scratch.write("many.csv", &csv);
+    let on = |threads: &str| {
+        let out = run(&[
+            "grade",
+            path_str(&inventory),
+            "--divisions",
+            UTF8,
+            "--format",
+            "csv",
+            "--threads",
+            threads,
+        ]);
+        (code(&out), stderr(&out), out.stdout)
+    };
+    let one = on("1");
+    let listed = one.1.lines().filter(|l| l.contains("区划代码表")).count();
+    assert_eq!(listed, 600, "{}", one.1);
+    assert_eq!(on("3"), one);
+}
