@@ -58,14 +58,51 @@ pub fn load(path: &Path, book: &Rulebook) -> Result<Divisions> {
     Ok(builder.finish()?)
 }
 
-/// A field's text: UTF-8 where it is valid (in a GBK file too: a row pasted from a UTF-8 file,
-/// which GBK text almost never is), else GB18030 in a GBK file.
+/// A field's text in the file's encoding. In a GBK file, a field that is UTF-8 with Chinese in it
+/// is a row pasted from a UTF-8 file and read as such (GBK text is valid UTF-8 only now and then,
+/// and then as letters that are not Chinese: 台山 is `CC A8 C9 BD`, U+0328 U+027D).
 fn decode(bytes: &[u8], encoding: Encoding) -> Option<Cow<'_, str>> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Some(Cow::Borrowed(text)),
-        Err(_) if encoding == Encoding::Gb18030 => {
+    let utf8 = std::str::from_utf8(bytes);
+    match (utf8, encoding) {
+        (Ok(text), Encoding::Utf8) => Some(Cow::Borrowed(text)),
+        (Ok(text), Encoding::Gb18030) if text.is_ascii() || chinese(text) => {
+            Some(Cow::Borrowed(text))
+        }
+        (_, Encoding::Gb18030) => {
             encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
         }
-        Err(_) => None,
+        (Err(_), Encoding::Utf8) => None,
+    }
+}
+
+/// Whether a text has at least two Chinese characters (CJK ideographs).
+fn chinese(text: &str) -> bool {
+    text.chars()
+        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .nth(1)
+        .is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gbk_names_that_are_valid_utf8_are_read_as_gbk() {
+        let (gbk, _, _) = encoding_rs::GB18030.encode("台山");
+        assert!(std::str::from_utf8(&gbk).is_ok());
+        assert_eq!(decode(&gbk, Encoding::Gb18030).as_deref(), Some("台山"));
+        // A row pasted from a UTF-8 file, and plain ASCII.
+        assert_eq!(
+            decode("台州市".as_bytes(), Encoding::Gb18030).as_deref(),
+            Some("台州市")
+        );
+        assert_eq!(
+            decode(b"110000", Encoding::Gb18030).as_deref(),
+            Some("110000")
+        );
+        // Not UTF-8 in a UTF-8 file.
+        let (gbk, _, _) = encoding_rs::GB18030.encode("台州市");
+        assert_eq!(decode(&gbk, Encoding::Utf8), None);
     }
 }
