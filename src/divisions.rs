@@ -458,8 +458,15 @@ pub struct DivisionsBuilder {
     /// Units above village level as read: padded code, line, and the name's place in the arena.
     read: Vec<(u64, u64, u32, u32)>,
     arena: String,
-    /// The village codes as read.
-    villages: Vec<u64>,
+    /// The villages read in order under the unit read last (as the bureau's table lists them):
+    /// their last three digits, those of `read[i]` from `digit_starts[i]` on. Kept so, a
+    /// national list's villages take 2 bytes each while it is read, not 8.
+    digits: Vec<u16>,
+    digit_starts: Vec<u32>,
+    /// The last code read in order: the unit read last, or its last village.
+    last: u64,
+    /// The other villages' codes.
+    stray: Vec<u64>,
 }
 
 impl DivisionsBuilder {
@@ -510,8 +517,11 @@ impl DivisionsBuilder {
                 orphans: Vec::new(),
             },
             read: Vec::new(),
-            villages: Vec::new(),
             arena: String::new(),
+            digits: Vec::new(),
+            digit_starts: Vec::new(),
+            last: 0,
+            stray: Vec::new(),
         })
     }
 
@@ -578,7 +588,13 @@ impl DivisionsBuilder {
             });
         }
         if level == Level::Village {
-            self.villages.push(padded);
+            let under_last = (self.read.last()).is_some_and(|u| u.0 == padded - padded % 1000);
+            if under_last && padded > self.last {
+                self.digits.push((padded % 1000) as u16);
+                self.last = padded;
+            } else {
+                self.stray.push(padded);
+            }
         } else {
             let name = name()?;
             let name = trim(&name);
@@ -593,6 +609,8 @@ impl DivisionsBuilder {
             self.arena.push_str(name);
             let end = u32::try_from(self.arena.len()).map_err(|_| bad())?;
             self.read.push((padded, line, start as u32, end));
+            self.digit_starts.push(self.digits.len() as u32);
+            self.last = padded;
         }
         Ok(())
     }
@@ -603,14 +621,36 @@ impl DivisionsBuilder {
             mut list,
             mut read,
             arena,
-            mut villages,
+            digits,
+            digit_starts,
+            stray,
+            ..
         } = self;
-        if read.is_empty() && villages.is_empty() {
+        if read.is_empty() && digits.is_empty() && stray.is_empty() {
             return Err(DivisionsError::Empty { file: list.file });
         }
-        // (Already in order in the bureau's table: the sort then only looks.)
-        villages.sort_unstable();
-        villages.dedup();
+        // A list in order (as the bureau publishes it): every village is in place already.
+        let in_order = stray.is_empty() && read.windows(2).all(|w| w[0].0 < w[1].0);
+        let villages = if in_order {
+            list.village_digits = digits;
+            list.village_starts = digit_starts;
+            list.village_starts.push(list.village_digits.len() as u32);
+            list.village_digits.shrink_to_fit();
+            Vec::new()
+        } else {
+            // Any other order: every village code, in order, to be placed below.
+            let mut villages = stray;
+            for (i, unit) in read.iter().enumerate() {
+                let start = digit_starts.get(i).map_or(0, |&s| s as usize);
+                let end = (digit_starts.get(i + 1)).map_or(digits.len(), |&e| e as usize);
+                let under = digits.get(start..end).unwrap_or_default();
+                villages.extend(under.iter().map(|&d| unit.0 + u64::from(d)));
+            }
+            drop(digits);
+            villages.sort_unstable();
+            villages.dedup();
+            villages
+        };
         // Stable: of a repeated code, the first line comes first.
         read.sort_by_key(|&(code, ..)| code);
         let name = |&(_, _, start, end): &(u64, u64, u32, u32)| {
@@ -644,6 +684,9 @@ impl DivisionsBuilder {
         list.index.reserve(list.units.len());
         for (i, &code) in list.units.iter().enumerate() {
             list.index.insert(code, i as u32);
+        }
+        if in_order {
+            return Ok(list);
         }
         // Each village under its township: the villages are in order, and so are the townships.
         list.village_digits.reserve_exact(villages.len());
@@ -759,6 +802,52 @@ mod tests {
         ] {
             assert_eq!(list.find(code), None, "{code}");
         }
+    }
+
+    #[test]
+    fn a_list_in_order_and_the_same_list_in_any_order_find_the_same_codes() {
+        // Two counties of three townships each, with villages 001–004 and 201–203, in order.
+        let mut rows = vec![("53".to_string(), "云南省".to_string())];
+        for county in ["530102", "530103"] {
+            rows.push((county.to_string(), format!("{county}县")));
+            for township in ["001", "101", "201"] {
+                rows.push((format!("{county}{township}"), format!("{township}镇")));
+                for village in ["001", "002", "004", "201", "203"] {
+                    let code = format!("{county}{township}{village}");
+                    rows.push((code.clone(), format!("{code}村委会")));
+                }
+            }
+        }
+        let build = |rows: &[(String, String)]| {
+            let mut b = builder();
+            for (i, (code, name)) in rows.iter().enumerate() {
+                b.push(i as u64 + 2, Some(code), Some(name))
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+            // In order, every village is placed as it is read.
+            let in_order = b.stray.is_empty();
+            (b.finish().unwrap_or_else(|e| panic!("{e}")), in_order)
+        };
+        let (ordered, in_order) = build(&rows);
+        assert!(in_order);
+        // Reversed, and with one village repeated.
+        let mut shuffled: Vec<_> = rows.iter().rev().cloned().collect();
+        shuffled.push(rows[3].clone());
+        let (reversed, in_order) = build(&shuffled);
+        assert!(!in_order);
+        assert_eq!(ordered.len(), rows.len());
+        assert_eq!(reversed.len(), rows.len());
+        for county in [530_102u64, 530_103, 530_104] {
+            for township in [1u64, 101, 201, 301] {
+                for village in 0..1000 {
+                    let code = (county * 1000 + township) * 1000 + village;
+                    assert_eq!(ordered.find(code), reversed.find(code), "{code}");
+                }
+            }
+        }
+        assert_eq!(ordered.find(530_103_201_203), Some(None));
+        assert_eq!(ordered.find(530_103_201_202), None);
+        assert_eq!(ordered.name_of(530_103_201_000), Some("201镇"));
     }
 
     #[test]
