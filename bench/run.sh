@@ -18,7 +18,11 @@
 #
 # Environment: BENCH_DATA (default target/bench) holds the generated files (~400 bytes an outlet:
 # 800 MB at 2M); BENCH_RUNS (default 3) runs per command; BENCH_SEED (default 1);
-# BENCH_BAD_CELLS (default 0) bad cells per file.
+# BENCH_BAD_CELLS (default 0) bad cells per file; BENCH_DIVISIONS=1 runs grade, gaps and summary
+# with `--divisions LIST`, the official division list that examples/generate.rs writes to match
+# the inventory (`--divisions`): national (~662,000 codes) for every size up to 662k, and covering
+# every row beyond (so that every code is found and no warning is printed). Compare a run with and
+# one without it for the cost of the check; the targets are the same.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -28,6 +32,8 @@ RUNS=${BENCH_RUNS:-3}
 SEED=${BENCH_SEED:-1}
 BAD=${BENCH_BAD_CELLS:-0}
 THREADS=${BENCH_THREADS:+--threads $BENCH_THREADS}
+DIVISIONS=${BENCH_DIVISIONS:-0}
+NATIONAL=662000
 AS_OF=2025-11-30
 
 for tool in hyperfine /usr/bin/time; do
@@ -70,6 +76,9 @@ results="$DATA/results.md"
     echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src rules 2>/dev/null || echo ' (with uncommitted changes in src/ or rules/)')"
     echo "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
     echo "- $(rustc --version), $(hyperfine --version), $RUNS runs per command after 1 warm-up, seed $SEED, bad cells $BAD, threads ${BENCH_THREADS:-one per core}"
+    if [ "$DIVISIONS" = 1 ]; then
+        echo "- grade, gaps and summary run with --divisions: a division list of every code of the first max(outlets, $NATIONAL) rows (examples/generate.rs --divisions)"
+    fi
     echo "- times are hyperfine means in seconds (wall clock); CPU s is user + system time over all threads; µs/outlet is the wall-clock mean divided by the outlets; RSS is /usr/bin/time -v's maximum resident set size"
     echo
     echo "| outlets | file MB | baseline s | grade s | grade / baseline | grade CPU s | gaps s | gaps / baseline | summary s | summary / baseline | grade µs/outlet | gaps µs/outlet | summary µs/outlet | RSS grade MB | RSS gaps MB | RSS summary MB |"
@@ -89,9 +98,20 @@ for n in "${SIZES[@]}"; do
         mv "$file.part" "$file"
     fi
     mb=$(awk -v b="$(stat -c %s "$file")" 'BEGIN { printf "%.0f", b / 1e6 }')
-    grade=("$OUTLET" grade --as-of "$AS_OF" --format csv --fail-on never $THREADS "$file")
-    gaps=("$OUTLET" gaps --as-of "$AS_OF" --format csv --fail-on never $THREADS "$file")
-    summary=("$OUTLET" summary --as-of "$AS_OF" --format csv --fail-on never $THREADS "$file")
+    list_args=()
+    if [ "$DIVISIONS" = 1 ]; then
+        rows=$((n > NATIONAL ? n : NATIONAL))
+        list="$DATA/divisions-$rows-s$SEED.csv"
+        if [ ! -s "$list" ] || [ "$list" -ot "$GENERATE" ]; then
+            echo "bench: generating the division list of $rows outlets into $list" >&2
+            "$GENERATE" --outlets "$rows" --seed "$SEED" --divisions >"$list.part"
+            mv "$list.part" "$list"
+        fi
+        list_args=(--divisions "$list")
+    fi
+    grade=("$OUTLET" grade --as-of "$AS_OF" --format csv --fail-on never $THREADS ${list_args[@]+"${list_args[@]}"} "$file")
+    gaps=("$OUTLET" gaps --as-of "$AS_OF" --format csv --fail-on never $THREADS ${list_args[@]+"${list_args[@]}"} "$file")
+    summary=("$OUTLET" summary --as-of "$AS_OF" --format csv --fail-on never $THREADS ${list_args[@]+"${list_args[@]}"} "$file")
 
     echo "bench: timing $n outlets" >&2
     hyperfine --style basic --runs "$RUNS" --warmup 1 -N \

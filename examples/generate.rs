@@ -5,6 +5,7 @@
 //! cargo run --release --example generate -- --outlets 662000 --seed 1 > national.csv
 //! cargo run --release --example generate -- --outlets 500 --seed 7 --bad-cells 20 > county.csv
 //! cargo run --release --example generate -- --outlets 50 --seed 3 --format yaml > small.yaml
+//! cargo run --release --example generate -- --outlets 662000 --seed 1 --divisions > list.csv
 //! ```
 //!
 //! The output has the Chinese headers of DOMAIN.md in their usual order, plus one free-text
@@ -27,6 +28,15 @@
 //!   types, services and equipment, other list separators, stray white space;
 //! - exactly `--bad-cells K` unreadable cells (若干, 45981, 5.20123E+11, …), none of them in the
 //!   id, name or type columns, so every row is still graded.
+//!
+//! With `--divisions`, it writes instead the official division list (统计用区划代码) that matches
+//! the inventory of the same arguments, as the statistics bureau's table has it (12-digit codes;
+//! columns 统计用区划代码, 城乡分类代码, 名称): every province, city, county and township of the
+//! generator's map (41,356 townships, as the real codes have) with the names the rows give them,
+//! and every village-level code of the first `--outlets` rows (about 620,000 at 662,000 rows,
+//! the real count). An inventory of no more rows with the same seed then has every code in it, at
+//! its level, with the official names: `outlet grade --divisions list.csv` finds nothing, and
+//! measures what the check costs.
 //!
 //! Each row depends only on the seed and its own index, so the first n rows of a larger file are
 //! the n-row file (bad cells aside), and the same arguments give the same bytes on every machine.
@@ -279,12 +289,14 @@ struct Args {
     gbk: bool,
     /// Township names repeat across counties, as 城关镇 does in the real codes.
     shared_names: bool,
+    /// Write the matching division list instead of the inventory.
+    divisions: bool,
     /// Days since 1970-01-01 of the as-of date the freshness of update dates is set against.
     as_of: i64,
 }
 
 const USAGE: &str = "usage: generate --outlets N [--seed S] [--bad-cells K] [--messy P] \
-[--format csv|yaml] [--gbk] [--shared-names] [--as-of YYYY-MM-DD] > inventory.csv";
+[--format csv|yaml] [--gbk] [--shared-names] [--as-of YYYY-MM-DD] [--divisions] > inventory.csv";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -295,6 +307,7 @@ fn parse_args() -> Result<Args, String> {
         format: Format::Csv,
         gbk: false,
         shared_names: false,
+        divisions: false,
         as_of: days_from_civil(2025, 11, 30),
     };
     let mut outlets = None;
@@ -322,6 +335,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--gbk" => args.gbk = true,
             "--shared-names" => args.shared_names = true,
+            "--divisions" => args.divisions = true,
             "--as-of" => {
                 let v = value(&flag)?;
                 args.as_of =
@@ -332,6 +346,9 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     args.outlets = outlets.ok_or("`--outlets N` is required")?;
+    if args.divisions && args.format == Format::Yaml {
+        return Err("`--divisions` writes a CSV table".into());
+    }
     if args.gbk && args.format == Format::Yaml {
         return Err("`--gbk` is for CSV only; YAML is UTF-8".into());
     }
@@ -650,38 +667,21 @@ impl Gen<'_> {
             Kind::Township => rng.range(3, TOWNSHIPS_PER_COUNTY - 1),
             _ => rng.below(TOWNSHIPS_PER_COUNTY),
         };
-        let township_digits = match slot {
-            0..=2 => 1 + slot,
-            3..=10 => 100 + slot - 3,
-            _ => 200 + slot - 11,
-        };
-        let province_index = county % PROVINCES.len() as u64;
-        let (province, pcode) = PROVINCES[province_index as usize];
-        let city_no = (county / PROVINCES.len() as u64) % CITIES + 1;
-        let county_no = county / (PROVINCES.len() as u64 * CITIES) + 1;
+        let Place {
+            province,
+            pcode,
+            city_no,
+            county_no,
+            township_digits,
+            city_name,
+            county_name,
+            township_name,
+        } = Place::of(county, slot, self.args.shared_names);
         let village_digits = match kind {
             Kind::Village => rng.range(200, 399),
             Kind::Community => rng.range(1, 199),
             _ => 0,
         };
-        // Region names follow from the code: the same code prefix always has the same name, and
-        // (unless --shared-names) a name belongs to one prefix only.
-        let city_key = province_index * CITIES + city_no - 1;
-        let county_key = city_key * COUNTIES + county_no - 1;
-        let township_key = if self.args.shared_names {
-            township_digits
-        } else {
-            county_key * 400 + township_digits
-        };
-        let city_name = region_name(city_key, 2, 0x11) + "市";
-        let county_name =
-            region_name(county_key, 3, 0x22) + if county_no % 3 == 0 { "区" } else { "县" };
-        let township_name = region_name(township_key, 4, 0x33)
-            + match township_digits {
-                1..=99 => "街道",
-                100..=199 => "镇",
-                _ => "乡",
-            };
         let (type_text, name) = match kind {
             Kind::Township => ("乡镇".to_string(), format!("{township_name}就业服务站")),
             Kind::Subdistrict => ("街道".to_string(), format!("{township_name}就业服务站")),
@@ -927,6 +927,137 @@ impl Gen<'_> {
 }
 
 /// Cities per province and counties per city in generated codes: 31 × 12 × 8 ≥ 2,954 counties.
+/// A township of the generator's map: its codes and the names of its regions.
+struct Place {
+    province: &'static str,
+    pcode: u8,
+    city_no: u64,
+    county_no: u64,
+    township_digits: u64,
+    city_name: String,
+    county_name: String,
+    township_name: String,
+}
+
+impl Place {
+    /// Township `slot` (of [`TOWNSHIPS_PER_COUNTY`]) of county `county` (of
+    /// [`COUNTIES_NATIONAL`]).
+    fn of(county: u64, slot: u64, shared_names: bool) -> Place {
+        let township_digits = match slot {
+            0..=2 => 1 + slot,
+            3..=10 => 100 + slot - 3,
+            _ => 200 + slot - 11,
+        };
+        let province_index = county % PROVINCES.len() as u64;
+        let (province, pcode) = PROVINCES[province_index as usize];
+        let city_no = (county / PROVINCES.len() as u64) % CITIES + 1;
+        let county_no = county / (PROVINCES.len() as u64 * CITIES) + 1;
+        // Region names follow from the code: the same code prefix always has the same name, and
+        // (unless --shared-names) a name belongs to one prefix only.
+        let city_key = province_index * CITIES + city_no - 1;
+        let county_key = city_key * COUNTIES + county_no - 1;
+        let township_key = if shared_names {
+            township_digits
+        } else {
+            county_key * 400 + township_digits
+        };
+        let city_name = region_name(city_key, 2, 0x11) + "市";
+        let county_name =
+            region_name(county_key, 3, 0x22) + if county_no % 3 == 0 { "区" } else { "县" };
+        let township_name = region_name(township_key, 4, 0x33)
+            + match township_digits {
+                1..=99 => "街道",
+                100..=199 => "镇",
+                _ => "乡",
+            };
+        Place {
+            province,
+            pcode,
+            city_no,
+            county_no,
+            township_digits,
+            city_name,
+            county_name,
+            township_name,
+        }
+    }
+
+    /// The township's code, padded.
+    fn code(&self) -> u64 {
+        ((u64::from(self.pcode) * 100 + self.city_no) * 100 + self.county_no) * 1_000_000
+            + self.township_digits * 1000
+    }
+}
+
+/// Writes the division list that matches the inventory of `args` (see the module's text).
+fn write_divisions(args: &Args) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut w = BufWriter::with_capacity(1 << 16, stdout.lock());
+    // Every unit above village level, by code: its name and 城乡分类代码 (none above village).
+    let mut units: BTreeMap<u64, String> = BTreeMap::new();
+    for county in 0..COUNTIES_NATIONAL {
+        for slot in 0..TOWNSHIPS_PER_COUNTY {
+            let place = Place::of(county, slot, args.shared_names);
+            let township = place.code();
+            let county_code = township - township % 1_000_000;
+            let city = township - township % 100_000_000;
+            let province = township - township % 10_000_000_000;
+            units.insert(province, place.province.to_string());
+            units.insert(city, place.city_name);
+            units.insert(county_code, place.county_name);
+            units.insert(township, place.township_name);
+        }
+    }
+    // The village-level codes of the rows.
+    let mut villages: Vec<u64> = Vec::new();
+    for i in 0..args.outlets {
+        let mut g = Gen {
+            rng: Rng::new(row_seed(args.seed, i)),
+            args,
+        };
+        let row = g.row(i);
+        if let Cell::Text(code) = &row.cells[CODE] {
+            match code.parse::<u64>() {
+                Ok(code) if code % 1000 != 0 => villages.push(code),
+                _ => {}
+            }
+        }
+    }
+    villages.sort_unstable();
+    villages.dedup();
+    let mut buf = Vec::with_capacity(1 << 16);
+    buf.extend_from_slice("统计用区划代码,城乡分类代码,名称\n".as_bytes());
+    let mut villages = villages.into_iter().peekable();
+    let write_village = |buf: &mut Vec<u8>, code: u64| {
+        // 村委会 (village digits 200–399) are rural (220), 居委会 urban (111); the name is the
+        // code's own, as the inventory names no village.
+        let (kind, suffix) = if code % 1000 >= 200 {
+            ("220", "村委会")
+        } else {
+            ("111", "社区居委会")
+        };
+        let name = region_name(code, 2, 0x44) + suffix;
+        buf.extend_from_slice(format!("{code:012},{kind},{name}\n").as_bytes());
+    };
+    for (code, name) in units {
+        while let Some(village) = villages.next_if(|&v| v < code) {
+            write_village(&mut buf, village);
+        }
+        buf.extend_from_slice(format!("{code:012},,{name}\n").as_bytes());
+        if buf.len() >= 1 << 15 {
+            flush(&mut w, &mut buf, args.gbk)?;
+        }
+    }
+    for village in villages {
+        write_village(&mut buf, village);
+        if buf.len() >= 1 << 15 {
+            flush(&mut w, &mut buf, args.gbk)?;
+        }
+    }
+    flush(&mut w, &mut buf, args.gbk)?;
+    w.flush()
+}
+
 const CITIES: u64 = 12;
 const COUNTIES: u64 = 8;
 /// Counties and townships per county: 2,954 × 14 = 41,356 townships, as in the 2023 codes.
@@ -1044,6 +1175,9 @@ fn write_yaml_row(out: &mut Vec<u8>, cells: &[Cell]) {
 }
 
 fn run(args: &Args) -> io::Result<()> {
+    if args.divisions {
+        return write_divisions(args);
+    }
     let stdout = io::stdout();
     let mut w = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut buf = Vec::with_capacity(4096);

@@ -6,6 +6,7 @@
 //! Rust implements only the condition language.
 
 pub mod cli;
+pub mod divisions;
 pub mod eval;
 pub mod example;
 pub mod files;

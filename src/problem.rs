@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::text::Lang;
+use crate::divisions::Level;
+use crate::text::{Lang, Text};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -199,6 +200,28 @@ pub enum ProblemKind {
     Negative,
     /// A month without a day (2025年11月): read as its first day.
     MonthOnly,
+    /// With an official division list (`--divisions`): a division code the list does not have.
+    DivisionNotListed {
+        /// The list's file.
+        list: String,
+    },
+    /// With an official division list: a listed code of another level than the outlet's type
+    /// (a partner outlet's reference type) needs.
+    DivisionWrongLevel {
+        level: Level,
+        expected: Level,
+        /// The unit's official name, for a unit above village level.
+        official: Option<String>,
+        /// The outlet's type, and a partner outlet's reference type.
+        outlet_type: Text,
+    },
+    /// With an official division list: a region name that is not the official name of the
+    /// division code's prefix for that region.
+    DivisionNameDiffers {
+        /// The prefix, padded to a whole code.
+        code: String,
+        official: String,
+    },
     /// A waiver for a rule the rulebook does not have: ignored.
     WaiverUnknownRule {
         suggestion: Option<String>,
@@ -482,6 +505,46 @@ impl Problem {
                     format!("`{v}` gives a month without a day; read as the month's first day")
                 }
             }
+            ProblemKind::DivisionNotListed { list } => {
+                if zh {
+                    format!("行政区划代码 `{v}` 不在区划代码表 `{list}` 中")
+                } else {
+                    format!("division code `{v}` is not in the division list `{list}`")
+                }
+            }
+            ProblemKind::DivisionWrongLevel {
+                level,
+                expected,
+                official,
+                outlet_type,
+            } => {
+                let unit = match (official, zh) {
+                    (Some(name), true) => format!("{}单位「{name}」", level.name(lang)),
+                    (Some(name), false) => format!("the {} unit `{name}`", level.name(lang)),
+                    (None, true) => format!("{}单位", level.name(lang)),
+                    (None, false) => format!("a {} unit", level.name(lang)),
+                };
+                let outlet_type = outlet_type.get(lang);
+                let expected = expected.name(lang);
+                if zh {
+                    format!(
+                        "行政区划代码 `{v}` 在区划代码表中是{unit}的代码,网点类型「{outlet_type}」应填{expected}代码"
+                    )
+                } else {
+                    format!(
+                        "division code `{v}` is that of {unit} in the division list; an outlet of type `{outlet_type}` needs a {expected} code"
+                    )
+                }
+            }
+            ProblemKind::DivisionNameDiffers { code, official } => {
+                if zh {
+                    format!("`{v}` 与区划代码表中 `{code}` 的名称「{official}」不符")
+                } else {
+                    format!(
+                        "`{v}` differs from `{official}`, the official name of `{code}` in the division list"
+                    )
+                }
+            }
             ProblemKind::WaiverUnknownRule { .. } => {
                 if zh {
                     format!("豁免的规则 `{v}` 不存在,已忽略")
@@ -618,6 +681,20 @@ impl Problem {
                 }
             }
             ProblemKind::Refused { hint } => hint.get(lang).to_string(),
+            ProblemKind::DivisionNotListed { .. } => {
+                if zh {
+                    "请核对代码,以及区划代码表的年份".into()
+                } else {
+                    "check the code, and the year of the division list".into()
+                }
+            }
+            ProblemKind::DivisionNameDiffers { official, .. } => {
+                if zh {
+                    format!("应为「{official}」")
+                } else {
+                    format!("expected `{official}`")
+                }
+            }
             ProblemKind::BadReference { allowed, .. } => {
                 if zh {
                     format!("可用取值: {}", join(allowed))

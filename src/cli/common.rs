@@ -59,6 +59,11 @@ pub struct CommonArgs {
     /// Approved waivers (YAML or CSV: outlet, rule, reason, approved_by, expires).
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
+    /// The official division list (the statistics bureau's 统计用区划代码 table, CSV with columns
+    /// 统计用区划代码 and 名称, or code and name): each outlet's division code must be in it, at
+    /// the level of its type, and its region names must be the official ones (data warnings).
+    #[arg(long, value_name = "FILE")]
+    pub divisions: Option<PathBuf>,
     /// The sheet to read in a workbook inventory (default: the first).
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
@@ -118,10 +123,16 @@ impl CommonArgs {
     /// about waivers) found so far.
     pub fn prepare(&self, inventory: &std::path::Path) -> Result<(Prepared, Vec<Problem>)> {
         self.check_format()?;
-        let book = self.rulebook()?;
+        let mut book = self.rulebook()?;
+        if let Some(path) = &self.divisions {
+            book.divisions = Some(std::sync::Arc::new(super::divisions::load(path, &book)?));
+        }
         let as_of = self.as_of();
         let mut problems = Vec::new();
         let mut reads = Reads::of_rulebook(&book);
+        if let Some(path) = &self.divisions {
+            reads.add("--divisions", path);
+        }
         let waivers = match &self.waivers {
             Some(path) => {
                 reads.add("--waivers", path);

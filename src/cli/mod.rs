@@ -3,6 +3,7 @@
 
 pub mod common;
 pub mod diff;
+pub mod divisions;
 pub mod explain;
 pub mod gaps;
 pub mod grade;
@@ -142,6 +143,9 @@ fn render_error(e: &anyhow::Error, lang: Lang) -> String {
     }
     if let Some(w) = e.downcast_ref::<crate::waiver::WaiverError>() {
         return format!("{label}: {}", visible_lines(&w.render(lang)));
+    }
+    if let Some(d) = e.downcast_ref::<crate::divisions::DivisionsError>() {
+        return format!("{label}: {}", d.render(lang));
     }
     if let Some(rb) = e.downcast_ref::<RulebookError>() {
         return format!("{label}: {}", visible_lines(&rb.to_string()));

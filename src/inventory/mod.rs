@@ -1422,6 +1422,17 @@ impl Layout<'_> {
         }
 
         self.check_code_type(n, type_, &values, &mut problems);
+        // The official division list (`--divisions`), when given.
+        if let Some(list) = &book.divisions {
+            let text = |f: usize| match values.get(f) {
+                Some(Value::Text(t)) => Some(t.as_str()),
+                _ => None,
+            };
+            list.check(book, type_, grading_type, text, |f, value, kind| {
+                let column = self.field_columns[f];
+                problems.push(self.problem(Severity::Warning, Some(n), column, Some(value), kind));
+            });
+        }
 
         let claimed = core.claimed_grade.and_then(|f| match values[f] {
             Value::Grade(g) => Some(g),

@@ -185,6 +185,8 @@ pub struct Rulebook {
     pub structure: Vec<StructureCheck>,
     /// What a division code says of an outlet's type and region, where the rulebook declares it.
     pub code_checks: Option<CodeChecks>,
+    /// The official division list the codes are checked against (`--divisions`), when given.
+    pub divisions: Option<std::sync::Arc<crate::divisions::Divisions>>,
     /// The effective rulebook as raw data, for `rules show`.
     pub raw: RawRulebook,
     /// The rulebooks it extends, base first: (id, version).

@@ -644,6 +644,7 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
         articles: Vec::new(),
         structure: Vec::new(),
         code_checks: None,
+        divisions: None,
         raw: RawRulebook::default(),
         extends: Vec::new(),
         file: String::new(),
