@@ -128,6 +128,11 @@ pub enum ProblemKind {
     NotACount {
         units: Vec<String>,
     },
+    /// A count above what any outlet can have (DOMAIN.md: above 100,000 is a data error), from
+    /// any reader: a CSV cell of twenty nines, or the same number stored in a workbook.
+    CountTooLarge {
+        max: u32,
+    },
     NotANumber {
         unit: String,
         units: Vec<String>,
@@ -291,6 +296,13 @@ impl Problem {
                     format!("`{v}` 不是数量")
                 } else {
                     format!("`{v}` is not a count")
+                }
+            }
+            ProblemKind::CountTooLarge { max } => {
+                if zh {
+                    format!("数量 `{v}` 超过 {max},不可信,按缺失处理")
+                } else {
+                    format!("the count `{v}` is above {max}, not believable; it counts as missing")
                 }
             }
             ProblemKind::NotANumber { .. } => {
@@ -474,6 +486,13 @@ impl Problem {
                     format!("应为非负整数,如 2{eg}")
                 } else {
                     format!("expected a whole number such as 2{eg_en}")
+                }
+            }
+            ProblemKind::CountTooLarge { max } => {
+                if zh {
+                    format!("应为 0 到 {max} 之间的整数")
+                } else {
+                    format!("expected a whole number from 0 to {max}")
                 }
             }
             ProblemKind::NotANumber { unit, units } => {
