@@ -9,6 +9,8 @@
 
 mod common;
 
+use common::run::{json_of, report, report_in, stdout};
+use common::table::Table;
 use common::{baseline, book, csv, read_bytes, read_csv, with_owned};
 use outlet::inventory::{InputFormat, Value};
 use outlet::problem::ProblemKind;
@@ -65,4 +67,38 @@ fn a_huge_count_is_the_same_data_error_from_csv_and_from_a_workbook() {
     assert_eq!(at_bound.only().value(f), &Value::Number(100_000.0));
     let at_bound = read_bytes(workbook_with_staff(100_000.0), InputFormat::Xlsx);
     assert_eq!(at_bound.only().value(f), &Value::Number(100_000.0));
+}
+
+#[test]
+fn two_pass_through_columns_of_one_name_keep_both_values_in_every_format() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut row = baseline();
+    row.push(("备注".to_string(), "第一条".to_string()));
+    row.push(("联系人".to_string(), "张三".to_string()));
+    row.push(("备注".to_string(), "第二条".to_string()));
+    row.push(("备注".to_string(), "第三条".to_string()));
+    let path = dir.path().join("two-notes.csv");
+    std::fs::write(&path, csv(&[row])).expect("written");
+    let p = path.to_str().expect("a UTF-8 path");
+    let doc = json_of(&report("json", &["grade", p]));
+    let first = &doc["outlets"][0];
+    assert_eq!(first["备注"], "第一条", "{first}");
+    assert_eq!(first["备注_2"], "第二条", "{first}");
+    assert_eq!(first["备注_3"], "第三条", "{first}");
+    assert_eq!(first["联系人"], "张三", "{first}");
+    // CSV names the columns alike, in both languages.
+    for lang in ["en", "zh"] {
+        let out = report_in(lang, "csv", &["grade", p]);
+        let table = Table::parse(&stdout(&out));
+        let tail: Vec<&str> = table
+            .headers
+            .iter()
+            .rev()
+            .take(4)
+            .rev()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(tail, ["备注", "联系人", "备注_2", "备注_3"], "{lang}");
+        assert_eq!(table.column("备注_2"), ["第二条"]);
+    }
 }
