@@ -9,6 +9,9 @@
 
 mod common;
 
+use std::io::Write;
+use std::process::{Command, Stdio};
+
 use common::run::{json_of, report, report_in, stdout};
 use common::table::Table;
 use common::{baseline, book, csv, read_bytes, read_csv, with_owned};
@@ -101,4 +104,104 @@ fn two_pass_through_columns_of_one_name_keep_both_values_in_every_format() {
         assert_eq!(tail, ["备注", "联系人", "备注_2", "备注_3"], "{lang}");
         assert_eq!(table.column("备注_2"), ["第二条"]);
     }
+}
+
+#[test]
+fn a_quote_never_closed_is_an_error_at_its_row_saying_how_many_lines_it_took() {
+    let rows: Vec<_> = (1..=6)
+        .map(|i| with_owned(&[("网点编号", format!("Q-{i}"))]))
+        .collect();
+    let mut text = csv(&rows);
+    // Row 3 (the second outlet) opens a quote in its name that nothing closes.
+    let second = text.find("Q-2,").expect("the second row") + "Q-2,".len();
+    text.insert(second, '"');
+    let read = read_csv(&text);
+    assert_eq!(
+        read.outlets
+            .iter()
+            .map(|o| o.id.as_str())
+            .collect::<Vec<_>>(),
+        ["Q-1"]
+    );
+    let errors = read.errors();
+    assert_eq!(errors.len(), 1, "{:?}", read.problems);
+    assert_eq!(errors[0].row, Some(3));
+    assert_eq!(errors[0].kind, ProblemKind::UnterminatedQuote { lines: 4 });
+    // Said in either language, exit 1 even so.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("open-quote.csv");
+    std::fs::write(&path, &text).expect("written");
+    let p = path.to_str().expect("a UTF-8 path");
+    for (lang, words) in [("en", "never closed"), ("zh", "未闭合")] {
+        let out = common::run::run(&["grade", p, "--lang", lang, "--format", "csv"]);
+        assert_eq!(common::run::code(&out), 1, "{lang}");
+        let err = common::run::stderr(&out);
+        assert!(err.contains(words) && err.contains('4'), "{lang}: {err}");
+    }
+    // A cell over several lines inside closed quotes is still one cell, and no error.
+    let mut text = csv(&rows);
+    text.insert_str(second, "\"第一行\n第二行\"");
+    let read = read_csv(&text);
+    assert_eq!(read.outlets.len(), 6, "{:?}", read.problems);
+    assert!(read.errors().is_empty(), "{:?}", read.problems);
+    assert!(read.outlet("Q-2").name.starts_with("第一行\n第二行"));
+}
+
+/// Runs `outlet ARGS…` with what `feed` writes on its standard input, its output discarded;
+/// returns its exit code and its peak resident set size in MB, read from `/proc/PID/status`
+/// (`VmHWM`, a high-water mark) while it runs. No timing: it runs as long as it takes.
+fn peak_rss_mb(args: &[&str], feed: impl FnOnce(&mut dyn Write) + Send) -> (Option<i32>, u64) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_outlet"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("outlet runs");
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut stdin = child.stdin.take().expect("a pipe");
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            feed(&mut stdin);
+            drop(stdin);
+        });
+        let mut peak_kib = 0u64;
+        let status = loop {
+            if let Ok(status) = std::fs::read_to_string(&status_path) {
+                let hwm = status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+                peak_kib = peak_kib.max(hwm.unwrap_or(0));
+            }
+            if let Some(status) = child.try_wait().expect("outlet is waited for") {
+                break status;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        (status.code(), peak_kib / 1024)
+    })
+}
+
+#[test]
+fn a_row_of_forty_million_empty_fields_takes_little_memory() {
+    // 40 MB of commas in one row (27 bytes a field took 1 GB): the row is an error, and the
+    // reader keeps no more than a worksheet's columns of it.
+    let header = "网点编号,网点名称,网点类型\n";
+    let (code, peak) = peak_rss_mb(
+        &["grade", "-", "--format", "csv", "--as-of", "2025-11-30"],
+        |w| {
+            let _ = w.write_all(header.as_bytes());
+            let _ = w.write_all(b"W-1");
+            let chunk = vec![b','; 1 << 20];
+            for _ in 0..40 {
+                if w.write_all(&chunk).is_err() {
+                    return;
+                }
+            }
+            let _ = w.write_all("\nW-2,东城,村\n".as_bytes());
+        },
+    );
+    assert_eq!(code, Some(1), "a data error, the run goes on");
+    assert!(peak < 200, "peak RSS {peak} MB");
 }

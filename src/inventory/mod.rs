@@ -111,6 +111,16 @@ pub enum InventoryError {
         file: String,
         missing: Vec<(String, String)>,
     },
+    #[error(
+        "{file}: a quote in the header is never closed: the {lines} lines after it, to the end of the file, went into one column name"
+    )]
+    HeaderQuote { file: String, lines: u64 },
+    #[error("{file}: the header has {columns} columns, more than a worksheet's {max}")]
+    WideHeader {
+        file: String,
+        columns: usize,
+        max: usize,
+    },
     #[error("{file}: columns `{first}` and `{second}` both name field `{field}`")]
     DuplicateColumn {
         file: String,
@@ -166,6 +176,12 @@ impl InventoryError {
                     .collect::<Vec<_>>()
                     .join("、")
             ),
+            InventoryError::HeaderQuote { file, lines } => {
+                format!("{file}: 表头中的引号直到文件末尾都未闭合,其后 {lines} 行都被并入一个列名")
+            }
+            InventoryError::WideHeader { file, columns, max } => {
+                format!("{file}: 表头有 {columns} 列,超过工作表的列数上限 {max}")
+            }
             InventoryError::DuplicateColumn {
                 file,
                 first,
@@ -1222,8 +1238,11 @@ impl Layout<'_> {
         memo: &mut CellMemo,
         cells: &mut Vec<Cell<'static>>,
     ) -> Staged {
-        if let RawRow::Record { record, .. } = raw {
+        if let RawRow::Record { record, number, .. } = raw {
             record.split_fields();
+            if record.open_quote().is_some() || record.dropped() > 0 {
+                return self.unreadable_record(*number, record);
+            }
         }
         match &*raw {
             RawRow::Row(row) => {
@@ -1248,6 +1267,27 @@ impl Layout<'_> {
                 *cells = source::reuse(row.cells);
                 staged
             }
+        }
+    }
+
+    /// A record that is not read at all: one with more fields than a worksheet has columns, or
+    /// one that a quote never closed took the rest of the file into. Not graded.
+    #[cold]
+    fn unreadable_record(&self, n: u64, record: &records::Record) -> Staged {
+        let kind = match record.open_quote() {
+            Some(lines) => ProblemKind::UnterminatedQuote { lines },
+            None => ProblemKind::TooManyFields {
+                fields: record.len() + record.dropped(),
+                max: records::MAX_FIELDS,
+            },
+        };
+        let problem = self.problem(Severity::Error, Some(n), None, None, kind);
+        Staged {
+            number: n,
+            problems: vec![problem],
+            split: 1,
+            id: None,
+            outlet: None,
         }
     }
 

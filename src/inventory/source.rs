@@ -197,6 +197,19 @@ impl CsvSource {
                 break;
             }
         }
+        if let Some(lines) = source.record.open_quote() {
+            return Err(InventoryError::HeaderQuote {
+                file: file.into(),
+                lines,
+            });
+        }
+        if source.record.dropped() > 0 {
+            return Err(InventoryError::WideHeader {
+                file: file.into(),
+                columns: source.record.len() + source.record.dropped(),
+                max: super::records::MAX_FIELDS,
+            });
+        }
         source.headers = source
             .record
             .iter()

@@ -133,8 +133,10 @@ pub fn grade_columns(extras: &[String]) -> (Vec<Column>, Vec<bool>) {
         .collect();
     // Two extra columns of one name (two 备注) stay two: the second is `备注_2`, the third
     // `备注_3`, in every format, so that JSON, whose keys must differ, keeps every value.
+    // (The next number to try is kept per name: a header of 10,000 备注 is not quadratic.)
     let mut keys: std::collections::HashSet<String> =
         cols.iter().map(|(c, _)| c.key.clone()).collect();
+    let mut next: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for h in extras {
         let input = taken.contains(&crate::text::normalize(h));
         let base = if input {
@@ -142,12 +144,17 @@ pub fn grade_columns(extras: &[String]) -> (Vec<Column>, Vec<bool>) {
         } else {
             h.clone()
         };
-        let mut n = 1;
-        let mut key = base.clone();
+        let mut n = next.get(&base).copied().unwrap_or(1);
+        let mut key = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}_{n}")
+        };
         while !keys.insert(key.clone()) {
             n += 1;
             key = format!("{base}_{n}");
         }
+        next.insert(base, n + 1);
         let suffix = if n > 1 {
             format!("_{n}")
         } else {
