@@ -9,6 +9,7 @@ pub mod cli;
 pub mod eval;
 pub mod example;
 pub mod inventory;
+pub mod pipeline;
 pub mod problem;
 pub mod report;
 pub mod rulebook;

@@ -47,6 +47,11 @@ impl Record {
         self.bounds.is_empty()
     }
 
+    /// The memory it holds, in bytes (what it keeps for reuse, not only what it holds now).
+    pub fn capacity(&self) -> usize {
+        self.bytes.capacity() + self.bounds.capacity() * std::mem::size_of::<(usize, usize)>()
+    }
+
     /// Its bytes: every field's, maybe with delimiters between them.
     pub fn as_slice(&self) -> &[u8] {
         &self.bytes
