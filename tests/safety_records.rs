@@ -205,3 +205,36 @@ fn a_row_of_forty_million_empty_fields_takes_little_memory() {
     assert_eq!(code, Some(1), "a data error, the run goes on");
     assert!(peak < 200, "peak RSS {peak} MB");
 }
+
+#[test]
+fn rows_of_a_megabyte_on_two_threads_take_megabytes_not_gigabytes() {
+    // 200 rows of 1 MB: before, the read-ahead was counted in rows (2,048 on two threads) and
+    // held the whole input (about 700 MB); bounded by bytes, at most 64 MB are in flight.
+    let cell = vec![b'x'; 1 << 20];
+    let (code, peak) = peak_rss_mb(
+        &[
+            "grade",
+            "-",
+            "--format",
+            "csv",
+            "--as-of",
+            "2025-11-30",
+            "--threads",
+            "2",
+        ],
+        |w| {
+            let _ = w.write_all("网点编号,网点名称,网点类型,备注\n".as_bytes());
+            for i in 0..200 {
+                let row = format!("L-{i},网点{i},村,");
+                if w.write_all(row.as_bytes()).is_err()
+                    || w.write_all(&cell).is_err()
+                    || w.write_all(b"\n").is_err()
+                {
+                    return;
+                }
+            }
+        },
+    );
+    assert!(matches!(code, Some(0 | 1)), "graded: {code:?}");
+    assert!(peak < 250, "peak RSS {peak} MB");
+}
