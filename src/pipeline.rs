@@ -86,9 +86,10 @@ where
     O: Send,
 {
     let workers = threads.max(1) - 1;
-    // A short queue: an item waits in it only until a thread is free; when it is full, the
-    // calling thread works instead of reading further ahead.
-    let (jobs, queue) = crossbeam_channel::bounded::<(Seq, I)>(workers.max(1));
+    // A short queue, two items a thread: enough that a worker finds the next item waiting while
+    // the calling thread works on one of its own; when it is full, the calling thread works
+    // instead of reading further ahead.
+    let (jobs, queue) = crossbeam_channel::bounded::<(Seq, I)>((workers + 1) * 2);
     let (done, finished) = crossbeam_channel::unbounded::<(Seq, std::thread::Result<O>)>();
     let work = &work;
     let run_one = |state: &mut S, item: I| catch_unwind(AssertUnwindSafe(|| work(state, item)));

@@ -410,7 +410,7 @@ impl<'b> Inventory<'b> {
                     let admitted = state.admit(layout, typed, &keys, problems);
                     if let Some((made, end)) = made {
                         if admitted {
-                            take(made, text.get(start..end).unwrap_or_default())?;
+                            take(made, &text[start..end])?;
                         }
                         start = end;
                     }
