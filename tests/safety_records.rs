@@ -238,3 +238,30 @@ fn rows_of_a_megabyte_on_two_threads_take_megabytes_not_gigabytes() {
     assert!(matches!(code, Some(0 | 1)), "graded: {code:?}");
     assert!(peak < 250, "peak RSS {peak} MB");
 }
+
+#[test]
+fn a_header_that_a_quote_or_its_width_makes_unreadable_is_refused_in_either_language() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let quoted = dir.path().join("header-quote.csv");
+    std::fs::write(
+        &quoted,
+        "网点编号,\"网点名称,网点类型\nA-1,东城,村\nA-2,西城,村\n",
+    )
+    .expect("written");
+    let wide = dir.path().join("header-wide.csv");
+    let mut header = String::from("网点编号,网点名称,网点类型");
+    header.push_str(&",列".repeat(20_000));
+    std::fs::write(&wide, format!("{header}\nA-1,东城,村\n")).expect("written");
+    for (path, en, zh) in [
+        (&quoted, "never closed", "未闭合"),
+        (&wide, "20003 columns", "20003 列"),
+    ] {
+        let p = path.to_str().expect("a UTF-8 path");
+        for (lang, words) in [("en", en), ("zh", zh)] {
+            let out = common::run::run(&["grade", p, "--lang", lang, "--format", "csv"]);
+            assert_eq!(common::run::code(&out), 2, "{p} {lang}");
+            let err = common::run::stderr(&out);
+            assert!(err.contains(words), "{p} {lang}: {err}");
+        }
+    }
+}
