@@ -11,6 +11,7 @@ pub mod eval;
 pub mod example;
 pub mod files;
 pub mod inventory;
+pub mod pipeline;
 pub mod problem;
 pub mod report;
 pub mod rulebook;

@@ -122,12 +122,28 @@ pub enum ProblemKind {
         cells: usize,
         columns: usize,
     },
+    /// A row of more fields than a worksheet has columns (16,384): the fields past that are not
+    /// kept, and the row is not graded.
+    TooManyFields {
+        fields: usize,
+        max: usize,
+    },
+    /// A quote opened in this row and never closed: the rest of the file, `lines` lines after
+    /// this one, went into one cell. The row is not graded.
+    UnterminatedQuote {
+        lines: u64,
+    },
     /// A required cell (id, name, type) is blank or unreadable; the outlet is not graded.
     RequiredBlank {
         graded: bool,
     },
     NotACount {
         units: Vec<String>,
+    },
+    /// A count above what any outlet can have (DOMAIN.md: above 100,000 is a data error), from
+    /// any reader: a CSV cell of twenty nines, or the same number stored in a workbook.
+    CountTooLarge {
+        max: u32,
     },
     NotANumber {
         unit: String,
@@ -336,6 +352,33 @@ impl Problem {
                     format!("`{v}` 不是数量")
                 } else {
                     format!("`{v}` is not a count")
+                }
+            }
+            ProblemKind::TooManyFields { fields, max } => {
+                if zh {
+                    format!("该行有 {fields} 个字段,超过工作表的列数上限 {max},该行未评定")
+                } else {
+                    format!(
+                        "the row has {fields} fields, more than a worksheet's {max} columns; the row is not graded"
+                    )
+                }
+            }
+            ProblemKind::UnterminatedQuote { lines } => {
+                if zh {
+                    format!(
+                        "本行的引号直到文件末尾都未闭合,其后 {lines} 行都被并入一个单元格;该行未评定"
+                    )
+                } else {
+                    format!(
+                        "a quote opened in this row is never closed: the {lines} lines after it, to the end of the file, went into one cell; the row is not graded"
+                    )
+                }
+            }
+            ProblemKind::CountTooLarge { max } => {
+                if zh {
+                    format!("数量 `{v}` 超过 {max},不可信,按缺失处理")
+                } else {
+                    format!("the count `{v}` is above {max}, not believable; it counts as missing")
                 }
             }
             ProblemKind::NotANumber { .. } => {
@@ -608,6 +651,21 @@ impl Problem {
                     format!("应为非负整数,如 2{eg}")
                 } else {
                     format!("expected a whole number such as 2{eg_en}")
+                }
+            }
+            ProblemKind::UnterminatedQuote { .. } => {
+                if zh {
+                    "单元格中的引号须成对出现;检查该行引号是否漏写了结尾的 \"".into()
+                } else {
+                    "quotes in a cell come in pairs; look for the closing \" missing in this row"
+                        .into()
+                }
+            }
+            ProblemKind::CountTooLarge { max } => {
+                if zh {
+                    format!("应为 0 到 {max} 之间的整数")
+                } else {
+                    format!("expected a whole number from 0 to {max}")
                 }
             }
             ProblemKind::NotANumber { unit, units } => {

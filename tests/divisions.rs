@@ -381,7 +381,10 @@ fn the_warnings_are_the_same_on_any_number_of_threads() {
 #[test]
 fn the_list_is_never_written_over_by_output() {
     let s = Scratch::new();
-    let list = s.write("list.csv", &std::fs::read_to_string(UTF8).expect("the list"));
+    let list = s.write(
+        "list.csv",
+        &std::fs::read_to_string(UTF8).expect("the list"),
+    );
     let before = std::fs::read(&list).expect("the list");
     let out = run(&[
         "grade",

@@ -237,8 +237,9 @@ fn ragged_rows_are_data_problems_and_the_rest_is_graded() {
 
 #[test]
 fn unterminated_quote_ends_as_a_data_problem() {
-    // The open quote swallows the rest of the file into one cell: the row has no type.
-    grade(&corpus("unterminated-quote.csv")).data_error(&["row 2, column `网点类型`"]);
+    // The open quote swallows the rest of the file into one cell: an error at the row where it
+    // opened, saying so (issue 17, item 11), not a blank type.
+    grade(&corpus("unterminated-quote.csv")).data_error(&["row 2", "never closed"]);
 }
 
 #[test]
@@ -466,7 +467,8 @@ fn ten_thousand_columns_in_csv() {
         "网点编号,网点名称,网点类型\nA-1,东城,村{}\n",
         ",x".repeat(1_000_000)
     );
-    grade(&write(dir.path(), "long-row.csv", text)).data_error(&["1000003 cells"]);
+    // More fields than a worksheet's 16,384 columns: a data error of its own (issue 17, item 10).
+    grade(&write(dir.path(), "long-row.csv", text)).data_error(&["row 2", "1000003 fields"]);
 }
 
 #[test]

@@ -195,7 +195,13 @@ fn rescue(
             if number.starts_with('-') && parse_decimal(number).is_some() {
                 return Some(Parsed::bad(ProblemKind::Negative, text));
             }
-            chinese_count(number).map(|n| Parsed::ok(Value::Number(n)))
+            chinese_count(number).map(|n| {
+                if n <= f64::from(MAX_COUNT) {
+                    Parsed::ok(Value::Number(n))
+                } else {
+                    Parsed::bad(ProblemKind::CountTooLarge { max: MAX_COUNT }, text)
+                }
+            })
         }
         FieldKind::Number { units, .. } => {
             let (number, _) = strip_unit(text, units.iter().map(|(u, f)| (u.as_str(), *f)));
@@ -243,9 +249,10 @@ fn is_range(number: &str) -> bool {
         .trim_start_matches(['-', '—', '–', '~', '～', '至', '到'])
         .trim();
     let left = left.trim();
-    // The right side may carry a unit of its own (2人-3人 has been seen): digits first.
+    // Either side may carry a unit of its own (2人-3人 has been seen), but nothing else: `1E-3`
+    // is no range.
     let leading_number = |s: &str| {
-        let digits = s.trim_end_matches(|c: char| !c.is_ascii_digit());
+        let digits = s.trim_end_matches(|c: char| !c.is_ascii());
         !digits.is_empty() && parse_decimal(digits).is_some()
     };
     leading_number(left) && leading_number(right)
@@ -365,7 +372,11 @@ fn parse_text(book: &Rulebook, separators: &Separators, kind: &FieldKind, text: 
             }
         }
         FieldKind::Count { units } => match parse_count(text, units) {
-            Some(n) => Parsed::ok(Value::Number(n)),
+            Some(n) if n <= f64::from(MAX_COUNT) => Parsed::ok(Value::Number(n)),
+            Some(_) => Parsed::bad(ProblemKind::CountTooLarge { max: MAX_COUNT }, text),
+            None if count_too_large(text, units) => {
+                Parsed::bad(ProblemKind::CountTooLarge { max: MAX_COUNT }, text)
+            }
             None => Parsed::bad(
                 ProblemKind::NotACount {
                     units: units.clone(),
@@ -854,6 +865,22 @@ fn plain_decimal(b: &[u8]) -> Option<f64> {
     Some(n / POWERS_OF_TEN[scale])
 }
 
+/// The largest count any outlet can have (DOMAIN.md, "Reading real inventories": a count above
+/// 100,000 is a data error). Checked on the value, so every reader bounds counts alike.
+pub const MAX_COUNT: u32 = 100_000;
+
+/// Whether a cell [`parse_count`] does not read is still a number above [`MAX_COUNT`]: too many
+/// digits for an `f64`, or in the exponent notation a workbook's large number cell is shown in
+/// (`1E20`), so that the same count is the same error from CSV, YAML and XLSX.
+fn count_too_large(text: &str, units: &[String]) -> bool {
+    let (number, _) = strip_unit(text, units.iter().map(|u| (u.as_str(), 1.0)));
+    let number = number.replace([',', '，'], "");
+    number.starts_with(|c: char| c.is_ascii_digit())
+        && number
+            .parse::<f64>()
+            .is_ok_and(|n| n > f64::from(MAX_COUNT))
+}
+
 /// A whole, non-negative number, optionally followed by a unit (`3人`, `2台`).
 pub fn parse_count(text: &str, units: &[String]) -> Option<f64> {
     // The common case, a few plain digits, without the general parser.
@@ -952,7 +979,10 @@ fn plain_date(b: &[u8]) -> Option<(i16, i8, i8)> {
 }
 
 #[cfg(test)]
-#[allow(clippy::expect_used, reason = "a test fails loudly on a broken fixture")]
+#[allow(
+    clippy::expect_used,
+    reason = "a test fails loudly on a broken fixture"
+)]
 mod tests {
     use super::*;
 
@@ -1292,6 +1322,43 @@ mod tests {
             "12".repeat(10).parse().ok()
         );
         assert_eq!(parse_count("1,2", &units), None);
+    }
+
+    #[test]
+    fn a_count_above_the_bound_is_an_error_however_it_is_spelled() {
+        let book = Rulebook::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let kind = FieldKind::Count {
+            units: vec!["人".to_string()],
+        };
+        let read = |text: &str| parse(&book, &kind, &Cell::text(text));
+        for fine in ["0", "100000", "100,000人", "3"] {
+            let parsed = read(fine);
+            assert!(parsed.problems.is_empty(), "{fine}: {:?}", parsed.problems);
+        }
+        let too_large = ProblemKind::CountTooLarge { max: MAX_COUNT };
+        // Twenty nines as CSV gives them, as a workbook shows them, and others.
+        for bad in [
+            "99999999999999999999",
+            "1E20",
+            "1E+20",
+            "100001",
+            "1,000,000人",
+            &"9".repeat(400),
+        ] {
+            let parsed = read(bad);
+            assert_eq!(parsed.value, Value::Missing, "{bad}");
+            assert_eq!(parsed.problems, [(too_large.clone(), bad.to_string())]);
+        }
+        // Not counts at all stay what they were; a negative count is its own error.
+        assert_eq!(read("-1").problems, [(ProblemKind::Negative, "-1".to_string())]);
+        for other in ["若干", "2.5", "inf", "1E-3"] {
+            let parsed = read(other);
+            assert!(
+                matches!(parsed.problems[..], [(ProblemKind::NotACount { .. }, _)]),
+                "{other}: {:?}",
+                parsed.problems
+            );
+        }
     }
 
     #[test]

@@ -385,7 +385,10 @@ fn likeness(a: &str, b: &str) -> f64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::expect_used, reason = "a test fails loudly on a broken fixture")]
+#[allow(
+    clippy::expect_used,
+    reason = "a test fails loudly on a broken fixture"
+)]
 mod tests {
     use super::*;
 

@@ -23,7 +23,17 @@ pub struct Record {
     bounds: Vec<(usize, usize)>,
     /// The delimiter, while `bytes` is a line not yet split into `bounds`.
     unsplit: Option<u8>,
+    /// The fields past [`MAX_FIELDS`], counted but not kept in `bounds`: a line of a hundred
+    /// million commas takes the memory of its bytes, not sixteen bytes more per field.
+    dropped: usize,
+    /// A quote opened in this record was still open at the end of the file: the lines after
+    /// the record's first that it took in.
+    open_quote: Option<u64>,
 }
+
+/// The most fields a record keeps: a worksheet's columns (Excel's limit, XFD). A row of more is
+/// a data error ([`Record::dropped`]).
+pub const MAX_FIELDS: usize = 16_384;
 
 impl Record {
     /// How many fields it has.
@@ -35,6 +45,11 @@ impl Record {
     pub fn is_empty(&self) -> bool {
         self.split_first();
         self.bounds.is_empty()
+    }
+
+    /// The memory it holds, in bytes (what it keeps for reuse, not only what it holds now).
+    pub fn capacity(&self) -> usize {
+        self.bytes.capacity() + self.bounds.capacity() * std::mem::size_of::<(usize, usize)>()
     }
 
     /// Its bytes: every field's, maybe with delimiters between them.
@@ -59,8 +74,19 @@ impl Record {
     /// Finds the fields of a line read whole; once they are found, does nothing.
     pub fn split_fields(&mut self) {
         if let Some(delimiter) = self.unsplit.take() {
-            split(&self.bytes, delimiter, &mut self.bounds);
+            self.dropped = split(&self.bytes, delimiter, &mut self.bounds);
         }
+    }
+
+    /// How many fields past [`MAX_FIELDS`] the record had (and were not kept).
+    pub fn dropped(&self) -> usize {
+        self.dropped
+    }
+
+    /// When a quote opened in this record is never closed: how many lines after the record's
+    /// first it swallowed, to the end of the file.
+    pub fn open_quote(&self) -> Option<u64> {
+        self.open_quote
     }
 
     /// Whether every field is empty or ASCII white space (a row that a spreadsheet saves for a
@@ -87,6 +113,8 @@ impl Record {
         self.bytes.clear();
         self.bounds.clear();
         self.unsplit = None;
+        self.dropped = 0;
+        self.open_quote = None;
     }
 }
 
@@ -147,28 +175,137 @@ fn marks(bytes: &[u8], delimiter: u8) -> u64 {
     mask
 }
 
-/// Adds the bounds of the fields of `line` (a line with no quote) to `bounds`. The delimiters of
-/// 64 bytes at a time are found first, as the bits of one mask ([`block_marks`]); the fields are
-/// then read off the mask. (A field is about a dozen bytes: a branch per eight bytes, taken or
-/// not as the text goes, cost more than the search.)
-fn split(line: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) {
-    let mut start = 0;
-    let mut take = |mut mask: u64, base: usize| {
+/// Adds the bounds of the fields of `line` (a line with no quote) to `bounds`, at most
+/// [`MAX_FIELDS`] of them; returns how many more there were. The delimiters of 64 bytes at a time
+/// are found first, as the bits of one mask ([`block_marks`]); the fields are then read off the
+/// mask. (A field is about a dozen bytes: a branch per eight bytes, taken or not as the text goes,
+/// cost more than the search.)
+fn split(line: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) -> usize {
+    /// The fields ending at the marks of one block.
+    #[inline(always)]
+    fn take(bounds: &mut Vec<(usize, usize)>, start: &mut usize, mut mask: u64, base: usize) {
         while mask != 0 {
             let at = base + mask.trailing_zeros() as usize;
-            bounds.push((start, at));
-            start = at + 1;
+            bounds.push((*start, at));
+            *start = at + 1;
             mask &= mask - 1;
         }
-    };
+    }
+    /// Past the limit: the fields are counted, and only the first [`MAX_FIELDS`] kept.
+    #[cold]
+    fn too_wide(
+        line: &[u8],
+        delimiter: u8,
+        bounds: &mut Vec<(usize, usize)>,
+        first: usize,
+    ) -> usize {
+        let fields = memchr::memchr_iter(delimiter, line).count() + 1;
+        bounds.truncate(first + MAX_FIELDS);
+        fields - MAX_FIELDS
+    }
+    let first = bounds.len();
+    let mut start = 0;
     let mut blocks = line.chunks_exact(64);
     let mut base = 0;
     for block in &mut blocks {
-        take(block_marks(block, delimiter), base);
+        take(bounds, &mut start, block_marks(block, delimiter), base);
         base += 64;
+        // Checked once a block: at most 64 fields past the limit are pushed.
+        if bounds.len() - first >= MAX_FIELDS {
+            return too_wide(line, delimiter, bounds, first);
+        }
     }
-    take(marks(blocks.remainder(), delimiter), base);
+    take(
+        bounds,
+        &mut start,
+        marks(blocks.remainder(), delimiter),
+        base,
+    );
     bounds.push((start, line.len()));
+    if bounds.len() - first > MAX_FIELDS {
+        return too_wide(line, delimiter, bounds, first);
+    }
+    0
+}
+
+/// Where [`Records::read_slow`] is in a record as `csv_core` reads it, as far as quotes go: so
+/// that a quote still open at the end of the file is told, and the lines it took in counted.
+/// (`csv_core` itself just ends the record there.)
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Quoting {
+    /// At the start of a field.
+    #[default]
+    FieldStart,
+    /// In a field that did not start with a quote (a quote in it is text).
+    Plain,
+    /// In a quoted field.
+    Open,
+    /// Just after a quote in a quoted field: `""` or its end.
+    Closing,
+}
+
+/// [`Quoting`] and the line breaks inside the quote last opened.
+#[derive(Clone, Copy, Debug, Default)]
+struct QuoteWatch {
+    state: Quoting,
+    lines: u64,
+    /// The last byte seen was a line feed.
+    newline: bool,
+}
+
+impl QuoteWatch {
+    /// Follows the bytes `csv_core` consumed.
+    fn feed(&mut self, bytes: &[u8], delimiter: u8) {
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            match self.state {
+                Quoting::FieldStart | Quoting::Closing => {
+                    let closing = self.state == Quoting::Closing;
+                    self.state = match b {
+                        b'"' if !closing => {
+                            self.lines = 0;
+                            Quoting::Open
+                        }
+                        b'"' => Quoting::Open,
+                        b'\n' | b'\r' => Quoting::FieldStart,
+                        _ if b == delimiter => Quoting::FieldStart,
+                        _ => Quoting::Plain,
+                    };
+                    i += 1;
+                }
+                Quoting::Plain => match memchr::memchr3(delimiter, b'\n', b'\r', &bytes[i..]) {
+                    Some(at) => {
+                        i += at + 1;
+                        self.state = Quoting::FieldStart;
+                    }
+                    None => i = bytes.len(),
+                },
+                Quoting::Open => {
+                    let rest = &bytes[i..];
+                    let at = memchr::memchr(b'"', rest);
+                    let inside = &rest[..at.unwrap_or(rest.len())];
+                    self.lines += memchr::memchr_iter(b'\n', inside).count() as u64;
+                    match at {
+                        Some(at) => {
+                            i += at + 1;
+                            self.state = Quoting::Closing;
+                        }
+                        None => i = bytes.len(),
+                    }
+                }
+            }
+        }
+        if let Some(&last) = bytes.last() {
+            self.newline = last == b'\n';
+        }
+    }
+
+    /// The lines after the opening one that an open quote took in: its line breaks, but for a
+    /// last one that ends the file.
+    fn swallowed(&self) -> Option<u64> {
+        (self.state == Quoting::Open)
+            .then(|| self.lines - u64::from(self.newline && self.lines > 0))
+    }
 }
 
 /// The buffer's size: most lines fit many times over; a longer line is read by `csv_core`, which
@@ -279,6 +416,10 @@ impl Records {
     fn read_slow(&mut self, record: &mut Record) -> io::Result<bool> {
         use csv_core::ReadRecordResult as R;
         let (mut out, mut ends) = (0, 0);
+        let mut watch = QuoteWatch::default();
+        // Fields past MAX_FIELDS: their ends are written over one another, past the first
+        // MAX_FIELDS, and counted here.
+        let mut dropped = 0;
         // The record's bytes grow as csv_core fills them, from a little: a long record once
         // does not make every record after it fill as much (its allocation is kept, not filled).
         record.bytes.resize(1024, 0);
@@ -293,21 +434,36 @@ impl Records {
             let (result, nin, nout, nend) =
                 self.core
                     .read_record(input, &mut record.bytes[out..], &mut self.ends[ends..]);
+            watch.feed(&input[..nin], self.delimiter);
             self.pos += nin;
             out += nout;
             ends += nend;
             match result {
                 R::InputEmpty => {}
                 R::OutputFull => record.bytes.resize(record.bytes.len() * 2, 0),
-                R::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                R::OutputEndsFull if self.ends.len() >= MAX_FIELDS + 64 => {
+                    dropped += ends - MAX_FIELDS;
+                    ends = MAX_FIELDS;
+                }
+                R::OutputEndsFull => {
+                    let len = (self.ends.len() * 2).min(MAX_FIELDS + 64);
+                    self.ends.resize(len, 0);
+                }
                 R::Record => {
                     record.bytes.truncate(out);
+                    if ends > MAX_FIELDS {
+                        dropped += ends - MAX_FIELDS;
+                        ends = MAX_FIELDS;
+                    }
+                    record.dropped = dropped;
                     let mut start = 0;
                     record.bounds.extend(self.ends[..ends].iter().map(|&end| {
                         let field = (start, end);
                         start = end;
                         field
                     }));
+                    // A quote open when the record ended: it ended with the file.
+                    record.open_quote = watch.swallowed();
                     return Ok(true);
                 }
                 R::End => {
@@ -426,6 +582,77 @@ mod tests {
             csv_crate(text.as_bytes(), b',')?
         );
         Ok(())
+    }
+
+    /// Reads every record: its first field, and what it says of an open quote.
+    fn quotes(text: &str, buffer: usize) -> Vec<(String, Option<u64>)> {
+        let read = Trickle {
+            bytes: text.as_bytes().to_vec(),
+            at: 0,
+            step: 7,
+        };
+        let mut records = Records::with_buffer(Box::new(read), b',', buffer);
+        let mut record = Record::default();
+        let mut all = Vec::new();
+        while records.read(&mut record).unwrap_or(false) {
+            let first = record.iter().next().unwrap_or_default();
+            all.push((
+                String::from_utf8_lossy(first).into_owned(),
+                record.open_quote(),
+            ));
+        }
+        all
+    }
+
+    #[test]
+    fn a_quote_open_at_the_end_says_how_many_lines_it_took_in() {
+        for buffer in [8, 64, 1 << 16] {
+            // Quotes closed, across lines, doubled, or in the middle of a field: no complaint.
+            let fine = "a,\"x\ny\"\nb,\"say \"\"hi\"\"\",c\nc,d\"e\nd,\"\"\n\"e\nf\",g";
+            let got = quotes(fine, buffer);
+            assert!(got.iter().all(|(_, open)| open.is_none()), "{got:?}");
+            assert_eq!(got.len(), 5, "{got:?}");
+            // A quote opened on row 2 and never closed: the three lines after it went in.
+            for end in ["", "\n"] {
+                let text = format!("h,i\nA,\"oops\nB,1\nC,2\nD,3{end}");
+                let got = quotes(&text, buffer);
+                assert_eq!(got, [("h".to_string(), None), ("A".to_string(), Some(3))]);
+            }
+            // Open on the last line: nothing swallowed, still an open quote.
+            let got = quotes("h\nA,\"x", buffer);
+            assert_eq!(got[1], ("A".to_string(), Some(0)));
+            // A doubled quote inside the open one does not close it.
+            let got = quotes("h\nA,\"x\"\"y\nB", buffer);
+            assert_eq!(got[1], ("A".to_string(), Some(1)));
+        }
+    }
+
+    #[test]
+    fn a_record_keeps_at_most_max_fields_and_counts_the_rest() {
+        for (extra, buffer) in [
+            (0, 1 << 20),
+            (1, 1 << 20),
+            (100_000, 1 << 20),
+            (100_000, 64),
+        ] {
+            let fields = MAX_FIELDS + extra;
+            // Plain (split), and with a quote (read by csv_core).
+            for quoted in [false, true] {
+                let mut line = ",".repeat(fields - 1);
+                if quoted {
+                    line.insert_str(0, "\"q\"");
+                }
+                line.push_str("\nnext\n");
+                let read = Box::new(io::Cursor::new(line.into_bytes()));
+                let mut records = Records::with_buffer(read, b',', buffer);
+                let mut record = Record::default();
+                assert!(records.read(&mut record).unwrap_or(false));
+                assert_eq!(record.len(), MAX_FIELDS, "{extra} {quoted} {buffer}");
+                assert_eq!(record.dropped(), extra, "{extra} {quoted} {buffer}");
+                assert!(records.read(&mut record).unwrap_or(false));
+                assert_eq!((record.len(), record.dropped()), (1, 0));
+            }
+        }
     }
 
     #[test]

@@ -51,6 +51,24 @@ pub enum RawRow<'a> {
     Row(Row<'a>),
 }
 
+impl RawRow<'_> {
+    /// About how many bytes of input it holds: a record's bytes, a row's texts.
+    pub fn bytes(&self) -> usize {
+        match self {
+            RawRow::Record { record, .. } => record.as_slice().len(),
+            RawRow::Row(row) => row
+                .cells
+                .iter()
+                .map(|cell| match cell {
+                    Cell::Text(text) => text.len(),
+                    Cell::List(items) => items.iter().map(String::len).sum(),
+                    Cell::Empty | Cell::Bad(_) => 0,
+                })
+                .sum(),
+        }
+    }
+}
+
 pub enum Source {
     Csv(CsvSource),
     Yaml(YamlSource),
@@ -196,6 +214,19 @@ impl CsvSource {
             {
                 break;
             }
+        }
+        if let Some(lines) = source.record.open_quote() {
+            return Err(InventoryError::HeaderQuote {
+                file: file.into(),
+                lines,
+            });
+        }
+        if source.record.dropped() > 0 {
+            return Err(InventoryError::WideHeader {
+                file: file.into(),
+                columns: source.record.len() + source.record.dropped(),
+                max: super::records::MAX_FIELDS,
+            });
         }
         source.headers = source
             .record

@@ -131,16 +131,44 @@ pub fn grade_columns(extras: &[String]) -> (Vec<Column>, Vec<bool>) {
         .flat_map(|(c, _)| [&c.key, &c.title.zh, &c.title.en])
         .map(|t| crate::text::normalize(t))
         .collect();
+    // Two extra columns of one name (two 备注) stay two: the second is `备注_2`, the third
+    // `备注_3`, in every format, so that JSON, whose keys must differ, keeps every value.
+    // (The next number to try is kept per name: a header of 10,000 备注 is not quadratic.)
+    let mut keys: std::collections::HashSet<String> =
+        cols.iter().map(|(c, _)| c.key.clone()).collect();
+    let mut next: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for h in extras {
-        let column = if taken.contains(&crate::text::normalize(h)) {
+        let input = taken.contains(&crate::text::normalize(h));
+        let base = if input {
+            format!("input_{h}")
+        } else {
+            h.clone()
+        };
+        let mut n = next.get(&base).copied().unwrap_or(1);
+        let mut key = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}_{n}")
+        };
+        while !keys.insert(key.clone()) {
+            n += 1;
+            key = format!("{base}_{n}");
+        }
+        next.insert(base, n + 1);
+        let suffix = if n > 1 {
+            format!("_{n}")
+        } else {
+            String::new()
+        };
+        let column = if input {
             Column {
-                key: format!("input_{h}"),
-                title: Text::new(format!("{h}(原表)"), format!("{h} (input)")),
+                key,
+                title: Text::new(format!("{h}(原表){suffix}"), format!("{h} (input){suffix}")),
             }
         } else {
             Column {
-                key: h.clone(),
-                title: Text::new(h.clone(), h.clone()),
+                key,
+                title: Text::new(format!("{h}{suffix}"), format!("{h}{suffix}")),
             }
         };
         cols.push((column, false));

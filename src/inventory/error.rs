@@ -1,0 +1,119 @@
+//! [`InventoryError`]: why an inventory could not be read at all (exit 2), in either language.
+
+use std::io;
+
+use crate::text::Lang;
+
+/// Why an inventory could not be read at all (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("{file}: cannot read: {source}")]
+    Io { file: String, source: io::Error },
+    #[error("{file}: the file is empty")]
+    Empty { file: String },
+    #[error("{file}: the file is UTF-16 text; save it as CSV (UTF-8 or GBK)")]
+    Utf16 { file: String },
+    #[error("{file}: this is not a text file (it contains NUL bytes)")]
+    Binary { file: String },
+    #[error("{file}: {message}")]
+    Csv { file: String, message: String },
+    #[error("{file}: invalid YAML inventory: {message}")]
+    Yaml { file: String, message: String },
+    #[error("{file}: cannot read the workbook: {message}")]
+    Workbook { file: String, message: String },
+    #[error("{file}: no sheet named `{sheet}`{}; sheets: {}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default(), sheets.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))]
+    NoSheet {
+        file: String,
+        sheet: String,
+        sheets: Vec<String>,
+        suggestion: Option<String>,
+    },
+    #[error("{file}: not a workbook; a sheet can be chosen only in .xlsx, .xls or .ods files")]
+    NotAWorkbook { file: String },
+    #[error("{file}: missing required column{}: {}", if missing.len() == 1 { "" } else { "s" }, missing.iter().map(|(k, zh)| format!("`{zh}` ({k})")).collect::<Vec<_>>().join(", "))]
+    MissingColumns {
+        file: String,
+        missing: Vec<(String, String)>,
+    },
+    #[error(
+        "{file}: a quote in the header is never closed: the {lines} lines after it, to the end of the file, went into one column name"
+    )]
+    HeaderQuote { file: String, lines: u64 },
+    #[error("{file}: the header has {columns} columns, more than a worksheet's {max}")]
+    WideHeader {
+        file: String,
+        columns: usize,
+        max: usize,
+    },
+    #[error("{file}: columns `{first}` and `{second}` both name field `{field}`")]
+    DuplicateColumn {
+        file: String,
+        first: String,
+        second: String,
+        field: String,
+    },
+}
+
+impl InventoryError {
+    /// The message in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            InventoryError::Io { file, source } => format!("{file}: 无法读取: {source}"),
+            InventoryError::Empty { file } => format!("{file}: 文件为空"),
+            InventoryError::Utf16 { file } => {
+                format!("{file}: 文件是 UTF-16 文本;请另存为 CSV(UTF-8 或 GBK)")
+            }
+            InventoryError::Binary { file } => format!("{file}: 不是文本文件(含有 NUL 字节)"),
+            InventoryError::Csv { file, message } => format!("{file}: {message}"),
+            InventoryError::Yaml { file, message } => format!("{file}: YAML 清单无效: {message}"),
+            InventoryError::Workbook { file, message } => {
+                format!("{file}: 无法读取工作簿: {message}")
+            }
+            InventoryError::NoSheet {
+                file,
+                sheet,
+                sheets,
+                suggestion,
+            } => format!(
+                "{file}: 没有名为「{sheet}」的工作表{};现有工作表: {}",
+                suggestion
+                    .as_ref()
+                    .map(|s| format!("(是否想写「{s}」?)"))
+                    .unwrap_or_default(),
+                sheets
+                    .iter()
+                    .map(|s| format!("「{s}」"))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+            InventoryError::NotAWorkbook { file } => {
+                format!("{file}: 不是工作簿;只有 .xlsx、.xls 或 .ods 文件可以选择工作表")
+            }
+            InventoryError::MissingColumns { file, missing } => format!(
+                "{file}: 缺少必填列: {}",
+                missing
+                    .iter()
+                    .map(|(k, zh)| format!("「{zh}」({k})"))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+            InventoryError::HeaderQuote { file, lines } => {
+                format!("{file}: 表头中的引号直到文件末尾都未闭合,其后 {lines} 行都被并入一个列名")
+            }
+            InventoryError::WideHeader { file, columns, max } => {
+                format!("{file}: 表头有 {columns} 列,超过工作表的列数上限 {max}")
+            }
+            InventoryError::DuplicateColumn {
+                file,
+                first,
+                second,
+                field,
+            } => {
+                format!("{file}: 列「{first}」和「{second}」对应同一字段 `{field}`")
+            }
+        }
+    }
+}
