@@ -97,6 +97,11 @@ pub enum InventoryError {
     Yaml { file: String, message: String },
     #[error("{file}: cannot read the workbook: {message}")]
     Workbook { file: String, message: String },
+    #[error("{file}: {refusal}")]
+    Refused {
+        file: String,
+        refusal: xlsx::guard::Refusal,
+    },
     #[error("{file}: no sheet named `{sheet}`{}; sheets: {}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default(), sheets.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))]
     NoSheet {
         file: String,
@@ -137,6 +142,9 @@ impl InventoryError {
             InventoryError::Yaml { file, message } => format!("{file}: YAML 清单无效: {message}"),
             InventoryError::Workbook { file, message } => {
                 format!("{file}: 无法读取工作簿: {message}")
+            }
+            InventoryError::Refused { file, refusal } => {
+                format!("{file}: {}", refusal.render(lang))
             }
             InventoryError::NoSheet {
                 file,
@@ -1330,6 +1338,11 @@ impl Layout<'_> {
                 return staged(problems, split, None, None);
             }
         };
+        if self.unit == RowUnit::Sheet && xlsx::lost_digits(&id) {
+            let column = self.field_columns[core.id];
+            let kind = ProblemKind::IdLostDigits;
+            problems.push(self.problem(Severity::Warning, Some(n), column, Some(id.clone()), kind));
+        }
         // A repeated id is found in order, here.
         let split = problems.len();
         let name = match &values[core.name] {
