@@ -315,6 +315,11 @@ struct Zip<'a> {
 trait Visitor {
     /// The inspector for the XML of entry `name`, or `None` to only count its bytes.
     fn inspector(&mut self, name: &str) -> Option<Inspector>;
+    /// Whether entries without an inspector are skipped rather than counted (when they were
+    /// counted once already).
+    fn only_inspected(&self) -> bool {
+        false
+    }
     /// Takes back the inspector of an entry read to its end.
     fn done(&mut self, inspector: Inspector);
 }
@@ -366,6 +371,9 @@ impl<'a> Zip<'a> {
             let start = entry.data_start().unwrap_or_else(|| self.position.get());
             let shared = is_shared_strings(&name);
             let mut inspector = visitor.inspector(&name);
+            if inspector.is_none() && visitor.only_inspected() {
+                continue;
+            }
             let mut inflated: u64 = 0;
             loop {
                 // A damaged stream ends the entry: calamine says so if it reads it.
@@ -514,6 +522,10 @@ impl Visitor for FindShared {
         let mut sheet = SheetScan::new(name, self.book.sheet(name));
         sheet.find_shared = Some(self.index);
         Some(Inspector::new(Kind::Sheet(sheet), u64::MAX))
+    }
+
+    fn only_inspected(&self) -> bool {
+        true
     }
 
     fn done(&mut self, inspector: Inspector) {
