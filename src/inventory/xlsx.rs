@@ -350,7 +350,8 @@ pub fn number_text(f: f64) -> String {
 
 /// Whether a cell's text is an integer in scientific notation (`1.23456789012346E19`, as
 /// [`number_text`] writes a number of 16 digits and more, or `1.10101E+11` as Excel shows a number
-/// in a narrow column): as an id, a number whose digits Excel did not keep.
+/// in a narrow column; Excel's General format turns to it from 12 digits): as an id, a number
+/// whose digits Excel did not keep. Short ones (`2E3`) are left alone: they are more likely text.
 pub fn lost_digits(text: &str) -> bool {
     let text = text.trim();
     let Some((mantissa, exponent)) = text.split_once(['E', 'e']) else {
@@ -366,7 +367,9 @@ pub fn lost_digits(text: &str) -> bool {
         && !exponent.is_empty()
         && exponent.len() <= 3
         && digits(exponent)
-        && exponent.parse::<usize>().is_ok_and(|e| e >= fraction.len())
+        && exponent
+            .parse::<usize>()
+            .is_ok_and(|e| e > fraction.len() && e >= 11)
 }
 
 /// The serials Excel can show as dates: 1900-01-01 up to 9999-12-31.
@@ -530,6 +533,8 @@ mod tests {
             "520123001000".into(),
             "1.5E-3".into(),
             "1.25E1".into(),
+            "2E3".into(),
+            "1.23456789012E11".into(),
             "GZ-E12".into(),
             "E12".into(),
             "1E".into(),
