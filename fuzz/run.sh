@@ -12,20 +12,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-600}
 shift || true
-if [ "$#" -gt 0 ]; then TARGETS=("$@"); else TARGETS=(csv_inventory yaml_inventory cells rulebook); fi
+if [ "$#" -gt 0 ]; then TARGETS=("$@"); else TARGETS=(csv_inventory yaml_inventory xlsx_inventory cells rulebook); fi
 export RUSTC_BOOTSTRAP=1
 
 seeds_for() {
     case "$1" in
         csv_inventory) echo examples tests/hostile ;;
         yaml_inventory) echo examples tests/hostile ;;
+        xlsx_inventory) echo examples tests/hostile ;;
         cells) echo fuzz/seeds/cells ;;
         rulebook) echo rules ;;
     esac
 }
 max_len_for() {
     case "$1" in
-        rulebook) echo 65536 ;;
+        rulebook | xlsx_inventory) echo 65536 ;;
         cells) echo 256 ;;
         *) echo 16384 ;;
     esac

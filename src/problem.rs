@@ -180,6 +180,9 @@ pub enum ProblemKind {
     ScientificCode {
         digits: usize,
     },
+    /// An outlet id that a workbook holds as a number Excel could not keep whole, such as
+    /// `1.23456789012346E19`: past 15 significant digits, or shown in scientific notation.
+    IdLostDigits,
     DuplicateId {
         first_row: u64,
     },
@@ -455,6 +458,17 @@ impl Problem {
                     )
                 }
             }
+            ProblemKind::IdLostDigits => {
+                if zh {
+                    format!(
+                        "网点编号 `{v}` 在 Excel 中存成了数字,Excel 只保留 15 位有效数字,编号的其余位数已丢失"
+                    )
+                } else {
+                    format!(
+                        "outlet id `{v}` is stored in Excel as a number, which keeps only 15 significant digits; the rest of the id is lost"
+                    )
+                }
+            }
             ProblemKind::DuplicateId { first_row } => {
                 if zh {
                     format!("网点编号 `{v}` 与第{first_row}行重复,该行未参与评定")
@@ -727,6 +741,13 @@ impl Problem {
                     format!("应为{digits}位数字;在 Excel 中请将该列设为文本格式")
                 } else {
                     format!("expected {digits} digits; format the column as text in Excel")
+                }
+            }
+            ProblemKind::IdLostDigits => {
+                if zh {
+                    "在 Excel 中将编号列设为文本格式,再重新录入完整编号".into()
+                } else {
+                    "format the id column as text in Excel and enter the whole ids again".into()
                 }
             }
             ProblemKind::WaiverUnknownRule {

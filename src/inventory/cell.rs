@@ -1350,7 +1350,10 @@ mod tests {
             assert_eq!(parsed.problems, [(too_large.clone(), bad.to_string())]);
         }
         // Not counts at all stay what they were; a negative count is its own error.
-        assert_eq!(read("-1").problems, [(ProblemKind::Negative, "-1".to_string())]);
+        assert_eq!(
+            read("-1").problems,
+            [(ProblemKind::Negative, "-1".to_string())]
+        );
         for other in ["若干", "2.5", "inf", "1E-3"] {
             let parsed = read(other);
             assert!(

@@ -21,6 +21,13 @@ pub enum InventoryError {
     Yaml { file: String, message: String },
     #[error("{file}: cannot read the workbook: {message}")]
     Workbook { file: String, message: String },
+    /// A workbook refused before it is read: a decompression bomb, an over-long cell, a
+    /// password (see [`super::xlsx::guard`]).
+    #[error("{file}: {refusal}")]
+    Refused {
+        file: String,
+        refusal: super::xlsx::guard::Refusal,
+    },
     #[error("{file}: no sheet named `{sheet}`{}; sheets: {}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default(), sheets.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))]
     NoSheet {
         file: String,
@@ -71,6 +78,9 @@ impl InventoryError {
             InventoryError::Yaml { file, message } => format!("{file}: YAML 清单无效: {message}"),
             InventoryError::Workbook { file, message } => {
                 format!("{file}: 无法读取工作簿: {message}")
+            }
+            InventoryError::Refused { file, refusal } => {
+                format!("{file}: {}", refusal.render(lang))
             }
             InventoryError::NoSheet {
                 file,

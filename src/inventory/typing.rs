@@ -276,6 +276,11 @@ impl Layout<'_> {
                 return staged(problems, split, None, None);
             }
         };
+        if self.unit == RowUnit::Sheet && super::xlsx::lost_digits(&id) {
+            let column = self.field_columns[core.id];
+            let kind = ProblemKind::IdLostDigits;
+            problems.push(self.problem(Severity::Warning, Some(n), column, Some(id.clone()), kind));
+        }
         // A repeated id is found in order, here.
         let split = problems.len();
         let name = match &values[core.name] {

@@ -9,6 +9,8 @@
 //! value (`#N/A`) is a data problem. A merged cell below the header counts for every row it spans.
 //! Rows keep the sheet's own numbers, and every problem names its cell (`台账!D7`).
 
+pub mod guard;
+
 use std::io::Cursor;
 use std::sync::Arc;
 
@@ -166,7 +168,13 @@ fn check_used_area(book: &mut Book, sheet: &str, file: &str) -> Result<(), Inven
     Ok(())
 }
 
+/// Opens a workbook for calamine once it has passed [`guard::check`]: no decompression bomb, no
+/// cell longer than Excel allows, not encrypted.
 fn open_book(bytes: Vec<u8>, file: &str) -> Result<Book, InventoryError> {
+    guard::check(&bytes).map_err(|refusal| InventoryError::Refused {
+        file: file.into(),
+        refusal,
+    })?;
     open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| match e {
         // Every reader refused it: say what was tried rather than calamine's terse message.
         calamine::Error::Msg(_) => InventoryError::Workbook {
@@ -340,6 +348,30 @@ pub fn number_text(f: f64) -> String {
     }
 }
 
+/// Whether a cell's text is an integer in scientific notation (`1.23456789012346E19`, as
+/// [`number_text`] writes a number of 16 digits and more, or `1.10101E+11` as Excel shows a number
+/// in a narrow column; Excel's General format turns to it from 12 digits): as an id, a number
+/// whose digits Excel did not keep. Short ones (`2E3`) are left alone: they are more likely text.
+pub fn lost_digits(text: &str) -> bool {
+    let text = text.trim();
+    let Some((mantissa, exponent)) = text.split_once(['E', 'e']) else {
+        return false;
+    };
+    let mantissa = mantissa.strip_prefix(['-', '+']).unwrap_or(mantissa);
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    !whole.is_empty()
+        && digits(whole)
+        && digits(fraction)
+        && !exponent.is_empty()
+        && exponent.len() <= 3
+        && digits(exponent)
+        && exponent
+            .parse::<usize>()
+            .is_ok_and(|e| e > fraction.len() && e >= 11)
+}
+
 /// The serials Excel can show as dates: 1900-01-01 up to 9999-12-31.
 fn is_date_serial(serial: f64) -> bool {
     (1.0..2_958_466.0).contains(&serial)
@@ -488,6 +520,28 @@ mod tests {
         assert_eq!(number_text(5.5), "5.5");
         assert_eq!(number_text(0.1 + 0.2), "0.3");
         assert_eq!(number_text(-3.0), "-3");
+    }
+
+    #[test]
+    fn ids_that_lost_digits_are_told_apart() {
+        assert!(lost_digits(&number_text(12_345_678_901_234_567_890.0)));
+        assert!(lost_digits(&number_text(1_234_567_890_123_456.0)));
+        assert!(lost_digits("1.10101E+11"));
+        assert!(lost_digits("-1E20"));
+        for id in [
+            number_text(123_456_789_012_345.0),
+            "520123001000".into(),
+            "1.5E-3".into(),
+            "1.25E1".into(),
+            "2E3".into(),
+            "1.23456789012E11".into(),
+            "GZ-E12".into(),
+            "E12".into(),
+            "1E".into(),
+            "1.2.3E5".into(),
+        ] {
+            assert!(!lost_digits(&id), "{id}");
+        }
     }
 
     #[test]

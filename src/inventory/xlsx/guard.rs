@@ -1,0 +1,1286 @@
+//! The checks a workbook passes before calamine reads it: one raw, streaming pass over the entries
+//! of its zip that refuses decompression bombs in bounded memory, and a look for the encryption
+//! that makes an OOXML file an OLE compound file.
+//!
+//! calamine inflates the parts it needs whole (the shared strings, a sheet's XML as it builds the
+//! grid) and believes what the zip says; a 4 MB file with 4 GB of XML took 10 GB of memory. So,
+//! as Apache POI's `ZipSecureFile` does, every entry is inflated here through a fixed buffer and
+//! counted as it streams — the sizes the zip's headers declare are not trusted — and the file is
+//! refused, before calamine sees it, when an entry
+//!
+//! - past [`Limits::ratio_grace`] (1 MiB) inflates to more than [`Limits::ratio`] (100) times the
+//!   compressed bytes read so far,
+//! - is the shared-string table and passes [`Limits::shared_strings`] (256 MiB),
+//! - passes [`Limits::part`] (2 GiB), whatever it is,
+//!
+//! or when the text of one cell (an inline string, a formula's text result, a shared string)
+//! passes Excel's own limit of 32,767 characters, which no workbook Excel wrote can hold.
+//!
+//! The pass reads the XML of the sheets and of the shared strings with a small tokenizer
+//! ([`Tokenizer`]) that keeps one tag at a time. Each worksheet is inspected by a [`SheetScan`]:
+//! today it counts every cell's text; it is where a later change collects what calamine's streaming
+//! reader cannot give (merged ranges, formulas without a cached value), in the same pass.
+
+use std::cell::Cell as Counter;
+use std::fmt;
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::problem::SheetRef;
+use crate::text::Lang;
+
+/// The limits of the pass; [`Limits::default`] holds the ones every workbook is read with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The most an entry may inflate to per compressed byte read…
+    pub ratio: u64,
+    /// …once it has inflated to more than this many bytes.
+    pub ratio_grace: u64,
+    /// The most bytes the shared-string table may inflate to.
+    pub shared_strings: u64,
+    /// The most bytes any entry may inflate to.
+    pub part: u64,
+    /// The most characters (UTF-16 units, as Excel counts them) of one cell's text.
+    pub cell_chars: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            ratio: 100,
+            ratio_grace: 1 << 20,
+            shared_strings: 256 << 20,
+            part: 2 << 30,
+            cell_chars: 32_767,
+        }
+    }
+}
+
+/// Why a workbook is refused before it is read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The file is an encrypted (password-protected) OOXML workbook.
+    Encrypted,
+    /// An entry inflates to more than `ratio` times its compressed size.
+    Ratio {
+        part: String,
+        inflated: u64,
+        compressed: u64,
+        ratio: u64,
+    },
+    /// The shared-string table inflates to more than `limit` bytes.
+    SharedStrings { part: String, limit: u64 },
+    /// An entry inflates to more than `limit` bytes.
+    Part { part: String, limit: u64 },
+    /// The zip's entries overlap (share their compressed bytes): a crafted file.
+    Overlap,
+    /// A cell's text passes `limit` characters; `cell` is `Sheet!A1` (or the part, when the
+    /// sheet's name is not known).
+    CellText { cell: String, limit: u64 },
+    /// Shared string number `index` (from 0) passes `limit` characters; `cell` is the first cell
+    /// that shows it, if any.
+    SharedString {
+        index: u64,
+        cell: Option<String>,
+        limit: u64,
+    },
+}
+
+impl Refusal {
+    /// The message in `lang`, without the file's name.
+    pub fn render(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            Refusal::Encrypted => {
+                "工作簿设有打开密码(已加密),无法读取;请在 Excel 中取消密码(文件 → 信息 → 保护工作簿 → 用密码进行加密,清空密码)后保存,再读取".into()
+            }
+            Refusal::Ratio {
+                part,
+                inflated,
+                compressed,
+                ratio,
+            } => format!(
+                "工作簿的 `{part}` 解压后超过压缩大小的 {ratio} 倍(已解压 {},压缩数据只读了 {}),疑似压缩炸弹,拒绝读取;请用 Excel 重新保存",
+                size(*inflated),
+                size(*compressed)
+            ),
+            Refusal::SharedStrings { part, limit } => format!(
+                "工作簿的共享字符串表 `{part}` 解压后超过 {},拒绝读取;请删去不需要的文字,或拆分工作簿",
+                size(*limit)
+            ),
+            Refusal::Part { part, limit } => {
+                format!(
+                    "工作簿的 `{part}` 解压后超过 {},拒绝读取;请拆分工作簿",
+                    size(*limit)
+                )
+            }
+            Refusal::Overlap => {
+                "工作簿的压缩条目相互重叠,不是 Excel 能写出的文件(疑似压缩炸弹),拒绝读取".into()
+            }
+            Refusal::CellText { cell, limit } => format!(
+                "单元格 {cell} 的文字超过 Excel 的上限 {} 个字符,拒绝读取;Excel 无法保存这样的单元格,请缩短它",
+                thousands(*limit)
+            ),
+            Refusal::SharedString { index, cell, limit } => match cell {
+                Some(cell) => format!(
+                    "单元格 {cell} 的文字超过 Excel 的上限 {} 个字符,拒绝读取;Excel 无法保存这样的单元格,请缩短它",
+                    thousands(*limit)
+                ),
+                None => format!(
+                    "共享字符串表的第 {} 项超过 Excel 的上限 {} 个字符,拒绝读取;Excel 无法保存这样的文字",
+                    index + 1,
+                    thousands(*limit)
+                ),
+            },
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Encrypted => write!(
+                f,
+                "the workbook is password-protected (encrypted) and cannot be read; remove the password in Excel (File > Info > Protect Workbook > Encrypt with Password, clear it), save, and read it again"
+            ),
+            Refusal::Ratio {
+                part,
+                inflated,
+                compressed,
+                ratio,
+            } => write!(
+                f,
+                "`{part}` of the workbook inflates to more than {ratio} times its compressed size ({} from {} read so far): a decompression bomb, refused; save the workbook again in Excel",
+                size(*inflated),
+                size(*compressed)
+            ),
+            Refusal::SharedStrings { part, limit } => write!(
+                f,
+                "the shared-string table `{part}` of the workbook inflates to more than {}: refused; delete text that is not needed, or split the workbook",
+                size(*limit)
+            ),
+            Refusal::Part { part, limit } => write!(
+                f,
+                "`{part}` of the workbook inflates to more than {}: refused; split the workbook",
+                size(*limit)
+            ),
+            Refusal::Overlap => write!(
+                f,
+                "the workbook's zip entries overlap, which no spreadsheet program writes (a decompression bomb?): refused"
+            ),
+            Refusal::CellText { cell, limit } => write!(
+                f,
+                "the text of cell {cell} is longer than Excel's limit of {} characters: refused; Excel cannot save such a cell, shorten it",
+                thousands(*limit)
+            ),
+            Refusal::SharedString { index, cell, limit } => match cell {
+                Some(cell) => write!(
+                    f,
+                    "the text of cell {cell} is longer than Excel's limit of {} characters: refused; Excel cannot save such a cell, shorten it",
+                    thousands(*limit)
+                ),
+                None => write!(
+                    f,
+                    "shared string {} of the workbook is longer than Excel's limit of {} characters: refused; Excel cannot save such text",
+                    index + 1,
+                    thousands(*limit)
+                ),
+            },
+        }
+    }
+}
+
+/// A size as people read it: `2 GiB`, `256 MiB`, `3.4 MiB`, `512 KiB`, `12 bytes`.
+fn size(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (unit, name) in UNITS {
+        if bytes >= unit {
+            return if bytes % unit == 0 {
+                format!("{} {name}", bytes / unit)
+            } else {
+                format!("{:.1} {name}", bytes as f64 / unit as f64)
+            };
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// `32767` as `32,767`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// The signature of an OLE compound file (CFB): `.xls`, and an encrypted `.xlsx`.
+const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// Whether `bytes` is an encrypted OOXML workbook: a compound file (what Excel writes when a
+/// workbook has a password to open) with an `EncryptionInfo` stream, whose name the compound
+/// file's directory holds in UTF-16LE.
+pub fn is_encrypted(bytes: &[u8]) -> bool {
+    const NAME: &[u8] = b"E\0n\0c\0r\0y\0p\0t\0i\0o\0n\0I\0n\0f\0o\0";
+    bytes.starts_with(&CFB_MAGIC) && memchr::memmem::find(bytes, NAME).is_some()
+}
+
+/// What the pass found in a workbook that passed it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// The worksheets, in the order of their parts in the zip.
+    pub sheets: Vec<SheetScan>,
+}
+
+/// Checks the workbook in `bytes` with the default [`Limits`]: refuses an encrypted OOXML file
+/// and, in a zip (`.xlsx`, `.xlsm`, `.xlsb`, `.ods`), every entry that breaks a limit. Anything
+/// else (an `.xls`, a damaged zip, an entry that cannot be inflated) passes unchanged, for
+/// calamine to read or to refuse.
+pub fn check(bytes: &[u8]) -> Result<Scan, Refusal> {
+    check_with(bytes, &Limits::default())
+}
+
+/// [`check`] with the given limits.
+pub fn check_with(bytes: &[u8], limits: &Limits) -> Result<Scan, Refusal> {
+    if is_encrypted(bytes) {
+        return Err(Refusal::Encrypted);
+    }
+    let Some(mut zip) = Zip::open(bytes) else {
+        return Ok(Scan::default());
+    };
+    zip.check_overlap()?;
+    let mut pass = Pass {
+        limits: *limits,
+        book: BookNames::default(),
+        scan: Scan::default(),
+    };
+    match zip.walk(limits, &mut pass) {
+        Err(Refusal::SharedString { index, limit, .. }) => {
+            // Which cell shows it: the sheets are read again, only for this (they passed once).
+            let mut find = FindShared {
+                book: pass.book,
+                index,
+                cell: None,
+            };
+            let _ = zip.walk(limits, &mut find);
+            Err(Refusal::SharedString {
+                index,
+                cell: find.cell,
+                limit,
+            })
+        }
+        Err(refusal) => Err(refusal),
+        Ok(()) => Ok(pass.scan),
+    }
+}
+
+/// A reader of the file that tells how far into it the last read went, so that the compressed
+/// bytes an entry has used are counted as they are read, not taken from its header.
+struct Counting<'a> {
+    inner: Cursor<&'a [u8]>,
+    position: Rc<Counter<u64>>,
+}
+
+impl Read for Counting<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.position.set(self.inner.position());
+        Ok(n)
+    }
+}
+
+impl Seek for Counting<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let at = self.inner.seek(to)?;
+        self.position.set(at);
+        Ok(at)
+    }
+}
+
+/// The zip, open.
+struct Zip<'a> {
+    archive: zip::ZipArchive<Counting<'a>>,
+    position: Rc<Counter<u64>>,
+    len: u64,
+}
+
+/// What the pass does with each entry.
+trait Visitor {
+    /// The inspector for the XML of entry `name`, or `None` to only count its bytes.
+    fn inspector(&mut self, name: &str) -> Option<Inspector>;
+    /// Whether entries without an inspector are skipped rather than counted (when they were
+    /// counted once already).
+    fn only_inspected(&self) -> bool {
+        false
+    }
+    /// Takes back the inspector of an entry read to its end.
+    fn done(&mut self, inspector: Inspector);
+}
+
+impl<'a> Zip<'a> {
+    fn open(bytes: &'a [u8]) -> Option<Zip<'a>> {
+        let position = Rc::new(Counter::new(0));
+        let reader = Counting {
+            inner: Cursor::new(bytes),
+            position: position.clone(),
+        };
+        let archive = zip::ZipArchive::new(reader).ok()?;
+        Some(Zip {
+            archive,
+            position,
+            len: bytes.len() as u64,
+        })
+    }
+
+    /// Refuses entries that claim more compressed bytes than the file holds: entries that share
+    /// their bytes, the trick of the "non-recursive" zip bombs, each within any ratio.
+    fn check_overlap(&mut self) -> Result<(), Refusal> {
+        let mut total: u64 = 0;
+        for i in 0..self.archive.len() {
+            if let Ok(entry) = self.archive.by_index_raw(i) {
+                total = total.saturating_add(entry.compressed_size());
+            }
+        }
+        if total > self.len {
+            return Err(Refusal::Overlap);
+        }
+        Ok(())
+    }
+
+    /// Inflates every entry through one buffer, counting its bytes against `limits` and feeding
+    /// the XML of the entries `visitor` inspects.
+    fn walk(&mut self, limits: &Limits, visitor: &mut dyn Visitor) -> Result<(), Refusal> {
+        let mut buf = vec![0u8; 64 * 1024];
+        for i in 0..self.archive.len() {
+            // An entry that cannot be opened (an unknown method, a zip password) is left to
+            // calamine, which refuses it if it needs it.
+            let Ok(mut entry) = self.archive.by_index(i) else {
+                continue;
+            };
+            if entry.is_dir() {
+                continue;
+            }
+            let name = entry.name().to_string();
+            let start = entry.data_start().unwrap_or_else(|| self.position.get());
+            let shared = is_shared_strings(&name);
+            let mut inspector = visitor.inspector(&name);
+            if inspector.is_none() && visitor.only_inspected() {
+                continue;
+            }
+            let mut inflated: u64 = 0;
+            loop {
+                // A damaged stream ends the entry: calamine says so if it reads it.
+                let n = match entry.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                inflated += n as u64;
+                let compressed = self.position.get().saturating_sub(start).max(1);
+                if inflated > limits.ratio_grace
+                    && inflated > compressed.saturating_mul(limits.ratio)
+                {
+                    return Err(Refusal::Ratio {
+                        part: name,
+                        inflated,
+                        compressed,
+                        ratio: limits.ratio,
+                    });
+                }
+                if shared && inflated > limits.shared_strings {
+                    return Err(Refusal::SharedStrings {
+                        part: name,
+                        limit: limits.shared_strings,
+                    });
+                }
+                if inflated > limits.part {
+                    return Err(Refusal::Part {
+                        part: name,
+                        limit: limits.part,
+                    });
+                }
+                if let Some(inspector) = &mut inspector {
+                    inspector.feed(&buf[..n])?;
+                }
+            }
+            if let Some(inspector) = inspector {
+                visitor.done(inspector);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether an entry is the shared-string table (calamine finds it whatever its case).
+fn is_shared_strings(name: &str) -> bool {
+    name.eq_ignore_ascii_case("xl/sharedStrings.xml")
+}
+
+/// Whether an entry is a worksheet's XML.
+fn is_worksheet(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("xl/worksheets/") && lower.ends_with(".xml") && !lower[14..].contains('/')
+}
+
+/// The sheets' names by part, from `xl/workbook.xml` and its relationships (both come before
+/// the sheets in the files Excel writes; when they do not, a cell is named by its part).
+#[derive(Debug, Default)]
+struct BookNames {
+    /// (relationship id, sheet name) from the workbook.
+    sheets: Vec<(String, String)>,
+    /// (relationship id, part) from the workbook's relationships.
+    targets: Vec<(String, String)>,
+}
+
+/// How many sheets and relationships are remembered: more than any workbook has.
+const MAX_NAMES: usize = 65_536;
+
+impl BookNames {
+    /// The name of the sheet in `part`, or the part itself when the workbook did not say.
+    fn sheet(&self, part: &str) -> Arc<str> {
+        self.targets
+            .iter()
+            .find(|(_, target)| target.eq_ignore_ascii_case(part))
+            .and_then(|(id, _)| self.sheets.iter().find(|(rid, _)| rid == id))
+            .map_or_else(|| Arc::from(part), |(_, name)| Arc::from(name.as_str()))
+    }
+
+    fn take(&mut self, inspector: Inspector) {
+        match inspector.kind {
+            Kind::Workbook(names) => {
+                for pair in names {
+                    if self.sheets.len() < MAX_NAMES {
+                        self.sheets.push(pair);
+                    }
+                }
+            }
+            Kind::Relationships(targets) => {
+                for (id, target) in targets {
+                    if self.targets.len() < MAX_NAMES {
+                        let part = match target.strip_prefix('/') {
+                            Some(absolute) => absolute.to_string(),
+                            None => format!("xl/{target}"),
+                        };
+                        self.targets.push((id, part));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The first pass: limits, cell text, and what the sheets hold.
+struct Pass {
+    limits: Limits,
+    book: BookNames,
+    scan: Scan,
+}
+
+impl Visitor for Pass {
+    fn inspector(&mut self, name: &str) -> Option<Inspector> {
+        let kind = if name == "xl/workbook.xml" {
+            Kind::Workbook(Vec::new())
+        } else if name == "xl/_rels/workbook.xml.rels" {
+            Kind::Relationships(Vec::new())
+        } else if is_shared_strings(name) {
+            Kind::SharedStrings(SharedScan::default())
+        } else if is_worksheet(name) {
+            Kind::Sheet(SheetScan::new(name, self.book.sheet(name)))
+        } else {
+            return None;
+        };
+        Some(Inspector::new(kind, self.limits.cell_chars))
+    }
+
+    fn done(&mut self, inspector: Inspector) {
+        match inspector.kind {
+            Kind::Sheet(sheet) => self.scan.sheets.push(sheet),
+            _ => self.book.take(inspector),
+        }
+    }
+}
+
+/// The second pass after an over-long shared string: the first cell that shows it.
+struct FindShared {
+    book: BookNames,
+    index: u64,
+    cell: Option<String>,
+}
+
+impl Visitor for FindShared {
+    fn inspector(&mut self, name: &str) -> Option<Inspector> {
+        if self.cell.is_some() || !is_worksheet(name) {
+            return None;
+        }
+        let mut sheet = SheetScan::new(name, self.book.sheet(name));
+        sheet.find_shared = Some(self.index);
+        Some(Inspector::new(Kind::Sheet(sheet), u64::MAX))
+    }
+
+    fn only_inspected(&self) -> bool {
+        true
+    }
+
+    fn done(&mut self, inspector: Inspector) {
+        if let Kind::Sheet(sheet) = inspector.kind
+            && let Some(cell) = sheet.found
+        {
+            self.cell = Some(cell.to_string());
+        }
+    }
+}
+
+/// One worksheet as the pass saw it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SheetScan {
+    /// Its part in the zip (`xl/worksheets/sheet1.xml`).
+    pub part: String,
+    /// Its name, as the workbook gives it (its part when the workbook does not say).
+    pub name: Arc<str>,
+    /// How many `<c>` elements it has.
+    pub cells: u64,
+    // Issue 16 adds here, from the same events (`Handler::start` and `Handler::end`): the merged
+    // ranges (`<mergeCell ref="A1:C1"/>`) and the cells whose formula (`<f>`) has no cached `<v>`.
+    /// The current row and cell, 1-based row and 0-based column, as `r` gives them or, where a
+    /// row or cell omits it, as they follow the one before.
+    row: u32,
+    column: Option<u32>,
+    /// The type attribute (`t`) of the current cell, and the characters of its text so far.
+    cell_type: String,
+    chars: u64,
+    /// Inside `<v>` or `<t>` (text that counts), and inside a phonetic run (text that does not).
+    in_text: bool,
+    in_phonetic: bool,
+    /// The digits of the current `<v>`, when looking for a shared string's cell.
+    value: String,
+    find_shared: Option<u64>,
+    found: Option<SheetRef>,
+}
+
+impl SheetScan {
+    fn new(part: &str, name: Arc<str>) -> SheetScan {
+        SheetScan {
+            part: part.to_string(),
+            name,
+            cells: 0,
+            row: 0,
+            column: None,
+            cell_type: String::new(),
+            chars: 0,
+            in_text: false,
+            in_phonetic: false,
+            value: String::new(),
+            find_shared: None,
+            found: None,
+        }
+    }
+
+    /// The current cell, as problems name it (`台账!D7`).
+    fn cell(&self) -> SheetRef {
+        SheetRef {
+            sheet: self.name.clone(),
+            row: self.row,
+            column: Some(self.column.unwrap_or(0)),
+        }
+    }
+}
+
+/// A cell reference (`B7`) as a 1-based row and a 0-based column.
+fn parse_reference(r: &[u8]) -> Option<(u32, u32)> {
+    let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    if letters == 0 || letters > 3 {
+        return None;
+    }
+    let mut column: u32 = 0;
+    for b in &r[..letters] {
+        column = column * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1;
+    }
+    let row = std::str::from_utf8(&r[letters..]).ok()?.parse().ok()?;
+    Some((row, column - 1))
+}
+
+/// The shared strings as the pass sees them: the length of each.
+#[derive(Debug, Default)]
+struct SharedScan {
+    /// The number of the current `<si>` plus one (0 before the first).
+    count: u64,
+    chars: u64,
+    in_text: bool,
+    in_phonetic: bool,
+}
+
+/// What an inspected entry is.
+enum Kind {
+    Workbook(Vec<(String, String)>),
+    Relationships(Vec<(String, String)>),
+    SharedStrings(SharedScan),
+    Sheet(SheetScan),
+}
+
+/// One entry's XML, tokenized, and what is done with it.
+struct Inspector {
+    tokens: Tokenizer,
+    kind: Kind,
+    cell_chars: u64,
+}
+
+impl Inspector {
+    fn new(kind: Kind, cell_chars: u64) -> Inspector {
+        Inspector {
+            tokens: Tokenizer::default(),
+            kind,
+            cell_chars,
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), Refusal> {
+        let mut handler = Handler {
+            kind: &mut self.kind,
+            cell_chars: self.cell_chars,
+        };
+        self.tokens.feed(bytes, &mut handler)
+    }
+}
+
+/// The tokenizer's events, applied to the entry's [`Kind`].
+struct Handler<'k> {
+    kind: &'k mut Kind,
+    cell_chars: u64,
+}
+
+/// Bounds what is kept of an attribute (a cell reference, a sheet name, a relationship target).
+const MAX_ATTRIBUTE: usize = 1024;
+
+impl Events for Handler<'_> {
+    fn start(&mut self, tag: &Tag<'_>) -> Result<(), Refusal> {
+        let attribute = |key: &str| -> String {
+            let value = tag.attribute(key.as_bytes()).unwrap_or_default();
+            let value = &value[..value.len().min(MAX_ATTRIBUTE)];
+            unescape(&String::from_utf8_lossy(value))
+        };
+        match &mut *self.kind {
+            Kind::Workbook(sheets) if tag.name == b"sheet" && sheets.len() < MAX_NAMES => {
+                sheets.push((attribute("id"), attribute("name")));
+            }
+            Kind::Relationships(targets)
+                if tag.name == b"Relationship" && targets.len() < MAX_NAMES =>
+            {
+                targets.push((attribute("Id"), attribute("Target")));
+            }
+            Kind::SharedStrings(s) => match tag.name {
+                b"si" => {
+                    s.count += 1;
+                    s.chars = 0;
+                }
+                b"rPh" => s.in_phonetic = !tag.empty,
+                b"t" => s.in_text = !tag.empty && !s.in_phonetic,
+                _ => {}
+            },
+            Kind::Sheet(s) => match tag.name {
+                b"row" => {
+                    s.row = tag
+                        .attribute(b"r")
+                        .and_then(|r| std::str::from_utf8(r).ok()?.trim().parse().ok())
+                        .unwrap_or(s.row.saturating_add(1));
+                    s.column = None;
+                }
+                b"c" => {
+                    s.cells += 1;
+                    match tag.attribute(b"r").and_then(parse_reference) {
+                        Some((row, column)) => {
+                            s.row = row;
+                            s.column = Some(column);
+                        }
+                        None => s.column = Some(s.column.map_or(0, |c| c.saturating_add(1))),
+                    }
+                    s.cell_type = attribute("t");
+                    s.chars = 0;
+                }
+                b"rPh" => s.in_phonetic = !tag.empty,
+                b"v" | b"t" => {
+                    s.in_text = !tag.empty && !s.in_phonetic;
+                    s.value.clear();
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, name: &[u8]) -> Result<(), Refusal> {
+        match &mut *self.kind {
+            Kind::SharedStrings(s) => match name {
+                b"t" => s.in_text = false,
+                b"rPh" => s.in_phonetic = false,
+                _ => {}
+            },
+            Kind::Sheet(s) => match name {
+                b"t" => s.in_text = false,
+                b"v" => {
+                    s.in_text = false;
+                    if let Some(index) = s.find_shared
+                        && s.found.is_none()
+                        && s.cell_type == "s"
+                        && s.value.trim().parse::<u64>().ok() == Some(index)
+                    {
+                        s.found = Some(s.cell());
+                    }
+                }
+                b"rPh" => s.in_phonetic = false,
+                _ => {}
+            },
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn wants_text(&self) -> bool {
+        match &*self.kind {
+            Kind::SharedStrings(s) => s.in_text,
+            Kind::Sheet(s) => s.in_text,
+            _ => false,
+        }
+    }
+
+    fn text(&mut self, raw: &[u8], chars: u64) -> Result<(), Refusal> {
+        let limit = self.cell_chars;
+        match &mut *self.kind {
+            Kind::SharedStrings(s) if s.in_text => {
+                s.chars += chars;
+                if s.chars > limit {
+                    return Err(Refusal::SharedString {
+                        index: s.count.saturating_sub(1),
+                        cell: None,
+                        limit,
+                    });
+                }
+            }
+            Kind::Sheet(s) if s.in_text => {
+                s.chars += chars;
+                if s.find_shared.is_some() && s.value.len() < 32 {
+                    s.value
+                        .push_str(&String::from_utf8_lossy(&raw[..raw.len().min(32)]));
+                }
+                if s.chars > limit {
+                    return Err(Refusal::CellText {
+                        cell: s.cell().to_string(),
+                        limit,
+                    });
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// `&amp;` and the other four entities of XML, and numeric ones, in an attribute's value.
+fn unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some(end) = rest.find(';').filter(|&e| e <= 10) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..end];
+        let c = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match c {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A start tag as the tokenizer saw it: its local name (without a namespace prefix), whether it
+/// is empty (`<c/>`), and its attributes, unparsed.
+struct Tag<'t> {
+    name: &'t [u8],
+    empty: bool,
+    attributes: &'t [u8],
+}
+
+impl Tag<'_> {
+    /// The raw value of the attribute whose local name is `key`.
+    fn attribute(&self, key: &[u8]) -> Option<&[u8]> {
+        let mut rest = self.attributes;
+        loop {
+            let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+            rest = &rest[start..];
+            let eq = rest.iter().position(|&b| b == b'=')?;
+            let name = rest[..eq].trim_ascii();
+            rest = rest[eq + 1..].trim_ascii_start();
+            let quote = *rest.first()?;
+            if quote != b'"' && quote != b'\'' {
+                return None;
+            }
+            let len = rest[1..].iter().position(|&b| b == quote)?;
+            let value = &rest[1..1 + len];
+            rest = &rest[len + 2..];
+            if local(name) == key {
+                return Some(value);
+            }
+        }
+    }
+}
+
+/// A name without its namespace prefix (`x:c` → `c`).
+fn local(name: &[u8]) -> &[u8] {
+    match name.iter().rposition(|&b| b == b':') {
+        Some(at) => &name[at + 1..],
+        None => name,
+    }
+}
+
+/// What a [`Tokenizer`] reports.
+trait Events {
+    fn start(&mut self, tag: &Tag<'_>) -> Result<(), Refusal>;
+    fn end(&mut self, name: &[u8]) -> Result<(), Refusal>;
+    /// Whether text is wanted now; when not, it is skipped without being counted.
+    fn wants_text(&self) -> bool;
+    /// A piece of text: its raw bytes (entities not replaced; empty for CDATA) and how many
+    /// characters it holds, in UTF-16 units, an entity counting as one.
+    fn text(&mut self, raw: &[u8], chars: u64) -> Result<(), Refusal>;
+}
+
+/// The most bytes of one tag that are kept: a tag is a name and a few attributes; a longer one is
+/// cut (its attributes past this are not seen), so memory stays bounded.
+const MAX_TAG: usize = 4096;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum State {
+    /// Between tags.
+    #[default]
+    Text,
+    /// Inside `<…>`; the byte is the open quote of an attribute's value, if any.
+    Tag(Option<u8>),
+    /// Inside `<!-- … -->`; how many `-` were just seen.
+    Comment(u8),
+    /// Inside `<![CDATA[ … ]]>`; how many `]` were just seen (not counted yet).
+    Cdata(u64),
+}
+
+/// A streaming tokenizer of XML, just enough for the parts of a workbook: start and end tags,
+/// text, comments, CDATA, declarations. It keeps one tag ([`MAX_TAG`] bytes at most) and is fed
+/// any pieces of the document.
+#[derive(Default)]
+struct Tokenizer {
+    state: State,
+    tag: Vec<u8>,
+    /// Inside an entity (`&amp;`) of text: how many bytes of it were seen.
+    entity: u8,
+}
+
+impl Tokenizer {
+    fn feed(&mut self, bytes: &[u8], events: &mut dyn Events) -> Result<(), Refusal> {
+        let mut i = 0;
+        while i < bytes.len() {
+            match self.state {
+                State::Text => {
+                    let end = memchr::memchr(b'<', &bytes[i..]).map_or(bytes.len(), |at| i + at);
+                    if end > i && events.wants_text() {
+                        let chars = self.count(&bytes[i..end]);
+                        events.text(&bytes[i..end], chars)?;
+                    }
+                    i = end;
+                    if i < bytes.len() {
+                        self.state = State::Tag(None);
+                        self.tag.clear();
+                        self.entity = 0;
+                        i += 1;
+                    }
+                }
+                State::Tag(quote) => {
+                    let b = bytes[i];
+                    i += 1;
+                    match quote {
+                        Some(q) if b == q => self.state = State::Tag(None),
+                        Some(_) => {}
+                        None if b == b'"' || b == b'\'' => self.state = State::Tag(Some(b)),
+                        None if b == b'>' => {
+                            self.state = State::Text;
+                            self.close_tag(events)?;
+                            continue;
+                        }
+                        None => {}
+                    }
+                    if self.tag.len() < MAX_TAG {
+                        self.tag.push(b);
+                    }
+                    if self.tag == b"!--" {
+                        self.state = State::Comment(0);
+                    } else if self.tag == b"![CDATA[" {
+                        self.state = State::Cdata(0);
+                    }
+                }
+                State::Comment(dashes) => {
+                    let b = bytes[i];
+                    i += 1;
+                    self.state = match b {
+                        b'-' => State::Comment(dashes.saturating_add(1)),
+                        b'>' if dashes >= 2 => State::Text,
+                        _ => State::Comment(0),
+                    };
+                }
+                State::Cdata(brackets) => {
+                    let wants = events.wants_text();
+                    let b = bytes[i];
+                    i += 1;
+                    match b {
+                        b']' => self.state = State::Cdata(brackets + 1),
+                        b'>' if brackets >= 2 => {
+                            if wants && brackets > 2 {
+                                events.text(&[], brackets - 2)?;
+                            }
+                            self.state = State::Text;
+                        }
+                        _ => {
+                            if wants {
+                                let units = match b {
+                                    0x80..=0xBF => 0,
+                                    0xF0..=0xFF => 2,
+                                    _ => 1,
+                                };
+                                events.text(&[], brackets + units)?;
+                            }
+                            self.state = State::Cdata(0);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The characters of a piece of text, in UTF-16 units (a character past U+FFFF is two, as
+    /// Excel counts it), an entity counting as one, its state carried across pieces.
+    fn count(&mut self, text: &[u8]) -> u64 {
+        let mut chars = 0;
+        for &b in text {
+            if self.entity > 0 {
+                self.entity = if b == b';' || self.entity > 12 {
+                    0
+                } else {
+                    self.entity + 1
+                };
+                continue;
+            }
+            chars += match b {
+                b'&' => {
+                    self.entity = 1;
+                    1
+                }
+                0x80..=0xBF => 0,
+                0xF0..=0xFF => 2,
+                _ => 1,
+            };
+        }
+        chars
+    }
+
+    fn close_tag(&mut self, events: &mut dyn Events) -> Result<(), Refusal> {
+        let tag = std::mem::take(&mut self.tag);
+        let result = match tag.first() {
+            Some(b'/') => {
+                let name = tag[1..].trim_ascii();
+                events.end(local(name))
+            }
+            Some(b'?' | b'!') | None => Ok(()),
+            Some(_) => {
+                let empty = tag.ends_with(b"/");
+                let body = if empty { &tag[..tag.len() - 1] } else { &tag };
+                let name_end = body
+                    .iter()
+                    .position(|b| b.is_ascii_whitespace())
+                    .unwrap_or(body.len());
+                let start = Tag {
+                    name: local(&body[..name_end]),
+                    empty,
+                    attributes: &body[name_end..],
+                };
+                events.start(&start).and_then(|()| {
+                    if empty {
+                        events.end(start.name)
+                    } else {
+                        Ok(())
+                    }
+                })
+            }
+        };
+        self.tag = tag;
+        self.tag.clear();
+        result
+    }
+}
+
+#[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test fails loudly when its fixture is broken"
+)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// A zip of `entries`, deflated.
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        for (name, bytes) in entries {
+            zip.start_file(*name, options).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    const WORKBOOK: &str = r#"<?xml version="1.0"?><workbook xmlns:r="r"><sheets><sheet name="Notes" sheetId="1" r:id="rId2"/><sheet name="台账 1" sheetId="2" r:id="rId1"/></sheets></workbook>"#;
+    const RELS: &[u8] = br#"<Relationships><Relationship Id="rId1" Type="ws" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Target="/xl/worksheets/sheet2.xml"/></Relationships>"#;
+
+    fn sheet(cells: &str) -> Vec<u8> {
+        format!(r#"<?xml version="1.0"?><worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>{cells}</sheetData></worksheet>"#).into_bytes()
+    }
+
+    fn book(sheet1: &[u8], shared: &[u8]) -> Vec<u8> {
+        zip_of(&[
+            ("xl/workbook.xml", WORKBOOK.as_bytes()),
+            ("xl/_rels/workbook.xml.rels", RELS),
+            ("xl/worksheets/sheet1.xml", sheet1),
+            ("xl/worksheets/sheet2.xml", &sheet("")),
+            ("xl/sharedStrings.xml", shared),
+        ])
+    }
+
+    fn small() -> Limits {
+        Limits {
+            cell_chars: 10,
+            ..Limits::default()
+        }
+    }
+
+    /// The characters of each cell's text, as the tokenizer counts them, fed `piece` bytes at a time.
+    fn counts(xml: &str, piece: usize) -> Vec<u64> {
+        struct Lengths(Vec<u64>, bool);
+        impl Events for Lengths {
+            fn start(&mut self, tag: &Tag<'_>) -> Result<(), Refusal> {
+                if tag.name == b"t" {
+                    self.0.push(0);
+                    self.1 = !tag.empty;
+                }
+                Ok(())
+            }
+            fn end(&mut self, _: &[u8]) -> Result<(), Refusal> {
+                self.1 = false;
+                Ok(())
+            }
+            fn wants_text(&self) -> bool {
+                self.1
+            }
+            fn text(&mut self, _: &[u8], chars: u64) -> Result<(), Refusal> {
+                if let Some(last) = self.0.last_mut() {
+                    *last += chars;
+                }
+                Ok(())
+            }
+        }
+        let mut tokens = Tokenizer::default();
+        let mut lengths = Lengths(Vec::new(), false);
+        for chunk in xml.as_bytes().chunks(piece) {
+            tokens.feed(chunk, &mut lengths).unwrap();
+        }
+        lengths.0
+    }
+
+    #[test]
+    fn text_is_counted_as_excel_counts_it_however_it_is_cut() {
+        let xml = r#"<x:t a="1>2">ab&amp;c</x:t><!-- <t>no</t> --><t/><t>中文😀</t><t><![CDATA[a]b]]c]]></t><?pi <t>?><t xml:space='preserve'> </t>"#;
+        for piece in [1, 2, 3, 7, 1000] {
+            assert_eq!(counts(xml, piece), [4, 0, 4, 6, 1], "pieces of {piece}");
+        }
+    }
+
+    #[test]
+    fn sizes_read_as_people_read_them() {
+        assert_eq!(size(2 << 30), "2 GiB");
+        assert_eq!(size(256 << 20), "256 MiB");
+        assert_eq!(size(1536), "1.5 KiB");
+        assert_eq!(size(12), "12 bytes");
+        assert_eq!(thousands(32_767), "32,767");
+        assert_eq!(thousands(100), "100");
+    }
+
+    #[test]
+    fn an_ordinary_workbook_passes_and_its_sheets_are_scanned() {
+        let scan = check(&book(&sheet(""), b"<sst><si><t>a</t></si></sst>")).unwrap();
+        let parts: Vec<_> = scan.sheets.iter().map(|s| (&*s.part, &*s.name)).collect();
+        assert_eq!(
+            parts,
+            [
+                ("xl/worksheets/sheet1.xml", "台账 1"),
+                ("xl/worksheets/sheet2.xml", "Notes")
+            ]
+        );
+        assert_eq!(scan.sheets[0].cells, 1);
+        let example = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/county.xlsx"));
+        assert!(check(&example.unwrap()).is_ok());
+    }
+
+    #[test]
+    fn a_long_inline_string_is_refused_naming_its_cell() {
+        let long = r#"<row r="7"><c r="B7" t="n"><v>1</v></c><c t="inlineStr"><is><r><t>123456</t></r><r><t>78901</t></r></is></c></row>"#;
+        let refusal = check_with(&book(&sheet(long), b"<sst/>"), &small()).unwrap_err();
+        assert_eq!(
+            refusal,
+            Refusal::CellText {
+                cell: "'台账 1'!C7".into(),
+                limit: 10
+            }
+        );
+        // Ten characters, phonetic runs aside, pass.
+        let fits = r#"<row><c r="B7" t="inlineStr"><is><t>1234567890</t><rPh><t>abc</t></rPh></is></c></row>"#;
+        assert!(check_with(&book(&sheet(fits), b"<sst/>"), &small()).is_ok());
+    }
+
+    #[test]
+    fn a_long_shared_string_is_refused_naming_the_cell_that_shows_it() {
+        let shared: &[u8] =
+            b"<sst><si><t>short</t></si><si><r><t>12345</t></r><r><t>678901</t></r></si></sst>";
+        let cells = r#"<row r="3"><c r="D3" t="s"><v>0</v></c><c r="E3" t="s"><v>1</v></c></row>"#;
+        let refusal = check_with(&book(&sheet(cells), shared), &small()).unwrap_err();
+        assert_eq!(
+            refusal,
+            Refusal::SharedString {
+                index: 1,
+                cell: Some("'台账 1'!E3".into()),
+                limit: 10
+            }
+        );
+        assert_eq!(
+            refusal.to_string(),
+            "the text of cell '台账 1'!E3 is longer than Excel's limit of 10 characters: refused; Excel cannot save such a cell, shorten it"
+        );
+        let unused = check_with(&book(&sheet(""), shared), &small()).unwrap_err();
+        assert!(matches!(unused, Refusal::SharedString { cell: None, .. }));
+        assert!(unused.render(Lang::Zh).contains("共享字符串表的第 2 项"));
+    }
+
+    #[test]
+    fn an_entry_that_inflates_past_the_ratio_is_refused_as_it_streams() {
+        let zeros = vec![b' '; 3 << 20];
+        let refusal = check(&book(&sheet(""), &zeros)).unwrap_err();
+        let Refusal::Ratio {
+            part,
+            inflated,
+            compressed,
+            ratio,
+        } = refusal
+        else {
+            panic!("{refusal:?}");
+        };
+        assert_eq!((&*part, ratio), ("xl/sharedStrings.xml", 100));
+        // Refused on the way, long before the end of the entry.
+        assert!(inflated > 1 << 20 && inflated < 2 << 20, "{inflated}");
+        assert!(inflated > 100 * compressed);
+        // Within the grace, anything goes.
+        assert!(check(&book(&sheet(""), &zeros[..1 << 20])).is_ok());
+    }
+
+    #[test]
+    fn shared_strings_and_parts_past_their_sizes_are_refused() {
+        let limits = Limits {
+            ratio: u64::MAX,
+            shared_strings: 1000,
+            part: 5000,
+            ..Limits::default()
+        };
+        let shared = vec![b' '; 1001];
+        assert_eq!(
+            check_with(&book(&sheet(""), &shared), &limits),
+            Err(Refusal::SharedStrings {
+                part: "xl/sharedStrings.xml".into(),
+                limit: 1000
+            })
+        );
+        let mut big = sheet("");
+        big.resize(5001, b' ');
+        assert_eq!(
+            check_with(&book(&big, b""), &limits),
+            Err(Refusal::Part {
+                part: "xl/worksheets/sheet1.xml".into(),
+                limit: 5000
+            })
+        );
+    }
+
+    #[test]
+    fn an_encrypted_workbook_is_told_apart_from_an_xls() {
+        let mut cfb = CFB_MAGIC.to_vec();
+        cfb.extend_from_slice(&[0; 100]);
+        assert_eq!(check(&cfb).map(|s| s.sheets.len()), Ok(0));
+        for c in "EncryptionInfo".encode_utf16() {
+            cfb.extend_from_slice(&c.to_le_bytes());
+        }
+        assert_eq!(check(&cfb).unwrap_err(), Refusal::Encrypted);
+        assert!(Refusal::Encrypted.render(Lang::Zh).contains("密码"));
+        assert!(
+            Refusal::Encrypted
+                .to_string()
+                .contains("password-protected")
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_zip_passes_for_calamine_to_judge() {
+        assert!(check(b"").is_ok());
+        assert!(check(b"PK\x03\x04 damaged").is_ok());
+        let mut cut = book(&sheet(""), b"<sst/>");
+        cut.truncate(cut.len() / 2);
+        assert!(check(&cut).is_ok());
+    }
+
+    #[test]
+    fn attributes_are_read_with_their_entities() {
+        assert_eq!(
+            unescape("a&amp;b&#x4E2D;&#25991;&bogus;&"),
+            "a&b中文&bogus;&"
+        );
+        assert_eq!(parse_reference(b"XFD1048576"), Some((1_048_576, 16_383)));
+        assert_eq!(parse_reference(b"A0x"), None);
+        assert_eq!(parse_reference(b"7"), None);
+    }
+}
