@@ -213,6 +213,25 @@ pub enum ProblemKind {
         expected: String,
         first_row: u64,
     },
+    /// A field no column feeds, that a required rule reads (at the header row): `fails` when
+    /// the rule can then only fail as missing for every outlet, else it has another column.
+    AbsentColumn {
+        field: crate::text::Text,
+        key: String,
+        rules: Vec<String>,
+        nearest: Option<String>,
+        fails: bool,
+    },
+    /// Rows that are no outlets (合计, 小计, a 审核人 line), skipped: their numbers (the first
+    /// few) and how many.
+    NotOutlets {
+        rows: Vec<u64>,
+        count: usize,
+    },
+    /// A date after the as-of date: it cannot show what was so on that date.
+    FutureDate {
+        as_of: String,
+    },
     /// A range (2-3人) where one number belongs.
     Range,
     /// A negative count or amount.
@@ -541,6 +560,57 @@ impl Problem {
                     )
                 }
             }
+            ProblemKind::AbsentColumn {
+                field,
+                key,
+                rules,
+                fails,
+                ..
+            } => {
+                let rules = rules.join(if zh { "、" } else { ", " });
+                match (zh, fails) {
+                    (true, true) => format!(
+                        "缺少「{}」列({key}):规则 {rules} 对每个网点都只能判为未填报",
+                        field.zh
+                    ),
+                    (true, false) => format!(
+                        "缺少「{}」列({key}):规则 {rules} 只能依据其他列判定",
+                        field.zh
+                    ),
+                    (false, true) => format!(
+                        "no column for `{}` ({key}): rule(s) {rules} can only fail as missing for every outlet",
+                        field.zh
+                    ),
+                    (false, false) => format!(
+                        "no column for `{}` ({key}): rule(s) {rules} are judged on the other columns only",
+                        field.zh
+                    ),
+                }
+            }
+            ProblemKind::NotOutlets { rows, count } => {
+                let mut list = rows
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(if zh { "、" } else { ", " });
+                if *count > rows.len() {
+                    list.push_str(&format!("…(+{})", count - rows.len()));
+                }
+                if zh {
+                    format!("{count} 行不是网点(合计、小计或签名行),已跳过: 第 {list} 行")
+                } else {
+                    format!(
+                        "{count} row(s) are no outlets (totals, subtotals or signature lines), skipped: rows {list}"
+                    )
+                }
+            }
+            ProblemKind::FutureDate { as_of } => {
+                if zh {
+                    format!("`{v}` 晚于评定日期 {as_of},按未填报处理")
+                } else {
+                    format!("`{v}` is after the as-of date {as_of}; the cell counts as missing")
+                }
+            }
             ProblemKind::Range => {
                 if zh {
                     format!("`{v}` 是一个范围,不是一个数")
@@ -631,6 +701,42 @@ impl Problem {
         let zh = lang == Lang::Zh;
         let join = |v: &[String]| v.join(if zh { "、" } else { ", " });
         Some(match &self.kind {
+            ProblemKind::AbsentColumn {
+                field,
+                nearest: Some(header),
+                ..
+            } => {
+                if zh {
+                    format!(
+                        "「{header}」是否即「{}」?可改表头,或在省级规则的 add_aliases 中加入同义词",
+                        field.zh
+                    )
+                } else {
+                    format!(
+                        "is `{header}` that column? rename the header, or add it to `add_aliases` in a provincial rulebook"
+                    )
+                }
+            }
+            ProblemKind::AbsentColumn { field, .. } => {
+                if zh {
+                    format!(
+                        "请加上「{}」列,或在省级规则的 add_aliases 中加入本表使用的列名",
+                        field.zh
+                    )
+                } else {
+                    format!(
+                        "add a `{}` column, or name this table's header in `add_aliases` of a provincial rulebook",
+                        field.zh
+                    )
+                }
+            }
+            ProblemKind::FutureDate { .. } => {
+                if zh {
+                    "请核对日期,或用 --as-of 指定评定日期".to_string()
+                } else {
+                    "check the date, or set the as-of date with --as-of".to_string()
+                }
+            }
             ProblemKind::Range => {
                 if zh {
                     "请填写实际的数(如 2),不要填范围".to_string()

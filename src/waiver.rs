@@ -173,7 +173,9 @@ impl Waivers {
                         .iter()
                         .any(|(_, names)| names.iter().any(|n| normalize(h) == normalize(n)))
                 };
-                Source::Xlsx(XlsxSource::open(bytes, &label, None, &known).map_err(of_waivers)?)
+                let finder =
+                    |rows: &[Vec<String>]| crate::inventory::header::best_row(rows, &known);
+                Source::Xlsx(XlsxSource::open(bytes, &label, None, &finder).map_err(of_waivers)?)
             }
         };
         let mut errors: Vec<(Option<u64>, Text)> = Vec::new();

@@ -182,13 +182,17 @@ impl CommonArgs {
     }
 
     /// Opens the inventory, on the sheet `--sheet` names in a workbook.
+    /// Opens the inventory, graded as of the run's date, and says on standard error how its
+    /// columns were read when there is anything to say (a sheet, a header read by a synonym or
+    /// without its brackets, columns left unplaced).
     pub fn open_inventory<'b>(&self, input: &Input, book: &'b Rulebook) -> Result<Inventory<'b>> {
-        Ok(Inventory::open_sheet(
-            input,
-            self.input_format,
-            self.sheet.as_deref(),
-            book,
-        )?)
+        let mut inventory =
+            Inventory::open_sheet(input, self.input_format, self.sheet.as_deref(), book)?;
+        inventory.set_as_of(Some(self.as_of()));
+        for line in column_lines(&inventory, book, self.lang) {
+            eprintln!("{}", crate::text::visible(&line));
+        }
+        Ok(inventory)
     }
 
     /// The threads to grade with: `--threads`, or one per core.
@@ -319,4 +323,91 @@ pub fn print_problems(problems: &[Problem], lang: Lang) {
     let mut log = ProblemLog::new(lang, Vec::new());
     log.extend(problems.iter().cloned());
     log.finish();
+}
+
+/// The column report in a few lines (DOMAIN "Every run says which column fed each field"): the
+/// sheet read and those passed over, the headers read by a synonym or without a bracketed part,
+/// and, when a field a rule reads has no column, the columns no field knows (kept and passed
+/// through). Nothing for a file whose headers are the rulebook's own names.
+pub fn column_lines(inventory: &Inventory, book: &Rulebook, lang: Lang) -> Vec<String> {
+    use crate::inventory::header::Matched;
+    let zh = lang == Lang::Zh;
+    let sep = if zh { "、" } else { ", " };
+    let mut lines = Vec::new();
+    if let Some((sheet, passed)) = inventory.sheet_read() {
+        let passed = passed
+            .iter()
+            .map(|s| {
+                if zh {
+                    format!("「{s}」")
+                } else {
+                    format!("`{s}`")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(sep);
+        lines.push(match (zh, passed.is_empty()) {
+            (true, true) => format!("列: 读取工作表「{sheet}」"),
+            (true, false) => format!("列: 读取工作表「{sheet}」(跳过了缺少必填列的工作表 {passed})"),
+            (false, true) => format!("columns: read sheet `{sheet}`"),
+            (false, false) => format!(
+                "columns: read sheet `{sheet}` (passed over {passed}, which lack the required columns)"
+            ),
+        });
+    }
+    let report = inventory.columns();
+    let read_as: Vec<String> = report
+        .placed
+        .iter()
+        .filter(|(_, header, p)| {
+            // A header that is the field's own name or key is no news.
+            let field = &book.fields[p.field];
+            let folded = crate::text::fold_header(header);
+            !(p.matched == Matched::Whole
+                && (folded == crate::text::fold_header(&field.name.zh)
+                    || folded == crate::text::fold_header(&field.key)))
+        })
+        .map(|(_, header, p)| {
+            let name = &book.fields[p.field].name.zh;
+            let header = crate::text::trim(header);
+            match (&p.matched, zh) {
+                (Matched::Unit(u), true) => format!("「{header}」→{name}(单位 {u})"),
+                (Matched::Unit(u), false) => format!("`{header}` → {name} (unit {u})"),
+                (_, true) => format!("「{header}」→{name}"),
+                (_, false) => format!("`{header}` → {name}"),
+            }
+        })
+        .collect();
+    if !read_as.is_empty() {
+        let list = read_as.join(sep);
+        lines.push(if zh {
+            format!("列: 按同义词识别 {list}")
+        } else {
+            format!("columns: read as {list}")
+        });
+    }
+    // Columns left over are listed when a field a rule reads has no column: one of them may be
+    // it under another name. (A 备注 column beside a complete header is nothing to report.)
+    let wanting = report.absent.iter().any(|a| a.severity.is_some());
+    if wanting && !report.unplaced.is_empty() {
+        let list = report
+            .unplaced
+            .iter()
+            .map(|(_, h)| {
+                let h = crate::text::trim(h);
+                if zh {
+                    format!("「{h}」")
+                } else {
+                    format!("`{h}`")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(sep);
+        lines.push(if zh {
+            format!("列: 未识别(原样保留) {list}")
+        } else {
+            format!("columns: not known, passed through: {list}")
+        });
+    }
+    lines
 }

@@ -191,6 +191,9 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut before: HashMap<String, Before> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut old_inventory = c.open_inventory(&old_input, book)?;
+    // Dates after the earlier as-of date are errors only when it was given: the default is a
+    // guess, which the warning below corrects.
+    old_inventory.set_as_of(args.old_as_of);
     // The latest update date of the earlier inventory, and its outlet's id.
     let mut latest: Option<(Date, String)> = None;
     while let Some(o) = old_inventory.next_outlet(&mut problems)? {

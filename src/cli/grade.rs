@@ -167,9 +167,9 @@ fn annotate(c: &CommonArgs, prep: &Prepared, mut problems: Vec<Problem>) -> Resu
     }
     problems.extend(prep.unknown_waived_outlets(&inventory));
     let label = input.label();
-    let known = |h: &str| book.field_for_header(h).is_some();
+    let finder = |rows: &[Vec<String>]| crate::inventory::header::find(rows, book);
     let bytes = std::fs::read(path).with_context(|| format!("{label}: cannot read"))?;
-    let copy = WorkbookCopy::read(bytes, &label, c.sheet.as_deref(), &known)?;
+    let copy = WorkbookCopy::read(bytes, &label, c.sheet.as_deref(), &finder)?;
     let notes = Annotations {
         rows,
         problems: &problems,

@@ -11,11 +11,17 @@ use crate::problem::{Problem, ProblemKind, Severity};
 
 /// What reading in order keeps from row to row: the rows counted, the ids seen, and the
 /// division-code prefix of each region.
+/// How many skipped rows the note names; the rest are counted.
+const SKIPPED_NAMED: usize = 20;
+
 #[derive(Default)]
 pub(super) struct State {
     pub(super) seen_ids: ids::SeenIds,
     pub(super) rows: u64,
     finished: bool,
+    /// Rows that are no outlets: how many, and the first few.
+    skipped: usize,
+    skipped_rows: Vec<u64>,
     /// For each region (its column and path of names, as one [`region_key`]): the key, the
     /// division-code prefix first seen with it ([`pack_prefix`]), and where. Kept small, as it
     /// is looked up several times for every row: slots of 24 bytes.
@@ -111,11 +117,20 @@ pub(super) struct Typed {
     pub(super) problems: Vec<Problem>,
     pub(super) split: usize,
     pub(super) key: Key,
+    /// A row that is no outlet, skipped.
+    pub(super) skipped: bool,
 }
 
 impl State {
     /// At the end: an inventory with no rows gets a warning.
     pub(super) fn finish(&mut self, layout: &Layout, problems: &mut impl Extend<Problem>) {
+        if self.skipped > 0 && !self.finished {
+            let kind = ProblemKind::NotOutlets {
+                rows: std::mem::take(&mut self.skipped_rows),
+                count: self.skipped,
+            };
+            problems.extend([layout.problem(Severity::Warning, None, None, None, kind)]);
+        }
         if self.rows == 0 && !self.finished {
             let empty = layout.problem(Severity::Warning, None, None, None, ProblemKind::Empty);
             problems.extend([empty]);
@@ -156,7 +171,15 @@ impl State {
             problems: own,
             split,
             key,
+            skipped,
         } = typed;
+        if skipped {
+            self.skipped += 1;
+            if self.skipped_rows.len() < SKIPPED_NAMED {
+                self.skipped_rows.push(n);
+            }
+            return false;
+        }
         let mut own = own.into_iter();
         problems.extend(own.by_ref().take(split));
         let Some((id, hash)) = key.id else {

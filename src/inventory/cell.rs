@@ -742,6 +742,12 @@ pub fn parse_grade(text: &str) -> Option<u8> {
     }
 }
 
+/// Whether a cell is a bare number, with no unit (`5000`, `1,200.5`): the number a header's
+/// unit applies to.
+pub(super) fn is_bare_number(text: &str) -> bool {
+    parse_decimal(trim(text)).is_some()
+}
+
 /// Whether `text` is a well-formed division code: exactly `digits` ASCII digits.
 pub(super) fn is_code(text: &str, digits: usize) -> bool {
     text.len() == digits && text.bytes().all(|b| b.is_ascii_digit())

@@ -37,10 +37,15 @@ pub enum InventoryError {
     },
     #[error("{file}: not a workbook; a sheet can be chosen only in .xlsx, .xls or .ods files")]
     NotAWorkbook { file: String },
-    #[error("{file}: missing required column{}: {}", if missing.len() == 1 { "" } else { "s" }, missing.iter().map(|(k, zh)| format!("`{zh}` ({k})")).collect::<Vec<_>>().join(", "))]
+    #[error("{file}{}: missing required column{}: {}; the header read: {}{}{}", sheet.as_ref().map(|s| format!(", sheet `{s}`")).unwrap_or_default(), if missing.len() == 1 { "" } else { "s" }, missing.iter().map(|m| format!("`{}` ({}){}", m.name, m.key, m.nearest.as_ref().map(|h| format!(" — is `{h}` that column?")).unwrap_or_default())).collect::<Vec<_>>().join(", "), if seen.is_empty() { "nothing".to_string() } else { seen.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ") }, if missing.iter().any(|m| m.nearest.is_some()) { "" } else { " (a province names its own headers with `add_aliases` in its rulebook)" }, if other_sheets.is_empty() { String::new() } else { format!("; other sheets: {}", other_sheets.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")) })]
     MissingColumns {
         file: String,
-        missing: Vec<(String, String)>,
+        missing: Vec<MissingColumn>,
+        /// The headers read, as written.
+        seen: Vec<String>,
+        /// In a workbook: the sheet read, and the others it has.
+        sheet: Option<String>,
+        other_sheets: Vec<String>,
     },
     #[error(
         "{file}: a quote in the header is never closed: the {lines} lines after it, to the end of the file, went into one column name"
@@ -102,14 +107,51 @@ impl InventoryError {
             InventoryError::NotAWorkbook { file } => {
                 format!("{file}: 不是工作簿;只有 .xlsx、.xls 或 .ods 文件可以选择工作表")
             }
-            InventoryError::MissingColumns { file, missing } => format!(
-                "{file}: 缺少必填列: {}",
-                missing
+            InventoryError::MissingColumns {
+                file,
+                missing,
+                seen,
+                sheet,
+                other_sheets,
+            } => {
+                let sheet = sheet
+                    .as_ref()
+                    .map(|s| format!(" 工作表「{s}」"))
+                    .unwrap_or_default();
+                let missing = missing
                     .iter()
-                    .map(|(k, zh)| format!("「{zh}」({k})"))
+                    .map(|m| {
+                        let nearest = m
+                            .nearest
+                            .as_ref()
+                            .map(|h| format!("(「{h}」是否即「{}」?)", m.name))
+                            .unwrap_or_default();
+                        format!("「{}」({}){nearest}", m.name, m.key)
+                    })
                     .collect::<Vec<_>>()
-                    .join("、")
-            ),
+                    .join("、");
+                let seen = if seen.is_empty() {
+                    "无".to_string()
+                } else {
+                    seen.iter()
+                        .map(|h| format!("「{h}」"))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                };
+                let others = if other_sheets.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ";其他工作表: {}",
+                        other_sheets
+                            .iter()
+                            .map(|s| format!("「{s}」"))
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    )
+                };
+                format!("{file}{sheet}: 缺少必填列: {missing};读到的表头: {seen}{others}")
+            }
             InventoryError::HeaderQuote { file, lines } => {
                 format!("{file}: 表头中的引号直到文件末尾都未闭合,其后 {lines} 行都被并入一个列名")
             }
@@ -126,4 +168,14 @@ impl InventoryError {
             }
         }
     }
+}
+
+/// A required column the header lacks, for [`InventoryError::MissingColumns`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct MissingColumn {
+    pub key: String,
+    /// The field's Chinese name, the header a template uses.
+    pub name: String,
+    /// The unplaced header most like it, if any.
+    pub nearest: Option<String>,
 }

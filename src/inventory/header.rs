@@ -19,7 +19,7 @@ use crate::text::{fold_header, trim};
 
 /// How many rows from the top of a table may hold the header (title, 填报单位 and 填报日期 rows
 /// come first in a county's 台账).
-pub const HEADER_SCAN: usize = 20;
+pub const HEADER_SCAN: usize = 30;
 
 /// How a header was matched to its field.
 #[derive(Clone, Debug, PartialEq)]
@@ -195,6 +195,76 @@ pub fn find_header(rows: &[Vec<String>], book: &Rulebook) -> HeaderRows {
         }
     }
     chosen
+}
+
+/// What a reader learns of a table's top rows: where its header is, and whether the header has
+/// every required column (a workbook's sheet that lacks them is passed over for the next).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Found {
+    pub rows: HeaderRows,
+    pub complete: bool,
+}
+
+/// How a reader asks where the header is, given the table's first rows as text; the inventory
+/// answers with the rulebook ([`find`]), other tables (waivers, division lists) with their first
+/// non-blank row ([`first_row`]).
+pub type Finder<'a> = dyn Fn(&[Vec<String>]) -> Found + 'a;
+
+/// [`find_header`], and whether it names every required field.
+pub fn find(rows: &[Vec<String>], book: &Rulebook) -> Found {
+    let rows = find_header(rows, book);
+    let mut placed = vec![false; book.fields.len()];
+    for name in &rows.names {
+        if let Some(p) = place(book, name) {
+            placed[p.field] = true;
+        }
+    }
+    let complete = book
+        .fields
+        .iter()
+        .zip(&placed)
+        .all(|(f, placed)| !f.required || *placed);
+    Found { rows, complete }
+}
+
+/// The first non-blank row, as the header of a table with no rulebook.
+pub fn first_row(rows: &[Vec<String>]) -> Found {
+    let first = rows
+        .iter()
+        .position(|row| row.iter().any(|c| !trim(c).is_empty()))
+        .unwrap_or(0);
+    Found {
+        rows: HeaderRows {
+            first,
+            height: 1,
+            names: rows.get(first).map_or_else(Vec::new, |r| clean(r)),
+        },
+        complete: true,
+    }
+}
+
+/// The row among the first that has the most cells `known` accepts (the first non-blank row
+/// when none has any), as the header of a table with a fixed set of columns (waivers).
+pub fn best_row(rows: &[Vec<String>], known: &dyn Fn(&str) -> bool) -> Found {
+    let scan = &rows[..rows.len().min(HEADER_SCAN)];
+    let mut best: Option<(usize, usize)> = None;
+    for (r, row) in scan.iter().enumerate() {
+        let score = row.iter().filter(|c| known(&one_line(c))).count();
+        if score > 0 && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, r));
+        }
+    }
+    match best {
+        Some((_, r)) => Found {
+            rows: HeaderRows {
+                first: r,
+                height: 1,
+                names: clean(&scan[r]),
+            },
+            complete: true,
+        },
+        None => first_row(rows),
+    }
 }
 
 /// How many distinct fields a row of header cells names.

@@ -34,12 +34,13 @@ use std::io::{self, Read};
 use std::sync::Arc;
 
 use crate::pipeline;
-use crate::problem::{Problem, RowUnit};
+use crate::problem::{Problem, ProblemKind, RowUnit, Severity};
 use crate::rulebook::{FieldKind, Rulebook};
 use crate::text::trim;
 use admit::{Keys, State, Typed};
 pub use cell::{Cell, Value};
-pub use error::InventoryError;
+pub use error::{InventoryError, MissingColumn};
+pub use header::ColumnReport;
 pub use input::{Input, InputFormat, read_all};
 use memo::CellMemo;
 pub use outlet::Outlet;
@@ -60,6 +61,10 @@ pub struct Inventory<'b> {
     cells: Vec<Cell<'static>>,
     /// The key of the row read by [`Inventory::next_outlet`].
     keys: Keys,
+    /// The header's problems, reported before any row's.
+    header_problems: Vec<Problem>,
+    /// Which column fed each field.
+    columns: ColumnReport,
 }
 /// Rows handed to a grading thread at a time: enough to make handing them over cheap, few
 /// enough to keep every thread busy and memory small.
@@ -146,14 +151,17 @@ impl<'b> Inventory<'b> {
         if sheet.is_some() && format != InputFormat::Xlsx {
             return Err(InventoryError::NotAWorkbook { file: label.into() });
         }
+        let finder = |rows: &[Vec<String>]| header::find(rows, book);
         let (source, unit) = match format {
             InputFormat::Xlsx => {
                 let bytes = read_all(&mut read, label)?;
-                let known = |h: &str| book.field_for_header(h).is_some();
-                let source = XlsxSource::open(bytes, label, sheet, &known)?;
+                let source = XlsxSource::open(bytes, label, sheet, &finder)?;
                 (Source::Xlsx(source), RowUnit::Sheet)
             }
-            InputFormat::Csv => (Source::Csv(CsvSource::open(read, label)?), RowUnit::Line),
+            InputFormat::Csv => (
+                Source::Csv(CsvSource::open_with(read, label, &finder)?),
+                RowUnit::Line,
+            ),
             InputFormat::Yaml => (
                 Source::Yaml(YamlSource::open(read, label, "outlets", &|key| {
                     book.field_for_header(key)
@@ -171,37 +179,53 @@ impl<'b> Inventory<'b> {
         book: &'b Rulebook,
     ) -> Result<Inventory<'b>, InventoryError> {
         let headers = source.headers();
-        let mut columns = Vec::with_capacity(headers.len());
-        let mut field_columns: Vec<Option<usize>> = vec![None; book.fields.len()];
-        let mut extra_columns = Vec::new();
-        for (c, h) in headers.iter().enumerate() {
-            let field = book.field_for_header(h);
-            if let Some(f) = field {
-                if let Some(first) = field_columns[f] {
-                    return Err(InventoryError::DuplicateColumn {
-                        file: label.into(),
-                        first: trim(&headers[first]).to_string(),
-                        second: trim(h).to_string(),
-                        field: book.fields[f].key.clone(),
-                    });
-                }
-                field_columns[f] = Some(c);
-            } else {
-                extra_columns.push(c);
-            }
-            columns.push(field);
+        let (report, duplicates) = ColumnReport::new(book, headers);
+        if let Some(&(f, first, second)) = duplicates.first() {
+            return Err(InventoryError::DuplicateColumn {
+                file: label.into(),
+                first: trim(&headers[first]).to_string(),
+                second: trim(&headers[second]).to_string(),
+                field: book.fields[f].key.clone(),
+            });
         }
-        let missing: Vec<(String, String)> = book
-            .fields
+        let mut columns: Vec<Option<usize>> = vec![None; headers.len()];
+        let mut field_columns: Vec<Option<usize>> = vec![None; book.fields.len()];
+        let mut factors = Vec::new();
+        for (c, _, placed) in &report.placed {
+            columns[*c] = Some(placed.field);
+            field_columns[placed.field] = Some(*c);
+            if let Some(factor) = placed.factor {
+                factors.push((*c, placed.field, factor));
+            }
+        }
+        let extra_columns = (0..headers.len())
+            .filter(|&c| columns[c].is_none())
+            .collect();
+        let missing: Vec<MissingColumn> = report
+            .absent
             .iter()
-            .zip(&field_columns)
-            .filter(|(f, c)| f.required && c.is_none())
-            .map(|(f, _)| (f.key.clone(), f.name.zh.clone()))
+            .filter(|a| book.fields[a.field].required)
+            .map(|a| MissingColumn {
+                key: book.fields[a.field].key.clone(),
+                name: book.fields[a.field].name.zh.clone(),
+                nearest: a.nearest.clone(),
+            })
             .collect();
         if !missing.is_empty() {
+            let (sheet, other_sheets) = match &source {
+                Source::Xlsx(x) => (Some(x.sheet().to_string()), x.other_sheets()),
+                _ => (None, Vec::new()),
+            };
             return Err(InventoryError::MissingColumns {
                 file: label.into(),
                 missing,
+                seen: headers
+                    .iter()
+                    .map(|h| trim(h).to_string())
+                    .filter(|h| !h.is_empty())
+                    .collect(),
+                sheet,
+                other_sheets,
             });
         }
         let plans = columns
@@ -215,6 +239,11 @@ impl<'b> Inventory<'b> {
                 _ => Plan::Skip,
             })
             .collect();
+        let date_fields = (0..book.fields.len())
+            .filter(|&f| {
+                matches!(book.fields[f].kind, FieldKind::Date) && field_columns[f].is_some()
+            })
+            .collect();
         let layout = Layout {
             book,
             plans,
@@ -226,8 +255,12 @@ impl<'b> Inventory<'b> {
             extra_columns,
             field_columns,
             sheet: source.sheet_origin(),
+            factors,
+            as_of: None,
+            date_fields,
         };
-        Ok(Inventory {
+        let header_row = source.header_row();
+        let mut inventory = Inventory {
             layout,
             source,
             state: State::default(),
@@ -235,7 +268,65 @@ impl<'b> Inventory<'b> {
             record: records::Record::default(),
             cells: Vec::new(),
             keys: Keys::default(),
-        })
+            header_problems: Vec::new(),
+            columns: report,
+        };
+        // A YAML inventory names its keys outlet by outlet and has no header to judge.
+        if unit != RowUnit::Item {
+            inventory.header_problems = inventory.column_problems(header_row);
+        }
+        Ok(inventory)
+    }
+
+    /// The problems of the header: each field no column feeds that a required rule reads.
+    fn column_problems(&self, header_row: Option<u64>) -> Vec<Problem> {
+        let book = self.layout.book;
+        self.columns
+            .absent
+            .iter()
+            .filter_map(|a| {
+                let severity = a.severity?;
+                let field = &book.fields[a.field];
+                let kind = ProblemKind::AbsentColumn {
+                    field: field.name.clone(),
+                    key: field.key.clone(),
+                    rules: a.rules.clone(),
+                    nearest: a.nearest.clone(),
+                    fails: severity == Severity::Error,
+                };
+                let mut p = self.layout.problem(severity, header_row, None, None, kind);
+                // The header row, not a cell: a workbook names the row (台账!3:3).
+                if let Some(cell) = &mut p.cell {
+                    cell.column = None;
+                }
+                Some(p)
+            })
+            .collect()
+    }
+
+    /// Grades as of `date`: an update date after it is a data error, and counts as missing
+    /// (DOMAIN "Freshness": a date to come cannot show freshness).
+    pub fn set_as_of(&mut self, date: Option<jiff::civil::Date>) {
+        self.layout.as_of = date;
+    }
+
+    /// Which column fed each field, which were left unplaced, which fields none feeds.
+    pub fn columns(&self) -> &ColumnReport {
+        &self.columns
+    }
+
+    /// The headers as the report names them: (field index, header) for every placed column.
+    pub fn column_headers(&self) -> &[String] {
+        &self.layout.headers
+    }
+
+    /// In a workbook: the sheet read, and the sheets passed over before it for want of the
+    /// required columns.
+    pub fn sheet_read(&self) -> Option<(String, Vec<String>)> {
+        match &self.source {
+            Source::Xlsx(x) => Some((x.sheet().to_string(), x.passed_over().to_vec())),
+            _ => None,
+        }
     }
 
     /// The file's label, as problems name it.
@@ -278,6 +369,9 @@ impl<'b> Inventory<'b> {
         &mut self,
         problems: &mut impl Extend<Problem>,
     ) -> Result<Option<Outlet>, InventoryError> {
+        if !self.header_problems.is_empty() {
+            problems.extend(std::mem::take(&mut self.header_problems));
+        }
         loop {
             let record = std::mem::take(&mut self.record);
             let Some(mut raw) = self.source.next_raw(record)? else {
@@ -326,6 +420,9 @@ impl<'b> Inventory<'b> {
         T: Send,
         E: From<InventoryError>,
     {
+        if !self.header_problems.is_empty() {
+            problems.extend(std::mem::take(&mut self.header_problems));
+        }
         if threads <= 1 {
             let mut text = String::new();
             while let Some(outlet) = self.next_outlet(problems)? {

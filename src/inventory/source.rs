@@ -2,6 +2,7 @@
 //! detected), YAML (read whole; YAML inventories are small by nature) and one sheet of a workbook
 //! (read whole by calamine; see [`super::xlsx`]).
 
+use std::collections::VecDeque;
 use std::io::{self, BufReader, Cursor, Read};
 
 use serde_yaml::Value as Yaml;
@@ -133,6 +134,15 @@ impl Source {
         }
     }
 
+    /// The row number of the header's last row (none in YAML).
+    pub fn header_row(&self) -> Option<u64> {
+        match self {
+            Source::Csv(s) => Some(s.header_row()),
+            Source::Xlsx(s) => Some(s.header_row()),
+            Source::Yaml(_) => None,
+        }
+    }
+
     /// In a workbook: the sheet, and its 0-based column of the first header column, for naming
     /// a problem's cell.
     pub fn sheet_origin(&self) -> Option<(Arc<str>, u32)> {
@@ -156,10 +166,25 @@ pub struct CsvSource {
     /// The bytes of a line on average in the first 64 KiB (blank lines aside), when they hold
     /// many lines.
     line_bytes: Option<u64>,
+    /// Records read while looking for the header that lie below it, to be read as rows first.
+    pending: VecDeque<(u64, Record)>,
+    /// The row number of the header's last row.
+    header_row: u64,
 }
 
 impl CsvSource {
+    /// Opens a CSV table whose header is its first non-blank record.
     pub fn open(read: Box<dyn Read>, file: &str) -> Result<CsvSource, InventoryError> {
+        CsvSource::open_with(read, file, &super::header::first_row)
+    }
+
+    /// Opens a CSV table whose header `finder` places among its first records (title and
+    /// 填报单位 rows above it, a header of two rows).
+    pub fn open_with(
+        read: Box<dyn Read>,
+        file: &str,
+        finder: &super::header::Finder,
+    ) -> Result<CsvSource, InventoryError> {
         let mut buf = BufReader::with_capacity(SAMPLE as usize, read);
         let mut sample = Vec::with_capacity(SAMPLE as usize);
         (&mut buf)
@@ -201,50 +226,71 @@ impl CsvSource {
             file: file.to_string(),
             records: 0,
             line_bytes,
+            pending: VecDeque::new(),
+            header_row: 0,
         };
-        // The header is the first record that is not blank.
-        loop {
-            if !source.read()? {
-                return Err(InventoryError::Empty { file: file.into() });
+        // The first non-blank records, where the header is: read whole, then those below the
+        // header are read again as rows.
+        let mut top: Vec<(u64, Record)> = Vec::new();
+        while top.len() < super::header::HEADER_SCAN {
+            let mut record = Record::default();
+            if !source.read_into(&mut record)? {
+                break;
             }
-            if source
-                .record
+            record.split_fields();
+            if record
                 .iter()
                 .any(|f| !f.iter().all(u8::is_ascii_whitespace))
             {
-                break;
+                let done = record.open_quote().is_some() || record.dropped() > 0;
+                top.push((source.records, record));
+                // A record that took the rest of the file, or too wide: no more to look at.
+                if done {
+                    break;
+                }
             }
         }
-        if let Some(lines) = source.record.open_quote() {
-            return Err(InventoryError::HeaderQuote {
-                file: file.into(),
-                lines,
-            });
+        if top.is_empty() {
+            return Err(InventoryError::Empty { file: file.into() });
         }
-        if source.record.dropped() > 0 {
-            return Err(InventoryError::WideHeader {
-                file: file.into(),
-                columns: source.record.len() + source.record.dropped(),
-                max: super::records::MAX_FIELDS,
-            });
-        }
-        source.headers = source
-            .record
+        let texts: Vec<Vec<String>> = top
             .iter()
-            .map(|f| match source.decode(f) {
-                Cell::Text(s) => s.into_owned(),
-                _ => String::from_utf8_lossy(f).into_owned(),
+            .map(|(_, record)| {
+                record
+                    .iter()
+                    .map(|f| match source.decode(f) {
+                        Cell::Text(s) => s.into_owned(),
+                        _ => String::from_utf8_lossy(f).into_owned(),
+                    })
+                    .collect()
             })
             .collect();
+        let found = finder(&texts);
+        let header = found.rows.first..found.rows.data_start().min(top.len());
+        for (_, record) in &top[header.clone()] {
+            if let Some(lines) = record.open_quote() {
+                return Err(InventoryError::HeaderQuote {
+                    file: file.into(),
+                    lines,
+                });
+            }
+            if record.dropped() > 0 {
+                return Err(InventoryError::WideHeader {
+                    file: file.into(),
+                    columns: record.len() + record.dropped(),
+                    max: super::records::MAX_FIELDS,
+                });
+            }
+        }
+        source.header_row = top[header.end - 1].0;
+        source.headers = found.rows.names;
+        source.pending = top.into_iter().skip(header.end).collect();
         Ok(source)
     }
 
-    fn read(&mut self) -> Result<bool, InventoryError> {
-        let mut record = std::mem::take(&mut self.record);
-        let more = self.read_into(&mut record);
-        record.split_fields();
-        self.record = record;
-        more
+    /// The row number of the header's last row (the row a spreadsheet shows).
+    pub fn header_row(&self) -> u64 {
+        self.header_row
     }
 
     /// Reads the next record, a line with no quote left unsplit ([`Records::read_line`]).
@@ -279,6 +325,9 @@ impl CsvSource {
         &mut self,
         mut record: Record,
     ) -> Result<Option<(u64, Record)>, InventoryError> {
+        if let Some(pending) = self.pending.pop_front() {
+            return Ok(Some(pending));
+        }
         loop {
             if !self.read_into(&mut record)? {
                 return Ok(None);

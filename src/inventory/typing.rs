@@ -32,6 +32,13 @@ pub(super) struct Layout<'b> {
     pub(super) field_columns: Vec<Option<usize>>,
     /// In a workbook: the sheet, and its column of the first header column.
     pub(super) sheet: Option<(Arc<str>, u32)>,
+    /// (column, field, factor) of the number columns whose header names a unit with a factor
+    /// (`年度工作经费(元)`): a bare number in them is in that unit.
+    pub(super) factors: Vec<(usize, usize, f64)>,
+    /// The as-of date, when the inventory is graded as of one: a date after it is a data error.
+    pub(super) as_of: Option<jiff::civil::Date>,
+    /// The date fields the inventory has.
+    pub(super) date_fields: Vec<usize>,
 }
 
 /// How [`Layout::stage`] reads a column's cells, by the kind of its field.
@@ -86,6 +93,8 @@ pub(super) struct Staged {
     /// The id, when the row has one but no outlet (its type is missing).
     pub(super) id: Option<String>,
     pub(super) outlet: Option<Outlet>,
+    /// A row that is no outlet (合计, a signature line): skipped, and listed in one note.
+    pub(super) skipped: bool,
 }
 
 impl Staged {
@@ -96,6 +105,7 @@ impl Staged {
             problems,
             split,
             outlet,
+            skipped,
             ..
         } = self;
         let typed = Typed {
@@ -103,6 +113,7 @@ impl Staged {
             problems,
             split,
             key,
+            skipped,
         };
         (typed, outlet)
     }
@@ -194,6 +205,7 @@ impl Layout<'_> {
             split: 1,
             id: None,
             outlet: None,
+            skipped: false,
         }
     }
 
@@ -206,6 +218,7 @@ impl Layout<'_> {
             split,
             id,
             outlet,
+            skipped: false,
         };
         let book = self.book;
         if overflow > 0 {
@@ -254,6 +267,45 @@ impl Layout<'_> {
                             let cell = decoder.field(whole, record, start, end);
                             self.type_cell(&mut typing, n, c, plan, &cell);
                         }
+                    }
+                }
+            }
+        }
+
+        // Rows that are no outlets: 合计/小计 rows, signature and note lines.
+        if self.is_not_outlet(&values, &cells) {
+            return Staged {
+                number: n,
+                problems: Vec::new(),
+                split: 0,
+                id: None,
+                outlet: None,
+                skipped: true,
+            };
+        }
+        // A bare number in a column whose header names another unit (年度工作经费(元)).
+        for &(c, f, factor) in &self.factors {
+            if let (Value::Number(x), Some(Cell::Text(text))) = (&values[f], cells.get(c)) {
+                if cell::is_bare_number(&text) {
+                    values[f] = Value::Number(x * factor);
+                }
+            }
+        }
+        // A date after the as-of date shows nothing about that date: an error, and missing.
+        if let Some(as_of) = self.as_of {
+            for &f in &self.date_fields {
+                if let Value::Date(d) = values[f] {
+                    if d > as_of {
+                        values[f] = Value::Missing;
+                        problems.push(self.problem(
+                            Severity::Error,
+                            Some(n),
+                            self.field_columns[f],
+                            Some(d.to_string()),
+                            ProblemKind::FutureDate {
+                                as_of: as_of.to_string(),
+                            },
+                        ));
                     }
                 }
             }
@@ -453,6 +505,39 @@ impl Layout<'_> {
                 None => typing.read(self, n, c, f, &cell()),
             },
         }
+    }
+
+    /// Whether a row is no outlet: its id or name cell begins with a total word (合计, 小计), or
+    /// its first non-empty cell with a footer word (审核人, 注：). Words are the rulebook's.
+    fn is_not_outlet(&self, values: &[Value], cells: &Cells) -> bool {
+        let book = self.book;
+        let core = &book.core;
+        let begins = |text: &str, words: &[String]| {
+            // Most cells start with none of the words' first characters: no folding for them.
+            let Some(first) = text.chars().next() else {
+                return false;
+            };
+            if first.is_ascii_alphanumeric() || !words.iter().any(|w| w.starts_with(first)) {
+                return false;
+            }
+            let folded = crate::text::fold_header(text);
+            words.iter().any(|w| folded.starts_with(w.as_str()))
+        };
+        let total = [core.id, core.name].into_iter().any(|f| match &values[f] {
+            Value::Text(t) => begins(t, &book.total_rows),
+            _ => false,
+        });
+        if total {
+            return true;
+        }
+        if book.footer_rows.is_empty() {
+            return false;
+        }
+        let first = (0..self.headers.len()).find_map(|c| match cells.get(c) {
+            Some(Cell::Text(t)) if !trim(&t).is_empty() => Some(trim(&t).to_string()),
+            _ => None,
+        });
+        first.is_some_and(|t| begins(&t, &book.footer_rows))
     }
 
     /// Warns where the division code contradicts the outlet's type.

@@ -26,8 +26,7 @@ use crate::problem::ProblemKind;
 use crate::suggest::did_you_mean;
 use crate::text::trim;
 
-/// How many rows from the top of the sheet may hold the header.
-pub const HEADER_SCAN: u32 = 30;
+use super::header::{Finder, Found, HEADER_SCAN};
 
 /// The most cells a merged region below the header may fill (a bigger one is left as it is).
 const MERGE_FILL_LIMIT: u64 = 100_000;
@@ -43,41 +42,45 @@ pub struct XlsxSource {
     first_column: u32,
     /// The 0-based sheet row of the next row to read.
     next: u32,
+    /// The sheets passed over for want of the required columns.
+    passed_over: Vec<String>,
+    /// The row number (as the sheet shows it) of the header's last row.
+    header_row: u64,
+    /// Every sheet's name.
+    sheets: Vec<String>,
 }
 
 impl XlsxSource {
-    /// Opens `sheet` (the first visible worksheet when `None`) of the workbook in `bytes` and finds
-    /// its header: the row among the first [`HEADER_SCAN`] with the most cells `known` accepts.
+    /// Opens `sheet` of the workbook in `bytes` and finds its header with `finder` among the
+    /// first rows. Without a `sheet`, the first visible worksheet whose header has every required
+    /// column is read (a 填报说明 sheet before the 台账 is passed over), or the first visible one
+    /// when none has.
     pub fn open(
         bytes: Vec<u8>,
         file: &str,
         sheet: Option<&str>,
-        known: &dyn Fn(&str) -> bool,
+        finder: &Finder,
     ) -> Result<XlsxSource, InventoryError> {
         let mut book = open_book(bytes, file)?;
-        let name = choose_sheet(&book, file, sheet)?;
-        check_used_area(&mut book, &name, file)?;
-        let mut range = book
-            .worksheet_range(&name)
-            .map_err(|e| workbook_error(file, e))?;
+        let (name, mut range, found, passed_over) = pick_sheet(&mut book, file, sheet, finder)?;
         let Some((start_row, start_column)) = range.start() else {
             return Err(InventoryError::Empty { file: file.into() });
         };
-        let (end_row, end_column) = range.end().unwrap_or((start_row, start_column));
-        let header_row = find_header(&range, known);
-        fill_merged(&mut range, &merged_regions(&mut book, &name), header_row);
-        let mut headers: Vec<String> = (start_column..=end_column)
-            .map(|c| {
-                range
-                    .get_value((header_row, c))
-                    .map_or_else(String::new, header_text)
-            })
-            .collect();
+        let end_row = range.end().map_or(start_row, |(r, _)| r);
+        let offset = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        let header_row = start_row.saturating_add(offset(found.rows.first));
+        let last_header_row = header_row.saturating_add(offset(found.rows.height - 1));
+        fill_merged(
+            &mut range,
+            &merged_regions(&mut book, &name),
+            last_header_row,
+        );
+        let mut headers = found.rows.names;
         // The header ends at its last named column; cells further right are overflow.
         while headers.last().is_some_and(|h| h.is_empty()) {
             headers.pop();
         }
-        if headers.is_empty() || end_row < header_row {
+        if headers.is_empty() || end_row < last_header_row {
             return Err(InventoryError::Empty { file: file.into() });
         }
         Ok(XlsxSource {
@@ -85,8 +88,30 @@ impl XlsxSource {
             headers,
             range,
             first_column: start_column,
-            next: header_row + 1,
+            next: last_header_row + 1,
+            passed_over,
+            header_row: u64::from(last_header_row) + 1,
+            sheets: book.sheet_names(),
         })
+    }
+
+    /// The sheets passed over before this one for want of the required columns.
+    pub fn passed_over(&self) -> &[String] {
+        &self.passed_over
+    }
+
+    /// The row number (as the sheet shows it) of the header's last row.
+    pub fn header_row(&self) -> u64 {
+        self.header_row
+    }
+
+    /// The workbook's other sheets.
+    pub fn other_sheets(&self) -> Vec<String> {
+        self.sheets
+            .iter()
+            .filter(|s| s.as_str() != &*self.sheet)
+            .cloned()
+            .collect()
     }
 
     pub fn headers(&self) -> &[String] {
@@ -230,38 +255,77 @@ fn merged_regions(book: &mut Book, sheet: &str) -> Vec<Dimensions> {
     }
 }
 
-/// The 0-based sheet row of the header.
-fn find_header(range: &Range<Data>, known: &dyn Fn(&str) -> bool) -> u32 {
+/// The sheet to read, its cells, its header and the sheets passed over before it: `sheet`, or
+/// the first visible worksheet whose header has every required column, or the first visible one
+/// when none has (the missing-column error then names it).
+fn pick_sheet(
+    book: &mut Book,
+    file: &str,
+    sheet: Option<&str>,
+    finder: &Finder,
+) -> Result<(String, Range<Data>, Found, Vec<String>), InventoryError> {
+    let candidates = match sheet {
+        Some(_) => vec![choose_sheet(book, file, sheet)?],
+        None => visible_sheets(book, file)?,
+    };
+    let mut passed_over = Vec::new();
+    let mut first = None;
+    for name in candidates {
+        check_used_area(book, &name, file)?;
+        let range = book
+            .worksheet_range(&name)
+            .map_err(|e| workbook_error(file, e))?;
+        let found = finder(&top_rows(&range));
+        if found.complete || sheet.is_some() {
+            return Ok((name, range, found, passed_over));
+        }
+        if first.is_none() {
+            first = Some((name.clone(), range, found));
+        }
+        passed_over.push(name);
+    }
+    let (name, range, found) = first.ok_or_else(|| InventoryError::Empty { file: file.into() })?;
+    Ok((name, range, found, Vec::new()))
+}
+
+/// The first rows of a sheet's used area, as text, for finding its header.
+fn top_rows(range: &Range<Data>) -> Vec<Vec<String>> {
     let (Some((start_row, start_column)), Some((end_row, end_column))) =
         (range.start(), range.end())
     else {
-        return 0;
+        return Vec::new();
     };
-    let last = end_row.min(start_row.saturating_add(HEADER_SCAN - 1));
-    let mut best: Option<(usize, u32)> = None;
-    let mut first_nonblank = None;
-    for r in start_row..=last {
-        let mut score = 0;
-        let mut blank = true;
-        for c in start_column..=end_column {
-            let Some(v) = range.get_value((r, c)) else {
-                continue;
-            };
-            if !is_blank(v) {
-                blank = false;
-                if known(&header_text(v)) {
-                    score += 1;
-                }
-            }
-        }
-        if !blank && first_nonblank.is_none() {
-            first_nonblank = Some(r);
-        }
-        if score > 0 && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, r));
-        }
+    let scan = u32::try_from(HEADER_SCAN).unwrap_or(u32::MAX);
+    let last = end_row.min(start_row.saturating_add(scan - 1));
+    (start_row..=last)
+        .map(|r| {
+            (start_column..=end_column)
+                .map(|c| {
+                    range
+                        .get_value((r, c))
+                        .map_or_else(String::new, header_text)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The visible worksheets, in order (every sheet when none is visible).
+fn visible_sheets(book: &Book, file: &str) -> Result<Vec<String>, InventoryError> {
+    let visible: Vec<String> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
+        .map(|s| s.name.clone())
+        .collect();
+    if !visible.is_empty() {
+        return Ok(visible);
     }
-    best.map(|(_, r)| r).or(first_nonblank).unwrap_or(start_row)
+    let names = book.sheet_names();
+    if names.is_empty() {
+        return Err(InventoryError::Empty { file: file.into() });
+    }
+    Ok(names)
 }
 
 /// A merged cell below the header holds its value in its first cell only; a person reads it as
@@ -435,10 +499,10 @@ impl WorkbookCopy {
         bytes: Vec<u8>,
         file: &str,
         sheet: Option<&str>,
-        known: &dyn Fn(&str) -> bool,
+        finder: &Finder,
     ) -> Result<WorkbookCopy, InventoryError> {
         let mut book = open_book(bytes, file)?;
-        let graded_name = choose_sheet(&book, file, sheet)?;
+        let (graded_name, _, found, _) = pick_sheet(&mut book, file, sheet, finder)?;
         let metadata = book.sheets_metadata().to_vec();
         let mut sheets = Vec::new();
         let mut graded = 0;
@@ -455,13 +519,13 @@ impl WorkbookCopy {
                 .collect();
             if meta.name == graded_name {
                 graded = sheets.len();
-                header_row = find_header(&range, known);
-                if let (Some((_, c0)), Some((_, c1))) = (range.start(), range.end()) {
-                    header = (c0..=c1)
-                        .filter_map(|c| {
-                            let h = header_text(range.get_value((header_row, c))?);
-                            (!h.is_empty()).then_some((c, h))
-                        })
+                if let Some((r0, c0)) = range.start() {
+                    let offset = u32::try_from(found.rows.data_start() - 1).unwrap_or(u32::MAX);
+                    header_row = r0.saturating_add(offset);
+                    header = (c0..)
+                        .zip(&found.rows.names)
+                        .filter(|(_, h)| !h.is_empty())
+                        .map(|(c, h)| (c, h.clone()))
                         .collect();
                 }
             }

@@ -170,6 +170,10 @@ pub struct Rulebook {
     pub none: Vec<String>,
     /// Lone marks for "nothing to fill in" (`/`, `—`), normalized.
     pub blank_marks: Vec<String>,
+    /// Words that begin the id or name cell of a row that is no outlet (合计), folded.
+    pub total_rows: Vec<String>,
+    /// Words that begin the first cell of a signature or note row (审核人), folded.
+    pub footer_rows: Vec<String>,
     /// Grades 4, 3, 2, 1 in that order (lowest first).
     pub grades: Vec<GradeInfo>,
     pub types: Vec<TypeDef>,

@@ -269,6 +269,8 @@ fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook 
         s.list_separators.extend(add.list_separators);
         s.none.extend(add.none);
         s.blank_marks.extend(add.blank_marks);
+        s.total_rows.extend(add.total_rows);
+        s.footer_rows.extend(add.footer_rows);
     }
     base.fields.extend(o.add_fields);
     for (vocab, entries) in o.add_entries {

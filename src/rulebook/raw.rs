@@ -123,6 +123,13 @@ pub struct RawSpellings {
     /// empty list, blank anywhere else.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blank_marks: Vec<String>,
+    /// A row whose id or name cell begins with one of these (合计, 小计) is no outlet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub total_rows: Vec<String>,
+    /// A row whose first non-empty cell begins with one of these (审核人, 填表人, 注：) is no
+    /// outlet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub footer_rows: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

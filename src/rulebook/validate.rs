@@ -123,6 +123,16 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
                 .collect::<Vec<_>>(),
         )
     });
+    // Compared folded, as headers are (`注:` and `注：` are one).
+    let (total_rows, footer_rows) = raw.spellings.as_ref().map_or_else(Default::default, |s| {
+        let fold = |v: &Vec<String>| {
+            v.iter()
+                .map(|w| crate::text::fold_header(w))
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+        };
+        (fold(&s.total_rows), fold(&s.footer_rows))
+    });
     let (yes, no, list_separators) = match &raw.spellings {
         None => {
             p.push("spellings", "`spellings` is missing".into(), None);
@@ -629,6 +639,8 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
         list_separators,
         none,
         blank_marks,
+        total_rows,
+        footer_rows,
         grades,
         types,
         fields,
