@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 
-use crate::inventory::cell::{Cell, parse_date};
+use crate::inventory::cell::{Cell, parse_full_date};
 use crate::inventory::source::{CsvSource, Source, YamlSource};
 use crate::inventory::xlsx::XlsxSource;
 use crate::inventory::{Input, InputFormat, InventoryError};
@@ -238,7 +238,7 @@ impl Waivers {
             let expires = if expires.is_empty() {
                 None
             } else {
-                match parse_date(&expires) {
+                match parse_full_date(&expires) {
                     Some(d) => Some(d),
                     None => {
                         errors.push((

@@ -13,7 +13,9 @@ pub enum InventoryError {
     Empty { file: String },
     #[error("{file}: the file is UTF-16 text; save it as CSV (UTF-8 or GBK)")]
     Utf16 { file: String },
-    #[error("{file}: this is not a text file (it contains NUL bytes)")]
+    #[error(
+        "{file}: this is not a text file (it contains NUL bytes); if it is a workbook, add `--input-format xlsx`"
+    )]
     Binary { file: String },
     #[error("{file}: {message}")]
     Csv { file: String, message: String },
@@ -68,12 +70,19 @@ impl InventoryError {
             return self.to_string();
         }
         match self {
-            InventoryError::Io { file, source } => format!("{file}: 无法读取: {source}"),
+            InventoryError::Io { file, source } => {
+                format!(
+                    "{file}: 无法读取: {}",
+                    crate::text::io_message(source, lang)
+                )
+            }
             InventoryError::Empty { file } => format!("{file}: 文件为空"),
             InventoryError::Utf16 { file } => {
                 format!("{file}: 文件是 UTF-16 文本;请另存为 CSV(UTF-8 或 GBK)")
             }
-            InventoryError::Binary { file } => format!("{file}: 不是文本文件(含有 NUL 字节)"),
+            InventoryError::Binary { file } => {
+                format!("{file}: 不是文本文件(含有 NUL 字节);若是工作簿,请加 `--input-format xlsx`")
+            }
             InventoryError::Csv { file, message } => format!("{file}: {message}"),
             InventoryError::Yaml { file, message } => format!("{file}: YAML 清单无效: {message}"),
             InventoryError::Workbook { file, message } => {

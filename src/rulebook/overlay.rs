@@ -71,6 +71,7 @@ fn single(file: &str, line: Option<usize>, context: &str, message: String) -> Ru
             context: context.into(),
             message,
             help: None,
+            message_zh: None,
         }],
     }
 }
@@ -106,7 +107,16 @@ fn yaml_error(file: &str, text: &str, e: serde_yaml::Error) -> RulebookError {
              `extends:`{at}"
         )
     };
-    single(file, location.map(|l| l.line()), "yaml", message)
+    let mut e = single(file, location.map(|l| l.line()), "yaml", message);
+    let zh = if looks_like_rulebook {
+        "YAML 写法有误(英文详情请加 `--lang en`)".to_string()
+    } else {
+        "不是规则集: 应为含 `schema:` 和 `id:` 的 YAML 映射,或叠加规则的 `extends:`".to_string()
+    };
+    if let Some(p) = e.problems.first_mut() {
+        p.message_zh = Some(zh);
+    }
+    e
 }
 
 /// Reads `text` (from `file`, in folder `dir`) and resolves any `extends` chain, walking at most
