@@ -208,8 +208,8 @@ pub const TABLE: &[Entry] = &[
     ),
     e(
         "rules check/format",
-        "输出格式(table、markdown、csv 或 json)",
-        "Output format (table, markdown, csv or json)",
+        "输出格式(问题清单没有 html 和 xlsx 格式)",
+        "Output format (a list of problems has no html or xlsx form)",
     ),
     e(
         "rules check/format=table",
@@ -321,7 +321,7 @@ pub const TABLE: &[Entry] = &[
     ),
     e(
         "waivers",
-        "已批准的豁免(YAML 或 CSV: outlet、rule、reason、approved_by、expires)",
+        "已批准的豁免(YAML 或 CSV,列为 `outlet`、`rule`、`reason`、`approved_by`、`expires`)",
         "Approved waivers (YAML or CSV: outlet, rule, reason, approved_by, expires)",
     ),
     e(
@@ -587,7 +587,15 @@ pub fn parse_date_arg(s: &str) -> Result<Date, ValueError> {
 
 /// `--target`: a grade as 申报级别 accepts it (一级…四级, 1…4, 1级…4级).
 pub fn parse_grade_arg(s: &str) -> Result<u8, ValueError> {
-    crate::inventory::cell::parse_grade(s).ok_or_else(|| ValueError {
+    // Full-width digits (`２级`) as their half-width selves.
+    let folded: String = s
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            c => c,
+        })
+        .collect();
+    crate::inventory::cell::parse_grade(&folded).ok_or_else(|| ValueError {
         zh: "应为级别: 一级…四级、1…4 或 1级…4级".into(),
         en: "expected a grade: 一级…四级, 1…4 or 1级…4级".into(),
     })
@@ -651,7 +659,10 @@ pub fn render_error(e: &clap::Error, lang: Lang) -> String {
             }
             format!("未知选项或多余的参数 `{arg}`")
         }
-        ErrorKind::InvalidSubcommand => format!("未知命令 `{arg}`"),
+        ErrorKind::InvalidSubcommand => format!(
+            "未知命令 `{}`",
+            string(ContextKind::InvalidSubcommand).unwrap_or_default()
+        ),
         ErrorKind::NoEquals => format!("`{arg}` 的值须用等号给出(`{arg}=值`)"),
         ErrorKind::TooManyValues => format!("`{arg}` 不接受更多的值,`{value}` 是多余的"),
         ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => format!(
