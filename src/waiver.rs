@@ -95,10 +95,14 @@ fn waiver_text(e: InventoryError, file: &str) -> Text {
             .unwrap_or(s)
     };
     match e {
-        InventoryError::Yaml { message, .. } => {
+        InventoryError::Yaml { message, zh, .. } => {
             let message = crate::files::redact_strings(&message);
             Text::new(
-                format!("YAML 无效: {message}"),
+                format!(
+                    "YAML 无效: {}",
+                    zh.as_deref()
+                        .unwrap_or("写法有误(英文详情请加 `--lang en` 查看)")
+                ),
                 format!("invalid YAML: {message}"),
             )
         }

@@ -110,6 +110,15 @@ fn every_error_is_in_one_language() {
     std::fs::write(&bad_rules, "not: a rulebook\n").expect("written");
     let bad = bad_rules.to_str().expect("utf-8 path");
     let folder = format!("{d}/");
+    let yaml = dir.path().join("bad.yaml.inventory.yaml");
+    std::fs::write(&yaml, "outlets: [a, {b: c\n").expect("written");
+    let yaml = yaml.to_str().expect("utf-8 path");
+    let not_a_workbook = dir.path().join("fake.xlsx");
+    std::fs::write(&not_a_workbook, b"PK\x03\x04 not a zip at all").expect("written");
+    let not_a_workbook = not_a_workbook.to_str().expect("utf-8 path");
+    let waivers = dir.path().join("waivers.yaml");
+    std::fs::write(&waivers, "- outlet: [\n").expect("written");
+    let waivers = waivers.to_str().expect("utf-8 path");
     let cases: Vec<(Vec<&str>, Option<Vec<u8>>)> = vec![
         (vec!["grade", "--fromat", "csv", COUNTY_CSV], None),
         (vec!["grade", COUNTY_CSV, "--format", "pdf"], None),
@@ -146,6 +155,9 @@ fn every_error_is_in_one_language() {
         (vec!["explain", COUNTY_CSV, "NO-SUCH-ID"], None),
         (vec!["rules", "explain", "G4-FRSH"], None),
         (vec!["man", "nothing"], None),
+        (vec!["grade", yaml], None),
+        (vec!["grade", not_a_workbook], None),
+        (vec!["grade", COUNTY_CSV, "--waivers", waivers], None),
     ];
     for (args, stdin) in &cases {
         for lang in ["zh", "en"] {

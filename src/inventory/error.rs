@@ -19,10 +19,20 @@ pub enum InventoryError {
     Binary { file: String },
     #[error("{file}: {message}")]
     Csv { file: String, message: String },
+    /// `zh`: the message in Chinese, where it is the tool's own (not the YAML parser's).
     #[error("{file}: invalid YAML inventory: {message}")]
-    Yaml { file: String, message: String },
+    Yaml {
+        file: String,
+        message: String,
+        zh: Option<String>,
+    },
+    /// `zh`: the message in Chinese, where it is the tool's own (not the workbook reader's).
     #[error("{file}: cannot read the workbook: {message}")]
-    Workbook { file: String, message: String },
+    Workbook {
+        file: String,
+        message: String,
+        zh: Option<String>,
+    },
     /// A workbook refused before it is read: a decompression bomb, an over-long cell, a
     /// password (see [`super::xlsx::guard`]).
     #[error("{file}: {refusal}")]
@@ -83,11 +93,19 @@ impl InventoryError {
             InventoryError::Binary { file } => {
                 format!("{file}: 不是文本文件(含有 NUL 字节);若是工作簿,请加 `--input-format xlsx`")
             }
-            InventoryError::Csv { file, message } => format!("{file}: {message}"),
-            InventoryError::Yaml { file, message } => format!("{file}: YAML 清单无效: {message}"),
-            InventoryError::Workbook { file, message } => {
-                format!("{file}: 无法读取工作簿: {message}")
+            InventoryError::Csv { file, .. } => {
+                format!("{file}: CSV 无法读取(英文详情请加 `--lang en` 查看)")
             }
+            InventoryError::Yaml { file, zh, .. } => format!(
+                "{file}: YAML 清单无效: {}",
+                zh.as_deref()
+                    .unwrap_or("写法有误(英文详情请加 `--lang en` 查看)")
+            ),
+            InventoryError::Workbook { file, zh, .. } => format!(
+                "{file}: 无法读取工作簿: {}",
+                zh.as_deref()
+                    .unwrap_or("工作簿读取出错(英文详情请加 `--lang en` 查看)")
+            ),
             InventoryError::Refused { file, refusal } => {
                 format!("{file}: {}", refusal.render(lang))
             }

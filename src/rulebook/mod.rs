@@ -673,7 +673,9 @@ impl Rulebook {
                 help: None,
                 message_zh: Some(format!(
                     "无法读取规则集: {}",
-                    e.text().get(crate::text::Lang::Zh)
+                    e.text()
+                        .get(crate::text::Lang::Zh)
+                        .trim_start_matches("无法读取: ")
                 )),
             }],
         })?;
