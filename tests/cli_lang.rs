@@ -119,6 +119,25 @@ fn every_error_is_in_one_language() {
     let waivers = dir.path().join("waivers.yaml");
     std::fs::write(&waivers, "- outlet: [\n").expect("written");
     let waivers = waivers.to_str().expect("utf-8 path");
+    let cycle = dir.path().join("a.yaml");
+    std::fs::write(
+        &cycle,
+        "schema: 1\nextends: b.yaml\nid: a\nversion: \"1\"\n",
+    )
+    .expect("written");
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        "schema: 1\nextends: a.yaml\nid: b\nversion: \"1\"\n",
+    )
+    .expect("written");
+    let cycle = cycle.to_str().expect("utf-8 path");
+    let missing_base = dir.path().join("o.yaml");
+    std::fs::write(
+        &missing_base,
+        "schema: 1\nextends: nowhere.yaml\nid: o\nversion: \"1\"\n",
+    )
+    .expect("written");
+    let missing_base = missing_base.to_str().expect("utf-8 path");
     let cases: Vec<(Vec<&str>, Option<Vec<u8>>)> = vec![
         (vec!["grade", "--fromat", "csv", COUNTY_CSV], None),
         (vec!["grade", COUNTY_CSV, "--format", "pdf"], None),
@@ -158,6 +177,8 @@ fn every_error_is_in_one_language() {
         (vec!["grade", yaml], None),
         (vec!["grade", not_a_workbook], None),
         (vec!["grade", COUNTY_CSV, "--waivers", waivers], None),
+        (vec!["grade", COUNTY_CSV, "--rules", cycle], None),
+        (vec!["rules", "check", missing_base], None),
     ];
     for (args, stdin) in &cases {
         for lang in ["zh", "en"] {
