@@ -37,7 +37,13 @@ impl ReadError {
                 format!("the file is larger than {} MB", MAX_BYTES >> 20),
             ),
             ReadError::NotUtf8 => Text::new("文件不是 UTF-8 文本", "the file is not UTF-8 text"),
-            ReadError::Io(e) => Text::new(format!("无法读取: {e}"), format!("cannot read: {e}")),
+            ReadError::Io(e) => Text::new(
+                format!(
+                    "无法读取: {}",
+                    crate::text::io_message(e, crate::text::Lang::Zh)
+                ),
+                format!("cannot read: {e}"),
+            ),
         }
     }
 }

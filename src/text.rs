@@ -209,6 +209,43 @@ pub fn yaml_flow_depth(text: &str, limit: usize) -> usize {
 /// The deepest YAML nesting `outlet` reads.
 pub const YAML_DEPTH_LIMIT: usize = 100;
 
+/// An I/O error in `lang`: in Chinese by its kind (文件不存在, 没有权限 …), never the system's
+/// English sentence; in English as the system words it.
+pub fn io_message(e: &std::io::Error, lang: Lang) -> String {
+    use std::io::ErrorKind as K;
+    if lang == Lang::En {
+        return e.to_string();
+    }
+    let what = match e.kind() {
+        K::NotFound => "文件不存在",
+        K::PermissionDenied => "没有权限",
+        K::AlreadyExists => "文件已存在",
+        K::IsADirectory => "这是文件夹,不是文件",
+        K::NotADirectory => "路径中有一级不是文件夹",
+        K::DirectoryNotEmpty => "文件夹不为空",
+        K::InvalidData => "数据无效",
+        K::InvalidInput => "参数无效",
+        K::UnexpectedEof => "文件意外结束",
+        K::StorageFull => "磁盘已满",
+        K::ReadOnlyFilesystem => "文件系统只读",
+        K::FileTooLarge => "文件过大",
+        K::BrokenPipe => "管道已被关闭",
+        K::WouldBlock => "暂时无法读写",
+        K::TimedOut => "读写超时",
+        K::Interrupted => "读写被中断",
+        K::OutOfMemory => "内存不足",
+        K::CrossesDevices => "不能跨文件系统移动",
+        K::ResourceBusy => "文件正被占用",
+        K::WriteZero => "无法写入",
+        K::Unsupported => "系统不支持该操作",
+        _ => "读写出错",
+    };
+    match e.raw_os_error() {
+        Some(code) => format!("{what}(系统错误码 {code})"),
+        None => what.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

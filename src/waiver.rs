@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 
-use crate::inventory::cell::{Cell, parse_date};
+use crate::inventory::cell::{Cell, parse_full_date};
 use crate::inventory::source::{CsvSource, Source, YamlSource};
 use crate::inventory::xlsx::XlsxSource;
 use crate::inventory::{Input, InputFormat, InventoryError};
@@ -95,10 +95,14 @@ fn waiver_text(e: InventoryError, file: &str) -> Text {
             .unwrap_or(s)
     };
     match e {
-        InventoryError::Yaml { message, .. } => {
+        InventoryError::Yaml { message, zh, .. } => {
             let message = crate::files::redact_strings(&message);
             Text::new(
-                format!("YAML 无效: {message}"),
+                format!(
+                    "YAML 无效: {}",
+                    zh.as_deref()
+                        .unwrap_or("写法有误(英文详情请加 `--lang en` 查看)")
+                ),
                 format!("invalid YAML: {message}"),
             )
         }
@@ -240,7 +244,7 @@ impl Waivers {
             let expires = if expires.is_empty() {
                 None
             } else {
-                match parse_date(&expires) {
+                match parse_full_date(&expires) {
                     Some(d) => Some(d),
                     None => {
                         errors.push((

@@ -799,7 +799,8 @@ fn a_target_of_four_lists_only_ungraded_outlets() {
 
 #[test]
 fn a_target_outside_one_to_four_cannot_run() {
-    for t in ["0", "5", "一级"] {
+    // 一级…四级 are grades as 申报级别 spells them (tests/cli_lang.rs); 五级 is none.
+    for t in ["0", "5", "五级"] {
         let out = run(&["gaps", COUNTY_CSV, "--target", t]);
         assert_eq!(code(&out), 2, "--target {t}");
         assert!(out.stdout.is_empty());
@@ -998,7 +999,8 @@ fn an_unreadable_inventory_cannot_run() {
 
 #[test]
 fn a_bad_as_of_date_cannot_run() {
-    for day in ["2025/11/30", "2025-02-30", "yesterday"] {
+    // 2025/11/30 is a date as cells spell it (tests/cli_lang.rs); a month alone is not a day.
+    for day in ["2025/13/30", "2025-02-30", "yesterday", "2025-11"] {
         let out = command_as_of(&["grade", COUNTY_CSV], day)
             .output()
             .expect("runs");
@@ -1241,7 +1243,9 @@ fn output_naming_a_folder_is_refused_before_any_work() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let d = dir.path().to_str().expect("utf-8 path");
     for target in [d.to_string(), format!("{d}/")] {
-        let out = run(&["grade", COUNTY_CSV, "--format", "csv", "-o", &target]);
+        let out = run(&[
+            "grade", COUNTY_CSV, "--format", "csv", "--lang", "en", "-o", &target,
+        ]);
         assert_eq!(code(&out), 2, "{target}");
         assert!(stderr(&out).contains("is a folder"), "{}", stderr(&out));
     }

@@ -1210,7 +1210,7 @@ fn overlays_that_extend_each_other_in_a_cycle_cannot_run() {
     let out = check_rulebook(&a);
     assert_eq!(code(&out), 2);
     assert!(stdout(&out).contains("cycle"), "{}", stdout(&out));
-    let graded = run(&["grade", COUNTY_CSV, "--rules", path_str(&a)]);
+    let graded = run(&["grade", COUNTY_CSV, "--rules", path_str(&a), "--lang", "en"]);
     assert_eq!(code(&graded), 2);
     assert!(stderr(&graded).contains("cycle"), "{}", stderr(&graded));
     assert!(stdout(&graded).is_empty());

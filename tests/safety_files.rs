@@ -490,8 +490,10 @@ fn a_file_that_is_no_rulebook_is_not_quoted_in_the_error() {
                 common::AS_OF,
                 "--rules",
                 path_str(rules),
+                "--lang",
+                "en",
             ],
-            vec!["rules", "check", path_str(rules)],
+            vec!["rules", "check", path_str(rules), "--lang", "en"],
         ] {
             let out = outlet(&args);
             let err = format!("{}{}", stderr(&out), common::run::stdout(&out));

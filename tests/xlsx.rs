@@ -804,7 +804,15 @@ fn annotate_refuses_to_overwrite_its_input_and_needs_a_workbook() {
     let out = run(&["grade", p, "--annotate"]);
     assert_eq!(code(&out), 2, "--annotate needs --output");
     let xls = dir.path().join("copy.xls");
-    let out = run(&["grade", p, "--annotate", "-o", xls.to_str().expect("UTF-8")]);
+    let out = run(&[
+        "grade",
+        p,
+        "--annotate",
+        "-o",
+        xls.to_str().expect("UTF-8"),
+        "--lang",
+        "en",
+    ]);
     assert_eq!(code(&out), 2, "the copy is an .xlsx workbook");
     assert!(text(&out.stderr).contains("name it FILE.xlsx"));
     assert!(!xls.exists());
@@ -814,6 +822,8 @@ fn annotate_refuses_to_overwrite_its_input_and_needs_a_workbook() {
         "--annotate",
         "-o",
         "/nonexistent/x.xlsx",
+        "--lang",
+        "en",
     ]);
     assert_eq!(code(&out), 2);
     assert!(text(&out.stderr).contains("--annotate copies a workbook"));

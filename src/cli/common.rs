@@ -1,7 +1,7 @@
 //! Options every grading command shares, and the steps they share: load the rulebook, open the
 //! inventory, decide the exit code.
 
-use std::io::{self, IsTerminal};
+use std::io;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -38,13 +38,13 @@ pub struct CommonArgs {
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
     /// The date to grade as of, YYYY-MM-DD (default: today).
-    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    #[arg(long, value_name = "DATE", value_parser = super::i18n::parse_date_arg)]
     pub as_of: Option<Date>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Output language.
-    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    /// The run's language: the global `--lang` (or `OUTLET_LANG`), set after parsing.
+    #[arg(skip)]
     pub lang: Lang,
     /// Write the report to FILE instead of standard output (a file is written whole or not at
     /// all; a device or a named pipe is written as the report is made).
@@ -64,7 +64,7 @@ pub struct CommonArgs {
     /// the level of its type, and its region names must be the official ones (data warnings).
     #[arg(long, value_name = "FILE")]
     pub divisions: Option<PathBuf>,
-    /// The sheet to read in a workbook inventory (default: the first).
+    /// The sheet to read in a workbook inventory (default: the first visible one).
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
     /// CSV for Excel: UTF-8 with a byte-order mark and CRLF line ends, a cell that Excel would run
@@ -73,7 +73,7 @@ pub struct CommonArgs {
     pub excel: bool,
     /// Threads to read and grade with (default: one per core). The report is the same whatever
     /// the number.
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = super::i18n::parse_threads)]
     pub threads: Option<usize>,
 }
 
@@ -111,11 +111,6 @@ impl Prepared {
             .as_ref()
             .map_or_else(Vec::new, |w| w.unknown_outlets(|id| inventory.has_id(id)))
     }
-}
-
-fn parse_as_of(s: &str) -> Result<Date, String> {
-    s.parse::<Date>()
-        .map_err(|_| format!("`{s}` is not a date; expected YYYY-MM-DD"))
 }
 
 impl CommonArgs {
@@ -160,25 +155,24 @@ impl CommonArgs {
     /// Refuses `--excel` with another format than CSV, and a workbook written to a terminal.
     fn check_format(&self) -> Result<()> {
         if self.excel && !matches!(self.format, Format::Csv | Format::Table) {
-            anyhow::bail!(
-                "--excel writes CSV for Excel; it cannot be combined with --format {}",
-                self.format
-                    .to_possible_value()
-                    .map(|v| v.get_name().to_string())
-                    .unwrap_or_default()
-            );
+            let format = self
+                .format
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default();
+            anyhow::bail!(match self.lang {
+                Lang::Zh =>
+                    format!("--excel 输出供 Excel 打开的 CSV,不能与 --format {format} 同用"),
+                Lang::En => format!(
+                    "--excel writes CSV for Excel; it cannot be combined with --format {format}"
+                ),
+            });
         }
-        let to_stdout = self
-            .output
-            .as_deref()
-            .is_none_or(|p| p == std::path::Path::new("-"));
-        if self.format == Format::Xlsx {
-            if to_stdout && std::io::stdout().is_terminal() {
-                anyhow::bail!("--format xlsx writes a workbook; name it with --output FILE.xlsx");
-            }
-            super::output::check_workbook_name(self.output.as_deref())?;
-        }
-        Ok(())
+        super::output::check_workbook(
+            self.format == Format::Xlsx,
+            self.output.as_deref(),
+            self.lang,
+        )
     }
 
     /// Opens the inventory, on the sheet `--sheet` names in a workbook.

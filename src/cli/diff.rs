@@ -25,7 +25,7 @@ pub struct Args {
     /// The later inventory.
     pub new: PathBuf,
     /// The date to grade the earlier inventory as of (default: one year before --as-of).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = super::i18n::parse_date_arg)]
     pub old_as_of: Option<Date>,
     /// What to count changes by.
     #[arg(long, value_enum, default_value_t = GroupBy::County)]
@@ -186,6 +186,11 @@ pub fn run(args: Args) -> Result<Exit> {
         None => Evaluator::new(book, old_as_of),
     };
     let ev = prep.evaluator();
+    // Neither inventory is written over, nor what `prepare` read; refused before any is read.
+    let mut reads = prep.reads.clone();
+    reads.add_input("OLD", &old_input);
+    reads.add_input("NEW", &prep.input);
+    let out = Output::open(c.output.as_deref(), &reads, c.lang)?;
 
     // The earlier inventory, whole: it is matched against the later one as that streams past.
     let mut before: HashMap<String, Before> = HashMap::new();
@@ -236,11 +241,6 @@ pub fn run(args: Args) -> Result<Exit> {
         Out::str(old_as_of.to_string()),
         Out::str(prep.as_of.to_string()),
     ];
-    // Neither inventory is written over, nor what `prepare` read.
-    let mut reads = prep.reads.clone();
-    reads.add_input("OLD", &old_input);
-    reads.add_input("NEW", input);
-    let out = Output::open(c.output.as_deref(), &reads, c.lang)?;
     let mut meta = c.meta("diff", input, book);
     meta.input = Some(format!("{} → {}", old_input.label(), input.label()));
     meta.old_as_of = Some(old_as_of.to_string());

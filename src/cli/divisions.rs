@@ -31,7 +31,7 @@ pub fn load(path: &Path, book: &Rulebook) -> Result<Divisions> {
     let headers = source.headers().to_vec();
     let (code_column, name_column) = builder.columns(&headers)?;
     let Source::Csv(mut csv) = source else {
-        anyhow::bail!("{label}: not read as CSV");
+        anyhow::bail!("{label}: CSV");
     };
     let encoding = csv.encoding;
     let mut record = Record::default();

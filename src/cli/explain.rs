@@ -32,6 +32,8 @@ pub fn run(args: Args) -> Result<Exit> {
     let (prep, mut problems) = c.prepare(&args.inventory)?;
     let (book, input) = (&prep.book, &prep.input);
     let ev = prep.evaluator();
+    // An output that cannot be written is refused before any outlet is read.
+    let out = prep.output(c)?;
     let mut inventory = c.open_inventory(input, book)?;
 
     // Read the whole inventory: its problems (a repeated id, say) matter to this outlet too.
@@ -65,7 +67,6 @@ pub fn run(args: Args) -> Result<Exit> {
     problems.retain(|p| p.row == Some(outlet.row) && p.file == file);
     let a = ev.assess(&outlet);
     let (columns, shown) = explain_columns();
-    let out = prep.output(c)?;
     let meta = c.meta("explain", input, book);
     let mut writer = Writer::new(out, c.output_format(), c.lang, book, meta, "rules", columns)
         .brief(shown)

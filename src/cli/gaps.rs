@@ -18,7 +18,7 @@ pub struct Args {
     /// `-` reads standard input.
     pub inventory: PathBuf,
     /// The grade to reach (1-4); by default each outlet's next grade.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=4))]
+    #[arg(long, value_name = "GRADE", value_parser = super::i18n::parse_grade_arg)]
     pub target: Option<u8>,
     #[command(flatten)]
     pub common: CommonArgs,

@@ -17,7 +17,7 @@ use crate::report::outlets::{GradeLines, gaps_columns, gaps_rows, grade_columns,
 use crate::report::summary::{Counted, GroupBy, Groups, Tally};
 use crate::report::xlsx::{Annotations, annotated, annotation_row};
 use crate::report::{Format, Out, OutletRows, Section, Writer};
-use crate::text::Text;
+use crate::text::{Lang, Text};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -141,20 +141,28 @@ pub fn run(args: Args) -> Result<Exit> {
 fn annotate(c: &CommonArgs, prep: &Prepared, mut problems: Vec<Problem>) -> Result<Exit> {
     let (book, input) = (&prep.book, &prep.input);
     let Input::Path(path) = input else {
-        bail!(
-            "--annotate copies a workbook file; it cannot read the inventory from standard input"
-        );
+        bail!(match c.lang {
+            Lang::Zh => "--annotate 复制的是工作簿文件,不能从标准输入读取清单",
+            Lang::En => {
+                "--annotate copies a workbook file; it cannot read the inventory from standard input"
+            }
+        });
     };
     let format = c.input_format.unwrap_or_else(|| InputFormat::detect(input));
     if format != InputFormat::Xlsx {
-        bail!(
-            "--annotate copies a workbook (.xlsx, .xls, .ods), and `{}` is not one; \
-             for a report as a workbook use --format xlsx",
-            input.label()
-        );
+        let label = input.label();
+        bail!(match c.lang {
+            Lang::Zh => format!(
+                "--annotate 复制的是工作簿(.xlsx、.xls、.ods),而 `{label}` 不是;要把报告写成工作簿,请用 --format xlsx"
+            ),
+            Lang::En => format!(
+                "--annotate copies a workbook (.xlsx, .xls, .ods), and `{label}` is not one; \
+                 for a report as a workbook use --format xlsx"
+            ),
+        });
     }
     // Refuse an --output that names the input before any work is done.
-    check_workbook_name(c.output.as_deref())?;
+    check_workbook_name(c.output.as_deref(), c.lang)?;
     let out = prep.output(c)?;
     let ev = prep.evaluator();
     let mut inventory = c.open_inventory(input, book)?;
@@ -168,7 +176,10 @@ fn annotate(c: &CommonArgs, prep: &Prepared, mut problems: Vec<Problem>) -> Resu
     problems.extend(prep.unknown_waived_outlets(&inventory));
     let label = input.label();
     let finder = |rows: &[Vec<String>]| crate::inventory::header::find(rows, book);
-    let bytes = std::fs::read(path).with_context(|| format!("{label}: cannot read"))?;
+    let bytes = std::fs::read(path).with_context(|| match c.lang {
+        Lang::Zh => format!("{label}: 无法读取"),
+        Lang::En => format!("{label}: cannot read"),
+    })?;
     let copy = WorkbookCopy::read(bytes, &label, c.sheet.as_deref(), &finder)?;
     let notes = Annotations {
         rows,

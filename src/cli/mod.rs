@@ -7,6 +7,7 @@ pub mod divisions;
 pub mod explain;
 pub mod gaps;
 pub mod grade;
+pub mod i18n;
 pub mod output;
 pub mod rules;
 pub mod summary;
@@ -26,6 +27,9 @@ use crate::text::{Lang, visible, visible_lines};
 #[derive(Debug, Parser)]
 #[command(name = "outlet", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
+    /// Output language (also set by the environment variable OUTLET_LANG).
+    #[arg(long, global = true, value_enum, value_name = "LANG")]
+    pub lang: Option<Lang>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -49,6 +53,16 @@ pub enum Command {
     Rules(rules::Args),
     /// Write a blank inventory with every column the rulebook grades on.
     Template(template::Args),
+    /// Print a shell completion script (on standard output).
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff, on standard output).
+    Man {
+        /// The command whose page to print (grade, or rules check, say); outlet itself when absent.
+        command: Vec<String>,
+    },
 }
 
 /// How a run ended.
@@ -70,12 +84,21 @@ impl From<Exit> for ExitCode {
 
 /// Parses the command line, runs, prints any error, and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lang = i18n::scan_lang(&args);
+    let parsed = i18n::command(lang)
+        .try_get_matches_from(&args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let mut cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // An error may echo an argument: its control characters are shown, not sent.
             let _ = if e.use_stderr() {
-                write!(io::stderr(), "{}", visible_lines(&e.render().to_string()))
+                write!(
+                    io::stderr(),
+                    "{}",
+                    visible_lines(&i18n::render_error(&e, lang))
+                )
             } else {
                 e.print()
             };
@@ -86,7 +109,8 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    let lang = cli.command.lang();
+    let lang = cli.lang.unwrap_or(lang);
+    cli.command.set_lang(lang);
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(e) => {
@@ -109,19 +133,54 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Diff(args) => diff::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Template(args) => template::run(args),
+        Command::Completions { shell } => {
+            let mut cmd = i18n::command(cli.lang.unwrap_or_default());
+            let mut out = io::stdout().lock();
+            clap_complete::generate(shell, &mut cmd, "outlet", &mut out);
+            out.flush()?;
+            Ok(Exit::Clean)
+        }
+        Command::Man { command } => man(&command, cli.lang.unwrap_or_default()),
     }
 }
 
+/// `outlet man [COMMAND…]`: the page of `outlet`, or of one of its commands, as roff.
+fn man(words: &[String], lang: Lang) -> anyhow::Result<Exit> {
+    let mut cmd = i18n::command(lang);
+    let mut name = "outlet".to_string();
+    for w in words {
+        let Some(sub) = cmd.find_subcommand(w).cloned() else {
+            anyhow::bail!(
+                "{}",
+                match lang {
+                    Lang::Zh => format!("没有名为 `{w}` 的命令"),
+                    Lang::En => format!("no command named `{w}`"),
+                }
+            );
+        };
+        name = format!("{name}-{}", sub.get_name());
+        cmd = sub;
+    }
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd).title(name).render(&mut page)?;
+    let mut out = io::stdout().lock();
+    out.write_all(&page)?;
+    out.flush()?;
+    Ok(Exit::Clean)
+}
+
 impl Command {
-    fn lang(&self) -> Lang {
+    /// Gives the command the run's language (the global `--lang`, or `OUTLET_LANG`).
+    pub fn set_lang(&mut self, lang: Lang) {
         match self {
-            Command::Grade(a) => a.common.lang,
-            Command::Gaps(a) => a.common.lang,
-            Command::Explain(a) => a.common.lang,
-            Command::Summary(a) => a.common.lang,
-            Command::Diff(a) => a.common.lang,
-            Command::Rules(a) => a.command.lang(),
-            Command::Template(a) => a.lang,
+            Command::Grade(a) => a.common.lang = lang,
+            Command::Gaps(a) => a.common.lang = lang,
+            Command::Explain(a) => a.common.lang = lang,
+            Command::Summary(a) => a.common.lang = lang,
+            Command::Diff(a) => a.common.lang = lang,
+            Command::Rules(a) => a.command.set_lang(lang),
+            Command::Template(a) => a.lang = lang,
+            Command::Completions { .. } | Command::Man { .. } => {}
         }
     }
 }
@@ -148,8 +207,15 @@ fn render_error(e: &anyhow::Error, lang: Lang) -> String {
         return format!("{label}: {}", d.render(lang));
     }
     if let Some(rb) = e.downcast_ref::<RulebookError>() {
-        return format!("{label}: {}", visible_lines(&rb.to_string()));
+        return format!("{label}: {}", visible_lines(&rb.render(lang)));
     }
-    let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+    // An I/O error is told by its kind in Chinese, never in the system's English.
+    let chain: Vec<String> = e
+        .chain()
+        .map(|c| match c.downcast_ref::<io::Error>() {
+            Some(io) => crate::text::io_message(io, lang),
+            None => c.to_string(),
+        })
+        .collect();
     format!("{label}: {}", visible_lines(&chain.join(": ")))
 }

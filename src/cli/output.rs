@@ -9,7 +9,7 @@
 //! `fs.protected_symlinks` refuses it. No output is ever written over a file the run reads.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -115,16 +115,17 @@ impl Output {
         // What the path names, links followed.
         match fs::metadata(path) {
             // A new file (or a link to nothing, which the file replaces).
-            Err(_) => Ok(Output::File(AtomicFile::create(path)?)),
-            // (In English whatever the language, as tests/cli.rs expects it.)
-            Ok(m) if m.is_dir() => {
-                bail!("--output `{shown}` is a folder; name a file (in it or elsewhere)")
-            }
+            Err(_) => Ok(Output::File(AtomicFile::create(path, lang)?)),
+            Ok(m) if m.is_dir() => bail!(match lang {
+                Lang::Zh => format!("--output `{shown}` 是文件夹;请给出文件名(在其中或别处)"),
+                Lang::En =>
+                    format!("--output `{shown}` is a folder; name a file (in it or elsewhere)"),
+            }),
             Ok(m) if m.is_file() => {
                 // Through a link (such as /dev/stdout redirected to a file), the file it leads to
                 // is written, beside itself, and the link is kept.
                 let target = follow_links(path, lang)?;
-                Ok(Output::File(AtomicFile::create(&target)?))
+                Ok(Output::File(AtomicFile::create(&target, lang)?))
             }
             Ok(m) if is_stream(&m) => straight(&follow_links(path, lang)?),
             Ok(_) => bail!(match lang {
@@ -201,8 +202,10 @@ fn follow_links(path: &Path, lang: Lang) -> Result<PathBuf> {
                 ),
             });
         }
-        let target = fs::read_link(&at)
-            .with_context(|| format!("--output `{}`: cannot read the link", at.display()))?;
+        let target = fs::read_link(&at).with_context(|| match lang {
+            Lang::Zh => format!("--output `{}`: 无法读取链接", at.display()),
+            Lang::En => format!("--output `{}`: cannot read the link", at.display()),
+        })?;
         at = folder.join(target);
     }
     bail!(match lang {
@@ -256,16 +259,37 @@ fn is_stream(m: &fs::Metadata) -> bool {
 
 /// Refuses to write a workbook under a name that says it is something else (`.xls`, `.csv`):
 /// Excel would refuse to open it, or warn. No extension, `.xlsx` and `.xlsm` are fine.
-pub fn check_workbook_name(path: Option<&Path>) -> Result<()> {
+pub fn check_workbook_name(path: Option<&Path>, lang: Lang) -> Result<()> {
     let ext = path
         .and_then(|p| p.extension())
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
     match ext.as_deref() {
         None | Some("xlsx" | "xlsm") => Ok(()),
-        Some(other) => bail!(
-            "the workbook is written as .xlsx; `--output` names a .{other} file (name it FILE.xlsx)"
-        ),
+        Some(other) => bail!(match lang {
+            Lang::Zh => format!(
+                "工作簿以 .xlsx 格式写出,而 `--output` 给的是 .{other} 文件(请写作 FILE.xlsx)"
+            ),
+            Lang::En => format!(
+                "the workbook is written as .xlsx; `--output` names a .{other} file (name it FILE.xlsx)"
+            ),
+        }),
     }
+}
+
+/// For a workbook (`xlsx`): refuses to write it to a terminal, and under a name that says it is
+/// something else. Checked before anything is read.
+pub fn check_workbook(xlsx: bool, output: Option<&Path>, lang: Lang) -> Result<()> {
+    if !xlsx {
+        return Ok(());
+    }
+    let to_stdout = output.is_none_or(|p| p == Path::new("-"));
+    if to_stdout && io::stdout().is_terminal() {
+        bail!(match lang {
+            Lang::Zh => "--format xlsx 输出工作簿,不能写到终端;请用 --output FILE.xlsx 指定文件",
+            Lang::En => "--format xlsx writes a workbook; name it with --output FILE.xlsx",
+        });
+    }
+    check_workbook_name(output, lang)
 }
 
 /// A file written under a temporary name and renamed into place on commit; removed if dropped,
@@ -275,6 +299,7 @@ pub struct AtomicFile {
     temp: PathBuf,
     writer: BufWriter<File>,
     committed: bool,
+    lang: Lang,
 }
 
 /// The longest part of the target's name the temporary name repeats (a name near the 255-byte
@@ -284,7 +309,7 @@ const TEMP_NAME_BYTES: usize = 128;
 impl AtomicFile {
     /// A temporary file beside `target`: a random name created exclusively (never a file or link
     /// that is already there), with the permissions a new file gets (0666 less the umask).
-    pub fn create(target: &Path) -> Result<AtomicFile> {
+    pub fn create(target: &Path, lang: Lang) -> Result<AtomicFile> {
         let dir = target
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
@@ -314,20 +339,26 @@ impl AtomicFile {
                 .tempfile_in(dir)
                 .and_then(|t| t.keep().map_err(|e| e.error))
         })
-        .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
+        .with_context(|| match lang {
+            Lang::Zh => format!("无法在 `{}` 中创建临时文件", dir.display()),
+            Lang::En => format!("cannot create a temporary file in `{}`", dir.display()),
+        })?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
             temp,
             writer: BufWriter::new(file),
             committed: false,
+            lang,
         })
     }
 
     pub fn commit(mut self) -> Result<()> {
         self.writer.flush()?;
         self.writer.get_ref().sync_all()?;
-        temps::rename(&self.temp, &self.target)
-            .with_context(|| format!("cannot write `{}`", self.target.display()))?;
+        temps::rename(&self.temp, &self.target).with_context(|| match self.lang {
+            Lang::Zh => format!("无法写入 `{}`", self.target.display()),
+            Lang::En => format!("cannot write `{}`", self.target.display()),
+        })?;
         self.committed = true;
         Ok(())
     }

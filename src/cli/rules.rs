@@ -34,8 +34,8 @@ pub struct RulesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Output language.
-    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    /// The run's language: the global `--lang`, set after parsing.
+    #[arg(skip)]
     pub lang: Lang,
     /// Write to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
@@ -43,9 +43,30 @@ pub struct RulesArgs {
 }
 
 impl RulesArgs {
+    /// The rulebook, once the output is known to be writable (a workbook is never written to a
+    /// terminal, as `grade` refuses it).
     fn rulebook(&self) -> Result<Rulebook> {
+        super::output::check_workbook(
+            self.format == Format::Xlsx,
+            self.output.as_deref(),
+            self.lang,
+        )?;
         Ok(Rulebook::load_or_builtin(self.rules.as_deref())?)
     }
+}
+
+/// The formats of `rules check`, whose report is a list of problems.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// One problem a line.
+    #[default]
+    Table,
+    /// A Markdown list.
+    Markdown,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON document.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,7 +78,7 @@ pub enum RulesCommand {
         /// The rule id, such as G3-WINDOW.
         id: String,
         /// The date the examples are built for (default: today).
-        #[arg(long, value_name = "DATE")]
+        #[arg(long, value_name = "DATE", value_parser = super::i18n::parse_date_arg)]
         as_of: Option<Date>,
         #[command(flatten)]
         args: RulesArgs,
@@ -67,15 +88,16 @@ pub enum RulesCommand {
         /// The rulebook to check.
         file: PathBuf,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Output language.
-        #[arg(long, value_enum, default_value_t = Lang::Zh)]
+        #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+        format: CheckFormat,
+        /// The run's language: the global `--lang`, set after parsing.
+        #[arg(skip)]
         lang: Lang,
     },
     /// The rulebook as YAML: the file as written, or with --resolved the effective rulebook after
     /// overlays (which loads again on its own).
     Show {
+        /// Show the effective rulebook after overlays instead of the file as written.
         #[arg(long)]
         resolved: bool,
         #[command(flatten)]
@@ -92,6 +114,15 @@ impl RulesCommand {
             RulesCommand::List(a) | RulesCommand::Coverage(a) => a.lang,
             RulesCommand::Explain { args, .. } | RulesCommand::Show { args, .. } => args.lang,
             RulesCommand::Check { lang, .. } => *lang,
+        }
+    }
+
+    /// Gives the command the run's language.
+    pub fn set_lang(&mut self, l: Lang) {
+        match self {
+            RulesCommand::List(a) | RulesCommand::Coverage(a) => a.lang = l,
+            RulesCommand::Explain { args, .. } | RulesCommand::Show { args, .. } => args.lang = l,
+            RulesCommand::Check { lang, .. } => *lang = l,
         }
     }
 }
@@ -141,9 +172,15 @@ pub fn run(args: Args) -> Result<Exit> {
                 .or_else(|| book.rule_by_id(&id.to_uppercase()))
             else {
                 let hint = did_you_mean(&id, book.rules.iter().map(|r| r.id.as_str()))
-                    .map(|s| format!("\n  help: did you mean `{s}`?"))
+                    .map(|s| match a.lang {
+                        Lang::Zh => format!("\n  提示: 是否想写 `{s}`?"),
+                        Lang::En => format!("\n  help: did you mean `{s}`?"),
+                    })
                     .unwrap_or_default();
-                bail!("unknown rule `{id}`{hint}");
+                match a.lang {
+                    Lang::Zh => bail!("没有编号为 `{id}` 的规则{hint}"),
+                    Lang::En => bail!("unknown rule `{id}`{hint}"),
+                }
             };
             let as_of = as_of.unwrap_or_else(|| jiff::ZonedDateTime::now().date());
             let section = explain(&book, &book.rules[i], as_of, a.lang);
@@ -246,7 +283,13 @@ pub fn run(args: Args) -> Result<Exit> {
 }
 
 /// Loads a rulebook and reports every problem in it.
-fn check(file: &std::path::Path, format: Format, lang: Lang) -> Result<Exit> {
+fn check(file: &std::path::Path, format: CheckFormat, lang: Lang) -> Result<Exit> {
+    let format = match format {
+        CheckFormat::Table => Format::Table,
+        CheckFormat::Markdown => Format::Markdown,
+        CheckFormat::Csv => Format::Csv,
+        CheckFormat::Json => Format::Json,
+    };
     let result = Rulebook::load(file);
     let mut out = Output::open(None, &Reads::default(), lang)?;
     match (&result, format) {
@@ -309,7 +352,7 @@ fn check(file: &std::path::Path, format: Format, lang: Lang) -> Result<Exit> {
         (Err(e), _) => {
             let bullet = if format == Format::Markdown { "- " } else { "" };
             for p in &e.problems {
-                writeln!(out, "{bullet}{}", visible_lines(&p.to_string()))?;
+                writeln!(out, "{bullet}{}", visible_lines(&p.render(lang)))?;
             }
             match lang {
                 Lang::Zh => writeln!(out, "{bullet}共 {} 个问题", e.problems.len())?,

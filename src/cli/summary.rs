@@ -13,7 +13,8 @@ use crate::report::{Format, Writer};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The inventory: CSV (UTF-8, UTF-8 with BOM or GBK) or YAML; `-` reads standard input.
+    /// The inventory: CSV (UTF-8, UTF-8 with BOM or GBK), YAML or a workbook (.xlsx, .xls, .ods);
+    /// `-` reads standard input.
     pub inventory: PathBuf,
     /// What to group by.
     #[arg(long, value_enum, default_value_t = GroupBy::County)]
@@ -28,6 +29,8 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut problems = ProblemLog::new(c.lang, problems);
     let (book, input) = (&prep.book, &prep.input);
     let ev = prep.evaluator();
+    // An output that cannot be written is refused before any outlet is read.
+    let out = prep.output(c)?;
     let mut inventory = c.open_inventory(input, book)?;
 
     let mut groups = Groups::new(args.by);
@@ -56,7 +59,6 @@ pub fn run(args: Args) -> Result<Exit> {
     problems.extend(prep.unknown_waived_outlets(&inventory));
     let counts = problems.counts();
 
-    let out = prep.output(c)?;
     let meta = c.meta("summary", input, book);
     // The path columns are for machines; people read each group's label.
     let with_path = matches!(c.output_format(), Format::Csv | Format::Json | Format::Xlsx);

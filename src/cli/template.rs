@@ -1,7 +1,7 @@
 //! `outlet template`: a blank inventory with every column the effective rulebook grades on, and
 //! an explanation of each column, so that a county fills in exactly what will be graded.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -29,8 +29,8 @@ pub enum TemplateFormat {
 pub struct Args {
     #[arg(long, value_enum, default_value_t = TemplateFormat::Csv)]
     pub format: TemplateFormat,
-    /// Header language: Chinese names, or English keys.
-    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    /// Header language (the global `--lang`): Chinese names, or English keys.
+    #[arg(skip)]
     pub lang: Lang,
     /// The rulebook whose columns to use; the built-in one when absent.
     #[arg(long, value_name = "FILE")]
@@ -41,8 +41,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let book = Rulebook::load_or_builtin(args.rules.as_deref())?;
     let lang = args.lang;
+    super::output::check_workbook(
+        args.format == TemplateFormat::Xlsx,
+        args.output.as_deref(),
+        lang,
+    )?;
+    let book = Rulebook::load_or_builtin(args.rules.as_deref())?;
     let reads = Reads::of_rulebook(&book);
     let mut out = Output::open(args.output.as_deref(), &reads, lang)?;
     match args.format {
@@ -77,10 +82,6 @@ pub fn run(args: Args) -> Result<Exit> {
             out.commit()?;
         }
         TemplateFormat::Xlsx => {
-            if args.output.is_none() && std::io::stdout().is_terminal() {
-                anyhow::bail!("--format xlsx writes a workbook; name it with --output FILE.xlsx");
-            }
-            super::output::check_workbook_name(args.output.as_deref())?;
             out.write_all(&crate::report::xlsx::template(&book, lang)?)?;
             out.commit()?;
         }

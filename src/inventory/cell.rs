@@ -917,6 +917,15 @@ pub fn parse_date(text: &str) -> Option<Date> {
     }
 }
 
+/// A full date in every spelling a date cell accepts without a problem: those of [`parse_date`],
+/// eight digits (`20251130`), and any of them in full-width forms (`２０２５／１１／３０`); never a
+/// month alone. For dates typed on the command line.
+pub fn parse_full_date(text: &str) -> Option<Date> {
+    let t = trim(text);
+    let read = |t: &str| parse_date(t).or_else(|| eight_digit_date(t));
+    read(t).or_else(|| half_width(t).and_then(|folded| read(trim(&folded))))
+}
+
 /// [`parse_date`] of any spelling, of text already trimmed.
 fn parse_date_spelled(t: &str) -> Option<Date> {
     // A time of day after the date (as spreadsheets write `2025/4/17 0:00`) is dropped.

@@ -13,14 +13,26 @@ pub enum InventoryError {
     Empty { file: String },
     #[error("{file}: the file is UTF-16 text; save it as CSV (UTF-8 or GBK)")]
     Utf16 { file: String },
-    #[error("{file}: this is not a text file (it contains NUL bytes)")]
+    #[error(
+        "{file}: this is not a text file (it contains NUL bytes); if it is a workbook, add `--input-format xlsx`"
+    )]
     Binary { file: String },
     #[error("{file}: {message}")]
     Csv { file: String, message: String },
+    /// `zh`: the message in Chinese, where it is the tool's own (not the YAML parser's).
     #[error("{file}: invalid YAML inventory: {message}")]
-    Yaml { file: String, message: String },
+    Yaml {
+        file: String,
+        message: String,
+        zh: Option<String>,
+    },
+    /// `zh`: the message in Chinese, where it is the tool's own (not the workbook reader's).
     #[error("{file}: cannot read the workbook: {message}")]
-    Workbook { file: String, message: String },
+    Workbook {
+        file: String,
+        message: String,
+        zh: Option<String>,
+    },
     /// A workbook refused before it is read: a decompression bomb, an over-long cell, a
     /// password (see [`super::xlsx::guard`]).
     #[error("{file}: {refusal}")]
@@ -73,17 +85,32 @@ impl InventoryError {
             return self.to_string();
         }
         match self {
-            InventoryError::Io { file, source } => format!("{file}: 无法读取: {source}"),
+            InventoryError::Io { file, source } => {
+                format!(
+                    "{file}: 无法读取: {}",
+                    crate::text::io_message(source, lang)
+                )
+            }
             InventoryError::Empty { file } => format!("{file}: 文件为空"),
             InventoryError::Utf16 { file } => {
                 format!("{file}: 文件是 UTF-16 文本;请另存为 CSV(UTF-8 或 GBK)")
             }
-            InventoryError::Binary { file } => format!("{file}: 不是文本文件(含有 NUL 字节)"),
-            InventoryError::Csv { file, message } => format!("{file}: {message}"),
-            InventoryError::Yaml { file, message } => format!("{file}: YAML 清单无效: {message}"),
-            InventoryError::Workbook { file, message } => {
-                format!("{file}: 无法读取工作簿: {message}")
+            InventoryError::Binary { file } => {
+                format!("{file}: 不是文本文件(含有 NUL 字节);若是工作簿,请加 `--input-format xlsx`")
             }
+            InventoryError::Csv { file, .. } => {
+                format!("{file}: CSV 无法读取(英文详情请加 `--lang en` 查看)")
+            }
+            InventoryError::Yaml { file, zh, .. } => format!(
+                "{file}: YAML 清单无效: {}",
+                zh.as_deref()
+                    .unwrap_or("写法有误(英文详情请加 `--lang en` 查看)")
+            ),
+            InventoryError::Workbook { file, zh, .. } => format!(
+                "{file}: 无法读取工作簿: {}",
+                zh.as_deref()
+                    .unwrap_or("工作簿读取出错(英文详情请加 `--lang en` 查看)")
+            ),
             InventoryError::Refused { file, refusal } => {
                 format!("{file}: {}", refusal.render(lang))
             }

@@ -548,6 +548,7 @@ impl YamlSource {
                 io::ErrorKind::InvalidData => InventoryError::Yaml {
                     file: file.into(),
                     message: "the file is not valid UTF-8".into(),
+                    zh: Some("文件不是有效的 UTF-8 文本".into()),
                 },
                 _ => InventoryError::Io {
                     file: file.into(),
@@ -561,6 +562,10 @@ impl YamlSource {
                     "the file is larger than {} MB; give inventories this large as CSV",
                     YAML_MAX_BYTES >> 20
                 ),
+                zh: Some(format!(
+                    "文件大于 {} MB;这么大的清单请用 CSV",
+                    YAML_MAX_BYTES >> 20
+                )),
             });
         }
         if crate::text::yaml_flow_depth(&text, crate::text::YAML_DEPTH_LIMIT)
@@ -572,10 +577,22 @@ impl YamlSource {
                     "recursion limit exceeded: collections nested more than {} deep",
                     crate::text::YAML_DEPTH_LIMIT
                 ),
+                zh: Some(format!(
+                    "嵌套层数超过上限 {}",
+                    crate::text::YAML_DEPTH_LIMIT
+                )),
             });
         }
         let doc: Yaml = serde_yaml::from_str(&text).map_err(|e| InventoryError::Yaml {
             file: file.into(),
+            zh: Some(match e.location() {
+                Some(l) => format!(
+                    "第 {} 行第 {} 列的 YAML 写法有误(英文详情请加 `--lang en` 查看)",
+                    l.line(),
+                    l.column()
+                ),
+                None => "YAML 写法有误(英文详情请加 `--lang en` 查看)".into(),
+            }),
             message: e.to_string(),
         })?;
         let items = match doc {
@@ -589,6 +606,9 @@ impl YamlSource {
                         message: format!(
                             "expected a list of {list_key}, or a map whose `{list_key}:` key holds one"
                         ),
+                        zh: Some(format!(
+                            "应为 `{list_key}` 的列表,或 `{list_key}:` 键下为列表的映射"
+                        )),
                     });
                 }
             },
@@ -599,6 +619,9 @@ impl YamlSource {
                     message: format!(
                         "expected a list of {list_key}, or a map whose `{list_key}:` key holds one"
                     ),
+                    zh: Some(format!(
+                        "应为 `{list_key}` 的列表,或 `{list_key}:` 键下为列表的映射"
+                    )),
                 });
             }
         };

@@ -188,6 +188,13 @@ fn check_used_area(book: &mut Book, sheet: &str, file: &str) -> Result<(), Inven
                 crate::problem::column_letters(last.1),
                 last.0 + 1
             ),
+            zh: Some(format!(
+                "工作表「{sheet}」已用的单元格从 {}{} 到 {}{},共 {area} 个;请删除远离表格的零散单元格",
+                crate::problem::column_letters(fc),
+                fr + 1,
+                crate::problem::column_letters(last.1),
+                last.0 + 1
+            )),
         });
     }
     Ok(())
@@ -205,6 +212,7 @@ fn open_book(bytes: Vec<u8>, file: &str) -> Result<Book, InventoryError> {
         calamine::Error::Msg(_) => InventoryError::Workbook {
             file: file.into(),
             message: "not an .xlsx, .xlsm, .xlsb, .xls or .ods workbook, or a damaged one".into(),
+            zh: Some("不是 .xlsx、.xlsm、.xlsb、.xls 或 .ods 工作簿,或已损坏".into()),
         },
         e => workbook_error(file, e),
     })
@@ -214,6 +222,7 @@ fn workbook_error(file: &str, e: impl std::fmt::Display) -> InventoryError {
     InventoryError::Workbook {
         file: file.into(),
         message: e.to_string(),
+        zh: None,
     }
 }
 

@@ -473,6 +473,55 @@ pub struct RulebookProblem {
     pub context: String,
     pub message: String,
     pub help: Option<String>,
+    /// The message in Chinese, where it has been written (reading the file, its YAML); the
+    /// others are told in Chinese by where they are and the command that shows them in English.
+    pub message_zh: Option<String>,
+}
+
+impl RulebookProblem {
+    /// The problem in `lang`, wholly in that language.
+    pub fn render(&self, lang: crate::text::Lang) -> String {
+        if lang == crate::text::Lang::En {
+            return self.to_string();
+        }
+        let mut s = self.file.clone();
+        if let Some(line) = self.line {
+            s.push_str(&format!(":{line}"));
+        }
+        match &self.message_zh {
+            Some(m) => s.push_str(&format!(": {m}")),
+            None => s.push_str(&format!(
+                ": `{}`: 规则集的这一处写法有误;详情请运行 `outlet rules check {} --lang en`",
+                self.context, self.file
+            )),
+        }
+        // A suggestion keeps its names.
+        if let Some(name) = self
+            .help
+            .as_deref()
+            .and_then(|h| h.strip_prefix("did you mean `"))
+            .and_then(|h| h.split_once('`'))
+            .map(|(name, _)| name)
+        {
+            s.push_str(&format!("\n  提示: 是否想写 `{name}`?"));
+        }
+        s
+    }
+}
+
+impl RulebookError {
+    /// Every problem in `lang`, after a line that counts them.
+    pub fn render(&self, lang: crate::text::Lang) -> String {
+        if lang == crate::text::Lang::En {
+            return self.to_string();
+        }
+        let mut s = format!("规则集无效: 共 {} 个问题", self.problems.len());
+        for p in &self.problems {
+            s.push('\n');
+            s.push_str(&p.render(lang));
+        }
+        s
+    }
 }
 
 impl fmt::Display for RulebookProblem {
@@ -555,6 +604,7 @@ impl<'s> Problems<'s> {
             context: context.to_string(),
             message,
             help,
+            message_zh: None,
         });
     }
 }
@@ -625,6 +675,12 @@ impl Rulebook {
                     e.text().get(crate::text::Lang::En)
                 ),
                 help: None,
+                message_zh: Some(format!(
+                    "无法读取规则集: {}",
+                    e.text()
+                        .get(crate::text::Lang::Zh)
+                        .trim_start_matches("无法读取: ")
+                )),
             }],
         })?;
         let mut chain = overlay::Chain::of(path, &text);

@@ -71,8 +71,24 @@ fn single(file: &str, line: Option<usize>, context: &str, message: String) -> Ru
             context: context.into(),
             message,
             help: None,
+            message_zh: None,
         }],
     }
+}
+
+/// As [`single`], with the message in Chinese too.
+fn single_zh(
+    file: &str,
+    line: Option<usize>,
+    context: &str,
+    message: String,
+    zh: String,
+) -> RulebookError {
+    let mut e = single(file, line, context, message);
+    if let Some(p) = e.problems.first_mut() {
+        p.message_zh = Some(zh);
+    }
+    e
 }
 
 /// The top-level keys one of which every rulebook and overlay has.
@@ -106,7 +122,16 @@ fn yaml_error(file: &str, text: &str, e: serde_yaml::Error) -> RulebookError {
              `extends:`{at}"
         )
     };
-    single(file, location.map(|l| l.line()), "yaml", message)
+    let mut e = single(file, location.map(|l| l.line()), "yaml", message);
+    let zh = if looks_like_rulebook {
+        "YAML 写法有误(英文详情请加 `--lang en`)".to_string()
+    } else {
+        "不是规则集: 应为含 `schema:` 和 `id:` 的 YAML 映射,或叠加规则的 `extends:`".to_string()
+    };
+    if let Some(p) = e.problems.first_mut() {
+        p.message_zh = Some(zh);
+    }
+    e
 }
 
 /// Reads `text` (from `file`, in folder `dir`) and resolves any `extends` chain, walking at most
@@ -120,7 +145,7 @@ pub fn resolve(
     if crate::text::yaml_flow_depth(text, crate::text::YAML_DEPTH_LIMIT)
         > crate::text::YAML_DEPTH_LIMIT
     {
-        return Err(single(
+        return Err(single_zh(
             file,
             None,
             "yaml",
@@ -128,6 +153,7 @@ pub fn resolve(
                 "recursion limit exceeded: collections nested more than {} deep",
                 crate::text::YAML_DEPTH_LIMIT
             ),
+            format!("嵌套层数超过上限 {}", crate::text::YAML_DEPTH_LIMIT),
         ));
     }
     let probe: Probe = serde_yaml::from_str(text).map_err(|e| yaml_error(file, text, e))?;
@@ -143,14 +169,23 @@ pub fn resolve(
         });
     };
     let overlay: RawOverlay = serde_yaml::from_str(text).map_err(|e| yaml_error(file, text, e))?;
-    let at_extends =
-        |message: String| single(file, line_of_key(text, "extends"), "extends", message);
+    let at_extends = |message: String, zh: String| {
+        single_zh(file, line_of_key(text, "extends"), "extends", message, zh)
+    };
     let base = if extends == BUILTIN_NAME {
         resolve(BUILTIN_YAML, BUILTIN_NAME, None, chain)?
     } else {
         let path = dir.map_or_else(|| PathBuf::from(&extends), |d| d.join(&extends));
-        let canonical = std::fs::canonicalize(&path)
-            .map_err(|e| at_extends(format!("cannot read `{}`: {e}", path.display())))?;
+        let canonical = std::fs::canonicalize(&path).map_err(|e| {
+            at_extends(
+                format!("cannot read `{}`: {e}", path.display()),
+                format!(
+                    "无法读取 `{}`: {}",
+                    path.display(),
+                    crate::text::io_message(&e, crate::text::Lang::Zh)
+                ),
+            )
+        })?;
         if chain.stack.contains(&canonical) {
             let cycle: Vec<String> = chain
                 .stack
@@ -158,31 +193,56 @@ pub fn resolve(
                 .chain(std::iter::once(&canonical))
                 .map(|p| p.display().to_string())
                 .collect();
-            return Err(at_extends(format!(
-                "rulebooks extend each other in a cycle: {}",
-                cycle.join(" -> ")
-            )));
+            return Err(at_extends(
+                format!(
+                    "rulebooks extend each other in a cycle: {}",
+                    cycle.join(" -> ")
+                ),
+                format!("规则集循环相互扩展: {}", cycle.join(" -> ")),
+            ));
         }
         if chain.stack.len() >= MAX_DEPTH {
-            return Err(at_extends(format!(
-                "the `extends` chain is more than {MAX_DEPTH} rulebooks deep; `{}` is not read",
-                path.display()
-            )));
+            return Err(at_extends(
+                format!(
+                    "the `extends` chain is more than {MAX_DEPTH} rulebooks deep; `{}` is not read",
+                    path.display()
+                ),
+                format!(
+                    "`extends` 链超过 {MAX_DEPTH} 层;未读取 `{}`",
+                    path.display()
+                ),
+            ));
         }
         let base_text = crate::files::read_text(&canonical).map_err(|e| {
-            at_extends(format!(
-                "cannot read `{}`: {}",
-                path.display(),
-                e.text().get(crate::text::Lang::En)
-            ))
+            at_extends(
+                format!(
+                    "cannot read `{}`: {}",
+                    path.display(),
+                    e.text().get(crate::text::Lang::En)
+                ),
+                format!(
+                    "无法读取 `{}`: {}",
+                    path.display(),
+                    e.text()
+                        .get(crate::text::Lang::Zh)
+                        .trim_start_matches("无法读取: ")
+                ),
+            )
         })?;
         chain.bytes += base_text.len() as u64;
         if chain.bytes > crate::files::MAX_BYTES {
-            return Err(at_extends(format!(
-                "the rulebook and the files it extends come to more than {} MB; `{}` is not used",
-                crate::files::MAX_BYTES >> 20,
-                path.display()
-            )));
+            return Err(at_extends(
+                format!(
+                    "the rulebook and the files it extends come to more than {} MB; `{}` is not used",
+                    crate::files::MAX_BYTES >> 20,
+                    path.display()
+                ),
+                format!(
+                    "规则集及其扩展的文件合计超过 {} MB;未使用 `{}`",
+                    crate::files::MAX_BYTES >> 20,
+                    path.display()
+                ),
+            ));
         }
         chain.stack.push(canonical.clone());
         chain.files.push(canonical.clone());
