@@ -153,3 +153,96 @@ fn a_table_that_fits_stays_on_one_sheet_and_the_summary_says_nothing_of_splits()
         "{summary:?}"
     );
 }
+
+/// An inventory of `n` outlets in 20 counties of two provinces; every third claims more than it
+/// reaches (no full-time staff).
+fn long_inventory(n: usize) -> String {
+    let rows: Vec<common::Row> = (0..n)
+        .map(|i| {
+            let mut changes = vec![
+                ("网点编号", format!("R-{i:05}")),
+                ("省份", format!("省{}", i % 2)),
+                ("地市", format!("市{}", i % 4)),
+                ("区县", format!("县{:02}", i % 20)),
+            ];
+            if i % 3 == 0 {
+                changes.push(("专职人员数", "0".to_string()));
+            }
+            common::with_owned(&changes)
+        })
+        .collect();
+    common::csv(&rows)
+}
+
+#[test]
+fn a_long_terminal_table_streams_in_the_widths_of_its_first_rows_and_says_how_to_get_all() {
+    let scratch = common::files::Scratch::new();
+    let path = scratch.write("long.csv", &long_inventory(1_500));
+    let path = common::files::path_str(&path);
+    let out = common::run::run(&["grade", path, "--lang", "en", "--fail-on", "never"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    // Every outlet has its row, all of one width.
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains("│ R-")).collect();
+    assert_eq!(rows.len(), 1_500);
+    let width = |l: &str| l.chars().count();
+    assert!(rows.iter().all(|r| width(r) == width(rows[0])), "{rows:?}");
+    assert!(text.contains("R-01499"));
+    assert_eq!(text.matches('┌').count(), text.matches('└').count());
+    assert!(
+        text.contains("1500 rows, more than a screen shows; for all of it use --format csv"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_long_html_page_lists_only_the_outlets_to_act_on_at_most_fifty_a_county() {
+    let scratch = common::files::Scratch::new();
+    let path = scratch.write("long.csv", &long_inventory(6_000));
+    let path = common::files::path_str(&path);
+    let out = common::run::run(&[
+        "grade",
+        path,
+        "--lang",
+        "en",
+        "--fail-on",
+        "never",
+        "--format",
+        "html",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = String::from_utf8(out.stdout).expect("UTF-8");
+    // 2,000 outlets to act on, in 20 counties: 50 listed in each, the other 1,000 counted.
+    let main = &page[page.find("id=\"main\"").expect("the main table")..];
+    let main = &main[..main.find("</table>").expect("its end")];
+    let listed: Vec<&str> = main
+        .match_indices("<tr><td>R-")
+        .map(|(i, _)| &main[i + 8..i + 15])
+        .collect();
+    assert_eq!(listed.len(), 20 * 50);
+    assert!(
+        listed
+            .iter()
+            .all(|id| id[2..].parse::<usize>().expect("a number") % 3 == 0)
+    );
+    let note = &page[page.find("id=\"listing\"").expect("a note")..];
+    let note = &note[..note.find("</p>").expect("its end")];
+    assert!(
+        note.contains("1000 are listed; 1000 more to act on are not"),
+        "{note}"
+    );
+    assert!(page.contains("--format csv or --format xlsx"));
+    // Only the listed outlets have their gap lists; the regions have their tables.
+    assert_eq!(page.matches("<details id=\"gaps-").count(), 1_000);
+    for title in ["By province", "By city", "By county"] {
+        assert!(page.contains(&format!("<h2>{title}</h2>")), "{title}");
+    }
+}

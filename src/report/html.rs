@@ -106,16 +106,26 @@ impl Listing {
         let (listed, unlisted) = (self.listed, self.unlisted);
         Some(match (lang, self.has_status) {
             (Lang::Zh, true) => format!(
-                "共 {rows} 行,超过 {ALL_ROWS} 行:本页按地区(省、市、县)汇总,只列出需要处理的网点                 (低于最低要求、申报偏高),每县最多 {PER_COUNTY} 个、共最多 {LISTED} 个。                 已列出 {listed} 个,另有 {unlisted} 个需要处理的网点未列出。                 全部结果请用 --format csv 或 --format xlsx --output 文件名.xlsx 导出。"
+                "共 {rows} 行,超过 {ALL_ROWS} 行:本页按地区(省、市、县)汇总,只列出需要处理的网点\
+                 (低于最低要求、申报偏高),每县最多 {PER_COUNTY} 个、共最多 {LISTED} 个。\
+                 已列出 {listed} 个,另有 {unlisted} 个需要处理的网点未列出。\
+                 全部结果请用 --format csv 或 --format xlsx --output 文件名.xlsx 导出。"
             ),
             (Lang::Zh, false) => format!(
-                "共 {rows} 行,超过 {ALL_ROWS} 行:本页只列出其中 {listed} 行(每县最多 {PER_COUNTY} 行、                 共最多 {LISTED} 行),另有 {unlisted} 行未列出。                 全部结果请用 --format csv 或 --format xlsx --output 文件名.xlsx 导出。"
+                "共 {rows} 行,超过 {ALL_ROWS} 行:本页只列出其中 {listed} 行(每县最多 {PER_COUNTY} 行、\
+                 共最多 {LISTED} 行),另有 {unlisted} 行未列出。\
+                 全部结果请用 --format csv 或 --format xlsx --output 文件名.xlsx 导出。"
             ),
             (Lang::En, true) => format!(
-                "{rows} rows, more than {ALL_ROWS}: this page shows them by region (province, city,                  county) and lists only the outlets to act on (below minimum, overclaimed), at most                  {PER_COUNTY} a county and {LISTED} in all. {listed} are listed; {unlisted} more to                  act on are not. For all of them use --format csv or --format xlsx --output FILE.xlsx."
+                "{rows} rows, more than {ALL_ROWS}: this page shows them by region (province, city, \
+                 county) and lists only the outlets to act on (below minimum, overclaimed), at most \
+                 {PER_COUNTY} a county and {LISTED} in all. {listed} are listed; {unlisted} more to \
+                 act on are not. For all of them use --format csv or --format xlsx --output FILE.xlsx."
             ),
             (Lang::En, false) => format!(
-                "{rows} rows, more than {ALL_ROWS}: this page lists {listed} of them (at most                  {PER_COUNTY} a county and {LISTED} in all); {unlisted} more are not listed. For all                  of them use --format csv or --format xlsx --output FILE.xlsx."
+                "{rows} rows, more than {ALL_ROWS}: this page lists {listed} of them (at most \
+                 {PER_COUNTY} a county and {LISTED} in all); {unlisted} more are not listed. For all \
+                 of them use --format csv or --format xlsx --output FILE.xlsx."
             ),
         })
     }
