@@ -246,3 +246,33 @@ fn a_long_html_page_lists_only_the_outlets_to_act_on_at_most_fifty_a_county() {
         assert!(page.contains(&format!("<h2>{title}</h2>")), "{title}");
     }
 }
+
+#[test]
+fn a_temporary_folder_that_cannot_be_written_is_an_error_not_a_panic() {
+    let scratch = common::files::Scratch::new();
+    let path = scratch.write("few.csv", &long_inventory(3));
+    let output = scratch.dir.path().join("out.xlsx");
+    let out = common::run::command_as_of(
+        &[
+            "grade",
+            common::files::path_str(&path),
+            "--lang",
+            "en",
+            "--fail-on",
+            "never",
+            "--format",
+            "xlsx",
+            "--output",
+            common::files::path_str(&output),
+        ],
+        common::AS_OF,
+    )
+    .env("TMPDIR", scratch.dir.path().join("missing"))
+    .output()
+    .expect("outlet runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("set TMPDIR"), "{stderr}");
+    assert!(!output.exists());
+}

@@ -361,11 +361,16 @@ impl<'a, W: Write> Writer<'a, W> {
     }
 
     /// The workbook, started at its first use.
-    fn stream(&mut self) -> &mut xlsx::Stream {
-        let (lang, command) = (self.lang, self.meta.command);
-        let (dir, rows) = (self.workbook_dir.as_deref(), self.sheet_rows);
+    fn stream(&mut self) -> io::Result<&mut xlsx::Stream> {
+        if self.workbook.is_none() {
+            let (dir, rows) = (self.workbook_dir.as_deref(), self.sheet_rows);
+            let stream = xlsx::Stream::new(self.lang, self.meta.command, dir, rows)
+                .map_err(io::Error::other)?;
+            self.workbook = Some(stream);
+        }
         self.workbook
-            .get_or_insert_with(|| xlsx::Stream::new(lang, command, dir, rows))
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the workbook was not started"))
     }
 
     /// Writes rows of a table of a workbook's own: `place` says where it goes.
@@ -377,7 +382,7 @@ impl<'a, W: Write> Writer<'a, W> {
         rows: &[Vec<Out>],
     ) -> io::Result<()> {
         let book = self.book;
-        let stream = self.stream();
+        let stream = self.stream()?;
         let t = stream
             .table(key, place, columns)
             .map_err(io::Error::other)?;
@@ -594,7 +599,7 @@ impl<'a, W: Write> Writer<'a, W> {
                 }
             }
             Format::Xlsx => {
-                self.stream();
+                self.stream()?;
                 if let Some(stream) = self.workbook.as_mut() {
                     let t = stream
                         .table(self.rows_key, xlsx::Place::Main, &self.columns)

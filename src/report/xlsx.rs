@@ -161,10 +161,11 @@ impl Stream {
         command: &'static str,
         dir: Option<&Path>,
         max_rows: usize,
-    ) -> Stream {
+    ) -> Result<Stream, XlsxError> {
+        temp_dir_writable(lang)?;
         let mut workbook = Workbook::new();
         let dir = dir.filter(|d| workbook.set_tempdir(d).is_ok());
-        Stream {
+        Ok(Stream {
             workbook,
             styles: Styles::new(),
             lang,
@@ -173,7 +174,7 @@ impl Stream {
             tables: Vec::new(),
             max_rows: max_rows.clamp(1, MAX_ROWS),
             dir: dir.map(Path::to_path_buf),
-        }
+        })
     }
 
     /// The table under `key`, opened (with `columns`) if it is new.
@@ -381,6 +382,28 @@ impl Stream {
         std::io::copy(&mut file, out)?;
         Ok(())
     }
+}
+
+/// Refuses, with a message rather than a panic, a system temporary folder that cannot be written:
+/// with its `constant_memory` feature, rust_xlsxwriter opens a temporary file there for every
+/// sheet it makes (and panics if it cannot), even for a sheet written in memory.
+fn temp_dir_writable(lang: Lang) -> Result<(), XlsxError> {
+    let dir = std::env::temp_dir();
+    tempfile::tempfile_in(&dir).map(drop).map_err(|e| {
+        let shown = dir.display();
+        XlsxError::IoError(std::io::Error::new(
+            e.kind(),
+            match lang {
+                Lang::Zh => format!(
+                    "生成工作簿需要一个可写的临时文件夹,`{shown}` 不存在或不可写;请用环境变量 TMPDIR 指定一个"
+                ),
+                Lang::En => format!(
+                    "a workbook needs a temporary folder that can be written, and `{shown}` cannot \
+                     be ({e}); set TMPDIR to one"
+                ),
+            },
+        ))
+    })
 }
 
 /// Names a sheet, making the name unique and valid (Excel allows 31 characters, not `[]:*?/\`).
@@ -763,6 +786,7 @@ pub fn annotated(
     lang: Lang,
     book: &Rulebook,
 ) -> Result<Vec<u8>, XlsxError> {
+    temp_dir_writable(lang)?;
     let styles = Styles::new();
     let mut workbook = Workbook::new();
     let graded_name = copy.sheets.get(copy.graded).map(|s| s.name.as_str());
@@ -1033,6 +1057,7 @@ fn write_copy(
 /// drop-down list on every yes/no and enumerated column (its values from the rulebook), the code
 /// column formatted as text and the date column as dates; the second sheet explains each column.
 pub fn template(book: &Rulebook, lang: Lang) -> Result<Vec<u8>, XlsxError> {
+    temp_dir_writable(lang)?;
     let styles = Styles::new();
     let mut workbook = Workbook::new();
     let mut names = Vec::new();
