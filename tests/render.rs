@@ -242,7 +242,12 @@ fn a_long_html_page_lists_only_the_outlets_to_act_on_at_most_fifty_a_county() {
     assert!(page.contains("--format csv or --format xlsx"));
     // Only the listed outlets have their gap lists; the regions have their tables.
     assert_eq!(page.matches("<details id=\"gaps-").count(), 1_000);
-    for title in ["By province", "By city", "By county"] {
+    for title in [
+        "Outlets to act on (below minimum, overclaimed)",
+        "By province",
+        "By city",
+        "By county",
+    ] {
         assert!(page.contains(&format!("<h2>{title}</h2>")), "{title}");
     }
 }

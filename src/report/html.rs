@@ -91,6 +91,11 @@ impl Listing {
         &self.ids
     }
 
+    /// Whether the page lists only the rows a reader acts on (a long report with statuses).
+    pub fn acted_on_only(&self) -> bool {
+        self.long && self.has_status
+    }
+
     /// Whether the page shows the report by region, listing only some rows.
     pub fn is_long(&self) -> bool {
         self.long

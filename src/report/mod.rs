@@ -750,8 +750,17 @@ impl<'a, W: Write> Writer<'a, W> {
                 let columns: Vec<Column> = self.human_columns().into_iter().cloned().collect();
                 let rows = std::mem::take(&mut self.kept);
                 let main_title = page_title(self.meta.command);
+                // A long report's page lists only the outlets to act on, and says so.
+                let listed_title = if self.listing.acted_on_only() {
+                    Text::new(
+                        "需要处理的网点(低于最低要求、申报偏高)",
+                        "Outlets to act on (below minimum, overclaimed)",
+                    )
+                } else {
+                    main_title.clone()
+                };
                 let main =
-                    self.html_table(self.rows_key, &main_title, &columns, rows, self.vertical);
+                    self.html_table(self.rows_key, &listed_title, &columns, rows, self.vertical);
                 let mut tables = Vec::new();
                 for s in std::mem::take(&mut self.preamble).iter().chain(sections) {
                     let rows = s
