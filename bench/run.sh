@@ -9,7 +9,10 @@
 #   grade     outlet grade --format csv
 #   gaps      outlet gaps --format csv
 #   summary   outlet summary --format csv
-# and measures each one's peak memory with `/usr/bin/time -v`. All figures come from this one run
+# and measures each one's peak memory with `/usr/bin/time -v`; from 100k outlets on, it also runs
+#   grade --format table, html and xlsx once each (time, peak memory, output size; issue 16)
+# and checks at 662k and beyond: table and HTML under 100 MB, the workbook under 200 MB, the page
+# under 20 MB; at 662k, table and HTML within 4×, the workbook within 120× the baseline. All figures come from this one run
 # on this one machine. It prints a Markdown table, writes it to $BENCH_DATA/results.md, and exits 1
 # when a target of the issue is missed (grade ≤ 2× baseline, gaps and summary ≤ 3× baseline at
 # 662k; peak memory < 100 MB at 662k and 2M; cost per outlet flat from 10k to the largest size).
@@ -85,6 +88,7 @@ results="$DATA/results.md"
     echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$results.head"
 : >"$results.rows"
+: >"$results.formats"
 : >"$results.verdicts"
 
 fail=0
@@ -154,6 +158,44 @@ for n in "${SIZES[@]}"; do
         check "peak memory of gaps at $n outlets under 100 MB ($m_gaps MB)" "$m_gaps < 100"
         check "peak memory of summary at $n outlets under 100 MB ($m_summary MB)" "$m_summary < 100"
     fi
+    # The formats for people (issue 16): the terminal table, the HTML page and the workbook, each
+    # run once (they take too long for hyperfine's runs at national scale), from 100k outlets on.
+    if [ "$n" -ge 100000 ]; then
+        echo "bench: report formats at $n outlets" >&2
+        for format in table html xlsx; do
+            out="$DATA/report-$n.$format"
+            log=$(mktemp)
+            args=("$OUTLET" grade --as-of "$AS_OF" --format "$format" --fail-on never $THREADS "$file")
+            if [ "$format" = table ]; then
+                /usr/bin/time -v -o "$log" "${args[@]}" >"$out" 2>/dev/null || true
+            else
+                /usr/bin/time -v -o "$log" "${args[@]}" --output "$out" >/dev/null 2>&1 || true
+            fi
+            read -r secs rss < <(awk -F': ' '
+                /Elapsed/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i] }
+                /Maximum resident set size/ { r = $2 / 1024 }
+                END { printf "%.2f %.1f\n", s, r }' "$log")
+            size=$(awk -v b="$(stat -c %s "$out" 2>/dev/null || echo 0)" 'BEGIN { printf "%.1f", b / 1e6 }')
+            rm -f "$log" "$out"
+            ratio=$(awk -v s="$secs" -v b="$t_base" 'BEGIN { printf "%.1f", s / b }')
+            echo "| $n | grade --format $format | $secs | ${ratio}× | $rss | $size |" >>"$results.formats"
+            if [ "$n" -ge 662000 ]; then
+                case $format in
+                    table | html) check "grade --format $format at $n outlets under 100 MB ($rss MB)" "$rss < 100" ;;
+                    xlsx) check "grade --format xlsx at $n outlets under 200 MB ($rss MB)" "$rss < 200" ;;
+                esac
+                if [ "$n" -eq 662000 ]; then
+                    case $format in
+                        table | html) check "grade --format $format at $n outlets within 4× the baseline (${ratio}×)" "$ratio <= 4" ;;
+                        xlsx) check "grade --format xlsx at $n outlets within 120× the baseline (${ratio}×)" "$ratio <= 120" ;;
+                    esac
+                fi
+                if [ "$format" = html ]; then
+                    check "the HTML page at $n outlets under 20 MB ($size MB)" "$size < 20"
+                fi
+            fi
+        done
+    fi
     if [ -z "$first_grade_us" ]; then
         first_grade_us=$us_grade
         first_gaps_us=$us_gaps
@@ -172,9 +214,17 @@ done
 
 {
     cat "$results.head" "$results.rows"
+    if [ -s "$results.formats" ]; then
+        echo
+        echo "Formats for people, one run each (s: wall clock; × the baseline's mean; output MB: the page, the workbook, the table's text):"
+        echo
+        echo "| outlets | command | s | / baseline | RSS MB | output MB |"
+        echo "|---:|---|---:|---:|---:|---:|"
+        cat "$results.formats"
+    fi
     echo
     cat "$results.verdicts"
 } >"$results"
-rm -f "$results.head" "$results.rows" "$results.verdicts"
+rm -f "$results.head" "$results.rows" "$results.formats" "$results.verdicts"
 cat "$results"
 exit "$fail"

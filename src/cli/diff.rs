@@ -246,7 +246,8 @@ pub fn run(args: Args) -> Result<Exit> {
     meta.old_as_of = Some(old_as_of.to_string());
     let mut writer = Writer::new(out, c.output_format(), c.lang, book, meta, "outlets", cols)
         .brief(shown)
-        .excel(c.excel);
+        .excel(c.excel)
+        .workbook_dir(super::output::workbook_dir(c.output.as_deref()));
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     let mut fell = 0u64;
 

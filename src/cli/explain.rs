@@ -79,7 +79,7 @@ pub fn run(args: Args) -> Result<Exit> {
         columns: gaps_columns().0,
         rows: gaps_rows(&ev, &outlet, &a, None, c.lang),
         single: false,
-    });
+    })?;
     for r in explain_rows(book, &outlet, &a, c.lang) {
         writer.row(&r)?;
     }

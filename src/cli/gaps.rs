@@ -9,8 +9,7 @@ use super::common::{CommonArgs, ProblemLog};
 use crate::inventory::Outlet;
 use crate::report::outlets::{GapLines, gaps_columns, gaps_rows, grade_columns, grade_row};
 use crate::report::summary::{Counted, Tally};
-use crate::report::{Format, Out, OutletRows, Section, Writer};
-use crate::text::Text;
+use crate::report::{Format, Out, OutletRows, Writer};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -37,9 +36,10 @@ pub fn run(args: Args) -> Result<Exit> {
     let format = c.output_format();
     let mut writer = Writer::new(out, format, c.lang, book, meta, "gaps", columns)
         .brief(shown)
-        .excel(c.excel);
-    // A workbook has the grades on a sheet of their own.
-    let mut grades = Vec::new();
+        .excel(c.excel)
+        .workbook_dir(super::output::workbook_dir(c.output.as_deref()));
+    // A workbook has the grades on sheets of their own, streamed as the gaps are.
+    let grade_columns = grade_columns(&inventory.extra_headers()).0;
 
     let mut tally = Tally::new(book);
     let maker = writer.row_maker();
@@ -63,19 +63,15 @@ pub fn run(args: Args) -> Result<Exit> {
     let take = |(counted, rows, grade): Made, text: &str| -> Result<()> {
         tally.count(counted);
         writer.outlet_rows(rows, text)?;
-        grades.extend(grade);
+        if let Some(grade) = grade {
+            writer.sheet_rows_of("outlets", &grade_columns, &[grade])?;
+        }
         Ok(())
     };
     inventory.each_outlet(c.threads(), &mut problems, work, take)?;
     problems.extend(prep.unknown_waived_outlets(&inventory));
     let counts = problems.counts();
-    writer.sheet(Section {
-        key: "outlets".into(),
-        title: Text::new("评定结果", "Results"),
-        columns: grade_columns(&inventory.extra_headers()).0,
-        rows: grades,
-        single: false,
-    });
+    writer.sheet_rows_of("outlets", &grade_columns, &[])?;
     let sections = tally.sections(book, inventory.rows_read(), counts);
     writer.finish(&sections, problems.kept())?.commit()?;
     problems.finish();

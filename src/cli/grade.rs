@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 
 use super::Exit;
 use super::common::{CommonArgs, Prepared, ProblemLog, print_problems};
-use super::output::check_workbook_name;
+use super::output::{check_workbook_name, workbook_dir};
 use crate::inventory::xlsx::WorkbookCopy;
 use crate::inventory::{Input, InputFormat, Outlet};
 use crate::problem::Problem;
@@ -48,14 +48,15 @@ pub fn run(args: Args) -> Result<Exit> {
     let format = c.output_format();
     let mut writer = Writer::new(out, format, c.lang, book, meta, "outlets", columns)
         .brief(shown)
-        .excel(c.excel);
-    // A workbook has the gap list on a sheet of its own.
-    let mut gaps = Vec::new();
+        .excel(c.excel)
+        .workbook_dir(workbook_dir(c.output.as_deref()));
 
     let mut tally = Tally::new(book);
     // The HTML page also charts grades by county and lists each outlet's gaps.
     let html = c.format == Format::Html;
-    let mut groups = Groups::new(GroupBy::County);
+    // By county; and by province and city, for a page too long to list every outlet.
+    let levels = [GroupBy::Province, GroupBy::City, GroupBy::County];
+    let mut groups = levels.map(Groups::new);
     let gap_columns = gaps_columns().0;
     let maker = writer.row_maker();
     // CSV lines are written straight.
@@ -66,8 +67,8 @@ pub fn run(args: Args) -> Result<Exit> {
         rows: OutletRows,
         /// For a workbook or the HTML page: its gap list.
         gaps: Option<Vec<Vec<Out>>>,
-        /// For the HTML page: its county, id, and id and name.
-        html: Option<(String, String, String)>,
+        /// For the HTML page: its province, city and county, id, and id and name.
+        html: Option<([String; 3], String, String)>,
     }
     let work = |outlet: &Outlet, text: &mut String| {
         if let Some(lines) = &lines {
@@ -87,7 +88,7 @@ pub fn run(args: Args) -> Result<Exit> {
             (format == Format::Xlsx || html).then(|| gaps_rows(&ev, outlet, &a, None, c.lang));
         let html = html.then(|| {
             (
-                GroupBy::County.key(book, outlet, c.lang),
+                levels.map(|by| by.key(book, outlet, c.lang)),
                 outlet.id.clone(),
                 format!("{} {}", outlet.id, outlet.name),
             )
@@ -102,32 +103,56 @@ pub fn run(args: Args) -> Result<Exit> {
     let take = |g: Graded, text: &str| -> Result<()> {
         tally.count(g.counted);
         writer.outlet_rows(g.rows, text)?;
-        if let (Some((county, id, heading)), Some(outlet_gaps)) = (g.html, &g.gaps) {
-            groups.count(book, &county, g.counted);
+        if let (Some((regions, id, heading)), Some(outlet_gaps)) = (g.html, &g.gaps) {
+            for (groups, region) in groups.iter_mut().zip(&regions) {
+                groups.count(book, region, g.counted);
+            }
             writer.detail(&id, heading, &gap_columns, outlet_gaps);
         }
         if format == Format::Xlsx {
-            gaps.extend(g.gaps.unwrap_or_default());
+            // A workbook has the gap list on sheets of its own, streamed as the results are.
+            writer.sheet_rows_of("gaps", &gap_columns, g.gaps.as_deref().unwrap_or_default())?;
         }
         Ok(())
     };
     inventory.each_outlet(c.threads(), &mut problems, work, take)?;
     problems.extend(prep.unknown_waived_outlets(&inventory));
     let counts = problems.counts();
-    writer.sheet(Section {
-        key: "gaps".into(),
-        title: Text::new("缺项清单", "Gaps"),
-        columns: gap_columns.clone(),
-        rows: gaps,
-        single: false,
-    });
+    // (A workbook without outlets still has its gap sheet.)
+    writer.sheet_rows_of("gaps", &gap_columns, &[])?;
     let mut sections = tally.sections(book, inventory.rows_read(), counts);
     if html {
+        let [provinces, cities, counties] = &groups;
+        // A page too long to list every outlet shows them by region, province to county.
+        if writer.lists_some() {
+            for (key, title, by, groups) in [
+                (
+                    "by_province",
+                    Text::new("按省统计", "By province"),
+                    GroupBy::Province,
+                    provinces,
+                ),
+                (
+                    "by_city",
+                    Text::new("按市统计", "By city"),
+                    GroupBy::City,
+                    cities,
+                ),
+            ] {
+                sections.push(Section {
+                    key: key.into(),
+                    title,
+                    columns: Groups::columns(book, by, false),
+                    rows: groups.rows(book, c.lang, false),
+                    single: false,
+                });
+            }
+        }
         sections.push(Section {
             key: "by_region".into(),
             title: Text::new("按县统计", "By county"),
             columns: Groups::columns(book, GroupBy::County, false),
-            rows: groups.rows(book, c.lang, false),
+            rows: counties.rows(book, c.lang, false),
             single: false,
         });
     }

@@ -446,3 +446,15 @@ mod temps {
     #[cfg(not(unix))]
     fn install() {}
 }
+
+/// Where a workbook's temporary files go: the folder of `--output` (a file's temporary copy is
+/// written there anyway), so that a national workbook's sheets never fill a temporary folder in
+/// memory; `None` (the system's temporary folder) for standard output.
+pub fn workbook_dir(output: Option<&Path>) -> Option<PathBuf> {
+    let path = output.filter(|p| *p != Path::new("-"))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    dir.is_dir().then_some(dir)
+}

@@ -72,7 +72,8 @@ pub fn run(args: Args) -> Result<Exit> {
         "groups",
         columns,
     )
-    .excel(c.excel);
+    .excel(c.excel)
+    .workbook_dir(super::output::workbook_dir(c.output.as_deref()));
     groups.each_row(book, c.lang, with_path, |row| writer.row(&row))?;
     let structure = if level == args.by {
         groups.structure(book, c.lang, false, with_path)

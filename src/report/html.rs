@@ -12,8 +12,134 @@ pub struct Table {
     pub single: bool,
 }
 
+/// A page lists every row of a report of at most this many; a longer one (a province, the
+/// nation) is shown by region, and lists only the rows a reader acts on ([`Listing`]).
+pub const ALL_ROWS: usize = 5_000;
+/// Past [`ALL_ROWS`]: at most so many rows listed per county, and in all.
+pub const PER_COUNTY: usize = 50;
+pub const LISTED: usize = 2_000;
+
+/// What a long report's page lists, decided row by row in bounded memory: while the report has
+/// at most [`ALL_ROWS`] rows, every one; past that, only the rows a reader acts on (below the
+/// minimum, overclaimed; every row of a report without a status), at most [`PER_COUNTY`] per
+/// county and [`LISTED`] in all, in the order they come. The rest are counted.
+#[derive(Debug, Default)]
+pub struct Listing {
+    rows: usize,
+    /// Past [`ALL_ROWS`].
+    long: bool,
+    /// Until then, each row offered, to decide on if the report grows long.
+    early: Vec<ListingRow>,
+    /// Rows listed, by county, and in all; the ids of the rows listed.
+    per_county: rustc_hash::FxHashMap<String, usize>,
+    listed: usize,
+    ids: rustc_hash::FxHashSet<String>,
+    /// Rows a reader acts on that are not listed, and whether the report has statuses at all.
+    unlisted: usize,
+    has_status: bool,
+}
+
+/// What [`Listing`] needs of a row.
+#[derive(Clone, Debug, Default)]
+pub struct ListingRow {
+    pub id: String,
+    /// Province, city and county, each ended by U+001F.
+    pub region: String,
+    /// Below the minimum or overclaimed; `None` when the report has no status.
+    pub acted_on: Option<bool>,
+}
+
+impl Listing {
+    /// Offers a row; returns whether the page lists it (for now: see [`Listing::overflowed`]).
+    pub fn offer(&mut self, row: ListingRow) -> bool {
+        self.rows += 1;
+        self.has_status |= row.acted_on.is_some();
+        if !self.long {
+            self.early.push(row);
+            return true;
+        }
+        self.admit(row)
+    }
+
+    fn admit(&mut self, row: ListingRow) -> bool {
+        if row.acted_on == Some(false) {
+            return false;
+        }
+        let in_county = self.per_county.get(&row.region).copied().unwrap_or(0);
+        if self.listed >= LISTED || in_county >= PER_COUNTY {
+            self.unlisted += 1;
+            return false;
+        }
+        self.listed += 1;
+        self.per_county.insert(row.region, in_county + 1);
+        self.ids.insert(row.id);
+        true
+    }
+
+    /// When the report has just grown past [`ALL_ROWS`]: of the rows offered so far, which stay.
+    pub fn overflowed(&mut self) -> Option<Vec<bool>> {
+        if self.long || self.rows <= ALL_ROWS {
+            return None;
+        }
+        self.long = true;
+        let early = std::mem::take(&mut self.early);
+        Some(early.into_iter().map(|r| self.admit(r)).collect())
+    }
+
+    /// The ids of the rows listed (past [`ALL_ROWS`]).
+    pub fn listed_ids(&self) -> &rustc_hash::FxHashSet<String> {
+        &self.ids
+    }
+
+    /// Whether the page lists only the rows a reader acts on (a long report with statuses).
+    pub fn acted_on_only(&self) -> bool {
+        self.long && self.has_status
+    }
+
+    /// Whether the page shows the report by region, listing only some rows.
+    pub fn is_long(&self) -> bool {
+        self.long
+    }
+
+    /// What the page says above a long report's list: what it lists, what it leaves out, and
+    /// where to find everything.
+    pub fn note(&self, rows: usize, lang: crate::text::Lang) -> Option<String> {
+        use crate::text::Lang;
+        if !self.long {
+            return None;
+        }
+        let (listed, unlisted) = (self.listed, self.unlisted);
+        Some(match (lang, self.has_status) {
+            (Lang::Zh, true) => format!(
+                "共 {rows} 行,超过 {ALL_ROWS} 行:本页按地区(省、市、县)汇总,只列出需要处理的网点\
+                 (低于最低要求、申报偏高),每县最多 {PER_COUNTY} 个、共最多 {LISTED} 个。\
+                 已列出 {listed} 个,另有 {unlisted} 个需要处理的网点未列出。\
+                 全部结果请用 --format csv 或 --format xlsx --output 文件名.xlsx 导出。"
+            ),
+            (Lang::Zh, false) => format!(
+                "共 {rows} 行,超过 {ALL_ROWS} 行:本页只列出其中 {listed} 行(每县最多 {PER_COUNTY} 行、\
+                 共最多 {LISTED} 行),另有 {unlisted} 行未列出。\
+                 全部结果请用 --format csv 或 --format xlsx --output 文件名.xlsx 导出。"
+            ),
+            (Lang::En, true) => format!(
+                "{rows} rows, more than {ALL_ROWS}: this page shows them by region (province, city, \
+                 county) and lists only the outlets to act on (below minimum, overclaimed), at most \
+                 {PER_COUNTY} a county and {LISTED} in all. {listed} are listed; {unlisted} more to \
+                 act on are not. For all of them use --format csv or --format xlsx --output FILE.xlsx."
+            ),
+            (Lang::En, false) => format!(
+                "{rows} rows, more than {ALL_ROWS}: this page lists {listed} of them (at most \
+                 {PER_COUNTY} a county and {LISTED} in all); {unlisted} more are not listed. For all \
+                 of them use --format csv or --format xlsx --output FILE.xlsx."
+            ),
+        })
+    }
+}
+
 /// Everything the page shows.
 pub struct Page {
+    /// For a long report: what the page lists of it ([`Listing::note`]).
+    pub note: Option<String>,
     pub zh: bool,
     pub title: String,
     pub meta: String,
@@ -120,6 +246,9 @@ fn status_class(v: &str) -> &'static str {
     }
 }
 
+/// The most bars a chart draws.
+const MAX_BARS: usize = 400;
+
 const COLORS: [&str; 5] = ["#1a7f37", "#4ac26b", "#54aeff", "#d4a72c", "#cf222e"];
 
 /// A horizontal stacked bar chart of grade counts: one bar per row of a section whose columns
@@ -152,6 +281,10 @@ fn chart(out: &mut impl Write, t: &Table, label_col: usize, zh: bool) -> io::Res
             )
         })
         .collect();
+    // A chart of thousands of bars (every county of the nation) helps no reader: the table has them.
+    if rows.len() > MAX_BARS {
+        return Ok(false);
+    }
     let max = rows
         .iter()
         .map(|(_, v)| v.iter().sum::<f64>())
@@ -269,6 +402,9 @@ pub fn render(out: &mut impl Write, page: &Page) -> io::Result<()> {
     }
 
     writeln!(out, "<h2>{}</h2>", escape(&page.main.title))?;
+    if let Some(note) = &page.note {
+        writeln!(out, "<p class=\"note\" id=\"listing\">{}</p>", escape(note))?;
+    }
     writeln!(
         out,
         "<input id=\"filter\" type=\"search\" placeholder=\"{}\">",

@@ -10,6 +10,7 @@ pub mod html;
 pub mod outlets;
 pub mod rules;
 pub mod summary;
+mod table;
 pub mod words;
 pub mod xlsx;
 
@@ -21,6 +22,10 @@ use serde_json::{Map, Value as Json, json};
 use crate::problem::Problem;
 use crate::rulebook::Rulebook;
 use crate::text::{Lang, Text, visible};
+
+/// How many rows the terminal table measures its columns on; a longer table streams the rest in
+/// those widths, so that its memory is bounded however long the inventory.
+const TABLE_BLOCK: usize = 1_000;
 
 /// The version of the JSON and CSV wire format of the reports not listed in [`schema_version`].
 pub const SCHEMA_VERSION: u32 = 1;
@@ -272,8 +277,10 @@ pub struct Writer<'a, W: Write> {
     columns: Vec<Column>,
     /// Which columns the table and Markdown formats show (all of them in CSV and JSON).
     shown: Vec<bool>,
-    /// Rows kept for the table format, which must measure its columns.
+    /// Rows kept for the table format, which measures its columns on the first [`TABLE_BLOCK`]
+    /// rows (and for the HTML page); then the widths the rest are streamed in.
     kept: Vec<Vec<String>>,
+    streamed: Option<table::Streamed>,
     rows_written: usize,
     /// Sections shown before the main rows in table and Markdown formats.
     preamble: Vec<Section>,
@@ -283,9 +290,15 @@ pub struct Writer<'a, W: Write> {
     csv_buffers: (String, String),
     /// Per outlet, for the HTML page: its id, a heading, and its gap rows.
     details: Vec<(String, String, html::Table)>,
-    /// Rows kept, typed, for a workbook; and its other sheets.
-    typed: Vec<Vec<Out>>,
-    sheets: Vec<Section>,
+    /// What the HTML page lists of a long report ([`html::Listing`]), and whether it lists the
+    /// row written last.
+    listing: html::Listing,
+    listed_last: bool,
+    /// The workbook being written, its rows streamed to temporary files ([`xlsx::Stream`]),
+    /// opened at its first row; where those files go, and the data rows a sheet holds.
+    workbook: Option<xlsx::Stream>,
+    workbook_dir: Option<std::path::PathBuf>,
+    sheet_rows: usize,
     /// CSV for Excel: a byte-order mark, CRLF line ends, formula-like cells neutralised.
     excel: bool,
 }
@@ -311,13 +324,17 @@ impl<'a, W: Write> Writer<'a, W> {
             shown: vec![true; columns.len()],
             columns,
             kept: Vec::new(),
+            streamed: None,
             rows_written: 0,
             preamble: Vec::new(),
             vertical: false,
             csv_buffers: (String::new(), String::new()),
             details: Vec::new(),
-            typed: Vec::new(),
-            sheets: Vec::new(),
+            listing: html::Listing::default(),
+            listed_last: true,
+            workbook: None,
+            workbook_dir: None,
+            sheet_rows: xlsx::MAX_ROWS,
             excel: false,
         }
     }
@@ -329,16 +346,74 @@ impl<'a, W: Write> Writer<'a, W> {
         self
     }
 
-    /// Adds a table that gets its own sheet in a workbook (other formats ignore it).
-    pub fn sheet(&mut self, table: Section) {
-        if self.format == Format::Xlsx {
-            self.sheets.push(table);
+    /// A workbook's temporary files go in `dir` (the folder of `--output`), not in a temporary
+    /// folder that may be in memory or too small; the system's when `None`.
+    pub fn workbook_dir(mut self, dir: Option<std::path::PathBuf>) -> Self {
+        self.workbook_dir = dir;
+        self
+    }
+
+    /// At most `rows` data rows on a sheet of a workbook (Excel's 1,048,575 by default, and at
+    /// most); a longer table continues on more sheets.
+    pub fn sheet_rows(mut self, rows: usize) -> Self {
+        self.sheet_rows = rows;
+        self
+    }
+
+    /// The workbook, started at its first use.
+    fn stream(&mut self) -> io::Result<&mut xlsx::Stream> {
+        if self.workbook.is_none() {
+            let (dir, rows) = (self.workbook_dir.as_deref(), self.sheet_rows);
+            let stream = xlsx::Stream::new(self.lang, self.meta.command, dir, rows)
+                .map_err(io::Error::other)?;
+            self.workbook = Some(stream);
         }
+        self.workbook
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the workbook was not started"))
+    }
+
+    /// Writes rows of a table of a workbook's own: `place` says where it goes.
+    fn xlsx_rows(
+        &mut self,
+        key: &str,
+        place: xlsx::Place,
+        columns: &[Column],
+        rows: &[Vec<Out>],
+    ) -> io::Result<()> {
+        let book = self.book;
+        let stream = self.stream()?;
+        let t = stream
+            .table(key, place, columns)
+            .map_err(io::Error::other)?;
+        for r in rows {
+            stream.row(t, r, book).map_err(io::Error::other)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a table that gets its own sheet in a workbook (other formats ignore it).
+    pub fn sheet(&mut self, table: Section) -> io::Result<()> {
+        self.sheet_rows_of(&table.key, &table.columns, &table.rows)
+    }
+
+    /// Adds rows to a table under `key` that gets its own sheets in a workbook, streamed as they
+    /// come (other formats ignore them); the first rows open the table with `columns`.
+    pub fn sheet_rows_of(
+        &mut self,
+        key: &str,
+        columns: &[Column],
+        rows: &[Vec<Out>],
+    ) -> io::Result<()> {
+        if self.format == Format::Xlsx {
+            self.xlsx_rows(key, xlsx::Place::Other, columns, rows)?;
+        }
+        Ok(())
     }
 
     /// Adds one outlet's gap list to the HTML page (other formats ignore it).
     pub fn detail(&mut self, id: &str, heading: String, columns: &[Column], rows: &[Vec<Out>]) {
-        if self.format != Format::Html || rows.is_empty() {
+        if self.format != Format::Html || rows.is_empty() || !self.listed_last {
             return;
         }
         let table = html::Table {
@@ -499,13 +574,39 @@ impl<'a, W: Write> Writer<'a, W> {
         match self.format {
             Format::Table => {
                 let texts = self.human_cells(cells, Format::Table);
-                self.kept.push(texts);
+                if let Some(streamed) = &self.streamed {
+                    streamed.row(&mut self.out, &texts)?;
+                } else {
+                    self.kept.push(texts);
+                    if self.kept.len() > TABLE_BLOCK && !self.vertical {
+                        self.stream_table()?;
+                    }
+                }
             }
             Format::Html => {
                 let texts = self.human_cells(cells, Format::Html);
-                self.kept.push(texts);
+                let row = self.listing_row(cells);
+                self.listed_last = self.listing.offer(row);
+                if self.listed_last {
+                    self.kept.push(texts);
+                }
+                if let Some(listed) = self.listing.overflowed() {
+                    // Past the outlets a page lists whole: only those listed stay.
+                    let mut listed = listed.into_iter();
+                    self.kept.retain(|_| listed.next().unwrap_or(false));
+                    let ids = self.listing.listed_ids();
+                    self.details.retain(|(id, _, _)| ids.contains(id));
+                }
             }
-            Format::Xlsx => self.typed.push(cells.to_vec()),
+            Format::Xlsx => {
+                self.stream()?;
+                if let Some(stream) = self.workbook.as_mut() {
+                    let t = stream
+                        .table(self.rows_key, xlsx::Place::Main, &self.columns)
+                        .map_err(io::Error::other)?;
+                    stream.row(t, cells, self.book).map_err(io::Error::other)?;
+                }
+            }
             Format::Csv => {
                 // One line buffer and one cell buffer, reused from row to row.
                 let (mut line, mut cell) = std::mem::take(&mut self.csv_buffers);
@@ -592,6 +693,17 @@ impl<'a, W: Write> Writer<'a, W> {
             self.begin()?;
         }
         match self.format {
+            Format::Table if self.streamed.is_some() => {
+                if let Some(streamed) = self.streamed.take() {
+                    streamed.end(&mut self.out)?;
+                    let hint = table::hint(self.rows_written, self.lang);
+                    for section in sections {
+                        self.table_section(section)?;
+                    }
+                    writeln!(self.out)?;
+                    writeln!(self.out, "{hint}")?;
+                }
+            }
             Format::Table => {
                 writeln!(self.out, "{}", visible(&self.meta_line()))?;
                 for section in std::mem::take(&mut self.preamble) {
@@ -622,32 +734,33 @@ impl<'a, W: Write> Writer<'a, W> {
             }
             Format::Csv => {}
             Format::Xlsx => {
-                let mut tables = vec![Section {
-                    key: self.rows_key.to_string(),
-                    title: Text::new(self.rows_key, self.rows_key),
-                    columns: self.columns.clone(),
-                    rows: std::mem::take(&mut self.typed),
-                    single: false,
-                }];
-                tables.extend(std::mem::take(&mut self.preamble));
-                tables.append(&mut self.sheets);
-                let bytes = xlsx::report(xlsx::Report {
-                    book: self.book,
-                    lang: self.lang,
-                    meta: &self.meta,
-                    tables,
-                    sections,
-                    problems,
-                })
-                .map_err(io::Error::other)?;
-                self.out.write_all(&bytes)?;
+                // The main table has a sheet even with no rows.
+                let columns = std::mem::take(&mut self.columns);
+                self.xlsx_rows(self.rows_key, xlsx::Place::Main, &columns, &[])?;
+                for s in std::mem::take(&mut self.preamble) {
+                    self.xlsx_rows(&s.key, xlsx::Place::Preamble, &s.columns, &s.rows)?;
+                }
+                if let Some(stream) = self.workbook.take() {
+                    stream
+                        .finish(&self.meta, sections, problems, self.book, &mut self.out)
+                        .map_err(io::Error::other)?;
+                }
             }
             Format::Html => {
                 let columns: Vec<Column> = self.human_columns().into_iter().cloned().collect();
                 let rows = std::mem::take(&mut self.kept);
                 let main_title = page_title(self.meta.command);
+                // A long report's page lists only the outlets to act on, and says so.
+                let listed_title = if self.listing.acted_on_only() {
+                    Text::new(
+                        "需要处理的网点(低于最低要求、申报偏高)",
+                        "Outlets to act on (below minimum, overclaimed)",
+                    )
+                } else {
+                    main_title.clone()
+                };
                 let main =
-                    self.html_table(self.rows_key, &main_title, &columns, rows, self.vertical);
+                    self.html_table(self.rows_key, &listed_title, &columns, rows, self.vertical);
                 let mut tables = Vec::new();
                 for s in std::mem::take(&mut self.preamble).iter().chain(sections) {
                     let rows = s
@@ -662,6 +775,7 @@ impl<'a, W: Write> Writer<'a, W> {
                     tables.push(self.html_table(&s.key, &s.title, &s.columns, rows, s.single));
                 }
                 let page = html::Page {
+                    note: self.listing.note(self.rows_written, self.lang),
                     zh: self.lang == Lang::Zh,
                     title: main_title.get(self.lang).to_string(),
                     meta: self.meta_line(),
@@ -697,6 +811,57 @@ impl<'a, W: Write> Writer<'a, W> {
         }
         self.out.flush()?;
         Ok(self.out)
+    }
+
+    /// Past [`TABLE_BLOCK`] rows: the report's head, then the table's header and the rows kept,
+    /// in widths measured on them; the rows to come are written as they come.
+    fn stream_table(&mut self) -> io::Result<()> {
+        writeln!(self.out, "{}", visible(&self.meta_line()))?;
+        for section in std::mem::take(&mut self.preamble) {
+            self.table_section(&section)?;
+        }
+        let headers: Vec<String> = self
+            .human_columns()
+            .iter()
+            .map(|c| c.header(Format::Table, self.lang).to_string())
+            .collect();
+        let rows = std::mem::take(&mut self.kept);
+        let streamed = table::Streamed::measure(&headers, &rows);
+        streamed.head(&mut self.out, &headers)?;
+        for r in &rows {
+            streamed.row(&mut self.out, r)?;
+        }
+        self.streamed = Some(streamed);
+        Ok(())
+    }
+
+    /// Whether the HTML page is of a report too long to list every row ([`html::Listing`]): it
+    /// shows it by region and lists some rows.
+    pub fn lists_some(&self) -> bool {
+        self.listing.is_long()
+    }
+
+    /// What the HTML listing needs of a main row: its id, its region, whether a reader acts on it.
+    fn listing_row(&self, cells: &[Out]) -> html::ListingRow {
+        let mut row = html::ListingRow::default();
+        for (c, cell) in self.columns.iter().zip(cells) {
+            match c.key.as_str() {
+                "id" => row.id = cell.text(Format::Html, self.lang, self.book),
+                "province" | "city" | "county" => {
+                    row.region
+                        .push_str(&cell.text(Format::Html, self.lang, self.book));
+                    row.region.push('\u{1f}');
+                }
+                "status" | "new_status" => {
+                    row.acted_on = Some(matches!(
+                        cell,
+                        Out::Key { key, .. } if matches!(&**key, "below_minimum" | "overclaimed")
+                    ));
+                }
+                _ => {}
+            }
+        }
+        row
     }
 
     fn meta_line(&self) -> String {

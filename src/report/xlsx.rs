@@ -9,6 +9,8 @@
 //! and returned as bytes, which the caller writes through its atomic output.
 
 use std::collections::HashMap;
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationErrorStyle, ExcelDateTime, Format, FormatAlign,
@@ -24,7 +26,7 @@ use crate::rulebook::{FieldKind, RuleKind, Rulebook};
 use crate::text::{Lang, Text};
 
 /// Rows a sheet holds below its header; a longer table continues on a second sheet.
-const MAX_ROWS: usize = 1_048_575;
+pub(super) const MAX_ROWS: usize = 1_048_575;
 /// The widest a column is made, in Excel's units (about one digit each).
 const MAX_WIDTH: usize = 60;
 /// How many rows are measured to size a column.
@@ -107,54 +109,301 @@ fn sheet_rank(key: &str) -> u8 {
     }
 }
 
-/// A report to write as a workbook.
-pub(super) struct Report<'r> {
-    pub book: &'r Rulebook,
-    pub lang: Lang,
-    pub meta: &'r Meta,
-    /// Tables that get a sheet each: the main rows and any others (`key` names the sheet).
-    pub tables: Vec<Section>,
-    /// Summaries, on the summary sheet.
-    pub sections: &'r [Section],
-    pub problems: &'r [Problem],
+/// A report workbook being written in constant memory (issue 16): every sheet of rows streams
+/// them, row by row, to a temporary file (beside `--output` when it can), so that a national
+/// inventory's workbook takes megabytes, not gigabytes. A table longer than a sheet holds
+/// continues on sheets of the same name with a suffix (`评定结果 (2)`), and the summary sheet says
+/// so. Column widths come from the first [`MEASURED_ROWS`] rows of each table; the data problems
+/// (bounded: the first ones kept) and the summary are written when the rows are done.
+pub(super) struct Stream {
+    workbook: Workbook,
+    styles: Styles,
+    lang: Lang,
+    command: &'static str,
+    /// Sheet names taken, in the order the sheets were added.
+    names: Vec<String>,
+    tables: Vec<Streamed>,
+    /// Data rows a sheet holds ([`MAX_ROWS`], less in tests).
+    max_rows: usize,
+    /// Where the finished workbook is assembled before it is copied to the output.
+    dir: Option<PathBuf>,
 }
 
-/// The report as a workbook: one sheet per table, then data problems (for a report about an
-/// inventory), then the summary.
-pub(super) fn report(r: Report) -> Result<Vec<u8>, XlsxError> {
-    let styles = Styles::new();
-    let mut workbook = Workbook::new();
-    let mut tables = r.tables;
-    tables.sort_by_key(|t| sheet_rank(&t.key));
-    let mut names = Vec::new();
-    for t in &tables {
-        let title = sheet_title(&t.key, r.meta.command);
-        let chunks: Vec<&[Vec<Out>]> = if t.rows.is_empty() {
-            vec![&[]]
-        } else {
-            t.rows.chunks(MAX_ROWS).collect()
-        };
-        for (i, rows) in chunks.into_iter().enumerate() {
-            let name = if i == 0 {
-                title.get(r.lang).to_string()
-            } else {
-                format!("{} ({})", title.get(r.lang), i + 1)
-            };
-            let sheet = workbook.add_worksheet();
-            set_name(sheet, &name, &mut names)?;
-            write_table(sheet, &t.columns, rows, r.lang, r.book, &styles)?;
+/// Where a table stands among a report's sheets: the main rows, a table shown before them, or
+/// another table (a workbook's own sheet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Place {
+    Main,
+    Preamble,
+    Other,
+}
+
+/// One table of a streamed workbook: its sheets, and how many rows they hold.
+struct Streamed {
+    key: String,
+    place: Place,
+    /// The sheet name the table's first sheet has (the others add a suffix).
+    name: String,
+    columns: Vec<Column>,
+    /// The table's sheets, first to last, by their index in the workbook.
+    sheets: Vec<usize>,
+    /// Rows on the last sheet, and in all.
+    rows_on_last: usize,
+    rows: usize,
+    widths: Vec<usize>,
+}
+
+impl Stream {
+    /// A workbook whose temporary files go in `dir` (when it is a folder that can be written;
+    /// the system's temporary folder if not), with at most `max_rows` data rows a sheet.
+    pub(super) fn new(
+        lang: Lang,
+        command: &'static str,
+        dir: Option<&Path>,
+        max_rows: usize,
+    ) -> Result<Stream, XlsxError> {
+        temp_dir_writable(lang)?;
+        let mut workbook = Workbook::new();
+        let dir = dir.filter(|d| workbook.set_tempdir(d).is_ok());
+        Ok(Stream {
+            workbook,
+            styles: Styles::new(),
+            lang,
+            command,
+            names: Vec::new(),
+            tables: Vec::new(),
+            max_rows: max_rows.clamp(1, MAX_ROWS),
+            dir: dir.map(Path::to_path_buf),
+        })
+    }
+
+    /// The table under `key`, opened (with `columns`) if it is new.
+    pub(super) fn table(
+        &mut self,
+        key: &str,
+        place: Place,
+        columns: &[Column],
+    ) -> Result<usize, XlsxError> {
+        if let Some(t) = self.tables.iter().position(|t| t.key == key) {
+            return Ok(t);
         }
+        let name = sheet_title(key, self.command).get(self.lang).to_string();
+        self.tables.push(Streamed {
+            key: key.to_string(),
+            place,
+            name,
+            widths: columns
+                .iter()
+                // Room for the filter button.
+                .map(|c| text_width(c.title.get(self.lang)) + 3)
+                .collect(),
+            columns: columns.to_vec(),
+            sheets: Vec::new(),
+            rows_on_last: 0,
+            rows: 0,
+        });
+        let t = self.tables.len() - 1;
+        self.add_sheet(t)?;
+        Ok(t)
     }
-    if r.meta.input.is_some() {
-        let (columns, rows) = problem_table(r.problems, r.lang);
-        let sheet = workbook.add_worksheet();
-        set_name(sheet, sheet_title("problems", "").get(r.lang), &mut names)?;
-        write_table(sheet, &columns, &rows, r.lang, r.book, &styles)?;
+
+    /// Starts a sheet of table `t`: its name, and its header row, frozen.
+    fn add_sheet(&mut self, t: usize) -> Result<(), XlsxError> {
+        let table = &mut self.tables[t];
+        let name = match table.sheets.len() {
+            0 => table.name.clone(),
+            n => format!("{} ({})", table.name, n + 1),
+        };
+        let index = self.workbook.worksheets().len();
+        let sheet = self.workbook.add_worksheet_with_constant_memory();
+        set_name(sheet, &name, &mut self.names)?;
+        for (c, column) in table.columns.iter().enumerate() {
+            let title = column.title.get(self.lang);
+            sheet.write_string_with_format(0, col(c), title, &self.styles.header)?;
+        }
+        if !table.columns.is_empty() {
+            sheet.set_freeze_panes(1, 0)?;
+        }
+        table.sheets.push(index);
+        table.rows_on_last = 0;
+        Ok(())
     }
-    let sheet = workbook.add_worksheet();
-    set_name(sheet, sheet_title("summary", "").get(r.lang), &mut names)?;
-    write_summary(sheet, r.meta, r.sections, r.lang, r.book, &styles)?;
-    workbook.save_to_buffer()
+
+    /// Writes one row of table `t`, on a new sheet when the last one is full.
+    pub(super) fn row(
+        &mut self,
+        t: usize,
+        cells: &[Out],
+        book: &Rulebook,
+    ) -> Result<(), XlsxError> {
+        if self.tables[t].rows_on_last >= self.max_rows {
+            self.close_sheet(t)?;
+            self.add_sheet(t)?;
+        }
+        let lang = self.lang;
+        let table = &mut self.tables[t];
+        let Some(&index) = table.sheets.last() else {
+            return Ok(());
+        };
+        let r =
+            u32::try_from(table.rows_on_last + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+        let measure = table.rows < MEASURED_ROWS;
+        let sheet = self.workbook.worksheet_from_index(index)?;
+        for (c, cell) in cells.iter().enumerate().take(table.columns.len()) {
+            write_out(sheet, r, col(c), cell, lang, book, &self.styles)?;
+            if measure {
+                let w = text_width(&cell.text(super::Format::Xlsx, lang, book));
+                table.widths[c] = table.widths[c].max(w);
+            }
+        }
+        table.rows_on_last += 1;
+        table.rows += 1;
+        Ok(())
+    }
+
+    /// Ends the last sheet of table `t`: a filter over its rows.
+    fn close_sheet(&mut self, t: usize) -> Result<(), XlsxError> {
+        let table = &self.tables[t];
+        let Some(&index) = table.sheets.last() else {
+            return Ok(());
+        };
+        if table.columns.is_empty() {
+            return Ok(());
+        }
+        let last = u32::try_from(table.rows_on_last).unwrap_or(u32::MAX);
+        let width = col(table.columns.len() - 1);
+        self.workbook
+            .worksheet_from_index(index)?
+            .autofilter(0, 0, last.max(1), width)?;
+        Ok(())
+    }
+
+    /// Finishes the workbook: filters and widths, the data problems (for a report about an
+    /// inventory) and the summary; the sheets in order (results, gaps, the rest); then writes it
+    /// to `out`.
+    pub(super) fn finish(
+        mut self,
+        meta: &Meta,
+        sections: &[Section],
+        problems: &[Problem],
+        book: &Rulebook,
+        out: &mut impl Write,
+    ) -> Result<(), XlsxError> {
+        if meta.input.is_some() {
+            let (columns, rows) = problem_table(problems, self.lang);
+            let t = self.table("problems", Place::Other, &columns)?;
+            for r in &rows {
+                self.row(t, r, book)?;
+            }
+        }
+        for t in 0..self.tables.len() {
+            self.close_sheet(t)?;
+            let table = &self.tables[t];
+            for &index in &table.sheets {
+                let sheet = self.workbook.worksheet_from_index(index)?;
+                for (c, w) in table.widths.iter().enumerate() {
+                    sheet.set_column_width(col(c), (w + 2).clamp(6, MAX_WIDTH) as f64)?;
+                }
+            }
+        }
+        let splits: Vec<String> = self
+            .tables
+            .iter()
+            .filter(|t| t.sheets.len() > 1)
+            .map(|t| {
+                let names: Vec<&str> = t.sheets.iter().map(|&i| self.names[i].as_str()).collect();
+                match self.lang {
+                    Lang::Zh => format!(
+                        "{} 共 {} 行,超过一张工作表的上限 {} 行,分在 {} 张工作表: {}",
+                        t.name,
+                        t.rows,
+                        self.max_rows,
+                        t.sheets.len(),
+                        names.join("、")
+                    ),
+                    Lang::En => format!(
+                        "{}: {} rows, more than a sheet's {}, on {} sheets: {}",
+                        t.name,
+                        t.rows,
+                        self.max_rows,
+                        t.sheets.len(),
+                        names.join(", ")
+                    ),
+                }
+            })
+            .collect();
+        let summary = self.workbook.worksheets().len();
+        let sheet = self.workbook.add_worksheet();
+        set_name(
+            sheet,
+            sheet_title("summary", "").get(self.lang),
+            &mut self.names,
+        )?;
+        write_summary(
+            sheet,
+            meta,
+            &splits,
+            sections,
+            self.lang,
+            book,
+            &self.styles,
+        )?;
+        // Results, then gaps, then the others (main rows, those shown before them, the rest),
+        // each table's sheets together; the data problems and the summary last.
+        let mut order: Vec<(u8, Place, usize, usize)> = Vec::new();
+        for (t, table) in self.tables.iter().enumerate() {
+            let rank = if table.key == "problems" {
+                3
+            } else {
+                sheet_rank(&table.key)
+            };
+            for &index in &table.sheets {
+                order.push((rank, table.place, t, index));
+            }
+        }
+        order.sort();
+        let mut sheets: Vec<Option<Worksheet>> = std::mem::take(self.workbook.worksheets_mut())
+            .into_iter()
+            .map(Some)
+            .collect();
+        let ordered = self.workbook.worksheets_mut();
+        for index in order.iter().map(|o| o.3).chain([summary]) {
+            if let Some(sheet) = sheets.get_mut(index).and_then(Option::take) {
+                ordered.push(sheet);
+            }
+        }
+        // The workbook is assembled in a temporary file, then copied: never whole in memory.
+        let mut file = match &self.dir {
+            Some(dir) => tempfile::tempfile_in(dir),
+            None => tempfile::tempfile(),
+        }?;
+        self.workbook.save_to_writer(&mut file)?;
+        file.seek(SeekFrom::Start(0))?;
+        std::io::copy(&mut file, out)?;
+        Ok(())
+    }
+}
+
+/// Refuses, with a message rather than a panic, a system temporary folder that cannot be written:
+/// with its `constant_memory` feature, rust_xlsxwriter opens a temporary file there for every
+/// sheet it makes (and panics if it cannot), even for a sheet written in memory.
+fn temp_dir_writable(lang: Lang) -> Result<(), XlsxError> {
+    let dir = std::env::temp_dir();
+    tempfile::tempfile_in(&dir).map(drop).map_err(|e| {
+        let shown = dir.display();
+        XlsxError::IoError(std::io::Error::new(
+            e.kind(),
+            match lang {
+                Lang::Zh => format!(
+                    "生成工作簿需要一个可写的临时文件夹,`{shown}` 不存在或不可写;请用环境变量 TMPDIR 指定一个"
+                ),
+                Lang::En => format!(
+                    "a workbook needs a temporary folder that can be written, and `{shown}` cannot \
+                     be ({e}); set TMPDIR to one"
+                ),
+            },
+        ))
+    })
 }
 
 /// Names a sheet, making the name unique and valid (Excel allows 31 characters, not `[]:*?/\`).
@@ -284,7 +533,7 @@ pub fn text_width(s: &str) -> usize {
         .unwrap_or(0)
 }
 
-fn is_wide(c: char) -> bool {
+pub(super) fn is_wide(c: char) -> bool {
     matches!(u32::from(c),
         0x1100..=0x115F
         | 0x2E80..=0x303E
@@ -338,6 +587,7 @@ fn problem_table(problems: &[Problem], lang: Lang) -> (Vec<Column>, Vec<Vec<Out>
 fn write_summary(
     sheet: &mut Worksheet,
     meta: &Meta,
+    splits: &[String],
     sections: &[Section],
     lang: Lang,
     book: &Rulebook,
@@ -382,6 +632,9 @@ fn write_summary(
             .map(|(id, v)| format!("{id} {v}"))
             .collect();
         pairs.push((lang.pick("基于", "extends"), chain.join(", ")));
+    }
+    for split in splits {
+        pairs.push((lang.pick("分表", "continued"), split.clone()));
     }
     pairs.push((
         lang.pick("生成工具", "made by"),
@@ -533,6 +786,7 @@ pub fn annotated(
     lang: Lang,
     book: &Rulebook,
 ) -> Result<Vec<u8>, XlsxError> {
+    temp_dir_writable(lang)?;
     let styles = Styles::new();
     let mut workbook = Workbook::new();
     let graded_name = copy.sheets.get(copy.graded).map(|s| s.name.as_str());
@@ -803,6 +1057,7 @@ fn write_copy(
 /// drop-down list on every yes/no and enumerated column (its values from the rulebook), the code
 /// column formatted as text and the date column as dates; the second sheet explains each column.
 pub fn template(book: &Rulebook, lang: Lang) -> Result<Vec<u8>, XlsxError> {
+    temp_dir_writable(lang)?;
     let styles = Styles::new();
     let mut workbook = Workbook::new();
     let mut names = Vec::new();
