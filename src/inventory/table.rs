@@ -85,6 +85,22 @@ impl<S: Copy + Default + PartialEq> Table<S> {
         }
     }
 
+    /// The entry with this hash that `is` accepts, if any, to change (not its hash).
+    #[inline]
+    pub fn find_mut(&mut self, hash: u64, mut is: impl FnMut(&S) -> bool) -> Option<&mut S> {
+        let mut at = self.home(hash);
+        loop {
+            let slot = &self.slots[at];
+            if *slot == S::default() {
+                return None;
+            }
+            if is(slot) {
+                return self.slots.get_mut(at);
+            }
+            at = self.next(at);
+        }
+    }
+
     /// Adds `entry` (not free, not already in the table) under `hash`. `rehash` gives the hash
     /// of an entry, for when the table grows.
     #[inline]
