@@ -181,6 +181,13 @@ mod tests {
                 );
             }
             assert_eq!(table.find(hash(1001), |e| e.0 == 1001), None);
+            // An entry changed in place is found changed, the others as they were.
+            if let Some(e) = table.find_mut(hash(500), |e| e.0 == 500) {
+                e.1 = 7;
+            }
+            assert_eq!(table.find(hash(500), |e| e.0 == 500), Some(&(500, 7)));
+            assert_eq!(table.find(hash(501), |e| e.0 == 501), Some(&(501, 5010)));
+            assert_eq!(table.find_mut(hash(1001), |e| e.0 == 1001), None);
             assert_eq!(table.find(hash(0), |e| e.0 == 0), None);
         }
     }
