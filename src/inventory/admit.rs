@@ -90,8 +90,8 @@ struct Region {
     len: usize,
     /// The region of the column above it in its rows ([`NO_REGION`] for none).
     parent: u32,
-    /// Its path of names: 示范省/甲市/甲县/城关镇.
-    path: Box<str>,
+    /// Its own name (its path is that of its parents, then this: 示范省/甲市/甲县/城关镇).
+    name: Box<str>,
 }
 
 /// A row kept: its number, its finest region and its code (a word).
@@ -300,6 +300,17 @@ impl Prefixes {
         unpack_prefix(word)
     }
 
+    /// The path of names of region `r`, coarsest first: 示范省/甲市/甲县/城关镇.
+    fn path(&self, mut r: u32) -> String {
+        let mut names = Vec::new();
+        while let Some(region) = self.regions.get(r as usize) {
+            names.push(&*region.name);
+            r = region.parent;
+        }
+        names.reverse();
+        names.join("/")
+    }
+
     /// Counts row `n`'s division code in each of its regions, and keeps the row (its number,
     /// finest region and code) when one of them keeps rows of its prefix still.
     fn count(&mut self, layout: &Layout, n: u64, keys: &Keys, key: &Key) {
@@ -313,7 +324,7 @@ impl Prefixes {
         let levels = checks.regions.len();
         let mut parent = NO_REGION;
         let mut keep = false;
-        for (i, region) in regions.iter().enumerate() {
+        for region in regions {
             let prefix = code.get(..region.prefix).unwrap_or(code);
             let word = self.word(prefix);
             let at = region_key(region);
@@ -340,14 +351,12 @@ impl Prefixes {
                 }
                 None => {
                     let r = u32::try_from(self.regions.len()).unwrap_or(NO_REGION - 1);
-                    let names: Vec<&str> =
-                        regions[..=i].iter().map(|g| keys.text(g.name)).collect();
                     self.regions.push(Region {
                         key: at,
                         field: region.field,
                         len: region.len,
                         parent,
-                        path: names.join("/").into(),
+                        name: keys.text(region.name).into(),
                     });
                     let slot = Slot {
                         key: at,
@@ -453,7 +462,7 @@ impl Prefixes {
             let region = &self.regions[flag.region as usize];
             let kind = ProblemKind::CodeContradictsRegion {
                 region: region_name(book, region),
-                name: region.path.to_string(),
+                name: self.path(flag.region),
                 prefix: flag.prefix.clone(),
                 majority: flag.majority.0.clone(),
                 total: flag.majority.1,
@@ -466,7 +475,7 @@ impl Prefixes {
             let region = &self.regions[flag.region as usize];
             let kind = ProblemKind::CodeContradictsRegionMore {
                 region: region_name(book, region),
-                name: region.path.to_string(),
+                name: self.path(flag.region),
                 prefix: flag.prefix.clone(),
                 more: flag.count - flag.listed,
             };
