@@ -560,9 +560,12 @@ mod tests {
     /// A row's region: (path hash, prefix length, level from the coarsest).
     type Place = (u64, usize, usize);
 
+    /// A warning as [`judged`] gives it: (row or 0, own prefix, majority, more).
+    type Judged = (u64, String, Vec<(String, u64)>, u64);
+
     /// The division-code warnings of rows given as (code, regions coarsest first), counted and
     /// judged at the end: (row or 0, own prefix, majority, more) of each.
-    fn judged(rows: &[(&str, Vec<Place>)]) -> Vec<(u64, String, Vec<(String, u64)>, u64)> {
+    fn judged(rows: &[(&str, Vec<Place>)]) -> Vec<Judged> {
         let book = Rulebook::builtin().unwrap_or_else(|e| panic!("{e}"));
         let csv = "网点编号,网点名称,网点类型,行政区划代码\n";
         let read: Box<dyn Read> = Box::new(io::Cursor::new(csv.as_bytes().to_vec()));
@@ -765,7 +768,7 @@ mod tests {
         let rows: Vec<(&str, Vec<Place>)> =
             rows.iter().map(|(c, p)| (c.as_str(), p.clone())).collect();
         let n = paths.len() as u64;
-        let expected: Vec<(u64, String, Vec<(String, u64)>, u64)> = (0..paths.len())
+        let expected: Vec<Judged> = (0..paths.len())
             .map(|i| {
                 let (own, first) = if i % 3 == 0 {
                     (long(i + 1), long(i))
