@@ -203,15 +203,31 @@ pub enum ProblemKind {
     Empty,
     /// A division code whose township and village digits say another type than the outlet's.
     CodeContradictsType {
-        code_says: Vec<String>,
-        outlet_type: String,
+        /// The types whose code ranges the code is in (none: the code is in no type's ranges).
+        code_says: Vec<Text>,
+        outlet_type: Text,
     },
-    /// A division code whose prefix differs from that of an earlier outlet in the same region.
+    /// A division code whose prefix is not the one most outlets of the same region share (or,
+    /// where two prefixes are shared by as many outlets, one of those).
     CodeContradictsRegion {
-        region: String,
+        /// The region column (乡镇街道, 县 …).
+        region: Text,
+        /// The region's path of names (示范省/甲市/甲县/城关镇).
         name: String,
-        expected: String,
-        first_row: u64,
+        /// This outlet's prefix.
+        prefix: String,
+        /// The prefix most outlets of the region share and how many do; several on a tie.
+        majority: Vec<(String, u64)>,
+        /// The region's outlets with a division code.
+        total: u64,
+    },
+    /// After the rows a [`ProblemKind::CodeContradictsRegion`] lists for a region and prefix, how
+    /// many more outlets share that prefix (not listed one by one, to bound memory).
+    CodeContradictsRegionMore {
+        region: Text,
+        name: String,
+        prefix: String,
+        more: u64,
     },
     /// A field no column feeds, that a required rule reads (at the header row): `fails` when
     /// the rule can then only fail as missing for every outlet, else it has another column.
@@ -531,32 +547,78 @@ impl Problem {
                 code_says,
                 outlet_type,
             } => {
-                let says = if code_says.is_empty() {
-                    lang.pick("任何网点类型", "no outlet type").to_string()
-                } else {
-                    code_says.join(lang.pick("或", " or "))
-                };
+                let t = outlet_type.get(lang);
+                if code_says.is_empty() {
+                    return if zh {
+                        format!(
+                            "行政区划代码 `{v}` 不在任何网点类型的代码范围内,与网点类型「{t}」不符"
+                        )
+                    } else {
+                        format!(
+                            "division code `{v}` is in the ranges of no outlet type, so not of the outlet's type `{t}`"
+                        )
+                    };
+                }
+                let says: Vec<&str> = code_says.iter().map(|t| t.get(lang)).collect();
+                let says = says.join(lang.pick("或", " or "));
                 if zh {
-                    format!("行政区划代码 `{v}` 表示{says},与网点类型「{outlet_type}」不符")
+                    format!("行政区划代码 `{v}` 表示{says},与网点类型「{t}」不符")
                 } else {
-                    format!(
-                        "division code `{v}` is that of {says}, not of the outlet's type `{outlet_type}`"
-                    )
+                    format!("division code `{v}` is that of {says}, not of the outlet's type `{t}`")
                 }
             }
             ProblemKind::CodeContradictsRegion {
                 region,
                 name,
-                expected,
-                first_row,
+                prefix,
+                majority,
+                total,
             } => {
+                let r = region.get(lang);
+                match majority.as_slice() {
+                    [(most, count)] => {
+                        if zh {
+                            format!(
+                                "行政区划代码 `{v}` 的前缀 `{prefix}` 与同属{r}「{name}」的多数网点不符:{total}个网点中{count}个的前缀为 `{most}`"
+                            )
+                        } else {
+                            format!(
+                                "division code `{v}` has the prefix `{prefix}`, while {count} of the {total} outlets of {r} `{name}` share the prefix `{most}`"
+                            )
+                        }
+                    }
+                    tied => {
+                        let each = tied.first().map_or(0, |(_, c)| *c);
+                        let names: Vec<String> =
+                            tied.iter().map(|(p, _)| format!("`{p}`")).collect();
+                        if zh {
+                            format!(
+                                "行政区划代码 `{v}` 的前缀为 `{prefix}`;{r}「{name}」的{total}个网点中没有多数前缀:{}各有{each}个",
+                                names.join("、")
+                            )
+                        } else {
+                            format!(
+                                "division code `{v}` has the prefix `{prefix}`; no prefix is shared by most of the {total} outlets of {r} `{name}`: {} have {each} each",
+                                names.join(" and ")
+                            )
+                        }
+                    }
+                }
+            }
+            ProblemKind::CodeContradictsRegionMore {
+                region,
+                name,
+                prefix,
+                more,
+            } => {
+                let r = region.get(lang);
                 if zh {
                     format!(
-                        "行政区划代码 `{v}` 与第{first_row}行同属{region}「{name}」的代码前缀 `{expected}` 不符"
+                        "{r}「{name}」另有{more}个网点的行政区划代码前缀为 `{prefix}`,同样与多数不符,未逐行列出"
                     )
                 } else {
                     format!(
-                        "division code `{v}` contradicts the prefix `{expected}` of row {first_row}, also in {region} `{name}`"
+                        "{more} more outlets of {r} `{name}` have division codes with the prefix `{prefix}`, also not the majority's; they are not listed one by one"
                     )
                 }
             }

@@ -85,6 +85,22 @@ impl<S: Copy + Default + PartialEq> Table<S> {
         }
     }
 
+    /// The entry with this hash that `is` accepts, if any, to change (not its hash).
+    #[inline]
+    pub fn find_mut(&mut self, hash: u64, mut is: impl FnMut(&S) -> bool) -> Option<&mut S> {
+        let mut at = self.home(hash);
+        loop {
+            let slot = &self.slots[at];
+            if *slot == S::default() {
+                return None;
+            }
+            if is(slot) {
+                return self.slots.get_mut(at);
+            }
+            at = self.next(at);
+        }
+    }
+
     /// Adds `entry` (not free, not already in the table) under `hash`. `rehash` gives the hash
     /// of an entry, for when the table grows.
     #[inline]
@@ -165,6 +181,13 @@ mod tests {
                 );
             }
             assert_eq!(table.find(hash(1001), |e| e.0 == 1001), None);
+            // An entry changed in place is found changed, the others as they were.
+            if let Some(e) = table.find_mut(hash(500), |e| e.0 == 500) {
+                e.1 = 7;
+            }
+            assert_eq!(table.find(hash(500), |e| e.0 == 500), Some(&(500, 7)));
+            assert_eq!(table.find(hash(501), |e| e.0 == 501), Some(&(501, 5010)));
+            assert_eq!(table.find_mut(hash(1001), |e| e.0 == 1001), None);
             assert_eq!(table.find(hash(0), |e| e.0 == 0), None);
         }
     }

@@ -550,16 +550,20 @@ impl Layout<'_> {
             return;
         };
         if checks.covers(type_) && !checks.fits(code, type_) {
-            problems.push(self.problem(
-                Severity::Warning,
-                Some(n),
-                self.field_columns[checks.field],
-                Some(code.clone()),
-                ProblemKind::CodeContradictsType {
-                    code_says: book.type_names(&checks.types_of(code)),
-                    outlet_type: book.types[type_].name.zh.clone(),
-                },
-            ));
+            problems.push(
+                self.problem(
+                    Severity::Warning,
+                    Some(n),
+                    self.field_columns[checks.field],
+                    Some(code.clone()),
+                    ProblemKind::CodeContradictsType {
+                        code_says: (checks.types_of(code).iter())
+                            .map(|&t| book.types[t].name.clone())
+                            .collect(),
+                        outlet_type: book.types[type_].name.clone(),
+                    },
+                ),
+            );
         }
     }
 

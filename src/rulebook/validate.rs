@@ -825,6 +825,8 @@ pub(super) fn validate(raw: RawRulebook, p: &mut Problems) -> Option<Rulebook> {
                 village: ranges(&d.village),
             });
         }
+        // In the types' order, as messages list them.
+        by_type.sort_by_key(|d: &TypeDigits| d.type_);
         book.code_checks = Some(CodeChecks {
             field,
             regions: prefixes,
