@@ -373,8 +373,11 @@ fn the_warnings_are_the_same_on_any_number_of_threads() {
         (code(&out), stderr(&out), out.stdout)
     };
     let one = on("1");
+    // The same warnings repeat a hundred times over: standard error groups them (the first
+    // three, then one line with the rest), and says so the same way on any number of threads.
     let listed = one.1.lines().filter(|l| l.contains("区划代码表")).count();
-    assert_eq!(listed, 600, "{}", one.1);
+    assert!(listed > 0, "{}", one.1);
+    assert!(one.1.contains("同样的问题另有 97 行"), "{}", one.1);
     assert_eq!(on("3"), one);
 }
 

@@ -358,3 +358,55 @@ fn a_renamed_column_never_passes_silently() {
     }
     assert!(checked >= 25, "every field's column was renamed: {checked}");
 }
+
+/// One systematic spelling across a file: the first rows each on a line, then one line with the
+/// count and the first rows of the rest; the JSON report keeps every row.
+#[test]
+fn repeated_problems_are_one_line_in_the_terminal_and_every_row_in_json() {
+    let s = Scratch::new();
+    let (header, rows) = county();
+    let windows = header
+        .iter()
+        .position(|h| h == "经办窗口数")
+        .expect("windows");
+    let mut table = vec![header];
+    for mut row in rows {
+        row[windows] = "若干".into();
+        table.push(row);
+    }
+    let path = s.write("repeated.csv", &csv_text(&table));
+    let out = run(&["grade", path_str(&path), "--format", "csv"]);
+    let err = stderr(&out);
+    let alike: Vec<&str> = err.lines().filter(|l| l.contains("`若干`")).collect();
+    assert_eq!(alike.len(), 4, "{err}");
+    assert!(
+        alike[3].contains("同样的问题另有 47 行: 第 5、6、7、8、9… 行"),
+        "{err}"
+    );
+    let json = run(&["grade", path_str(&path), "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let count = doc["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["value"] == "若干")
+        .count();
+    assert_eq!(count, 50);
+}
+
+/// 第二条: a form (零工驿站 …) in the type column is a data error whose hint says what a type is.
+#[test]
+fn a_form_in_the_type_column_is_an_error_explaining_form_and_type() {
+    let s = Scratch::new();
+    let (header, rows) = county();
+    let type_ = header.iter().position(|h| h == "网点类型").expect("type");
+    let mut row = rows[0].clone();
+    row[type_] = "零工驿站".into();
+    let path = s.write("form.csv", &csv_text(&[header, row]));
+    let out = run(&["grade", path_str(&path), "--format", "csv"]);
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(err.contains("`零工驿站`"), "{err}");
+    assert!(err.contains("第二条"), "{err}");
+    assert!(err.contains("不是类型"), "{err}");
+}

@@ -247,7 +247,31 @@ pub struct ProblemLog {
     kept: Vec<Problem>,
     pub errors: u64,
     pub warnings: u64,
+    /// Repeated problems (DOMAIN "Repeated problems are grouped"): by column, value and kind,
+    /// how many and the first rows past those printed, in the order first seen.
+    groups: std::collections::HashMap<GroupKey, Group>,
+    order: Vec<GroupKey>,
 }
+
+/// A kind of problem repeated on many rows: its column, its value and what is wrong.
+type GroupKey = (
+    Option<String>,
+    Option<String>,
+    std::mem::Discriminant<crate::problem::ProblemKind>,
+);
+
+/// How often a problem of one [`GroupKey`] was seen, and the rows of those not printed.
+struct Group {
+    count: u64,
+    rows: Vec<u64>,
+    first: Problem,
+}
+
+/// How many problems of one kind, column and value are printed one by one; the rest are one line.
+const PRINTED_ALIKE: u64 = 3;
+
+/// How many distinct repeated problems are tracked (each holds its column and value).
+const GROUPS_TRACKED: usize = 100_000;
 
 /// How many data problems a report lists, at most; standard error has them all, and the totals
 /// count them all.
@@ -262,6 +286,8 @@ impl ProblemLog {
             kept: Vec::new(),
             errors: 0,
             warnings: 0,
+            groups: std::collections::HashMap::new(),
+            order: Vec::new(),
         };
         log.extend(problems);
         log
@@ -280,6 +306,42 @@ impl ProblemLog {
     /// Ends the log on standard error with the counts.
     pub fn finish(mut self) {
         use std::io::Write;
+        let zh = self.lang == Lang::Zh;
+        for key in std::mem::take(&mut self.order) {
+            let Some(g) = self.groups.get(&key) else {
+                continue;
+            };
+            if g.count <= PRINTED_ALIKE {
+                continue;
+            }
+            let more = g.count - PRINTED_ALIKE;
+            let rows = g
+                .rows
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(if zh { "、" } else { ", " });
+            let etc = if more > g.rows.len() as u64 {
+                "…"
+            } else {
+                ""
+            };
+            let mut first = g.first.clone();
+            first.row = None;
+            first.cell = None;
+            let line = if zh {
+                format!(
+                    "{} (同样的问题另有 {more} 行: 第 {rows}{etc} 行)",
+                    first.render(self.lang)
+                )
+            } else {
+                format!(
+                    "{} (the same on {more} more rows: {rows}{etc})",
+                    first.render(self.lang)
+                )
+            };
+            let _ = writeln!(self.err, "{}", visible(&line));
+        }
         if self.errors + self.warnings > 0 {
             let (errors, warnings) = (self.errors, self.warnings);
             let _ = match self.lang {
@@ -298,8 +360,10 @@ impl Extend<Problem> for ProblemLog {
     fn extend<I: IntoIterator<Item = Problem>>(&mut self, problems: I) {
         use std::io::Write;
         for p in problems {
-            // A value may hold control characters: shown, never sent to the terminal.
-            let _ = writeln!(self.err, "{}", visible(&p.render(self.lang)));
+            if self.printed_alike(&p) {
+                // A value may hold control characters: shown, never sent to the terminal.
+                let _ = writeln!(self.err, "{}", visible(&p.render(self.lang)));
+            }
             match p.severity {
                 Severity::Error => self.errors += 1,
                 Severity::Warning => self.warnings += 1,
@@ -308,6 +372,43 @@ impl Extend<Problem> for ProblemLog {
                 self.kept.push(p);
             }
         }
+    }
+}
+
+impl ProblemLog {
+    /// Whether a problem is printed on its own line: the first few of a column, value and kind;
+    /// the others are counted and said in one line at the end. Reports keep every one.
+    fn printed_alike(&mut self, p: &Problem) -> bool {
+        if p.row.is_none() || p.column.is_none() {
+            return true;
+        }
+        let key = (
+            p.column.clone(),
+            p.value.clone(),
+            std::mem::discriminant(&p.kind),
+        );
+        if let Some(g) = self.groups.get_mut(&key) {
+            g.count += 1;
+            if g.count <= PRINTED_ALIKE {
+                return true;
+            }
+            if g.rows.len() < 5 {
+                g.rows.extend(p.row);
+            }
+            return false;
+        }
+        if self.groups.len() < GROUPS_TRACKED {
+            self.order.push(key.clone());
+            self.groups.insert(
+                key,
+                Group {
+                    count: 1,
+                    rows: Vec::new(),
+                    first: p.clone(),
+                },
+            );
+        }
+        true
     }
 }
 
