@@ -533,11 +533,17 @@ impl Layout<'_> {
         if book.footer_rows.is_empty() {
             return false;
         }
-        let first = (0..self.headers.len()).find_map(|c| match cells.get(c) {
-            Some(Cell::Text(t)) if !trim(&t).is_empty() => Some(trim(&t).to_string()),
-            _ => None,
-        });
-        first.is_some_and(|t| begins(&t, &book.footer_rows))
+        // The first non-empty cell, looked at where it lies (no copy: this runs for every row).
+        for c in 0..self.headers.len() {
+            match cells.get(c) {
+                Some(Cell::Text(t)) if !trim(&t).is_empty() => {
+                    return begins(trim(&t), &book.footer_rows);
+                }
+                Some(Cell::List(_) | Cell::Bad(_)) => return false,
+                _ => {}
+            }
+        }
+        false
     }
 
     /// Warns where the division code contradicts the outlet's type.
