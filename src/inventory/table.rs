@@ -71,23 +71,20 @@ impl<S: Copy + Default + PartialEq> Table<S> {
 
     /// The entry with this hash that `is` accepts, if any.
     #[inline]
-    pub fn find(&self, hash: u64, mut is: impl FnMut(&S) -> bool) -> Option<&S> {
-        let mut at = self.home(hash);
-        loop {
-            let slot = &self.slots[at];
-            if *slot == S::default() {
-                return None;
-            }
-            if is(slot) {
-                return Some(slot);
-            }
-            at = self.next(at);
-        }
+    pub fn find(&self, hash: u64, is: impl FnMut(&S) -> bool) -> Option<&S> {
+        self.position(hash, is).map(|at| &self.slots[at])
     }
 
     /// The entry with this hash that `is` accepts, if any, to change (not its hash).
     #[inline]
-    pub fn find_mut(&mut self, hash: u64, mut is: impl FnMut(&S) -> bool) -> Option<&mut S> {
+    pub fn find_mut(&mut self, hash: u64, is: impl FnMut(&S) -> bool) -> Option<&mut S> {
+        self.position(hash, is).map(|at| &mut self.slots[at])
+    }
+
+    /// The slot of the entry with this hash that `is` accepts: probed from its home slot to the
+    /// first free one.
+    #[inline]
+    fn position(&self, hash: u64, mut is: impl FnMut(&S) -> bool) -> Option<usize> {
         let mut at = self.home(hash);
         loop {
             let slot = &self.slots[at];
@@ -95,7 +92,7 @@ impl<S: Copy + Default + PartialEq> Table<S> {
                 return None;
             }
             if is(slot) {
-                return self.slots.get_mut(at);
+                return Some(at);
             }
             at = self.next(at);
         }

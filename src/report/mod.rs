@@ -705,15 +705,7 @@ impl<'a, W: Write> Writer<'a, W> {
                 }
             }
             Format::Table => {
-                writeln!(self.out, "{}", visible(&self.meta_line()))?;
-                for section in std::mem::take(&mut self.preamble) {
-                    self.table_section(&section)?;
-                }
-                let headers: Vec<String> = self
-                    .human_columns()
-                    .iter()
-                    .map(|c| c.header(Format::Table, self.lang).to_string())
-                    .collect();
+                let headers = self.table_head()?;
                 let rows = std::mem::take(&mut self.kept);
                 if self.vertical {
                     for row in rows {
@@ -813,18 +805,24 @@ impl<'a, W: Write> Writer<'a, W> {
         Ok(self.out)
     }
 
-    /// Past [`TABLE_BLOCK`] rows: the report's head, then the table's header and the rows kept,
-    /// in widths measured on them; the rows to come are written as they come.
-    fn stream_table(&mut self) -> io::Result<()> {
+    /// A terminal table's head: the report's line and the sections before the rows; returns the
+    /// rows' column headers.
+    fn table_head(&mut self) -> io::Result<Vec<String>> {
         writeln!(self.out, "{}", visible(&self.meta_line()))?;
         for section in std::mem::take(&mut self.preamble) {
             self.table_section(&section)?;
         }
-        let headers: Vec<String> = self
+        Ok(self
             .human_columns()
             .iter()
             .map(|c| c.header(Format::Table, self.lang).to_string())
-            .collect();
+            .collect())
+    }
+
+    /// Past [`TABLE_BLOCK`] rows: the report's head, then the table's header and the rows kept,
+    /// in widths measured on them; the rows to come are written as they come.
+    fn stream_table(&mut self) -> io::Result<()> {
+        let headers = self.table_head()?;
         let rows = std::mem::take(&mut self.kept);
         let streamed = table::Streamed::measure(&headers, &rows);
         streamed.head(&mut self.out, &headers)?;
