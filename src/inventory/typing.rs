@@ -507,8 +507,9 @@ impl Layout<'_> {
         }
     }
 
-    /// Whether a row is no outlet: its id or name cell begins with a total word (合计, 小计), or
-    /// its first non-empty cell with a footer word (审核人, 注：). Words are the rulebook's.
+    /// Whether a row is no outlet: its id or name cell begins with a total word (合计, 小计), or,
+    /// in a row with no type, its first non-empty cell with a footer word (审核人, 注：). Words
+    /// are the rulebook's.
     fn is_not_outlet(&self, values: &[Value], cells: &Cells) -> bool {
         let book = self.book;
         let core = &book.core;
@@ -530,10 +531,12 @@ impl Layout<'_> {
         if total {
             return true;
         }
-        if book.footer_rows.is_empty() {
+        // A signature or note line has no type: a row with one is an outlet (and the look at
+        // its first cell stays off the path of the rows that are).
+        if book.footer_rows.is_empty() || matches!(values[core.type_], Value::Item(_)) {
             return false;
         }
-        // The first non-empty cell, looked at where it lies (no copy: this runs for every row).
+        // The first non-empty cell, looked at where it lies.
         for c in 0..self.headers.len() {
             match cells.get(c) {
                 Some(Cell::Text(t)) if !trim(&t).is_empty() => {
