@@ -220,22 +220,16 @@ fn rescue(
     }
 }
 
-/// The text with full-width ASCII forms (U+FF01–U+FF5E) and the ideographic space as their
-/// half-width selves (`３` → `3`, `２０２５－１１－２０` → `2025-11-20`); `None` when it has none.
+/// The text in Unicode's compatibility form (NFKC, as headers are folded: `text::fold_header`),
+/// which reads full-width digits and punctuation as half-width (`３` → `3`, `２０２５－１１－２０` →
+/// `2025-11-20`); `None` when that changes nothing. Only cells that did not read are folded.
 fn half_width(text: &str) -> Option<String> {
-    let wide = |c: char| ('\u{ff01}'..='\u{ff5e}').contains(&c) || c == '\u{3000}';
-    if text.is_ascii() || !text.chars().any(wide) {
+    use unicode_normalization::UnicodeNormalization;
+    if text.is_ascii() {
         return None;
     }
-    Some(
-        text.chars()
-            .map(|c| match c {
-                '\u{3000}' => ' ',
-                c if wide(c) => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-                c => c,
-            })
-            .collect(),
-    )
+    let folded: String = text.nfkc().collect();
+    (folded != text).then_some(folded)
 }
 
 /// Whether a number part is a range (`2-3`, `2—3`, `2~3`, `2至3`): two numbers and a dash, tilde
