@@ -410,3 +410,32 @@ fn a_form_in_the_type_column_is_an_error_explaining_form_and_type() {
     assert!(err.contains("第二条"), "{err}");
     assert!(err.contains("不是类型"), "{err}");
 }
+
+/// A unit in the header is the unit of the column's bare numbers: 5000 under 年度工作经费（元）
+/// is 0.5 万元 (DOMAIN "Headers are normalised before matching"); a number with its own unit
+/// keeps it.
+#[test]
+fn a_unit_in_the_header_applies_to_bare_numbers_only() {
+    let s = Scratch::new();
+    let (mut header, rows) = county();
+    let funds = header
+        .iter()
+        .position(|h| h == "年度工作经费")
+        .expect("funds");
+    header[funds] = "年度工作经费（元）".into();
+    let mut bare = rows[0].clone();
+    bare[funds] = "5000".into();
+    let mut own = rows[1].clone();
+    own[funds] = "2万元".into();
+    let path = s.write("funds.csv", &csv_text(&[header, bare, own]));
+    let observed = |id: &str| {
+        let out = report("csv", &["explain", path_str(&path), id]);
+        records(&stdout(&out))
+            .into_iter()
+            .find(|r| r["rule"] == "G2-FUNDS")
+            .map(|r| r["observed"].clone())
+            .expect("G2-FUNDS")
+    };
+    assert_eq!(observed("AN-001"), "annual funds=0.5万元");
+    assert_eq!(observed("AN-002"), "annual funds=2万元");
+}
