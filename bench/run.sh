@@ -20,7 +20,7 @@
 # (user + system) are reported beside the wall-clock time the targets are judged on.
 #
 # Environment: BENCH_DATA (default target/bench) holds the generated files (~400 bytes an outlet:
-# 800 MB at 2M); BENCH_RUNS (default 3) runs per command; BENCH_SEED (default 1);
+# 800 MB at 2M); BENCH_RUNS (default 5) runs per command; BENCH_SEED (default 1);
 # BENCH_BAD_CELLS (default 0) bad cells per file; BENCH_DIVISIONS=1 runs grade, gaps and summary
 # with `--divisions LIST`, the official division list that examples/generate.rs writes to match
 # the inventory (`--divisions`): national (~662,000 codes) for every size up to 662k, and covering
@@ -31,7 +31,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$#" -gt 0 ]; then SIZES=("$@"); else SIZES=(10000 100000 662000 2000000); fi
 DATA=${BENCH_DATA:-target/bench}
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-5}
 SEED=${BENCH_SEED:-1}
 BAD=${BENCH_BAD_CELLS:-0}
 THREADS=${BENCH_THREADS:+--threads $BENCH_THREADS}
@@ -67,6 +67,12 @@ mean_of() {
     awk -F, -v name="$2" '$1 == name { printf "%.3f", $2 }' "$1"
 }
 
+# Best (least) seconds of the named command in a hyperfine CSV export: the issues judge speed as
+# the best of the runs, which a busy neighbour on a shared machine disturbs the least.
+best_of() {
+    awk -F, -v name="$2" '$1 == name { printf "%.3f", $7 }' "$1"
+}
+
 # Mean CPU seconds (user + system) of the named command in a hyperfine CSV export.
 cpu_of() {
     awk -F, -v name="$2" '$1 == name { printf "%.3f", $5 + $6 }' "$1"
@@ -82,7 +88,7 @@ results="$DATA/results.md"
     if [ "$DIVISIONS" = 1 ]; then
         echo "- grade, gaps and summary run with --divisions: a division list of every code of the first max(outlets, $NATIONAL) rows (examples/generate.rs --divisions)"
     fi
-    echo "- times are hyperfine means in seconds (wall clock); CPU s is user + system time over all threads; µs/outlet is the wall-clock mean divided by the outlets; RSS is /usr/bin/time -v's maximum resident set size"
+    echo "- times are the best of the runs in seconds (wall clock), as the issues judge them; CPU s is the mean user + system time over all threads; µs/outlet is the best time divided by the outlets; RSS is /usr/bin/time -v's maximum resident set size"
     echo
     echo "| outlets | file MB | baseline s | grade s | grade / baseline | grade CPU s | gaps s | gaps / baseline | summary s | summary / baseline | grade µs/outlet | gaps µs/outlet | summary µs/outlet | RSS grade MB | RSS gaps MB | RSS summary MB |"
     echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -124,11 +130,13 @@ for n in "${SIZES[@]}"; do
         -n grade "${grade[*]}" \
         -n gaps "${gaps[*]}" \
         -n summary "${summary[*]}" >&2
-    t_base=$(mean_of "$DATA/hyperfine-$n.csv" baseline)
-    t_grade=$(mean_of "$DATA/hyperfine-$n.csv" grade)
+    t_base=$(best_of "$DATA/hyperfine-$n.csv" baseline)
+    t_grade=$(best_of "$DATA/hyperfine-$n.csv" grade)
     c_grade=$(cpu_of "$DATA/hyperfine-$n.csv" grade)
-    t_gaps=$(mean_of "$DATA/hyperfine-$n.csv" gaps)
-    t_summary=$(mean_of "$DATA/hyperfine-$n.csv" summary)
+    t_gaps=$(best_of "$DATA/hyperfine-$n.csv" gaps)
+    t_summary=$(best_of "$DATA/hyperfine-$n.csv" summary)
+    mean_grade=$(mean_of "$DATA/hyperfine-$n.csv" grade)
+    mean_base=$(mean_of "$DATA/hyperfine-$n.csv" baseline)
 
     echo "bench: peak memory at $n outlets" >&2
     m_base=$(peak_mb "$BASELINE" "$file")
@@ -150,7 +158,8 @@ for n in "${SIZES[@]}"; do
     }
     if [ "$n" -ge 662000 ]; then
         if [ "$n" -eq 662000 ]; then
-            check "grade at $n outlets within 2× the baseline (${r_grade}×)" "$r_grade <= 2"
+            r_mean=$(awk -v b="$mean_base" -v g="$mean_grade" 'BEGIN { printf "%.2f", g / b }')
+            check "grade at $n outlets within 2× the baseline (best of $RUNS: ${r_grade}×; means: ${r_mean}×)" "$r_grade <= 2"
             check "gaps at $n outlets within 3× the baseline (${r_gaps}×)" "$r_gaps <= 3"
             check "summary at $n outlets within 3× the baseline (${r_summary}×)" "$r_summary <= 3"
         fi
