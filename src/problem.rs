@@ -254,6 +254,9 @@ pub enum ProblemKind {
     Negative,
     /// A month without a day (2025年11月): read as its first day.
     MonthOnly,
+    /// A workbook cell with a formula but no saved result (a file written by a program that does
+    /// not calculate): read as blank.
+    UncachedFormula,
     /// With an official division list (`--divisions`): a division code the list does not have.
     DivisionNotListed {
         /// The list's file.
@@ -293,7 +296,9 @@ impl ProblemKind {
     /// list item, a month read as its first day), else an error.
     pub fn cell_severity(&self) -> Severity {
         match self {
-            ProblemKind::UnknownItem { .. } | ProblemKind::MonthOnly => Severity::Warning,
+            ProblemKind::UnknownItem { .. }
+            | ProblemKind::MonthOnly
+            | ProblemKind::UncachedFormula => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -687,6 +692,14 @@ impl Problem {
                     format!("`{v}` is negative; the cell counts as missing")
                 }
             }
+            ProblemKind::UncachedFormula => {
+                if zh {
+                    "单元格是公式,但文件中没有保存计算结果,按未填报处理".to_string()
+                } else {
+                    "the cell holds a formula whose result the file does not store; read as blank"
+                        .to_string()
+                }
+            }
             ProblemKind::MonthOnly => {
                 if zh {
                     format!("`{v}` 只有年月,按该月1日计")
@@ -811,6 +824,15 @@ impl Problem {
                     "数量和金额不能为负".to_string()
                 } else {
                     "counts and amounts cannot be negative".to_string()
+                }
+            }
+            ProblemKind::UncachedFormula => {
+                if zh {
+                    "请用 Excel 或 WPS 打开并保存该文件,使公式结果写入文件;或把公式改为数值"
+                        .to_string()
+                } else {
+                    "open and save the file in Excel or WPS so that the result is stored, or paste the values"
+                        .to_string()
                 }
             }
             ProblemKind::MonthOnly => {

@@ -439,3 +439,105 @@ fn a_unit_in_the_header_applies_to_bare_numbers_only() {
     assert_eq!(observed("AN-001"), "annual funds=0.5万元");
     assert_eq!(observed("AN-002"), "annual funds=2万元");
 }
+
+/// The column report travels with the results: in the JSON head (`columns`) and on the workbook's
+/// summary sheet, for a reader who gets the report and not the terminal.
+#[test]
+fn the_column_report_is_in_the_json_head_and_the_workbook() {
+    let s = Scratch::new();
+    let path = s.write("placeholder", "").with_file_name("台账.xlsx");
+    workbook(&path);
+    let out = run(&["grade", path_str(&path), "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let columns = &doc["columns"];
+    assert_eq!(columns["sheet"], "台账", "{columns:#}");
+    assert_eq!(columns["passed_over"], serde_json::json!(["填报说明"]));
+    let placed = columns["placed"].as_array().expect("placed columns");
+    let windows = placed
+        .iter()
+        .find(|p| p["field"] == "windows")
+        .expect("the windows column");
+    assert!(
+        windows["column"].as_u64().is_some_and(|c| c > 0),
+        "{windows:#}"
+    );
+    assert!(columns["absent"].as_array().expect("absent").is_empty());
+
+    // A column renamed to nonsense: unplaced, and its field absent, an error naming its rules.
+    let mut rows = real_layout();
+    let c = rows[2]
+        .iter()
+        .position(|h| h == "窗口数量")
+        .expect("the windows header");
+    rows[2][c] = "甲乙丙".into();
+    let renamed = s.write("台账-改名.csv", &csv_text(&rows));
+    let out = run(&["grade", path_str(&renamed), "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let columns = &doc["columns"];
+    assert!(columns["sheet"].is_null());
+    assert!(
+        columns["unplaced"]
+            .as_array()
+            .expect("unplaced")
+            .iter()
+            .any(|u| u["header"] == "甲乙丙" && u["column"] == c + 1),
+        "{columns:#}"
+    );
+    let staff = columns["placed"]
+        .as_array()
+        .expect("placed columns")
+        .iter()
+        .find(|p| p["field"] == "full_time_staff")
+        .expect("the full-time staff column");
+    assert_eq!(staff["header"], "专职工作人员(人)", "{staff:#}");
+    assert_eq!(staff["read_by"], "unit", "{staff:#}");
+    assert_eq!(staff["unit"], "人", "{staff:#}");
+    let absent = columns["absent"].as_array().expect("absent");
+    let windows = absent
+        .iter()
+        .find(|a| a["field"] == "windows")
+        .expect("the windows field is absent");
+    assert_eq!(windows["severity"], "error", "{windows:#}");
+    assert!(!windows["rules"].as_array().expect("rules").is_empty());
+
+    // The workbook report says the same on its summary sheet.
+    let report_path = s.write("placeholder", "").with_file_name("结果.xlsx");
+    let out = run(&[
+        "grade",
+        path_str(&renamed),
+        "--format",
+        "xlsx",
+        "-o",
+        path_str(&report_path),
+    ]);
+    assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&report_path).expect("a workbook");
+    let text: Vec<String> = wb
+        .sheet_names()
+        .iter()
+        .flat_map(|n| {
+            let range = wb.worksheet_range(n).expect("a sheet");
+            range
+                .rows()
+                .map(|r| {
+                    r.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("|")
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(text.iter().any(|l| l.contains("列的读取")), "{text:#?}");
+    assert!(
+        text.iter()
+            .any(|l| l.contains("甲乙丙") && l.contains("未识别")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter()
+            .any(|l| l.contains("经办窗口数") && l.contains("缺少此列")),
+        "{text:#?}"
+    );
+}

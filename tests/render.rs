@@ -22,9 +22,7 @@ fn meta() -> Meta {
         as_of: Some("2025-11-30".into()),
         old_as_of: None,
         input: Some("national.csv".into()),
-        rulebook_id: "test".into(),
-        rulebook_version: "1".into(),
-        extends: Vec::new(),
+        ..Meta::rulebook("grade", book())
     }
 }
 

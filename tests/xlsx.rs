@@ -510,6 +510,61 @@ fn an_error_value_in_a_cell_is_a_data_problem() {
     );
 }
 
+/// The county workbook with the cell E5 (`<c r="E5"><v>2</v></c>`) replaced by `cell`.
+fn county_workbook_with_e5(cell: &str) -> Vec<u8> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(county_workbook())).expect("a zip");
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).expect("an entry");
+        let name = file.name().to_string();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).expect("read");
+        if name == "xl/worksheets/sheet2.xml" {
+            let xml = text(&data);
+            let edited = xml.replacen("<c r=\"E5\"><v>2</v></c>", cell, 1);
+            assert_ne!(xml, edited, "the cell was found");
+            data = edited.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("an entry");
+        out.write_all(&data).expect("written");
+    }
+    out.finish().expect("a zip").into_inner()
+}
+
+#[test]
+fn a_formula_without_a_saved_result_is_warned_and_read_as_blank() {
+    // A workbook written by a program that does not calculate (many export tools) stores the
+    // formula and no result: the reader alone would take the cell for an empty one, silently.
+    let bytes = county_workbook_with_e5("<c r=\"E5\"><f>1+1</f></c>");
+    let (outlets, problems) = read(bytes, InputFormat::Xlsx, "t.xlsx");
+    assert_eq!(value(&outlets[0], "windows"), &Value::Missing);
+    let p = problems
+        .iter()
+        .find(|p| p.kind == ProblemKind::UncachedFormula)
+        .expect("a warning for the formula");
+    assert_eq!(p.severity, outlet::problem::Severity::Warning);
+    assert_eq!(
+        p.cell.as_ref().map(ToString::to_string).as_deref(),
+        Some("台账!E5")
+    );
+    assert!(
+        p.render(outlet::text::Lang::Zh)
+            .contains("没有保存计算结果")
+    );
+    assert!(p.render(outlet::text::Lang::En).contains("formula"));
+
+    // With its result saved (as Excel and WPS save it), the formula's cell reads as its result.
+    let bytes = county_workbook_with_e5("<c r=\"E5\"><f>1+1</f><v>2</v></c>");
+    let (outlets, problems) = read(bytes, InputFormat::Xlsx, "t.xlsx");
+    assert_eq!(value(&outlets[0], "windows"), &Value::Number(2.0));
+    assert!(
+        problems
+            .iter()
+            .all(|p| p.kind != ProblemKind::UncachedFormula)
+    );
+}
+
 #[test]
 fn a_damaged_or_foreign_file_is_refused_without_a_panic() {
     let dir = tempfile::tempdir().expect("a temporary directory");

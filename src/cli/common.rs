@@ -205,11 +205,19 @@ impl CommonArgs {
             .unwrap_or_else(|| jiff::ZonedDateTime::now().date())
     }
 
-    pub fn meta(&self, command: &'static str, input: &Input, book: &Rulebook) -> Meta {
+    /// What the report of `command` on `inventory` says about how it was made.
+    pub fn meta(
+        &self,
+        command: &'static str,
+        input: &Input,
+        inventory: &Inventory,
+        book: &Rulebook,
+    ) -> Meta {
         Meta {
             command,
             as_of: Some(self.as_of().to_string()),
             input: Some(input.label()),
+            columns: Some(crate::report::ColumnsRead::of(inventory)),
             ..Meta::rulebook(command, book)
         }
     }

@@ -196,6 +196,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut before: HashMap<String, Before> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut old_inventory = c.open_inventory(&old_input, book)?;
+    let old_columns = crate::report::ColumnsRead::of(&old_inventory);
     // Dates after the earlier as-of date are errors only when it was given: the default is a
     // guess, which the warning below corrects.
     old_inventory.set_as_of(args.old_as_of);
@@ -241,9 +242,10 @@ pub fn run(args: Args) -> Result<Exit> {
         Out::str(old_as_of.to_string()),
         Out::str(prep.as_of.to_string()),
     ];
-    let mut meta = c.meta("diff", input, book);
+    let mut meta = c.meta("diff", input, &inventory, book);
     meta.input = Some(format!("{} → {}", old_input.label(), input.label()));
     meta.old_as_of = Some(old_as_of.to_string());
+    meta.old_columns = Some(old_columns);
     let mut writer = Writer::new(out, c.output_format(), c.lang, book, meta, "outlets", cols)
         .brief(shown)
         .excel(c.excel)

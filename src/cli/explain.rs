@@ -67,7 +67,7 @@ pub fn run(args: Args) -> Result<Exit> {
     problems.retain(|p| p.row == Some(outlet.row) && p.file == file);
     let a = ev.assess(&outlet);
     let (columns, shown) = explain_columns();
-    let meta = c.meta("explain", input, book);
+    let meta = c.meta("explain", input, &inventory, book);
     let mut writer = Writer::new(out, c.output_format(), c.lang, book, meta, "rules", columns)
         .brief(shown)
         .excel(c.excel);

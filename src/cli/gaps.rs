@@ -32,7 +32,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut inventory = c.open_inventory(input, book)?;
     let (columns, shown) = gaps_columns();
     let out = prep.output(c)?;
-    let meta = c.meta("gaps", input, book);
+    let meta = c.meta("gaps", input, &inventory, book);
     let format = c.output_format();
     let mut writer = Writer::new(out, format, c.lang, book, meta, "gaps", columns)
         .brief(shown)

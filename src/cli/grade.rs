@@ -44,7 +44,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut inventory = c.open_inventory(input, book)?;
     let (columns, shown) = grade_columns(&inventory.extra_headers());
     let out = prep.output(c)?;
-    let meta = c.meta("grade", input, book);
+    let meta = c.meta("grade", input, &inventory, book);
     let format = c.output_format();
     let mut writer = Writer::new(out, format, c.lang, book, meta, "outlets", columns)
         .brief(shown)

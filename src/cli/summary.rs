@@ -59,7 +59,7 @@ pub fn run(args: Args) -> Result<Exit> {
     problems.extend(prep.unknown_waived_outlets(&inventory));
     let counts = problems.counts();
 
-    let meta = c.meta("summary", input, book);
+    let meta = c.meta("summary", input, &inventory, book);
     // The path columns are for machines; people read each group's label.
     let with_path = matches!(c.output_format(), Format::Csv | Format::Json | Format::Xlsx);
     let columns = Groups::columns(book, args.by, with_path);

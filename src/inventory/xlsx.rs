@@ -48,6 +48,8 @@ pub struct XlsxSource {
     header_row: u64,
     /// Every sheet's name.
     sheets: Vec<String>,
+    /// The cells, as 0-based (row, column), that hold a formula without a saved result.
+    uncached: rustc_hash::FxHashSet<(u32, u32)>,
 }
 
 impl XlsxSource {
@@ -61,8 +63,16 @@ impl XlsxSource {
         sheet: Option<&str>,
         finder: &Finder,
     ) -> Result<XlsxSource, InventoryError> {
-        let mut book = open_book(bytes, file)?;
+        let (mut book, scan) = open_book(bytes, file)?;
         let (name, mut range, found, passed_over) = pick_sheet(&mut book, file, sheet, finder)?;
+        // Formula cells without a saved result read as empty: they are told apart from empty
+        // cells by the check's scan of the sheet's XML.
+        let uncached = scan
+            .sheets
+            .into_iter()
+            .find(|s| &*s.name == name.as_str())
+            .map(|s| s.uncached.into_iter().collect())
+            .unwrap_or_default();
         let Some((start_row, start_column)) = range.start() else {
             return Err(InventoryError::Empty { file: file.into() });
         };
@@ -92,6 +102,7 @@ impl XlsxSource {
             passed_over,
             header_row: u64::from(last_header_row) + 1,
             sheets: book.sheet_names(),
+            uncached,
         })
     }
 
@@ -136,15 +147,28 @@ impl XlsxSource {
             let r = self.next;
             self.next += 1;
             let value = |c: u32| self.range.get_value((r, c)).unwrap_or(&Data::Empty);
+            let uncached = |c: u32| {
+                !self.uncached.is_empty() && is_blank(value(c)) && self.uncached.contains(&(r, c))
+            };
             let mut cells = Vec::with_capacity(width);
             for c in 0..width as u32 {
-                cells.push(cell(value(self.first_column + c)));
+                let c = self.first_column + c;
+                cells.push(if uncached(c) {
+                    Cell::Bad(Box::new(ProblemKind::UncachedFormula))
+                } else {
+                    cell(value(c))
+                });
             }
             let overflow = (self.first_column + width as u32..=end_column)
                 .filter(|c| !is_blank(value(*c)))
                 .count();
             // A row with nothing in it (a spacer, or the rest of a formatted area) is skipped.
-            if overflow == 0 && (0..width as u32).all(|c| is_blank(value(self.first_column + c))) {
+            if overflow == 0
+                && (0..width as u32).all(|c| {
+                    let c = self.first_column + c;
+                    is_blank(value(c)) && !uncached(c)
+                })
+            {
                 continue;
             }
             return Some(Row {
@@ -202,12 +226,13 @@ fn check_used_area(book: &mut Book, sheet: &str, file: &str) -> Result<(), Inven
 
 /// Opens a workbook for calamine once it has passed [`guard::check`]: no decompression bomb, no
 /// cell longer than Excel allows, not encrypted.
-fn open_book(bytes: Vec<u8>, file: &str) -> Result<Book, InventoryError> {
-    guard::check(&bytes).map_err(|refusal| InventoryError::Refused {
+/// Also returns what the check saw of each worksheet.
+fn open_book(bytes: Vec<u8>, file: &str) -> Result<(Book, guard::Scan), InventoryError> {
+    let scan = guard::check(&bytes).map_err(|refusal| InventoryError::Refused {
         file: file.into(),
         refusal,
     })?;
-    open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| match e {
+    let book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| match e {
         // Every reader refused it: say what was tried rather than calamine's terse message.
         calamine::Error::Msg(_) => InventoryError::Workbook {
             file: file.into(),
@@ -215,7 +240,8 @@ fn open_book(bytes: Vec<u8>, file: &str) -> Result<Book, InventoryError> {
             zh: Some("不是 .xlsx、.xlsm、.xlsb、.xls 或 .ods 工作簿,或已损坏".into()),
         },
         e => workbook_error(file, e),
-    })
+    })?;
+    Ok((book, scan))
 }
 
 fn workbook_error(file: &str, e: impl std::fmt::Display) -> InventoryError {
@@ -510,7 +536,7 @@ impl WorkbookCopy {
         sheet: Option<&str>,
         finder: &Finder,
     ) -> Result<WorkbookCopy, InventoryError> {
-        let mut book = open_book(bytes, file)?;
+        let (mut book, _) = open_book(bytes, file)?;
         let (graded_name, _, found, _) = pick_sheet(&mut book, file, sheet, finder)?;
         let metadata = book.sheets_metadata().to_vec();
         let mut sheets = Vec::new();

@@ -249,6 +249,83 @@ pub struct Meta {
     pub rulebook_version: String,
     /// The rulebooks the effective one extends, base first: (id, version).
     pub extends: Vec<(String, String)>,
+    /// How the inventory's columns were read (for `diff`, the later inventory's).
+    pub columns: Option<ColumnsRead>,
+    /// For `diff`: how the earlier inventory's columns were read.
+    pub old_columns: Option<ColumnsRead>,
+}
+
+/// The column report of an inventory as a report carries it (DOMAIN "Every run says which column
+/// fed each field"): in the JSON head as `columns` and on the workbook's metadata sheet.
+#[derive(Clone, Debug)]
+pub struct ColumnsRead {
+    /// In a workbook: the sheet read, and the sheets passed over before it.
+    pub sheet: Option<(String, Vec<String>)>,
+    pub report: crate::inventory::ColumnReport,
+}
+
+impl ColumnsRead {
+    pub fn of(inventory: &crate::inventory::Inventory) -> ColumnsRead {
+        ColumnsRead {
+            sheet: inventory.sheet_read(),
+            report: inventory.columns().clone(),
+        }
+    }
+
+    /// The column report as JSON: columns are numbered from 1, fields named by their keys.
+    fn json(&self, book: &Rulebook) -> Json {
+        use crate::inventory::header::Matched;
+        let key = |f: usize| book.fields.get(f).map(|f| f.key.as_str());
+        let r = &self.report;
+        let placed: Vec<Json> = r
+            .placed
+            .iter()
+            .map(|(c, header, p)| {
+                let (read_by, part) = match &p.matched {
+                    Matched::Whole => ("name", None),
+                    Matched::Unit(u) => ("unit", Some(u)),
+                    Matched::Note(n) => ("note", Some(n)),
+                };
+                let mut o = json!({
+                    "column": c + 1,
+                    "header": header,
+                    "field": key(p.field),
+                    "read_by": read_by,
+                });
+                if let (Some(part), Some(o)) = (part, o.as_object_mut()) {
+                    o.insert(read_by.into(), json!(part));
+                }
+                o
+            })
+            .collect();
+        let unplaced: Vec<Json> = r
+            .unplaced
+            .iter()
+            .map(|(c, header)| json!({"column": c + 1, "header": header}))
+            .collect();
+        let absent: Vec<Json> = r
+            .absent
+            .iter()
+            .map(|a| {
+                json!({
+                    "field": key(a.field),
+                    "severity": a.severity.map(|s| match s {
+                        crate::problem::Severity::Error => "error",
+                        crate::problem::Severity::Warning => "warning",
+                    }),
+                    "rules": a.rules,
+                    "nearest": a.nearest,
+                })
+            })
+            .collect();
+        json!({
+            "sheet": self.sheet.as_ref().map(|(s, _)| s),
+            "passed_over": self.sheet.as_ref().map_or(&[][..], |(_, p)| &p[..]),
+            "placed": placed,
+            "unplaced": unplaced,
+            "absent": absent,
+        })
+    }
 }
 
 impl Meta {
@@ -262,6 +339,8 @@ impl Meta {
             rulebook_id: book.id.clone(),
             rulebook_version: book.version.clone(),
             extends: book.extends.clone(),
+            columns: None,
+            old_columns: None,
         }
     }
 }
@@ -525,6 +604,14 @@ impl<'a, W: Write> Writer<'a, W> {
                 if let (Some(old), Some(head)) = (&self.meta.old_as_of, head.as_object_mut()) {
                     head.insert("old_as_of".into(), json!(old));
                     head.insert("new_as_of".into(), json!(self.meta.as_of));
+                }
+                if let Some(head) = head.as_object_mut() {
+                    if let Some(columns) = &self.meta.old_columns {
+                        head.insert("old_columns".into(), columns.json(self.book));
+                    }
+                    if let Some(columns) = &self.meta.columns {
+                        head.insert("columns".into(), columns.json(self.book));
+                    }
                 }
                 let head = serde_json::to_string(&head)?;
                 // Open the document: everything but the closing brace, then the rows' array.

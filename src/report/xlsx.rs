@@ -669,6 +669,32 @@ fn write_summary(
         measure(1, v);
         r += 1;
     }
+    for (columns, title) in [
+        (
+            &meta.old_columns,
+            Text::new("原清单的列", "Columns of the old inventory"),
+        ),
+        (
+            &meta.columns,
+            Text::new("列的读取", "How the columns were read"),
+        ),
+    ] {
+        let Some(columns) = columns else { continue };
+        r += 1;
+        sheet.write_string_with_format(r, 0, title.get(lang), &styles.title)?;
+        r += 1;
+        for (i, row) in column_report_rows(columns, book, lang).iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if i == 0 {
+                    sheet.write_string_with_format(r, col(c), cell, &styles.header)?;
+                } else {
+                    sheet.write_string(r, col(c), cell)?;
+                }
+                measure(c, cell);
+            }
+            r += 1;
+        }
+    }
     for s in sections {
         r += 1;
         sheet.write_string_with_format(r, 0, s.title.get(lang), &styles.title)?;
@@ -705,6 +731,106 @@ fn write_summary(
         sheet.set_column_width(col(c), (w + 2).clamp(min, MAX_WIDTH) as f64)?;
     }
     Ok(())
+}
+
+/// The column report as rows of text, a header row first: each column of the inventory with the
+/// field it feeds (or none), then each field that no column feeds and what follows from that.
+fn column_report_rows(
+    columns: &super::ColumnsRead,
+    book: &Rulebook,
+    lang: Lang,
+) -> Vec<Vec<String>> {
+    use crate::inventory::header::Matched;
+    let zh = lang == Lang::Zh;
+    let name = |f: usize| {
+        book.fields
+            .get(f)
+            .map_or("", |f| f.name.get(lang))
+            .to_string()
+    };
+    // Columns as the sheet's letters, or as numbers in a CSV or YAML inventory.
+    let place = |c: usize| match columns.sheet {
+        Some(_) => crate::problem::column_letters(u32::try_from(c).unwrap_or(u32::MAX)),
+        None => (c + 1).to_string(),
+    };
+    let mut rows = vec![
+        [
+            lang.pick("列", "column"),
+            lang.pick("表头", "header"),
+            lang.pick("字段", "field"),
+            lang.pick("识别方式", "read"),
+        ]
+        .map(str::to_string)
+        .to_vec(),
+    ];
+    if let Some((sheet, passed)) = &columns.sheet {
+        let mut how = String::new();
+        if !passed.is_empty() {
+            how = if zh {
+                format!("跳过了缺少必填列的工作表 {}", passed.join("、"))
+            } else {
+                format!(
+                    "passed over {}, which lack the required columns",
+                    passed.join(", ")
+                )
+            };
+        }
+        rows.push(vec![
+            String::new(),
+            sheet.clone(),
+            lang.pick("工作表", "sheet").to_string(),
+            how,
+        ]);
+    }
+    let report = &columns.report;
+    let mut by_column: Vec<(usize, Vec<String>)> = report
+        .placed
+        .iter()
+        .map(|(c, header, p)| {
+            let how = match (&p.matched, zh) {
+                (Matched::Whole, true) => "按名称或同义词".to_string(),
+                (Matched::Whole, false) => "by name or synonym".to_string(),
+                (Matched::Unit(u), true) => format!("去掉单位「{u}」"),
+                (Matched::Unit(u), false) => format!("without the unit `{u}`"),
+                (Matched::Note(n), true) => format!("去掉括注「{n}」"),
+                (Matched::Note(n), false) => format!("without the note `{n}`"),
+            };
+            (*c, vec![place(*c), header.clone(), name(p.field), how])
+        })
+        .chain(report.unplaced.iter().map(|(c, header)| {
+            let how = lang.pick("未识别,原样保留", "not placed, passed through");
+            (
+                *c,
+                vec![place(*c), header.clone(), String::new(), how.to_string()],
+            )
+        }))
+        .collect();
+    by_column.sort_by_key(|(c, _)| *c);
+    rows.extend(by_column.into_iter().map(|(_, row)| row));
+    for a in &report.absent {
+        let rules = a.rules.join(", ");
+        let how = match (a.severity, zh) {
+            (Some(Severity::Error), true) => format!("缺少此列:规则 {rules} 只能判为未填报(错误)"),
+            (Some(Severity::Error), false) => {
+                format!("no column: rules {rules} can only fail as not reported (error)")
+            }
+            (Some(Severity::Warning), true) => {
+                format!("缺少此列:规则 {rules} 只能依据其他列(警告)")
+            }
+            (Some(Severity::Warning), false) => {
+                format!("no column: rules {rules} rest on their other columns (warning)")
+            }
+            (None, true) => "缺少此列".to_string(),
+            (None, false) => "no column".to_string(),
+        };
+        let how = match (&a.nearest, zh) {
+            (Some(n), true) => format!("{how};最接近的表头「{n}」"),
+            (Some(n), false) => format!("{how}; the nearest header is `{n}`"),
+            (None, _) => how,
+        };
+        rows.push(vec![String::new(), String::new(), name(a.field), how]);
+    }
+    rows
 }
 
 /// The columns an annotated copy adds to the graded sheet.

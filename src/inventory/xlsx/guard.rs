@@ -546,8 +546,14 @@ pub struct SheetScan {
     pub name: Arc<str>,
     /// How many `<c>` elements it has.
     pub cells: u64,
-    // Issue 16 adds here, from the same events (`Handler::start` and `Handler::end`): the merged
-    // ranges (`<mergeCell ref="A1:C1"/>`) and the cells whose formula (`<f>`) has no cached `<v>`.
+    /// The cells whose formula (`<f>`) has no saved result (`<v>`), as 0-based (row, column): at
+    /// most [`MAX_UNCACHED`] of them, and how many more there were. The reader cannot tell such a
+    /// cell from an empty one.
+    pub uncached: Vec<(u32, u32)>,
+    pub uncached_more: u64,
+    /// Whether the current cell has a formula, and a saved value.
+    formula: bool,
+    cached: bool,
     /// The current row and cell, 1-based row and 0-based column, as `r` gives them or, where a
     /// row or cell omits it, as they follow the one before.
     row: u32,
@@ -570,6 +576,10 @@ impl SheetScan {
             part: part.to_string(),
             name,
             cells: 0,
+            uncached: Vec::new(),
+            uncached_more: 0,
+            formula: false,
+            cached: false,
             row: 0,
             column: None,
             cell_type: String::new(),
@@ -591,6 +601,9 @@ impl SheetScan {
         }
     }
 }
+
+/// The most formula cells without a saved result a [`SheetScan`] lists (8 bytes each).
+const MAX_UNCACHED: usize = 100_000;
 
 /// A cell reference (`B7`) as a 1-based row and a 0-based column.
 fn parse_reference(r: &[u8]) -> Option<(u32, u32)> {
@@ -702,10 +715,14 @@ impl Events for Handler<'_> {
                     }
                     s.cell_type = attribute("t");
                     s.chars = 0;
+                    s.formula = false;
+                    s.cached = false;
                 }
+                b"f" => s.formula = true,
                 b"rPh" => s.in_phonetic = !tag.empty,
                 b"v" | b"t" => {
                     s.in_text = !tag.empty && !s.in_phonetic;
+                    s.cached |= tag.name == b"v" && !tag.empty;
                     s.value.clear();
                 }
                 _ => {}
@@ -723,6 +740,15 @@ impl Events for Handler<'_> {
                 _ => {}
             },
             Kind::Sheet(s) => match name {
+                b"c" if s.formula && !s.cached => {
+                    let at = (s.row.saturating_sub(1), s.column.unwrap_or(0));
+                    if s.uncached.len() < MAX_UNCACHED {
+                        s.uncached.push(at);
+                    } else {
+                        s.uncached_more += 1;
+                    }
+                    s.formula = false;
+                }
                 b"t" => s.in_text = false,
                 b"v" => {
                     s.in_text = false;
