@@ -712,15 +712,13 @@ impl Rulebook {
         let mut p = Problems::new(&r.file, &r.source);
         p.origins = r.origins;
         p.items = r.problems;
-        let book = validate(r.raw, &mut p);
-        match book {
-            Some(mut book) if p.items.is_empty() => {
-                book.extends = r.extends;
-                book.file = r.file;
-                Ok(book)
-            }
-            _ => Err(RulebookError { problems: p.items }),
+        let mut book = validate(r.raw, &mut p);
+        if !p.items.is_empty() {
+            return Err(RulebookError { problems: p.items });
         }
+        book.extends = r.extends;
+        book.file = r.file;
+        Ok(book)
     }
 
     /// Validates a raw rulebook; `source` is its text, used to give line numbers.
@@ -728,9 +726,7 @@ impl Rulebook {
         let mut p = Problems::new(file, source);
         let book = validate(raw, &mut p);
         if p.items.is_empty() {
-            book.ok_or_else(|| RulebookError {
-                problems: Vec::new(),
-            })
+            Ok(book)
         } else {
             Err(RulebookError { problems: p.items })
         }
