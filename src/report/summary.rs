@@ -701,6 +701,39 @@ mod tests {
     }
 
     #[test]
+    fn groups_count_each_outlet_in_its_group_however_the_groups_interleave() {
+        let Ok(book) = Rulebook::builtin() else {
+            panic!("the built-in rulebook is valid");
+        };
+        let mut groups = Groups::new(GroupBy::County);
+        let (a, b, c) = (
+            key(&["甲省", "甲市", "甲县"]),
+            key(&["甲省", "甲市", "乙县"]),
+            key(&["乙省", "丙市", "丙县"]),
+        );
+        let one = Counted {
+            type_: 0,
+            assessed: Some(3),
+            status: Status::Meets,
+            errors: false,
+            waived: 0,
+        };
+        // Together as inventories list them, then back to a group seen before.
+        for k in [&a, &a, &b, &a, &c, &b, &b] {
+            groups.count(&book, k, one);
+        }
+        let mut counted: Vec<(&str, u64)> = groups
+            .sorted(Lang::Zh)
+            .into_iter()
+            .map(|(_, k, t)| (k.as_str(), t.outlets))
+            .collect();
+        counted.sort_unstable();
+        let mut want = vec![(a.as_str(), 3), (b.as_str(), 3), (c.as_str(), 1)];
+        want.sort_unstable();
+        assert_eq!(counted, want);
+    }
+
+    #[test]
     fn a_label_is_the_shortest_tail_of_the_path_no_other_group_shares() {
         let keys = [
             key(&["江苏省", "南京市", "鼓楼区"]),
