@@ -137,17 +137,14 @@ impl<S: Copy + Default + PartialEq> Table<S> {
     }
 }
 
-/// Fetches the cache line of `value` into the processor's caches, without waiting for it.
-#[cfg(all(target_arch = "x86_64", target_feature = "sse"))]
+/// Fetches the cache line of `value` into the processor's caches, without waiting for it: a read
+/// whose result nothing waits on, so that the processor issues the reads of a whole batch at once
+/// and their waits for memory overlap. (Safe Rust has no prefetch instruction; this read does its
+/// work, without a dependency on `safe_arch` for one instruction.)
 #[inline]
-fn fetch<T>(value: &T) {
-    safe_arch::prefetch_t0(value);
+fn fetch<T: Copy>(value: &T) {
+    std::hint::black_box(*value);
 }
-
-/// Elsewhere, nothing: lookups wait for memory as they come.
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse")))]
-#[inline]
-fn fetch<T>(_: &T) {}
 
 #[cfg(test)]
 mod tests {
