@@ -163,7 +163,9 @@ fn references(
                             ),
                             None,
                         ),
-                        _ => reference_lookup.insert(n, j),
+                        _ => {
+                            reference_lookup.insert(n, j);
+                        }
                     }
                 }
             }
