@@ -76,6 +76,7 @@ impl Status {
 
 /// One outlet's assessment.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Assessment {
     /// Each rule's outcome, by rule index.
     pub outcomes: Vec<Outcome>,

@@ -2,19 +2,59 @@
 //! guideline 《基层公共就业服务网点分类分级建设工作指引》.
 //!
 //! Data flows one way: [`inventory`] reads outlets, [`eval`] assesses each against the
-//! [`rulebook`], [`report`] renders the assessments. The rulebook is data (YAML under `rules/`);
-//! Rust implements only the condition language.
+//! [`rulebook`], [`report`] renders the assessments, and `cli` (the `outlet` binary) puts them
+//! together. The rulebook is data (YAML under `rules/`); Rust implements only the condition
+//! language.
+//!
+//! # The library
+//!
+//! The types re-exported here are the public API: load a [`Rulebook`], open an [`Inventory`],
+//! [`Evaluator::assess`] each [`Outlet`], and read its [`Assessment`]; write reports with
+//! [`report::Writer`]. `examples/library.rs` grades an inventory this way:
+//!
+//! ```no_run
+//! use outlet::{Evaluator, Input, Inventory, Rulebook};
+//!
+//! let book = Rulebook::builtin()?;
+//! let as_of: jiff::civil::Date = "2025-11-30".parse()?;
+//! let mut inventory = Inventory::open(&Input::Path("台账.csv".into()), None, &book)?;
+//! inventory.set_as_of(Some(as_of));
+//! let evaluator = Evaluator::new(&book, as_of);
+//! let mut problems = Vec::new();
+//! while let Some(outlet) = inventory.next_outlet(&mut problems)? {
+//!     let a = evaluator.assess(&outlet);
+//!     println!("{} {:?} (minimum {})", outlet.id, a.assessed, a.minimum);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The modules marked hidden in the documentation serve the binary, the tests and the fuzz
+//! targets; they may change in any release.
 
-pub mod cli;
-pub mod divisions;
 pub mod eval;
-pub mod example;
-pub mod files;
 pub mod inventory;
-pub mod pipeline;
 pub mod problem;
 pub mod report;
 pub mod rulebook;
-pub mod suggest;
 pub mod text;
 pub mod waiver;
+
+#[doc(hidden)]
+pub mod cli;
+#[doc(hidden)]
+pub mod divisions;
+#[doc(hidden)]
+pub mod example;
+#[doc(hidden)]
+pub mod files;
+#[doc(hidden)]
+pub mod pipeline;
+#[doc(hidden)]
+pub mod suggest;
+
+pub use eval::{Assessment, Evaluator, Status};
+pub use inventory::{Input, InputFormat, Inventory, InventoryError, Outlet, Value};
+pub use problem::{Problem, Severity};
+pub use rulebook::{Rulebook, RulebookError};
+pub use text::Lang;
+pub use waiver::Waivers;

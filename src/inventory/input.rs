@@ -33,6 +33,7 @@ impl Input {
 
 /// The format of an inventory file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
 pub enum InputFormat {
     Csv,
     Yaml,

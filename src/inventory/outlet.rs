@@ -4,6 +4,7 @@ use super::Value;
 
 /// One outlet, read and typed.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Outlet {
     /// Its row: the CSV line or YAML item.
     pub row: u64,

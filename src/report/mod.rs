@@ -46,6 +46,7 @@ pub fn schema_version(command: &str) -> u32 {
 
 /// An output format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
 pub enum Format {
     /// An aligned table for the terminal.
     #[default]
