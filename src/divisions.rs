@@ -304,7 +304,7 @@ impl Divisions {
                     .village_starts
                     .get(i + 1)
                     .map_or(start, |&e| e as usize);
-                let digits = self.village_digits.get(start..end).unwrap_or_default();
+                let digits = &self.village_digits[start..end];
                 digits.binary_search(&((code % 1000) as u16)).is_ok()
             }
             None => self.orphans.binary_search(&code).is_ok(),
@@ -318,7 +318,7 @@ impl Divisions {
             .and_then(|p| self.name_ends.get(p))
             .map_or(0, |&e| e as usize);
         let end = self.name_ends.get(i).map_or(start, |&e| e as usize);
-        self.names.get(start..end).unwrap_or_default()
+        &self.names[start..end]
     }
 
     /// The official name of the unit with this padded code, when listed above village level.
@@ -643,7 +643,7 @@ impl DivisionsBuilder {
             for (i, unit) in read.iter().enumerate() {
                 let start = digit_starts.get(i).map_or(0, |&s| s as usize);
                 let end = (digit_starts.get(i + 1)).map_or(digits.len(), |&e| e as usize);
-                let under = digits.get(start..end).unwrap_or_default();
+                let under = &digits[start..end];
                 villages.extend(under.iter().map(|&d| unit.0 + u64::from(d)));
             }
             drop(digits);
@@ -654,7 +654,7 @@ impl DivisionsBuilder {
         // Stable: of a repeated code, the first line comes first.
         read.sort_by_key(|&(code, ..)| code);
         let name = |&(_, _, start, end): &(u64, u64, u32, u32)| {
-            arena.get(start as usize..end as usize).unwrap_or_default()
+            &arena[start as usize..end as usize]
         };
         list.units.reserve_exact(read.len());
         list.name_ends.reserve_exact(read.len());

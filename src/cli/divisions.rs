@@ -39,7 +39,7 @@ pub fn load(path: &Path, book: &Rulebook) -> Result<Divisions> {
         read.split_fields();
         let field = |c: usize| {
             let (start, end) = read.bounds().get(c).copied().unwrap_or_default();
-            read.as_slice().get(start..end).unwrap_or_default()
+            &read.as_slice()[start..end]
         };
         let (code, name) = (field(code_column), field(name_column));
         // A code is ASCII digits; anything else is shown as the file's encoding reads it.

@@ -188,7 +188,7 @@ impl Keys {
     }
 
     pub(super) fn text(&self, (start, end): Span) -> &str {
-        self.text.get(start..end).unwrap_or_default()
+        &self.text[start..end]
     }
 }
 

@@ -68,7 +68,7 @@ impl Record {
         self.split_first();
         self.bounds
             .iter()
-            .map(|&(start, end)| self.bytes.get(start..end).unwrap_or_default())
+            .map(|&(start, end)| &self.bytes[start..end])
     }
 
     /// Finds the fields of a line read whole; once they are found, does nothing.

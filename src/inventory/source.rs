@@ -372,7 +372,7 @@ impl Decoder {
                 Some("") => Cell::Empty,
                 Some(text) => Cell::Text(std::borrow::Cow::Borrowed(text)),
                 None => {
-                    let f = bytes.get(start..end).unwrap_or_default();
+                    let f = &bytes[start..end];
                     if pasted && !f.is_ascii() {
                         Cell::Bad(Box::new(ProblemKind::Utf8InGbk))
                     } else {
@@ -435,7 +435,7 @@ impl Decoder {
         match whole.get(start..end) {
             Some("") => Cell::Empty,
             Some(text) => Cell::Text(std::borrow::Cow::Borrowed(text)),
-            None => self.decode(record.as_slice().get(start..end).unwrap_or_default()),
+            None => self.decode(&record.as_slice()[start..end]),
         }
     }
 
