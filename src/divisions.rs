@@ -653,9 +653,8 @@ impl DivisionsBuilder {
         };
         // Stable: of a repeated code, the first line comes first.
         read.sort_by_key(|&(code, ..)| code);
-        let name = |&(_, _, start, end): &(u64, u64, u32, u32)| {
-            &arena[start as usize..end as usize]
-        };
+        let name =
+            |&(_, _, start, end): &(u64, u64, u32, u32)| &arena[start as usize..end as usize];
         list.units.reserve_exact(read.len());
         list.name_ends.reserve_exact(read.len());
         let mut names = String::with_capacity(arena.len());

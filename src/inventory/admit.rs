@@ -192,12 +192,12 @@ impl Keys {
     }
 }
 
-/// A typed row as the in-order checks take it: its problems (those from `split` on come after
+/// A typed row as the in-order checks take it: its problems (those from `after_id` on come after
 /// the id check) and its [`Key`].
 pub(super) struct Typed {
     pub(super) number: u64,
     pub(super) problems: Vec<Problem>,
-    pub(super) split: usize,
+    pub(super) after_id: usize,
     pub(super) key: Key,
     /// A row that is no outlet, skipped.
     pub(super) skipped: bool,
@@ -256,7 +256,7 @@ impl State {
         let Typed {
             number: n,
             problems: own,
-            split,
+            after_id,
             key,
             skipped,
         } = typed;
@@ -268,7 +268,7 @@ impl State {
             return false;
         }
         let mut own = own.into_iter();
-        problems.extend(own.by_ref().take(split));
+        problems.extend(own.by_ref().take(after_id));
         let Some((id, hash)) = key.id else {
             return false;
         };

@@ -86,10 +86,10 @@ impl<'a> Cells<'a> {
 /// a region's division code).
 pub(super) struct Staged {
     pub(super) number: u64,
-    /// Its problems in the order they are reported; those from `split` on come after the id
+    /// Its problems in the order they are reported; those from `after_id` on come after the id
     /// check, and are dropped with the row when its id repeats an earlier one.
     pub(super) problems: Vec<Problem>,
-    pub(super) split: usize,
+    pub(super) after_id: usize,
     /// The id, when the row has one but no outlet (its type is missing).
     pub(super) id: Option<String>,
     pub(super) outlet: Option<Outlet>,
@@ -103,7 +103,7 @@ impl Staged {
         let Staged {
             number,
             problems,
-            split,
+            after_id,
             outlet,
             skipped,
             ..
@@ -111,7 +111,7 @@ impl Staged {
         let typed = Typed {
             number,
             problems,
-            split,
+            after_id,
             key,
             skipped,
         };
@@ -202,7 +202,7 @@ impl Layout<'_> {
         Staged {
             number: n,
             problems: vec![problem],
-            split: 1,
+            after_id: 1,
             id: None,
             outlet: None,
             skipped: false,
@@ -212,10 +212,10 @@ impl Layout<'_> {
     /// Types one row on its own: every check but those against earlier rows.
     fn stage(&self, n: u64, overflow: usize, cells: Cells, memo: &mut CellMemo) -> Staged {
         let mut problems = Vec::new();
-        let staged = |problems: Vec<Problem>, split, id, outlet| Staged {
+        let staged = |problems: Vec<Problem>, after_id, id, outlet| Staged {
             number: n,
             problems,
-            split,
+            after_id,
             id,
             outlet,
             skipped: false,
@@ -277,7 +277,7 @@ impl Layout<'_> {
             return Staged {
                 number: n,
                 problems: Vec::new(),
-                split: 0,
+                after_id: 0,
                 id: None,
                 outlet: None,
                 skipped: true,
@@ -324,8 +324,8 @@ impl Layout<'_> {
                     None,
                     ProblemKind::RequiredBlank { graded: false },
                 ));
-                let split = problems.len();
-                return staged(problems, split, None, None);
+                let after_id = problems.len();
+                return staged(problems, after_id, None, None);
             }
         };
         if self.unit == RowUnit::Sheet && super::xlsx::lost_digits(&id) {
@@ -334,7 +334,7 @@ impl Layout<'_> {
             problems.push(self.problem(Severity::Warning, Some(n), column, Some(id.clone()), kind));
         }
         // A repeated id is found in order, here.
-        let split = problems.len();
+        let after_id = problems.len();
         let name = match &values[core.name] {
             Value::Text(s) => s.clone(),
             _ => {
@@ -362,7 +362,7 @@ impl Layout<'_> {
                         ProblemKind::RequiredBlank { graded: false },
                     ));
                 }
-                return staged(problems, split, Some(id), None);
+                return staged(problems, after_id, Some(id), None);
             }
         };
 
@@ -461,7 +461,7 @@ impl Layout<'_> {
             errors,
             unreadable,
         };
-        staged(problems, split, None, Some(outlet))
+        staged(problems, after_id, None, Some(outlet))
     }
 
     /// Reads cell `c` of row `n` by its column's [`Plan`], as [`Layout::read_cell`] would read
