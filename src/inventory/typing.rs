@@ -237,40 +237,13 @@ impl Layout<'_> {
         // (Made without `Clone`, which would look at each element it copies.)
         let mut values: Vec<Value> = (0..book.fields.len()).map(|_| Value::Missing).collect();
         let mut unreadable = Vec::new();
-        let reference_field = book.core.reference_type;
         let mut typing = Typing {
             values: &mut values,
             unreadable: &mut unreadable,
             problems: &mut problems,
             memo: &mut *memo,
         };
-        match &cells {
-            Cells::Decoded(row) => {
-                for (c, (&plan, cell)) in self.plans.iter().zip(row.iter()).enumerate() {
-                    self.type_cell(&mut typing, n, c, plan, cell);
-                }
-            }
-            Cells::Record {
-                whole,
-                record,
-                decoder,
-            } => {
-                // Cells past the record's end are blank, as are empty ones: they stay missing.
-                let fields = self.plans.iter().zip(record.bounds()).enumerate();
-                for (c, (&plan, &(start, end))) in fields {
-                    if matches!(plan, Plan::Skip) || start == end {
-                        continue;
-                    }
-                    match whole.get(start..end) {
-                        Some(text) => self.type_text(&mut typing, n, c, plan, text),
-                        None => {
-                            let cell = decoder.field(whole, record, start, end);
-                            self.type_cell(&mut typing, n, c, plan, &cell);
-                        }
-                    }
-                }
-            }
-        }
+        self.type_cells(&mut typing, n, &cells);
 
         // Rows that are no outlets: 合计/小计 rows, signature and note lines.
         if self.is_not_outlet(&values, &cells) {
@@ -283,33 +256,7 @@ impl Layout<'_> {
                 skipped: true,
             };
         }
-        // A bare number in a column whose header names another unit (年度工作经费(元)).
-        for &(c, f, factor) in &self.factors {
-            if let (Value::Number(x), Some(Cell::Text(text))) = (&values[f], cells.get(c)) {
-                if cell::is_bare_number(&text) {
-                    values[f] = Value::Number(x * factor);
-                }
-            }
-        }
-        // A date after the as-of date shows nothing about that date: an error, and missing.
-        if let Some(as_of) = self.as_of {
-            for &f in &self.date_fields {
-                if let Value::Date(d) = values[f] {
-                    if d > as_of {
-                        values[f] = Value::Missing;
-                        problems.push(self.problem(
-                            Severity::Error,
-                            Some(n),
-                            self.field_columns[f],
-                            Some(d.to_string()),
-                            ProblemKind::FutureDate {
-                                as_of: as_of.to_string(),
-                            },
-                        ));
-                    }
-                }
-            }
-        }
+        self.adjust(n, &mut values, &cells, &mut problems);
 
         // Identity and type: without them the outlet cannot be graded.
         let core = &book.core;
@@ -367,6 +314,140 @@ impl Layout<'_> {
         };
 
         // A partner outlet is graded as its reference type.
+        let grading_type = self.grading_type(
+            n,
+            type_,
+            &cells,
+            &mut values,
+            &mut unreadable,
+            &mut problems,
+            memo,
+        );
+
+        self.check_code_type(n, type_, &values, &mut problems);
+        // The official division list (`--divisions`), when given.
+        if let Some(list) = &book.divisions {
+            let text = |f: usize| match values.get(f) {
+                Some(Value::Text(t)) => Some(t.as_str()),
+                _ => None,
+            };
+            list.check(book, type_, grading_type, text, |f, value, kind| {
+                let column = self.field_columns[f];
+                problems.push(self.problem(Severity::Warning, Some(n), column, Some(value), kind));
+            });
+        }
+
+        let claimed = core.claimed_grade.and_then(|f| match values[f] {
+            Value::Grade(g) => Some(g),
+            _ => None,
+        });
+        let extras = self
+            .extra_columns
+            .iter()
+            .map(|&c| cells.get(c).map(|cell| cell.display()).unwrap_or_default())
+            .collect();
+        let errors = problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .count() as u32;
+        let outlet = Outlet {
+            row: n,
+            id,
+            name,
+            type_,
+            grading_type,
+            claimed,
+            values,
+            extras,
+            errors,
+            unreadable,
+        };
+        staged(problems, after_id, None, Some(outlet))
+    }
+
+    /// Types each cell of row `n` into `typing` by its column's [`Plan`].
+    #[inline(always)]
+    fn type_cells(&self, typing: &mut Typing, n: u64, cells: &Cells) {
+        match cells {
+            Cells::Decoded(row) => {
+                for (c, (&plan, cell)) in self.plans.iter().zip(row.iter()).enumerate() {
+                    self.type_cell(typing, n, c, plan, cell);
+                }
+            }
+            Cells::Record {
+                whole,
+                record,
+                decoder,
+            } => {
+                // Cells past the record's end are blank, as are empty ones: they stay missing.
+                let fields = self.plans.iter().zip(record.bounds()).enumerate();
+                for (c, (&plan, &(start, end))) in fields {
+                    if matches!(plan, Plan::Skip) || start == end {
+                        continue;
+                    }
+                    match whole.get(start..end) {
+                        Some(text) => self.type_text(typing, n, c, plan, text),
+                        None => {
+                            let cell = decoder.field(whole, record, start, end);
+                            self.type_cell(typing, n, c, plan, &cell);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// What the column's header and the as-of date change in a typed row: a bare number in a
+    /// column whose header names another unit, and dates after the as-of date (missing).
+    #[inline]
+    fn adjust(&self, n: u64, values: &mut [Value], cells: &Cells, problems: &mut Vec<Problem>) {
+        // A bare number in a column whose header names another unit (年度工作经费(元)).
+        for &(c, f, factor) in &self.factors {
+            if let (Value::Number(x), Some(Cell::Text(text))) = (&values[f], cells.get(c)) {
+                if cell::is_bare_number(&text) {
+                    values[f] = Value::Number(x * factor);
+                }
+            }
+        }
+        // A date after the as-of date shows nothing about that date: an error, and missing.
+        if let Some(as_of) = self.as_of {
+            for &f in &self.date_fields {
+                if let Value::Date(d) = values[f] {
+                    if d > as_of {
+                        values[f] = Value::Missing;
+                        problems.push(self.problem(
+                            Severity::Error,
+                            Some(n),
+                            self.field_columns[f],
+                            Some(d.to_string()),
+                            ProblemKind::FutureDate {
+                                as_of: as_of.to_string(),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The type an outlet of type `type_` is graded as: its own, or for a partner outlet its
+    /// reference type (the default when the cell is blank or names a type it may not have).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the parts of the row being typed"
+    )]
+    fn grading_type(
+        &self,
+        n: u64,
+        type_: usize,
+        cells: &Cells,
+        values: &mut [Value],
+        unreadable: &mut Vec<(usize, String)>,
+        problems: &mut Vec<Problem>,
+        memo: &mut CellMemo,
+    ) -> usize {
+        let book = self.book;
+        let reference_field = book.core.reference_type;
         let mut grading_type = type_;
         if let Some(reference) = &book.types[type_].reference {
             let default = reference.default;
@@ -414,7 +495,7 @@ impl Layout<'_> {
                         if let Some(value) = memo.recall(f, &cell) {
                             values[f] = value.clone();
                         } else if let Some(raw) =
-                            self.read_cell(memo, n, c, f, &cell, &mut values, &mut problems)
+                            self.read_cell(memo, n, c, f, &cell, values, problems)
                         {
                             unreadable.push((f, raw));
                         }
@@ -422,46 +503,7 @@ impl Layout<'_> {
                 }
             }
         }
-
-        self.check_code_type(n, type_, &values, &mut problems);
-        // The official division list (`--divisions`), when given.
-        if let Some(list) = &book.divisions {
-            let text = |f: usize| match values.get(f) {
-                Some(Value::Text(t)) => Some(t.as_str()),
-                _ => None,
-            };
-            list.check(book, type_, grading_type, text, |f, value, kind| {
-                let column = self.field_columns[f];
-                problems.push(self.problem(Severity::Warning, Some(n), column, Some(value), kind));
-            });
-        }
-
-        let claimed = core.claimed_grade.and_then(|f| match values[f] {
-            Value::Grade(g) => Some(g),
-            _ => None,
-        });
-        let extras = self
-            .extra_columns
-            .iter()
-            .map(|&c| cells.get(c).map(|cell| cell.display()).unwrap_or_default())
-            .collect();
-        let errors = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .count() as u32;
-        let outlet = Outlet {
-            row: n,
-            id,
-            name,
-            type_,
-            grading_type,
-            claimed,
-            values,
-            extras,
-            errors,
-            unreadable,
-        };
-        staged(problems, after_id, None, Some(outlet))
+        grading_type
     }
 
     /// Reads cell `c` of row `n` by its column's [`Plan`], as [`Layout::read_cell`] would read
