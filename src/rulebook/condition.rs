@@ -350,7 +350,7 @@ fn numeric_field(
 ) -> Option<usize> {
     let field = book.field_named(name, context, problems)?;
     let kind = &book.fields[field].kind;
-    if matches!(kind, FieldKind::Count { .. } | FieldKind::Number { .. }) {
+    if kind.is_numeric() {
         Some(field)
     } else {
         problems.push(

@@ -396,6 +396,12 @@ impl FieldKind {
             FieldKind::List { .. } => "list",
         }
     }
+
+    /// Whether a cell of the kind reads as a number, so that conditions compare it (`at_least`,
+    /// `sum`, …) as they compare counts.
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, FieldKind::Count { .. } | FieldKind::Number { .. })
+    }
 }
 
 const KINDS: [&str; 10] = [
