@@ -356,7 +356,7 @@ fn numeric_field(
         problems.push(
             context,
             format!(
-                "comparisons need a count or number field, and `{name}` is {}",
+                "comparisons need a count, number or hours field, and `{name}` is {}",
                 kind.name()
             ),
             None,

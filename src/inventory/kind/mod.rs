@@ -22,6 +22,7 @@ pub(crate) mod code;
 pub(crate) mod count;
 pub(crate) mod date;
 pub(crate) mod grade;
+pub(crate) mod hours;
 pub(crate) mod list;
 pub(crate) mod number;
 pub(crate) mod outlet_type;
@@ -152,6 +153,10 @@ macro_rules! dispatch {
             }
             FieldKind::Date => {
                 let $k = date::Date;
+                $body
+            }
+            FieldKind::Hours => {
+                let $k = hours::Hours;
                 $body
             }
             FieldKind::Enum { vocabulary } => {
