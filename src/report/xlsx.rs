@@ -1212,7 +1212,7 @@ pub fn template(book: &Rulebook, lang: Lang) -> Result<Vec<u8>, XlsxError> {
                 }
                 ColumnFormat::General => {}
             }
-            let values = kind::choices(book, c, lang);
+            let values = choices(book, c, lang);
             if values.is_empty() {
                 continue;
             }
@@ -1265,6 +1265,10 @@ pub fn template(book: &Rulebook, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     }
     workbook.save_to_buffer()
 }
+
+/// The values a template's drop-down list offers for a field: the field kind says
+/// ([`kind::choices`]).
+pub use crate::inventory::kind::choices;
 
 fn clip_to(s: &str, chars: usize) -> String {
     s.chars().take(chars).collect()

@@ -21,7 +21,7 @@ impl Kind for Choice {
                 let names: Vec<&str> = vocab.entries.iter().map(|e| e.name.zh.as_str()).collect();
                 Parsed::bad(
                     ProblemKind::UnknownValue {
-                        allowed: names.iter().map(|s| s.to_string()).collect(),
+                        allowed: names.iter().map(ToString::to_string).collect(),
                         suggestion: did_you_mean(text, names.iter().copied()).map(str::to_string),
                     },
                     text,

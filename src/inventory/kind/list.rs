@@ -66,7 +66,7 @@ impl Kind for List {
     }
 }
 
-/// A rulebook's list separators, made ready for [`Split`] once rather than for every cell.
+/// A rulebook's list separators, made ready for `Split` once rather than for every cell.
 #[derive(Clone, Debug)]
 pub struct Separators {
     /// Bytes that are a separator (ASCII) or may start one. None of them can be inside a
@@ -251,7 +251,7 @@ pub(crate) fn parse_list<'a>(
         }
         vec![(
             ProblemKind::UnknownItem {
-                known: names.iter().map(|s| s.to_string()).collect(),
+                known: names.iter().map(ToString::to_string).collect(),
                 suggestion: did_you_mean(unknown[0], names.iter().copied()).map(str::to_string),
             },
             value,

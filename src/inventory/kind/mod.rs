@@ -5,11 +5,11 @@
 //!
 //! The rulebook declares the kinds ([`FieldKind`], and the `kind:` of a field in YAML); every other
 //! module asks the functions of this module instead of matching on [`FieldKind`] itself. The one
-//! `match` over the kinds is [`dispatch!`]: it builds the kind's value (a small struct borrowing
+//! `match` over the kinds is `dispatch!`: it builds the kind's value (a small struct borrowing
 //! the kind's parameters) and calls a method of [`Kind`] on it, statically, so that reading a cell
 //! costs what calling the kind's parser directly costs.
 //!
-//! A new kind is one file here implementing [`Kind`], one line in [`dispatch!`], and its
+//! A new kind is one file here implementing [`Kind`], one line in `dispatch!`, and its
 //! declaration in the rulebook (see ARCHITECTURE.md, "Recipe: a new field kind").
 
 use crate::rulebook::{FieldKind, Rulebook};
@@ -54,7 +54,7 @@ pub enum ColumnFormat {
 
 /// Everything a field kind means beyond its declaration. Every method but [`Kind::parse`] and
 /// [`Kind::accepted`] has the default most kinds want.
-pub(crate) trait Kind {
+pub trait Kind {
     /// Reads the text of a cell, trimmed and not blank, as written. A cell that does not read is
     /// [`Value::Missing`] with a problem; [`Kind::rescue`] may then read it another way.
     fn parse(&self, book: &Rulebook, separators: &Separators, text: &str) -> Parsed;
@@ -202,16 +202,19 @@ pub(crate) fn parse_items(book: &Rulebook, kind: &FieldKind, items: &[String]) -
 }
 
 /// [`Kind::reading`] of a field of `kind`.
+#[must_use]
 pub fn reading(kind: &FieldKind) -> Reading {
     dispatch!(kind, k => k.reading())
 }
 
 /// [`Kind::unit_factor`] of a field of `kind`.
+#[must_use]
 pub fn unit_factor(kind: &FieldKind, folded_unit: &str) -> Option<f64> {
     dispatch!(kind, k => k.unit_factor(folded_unit))
 }
 
 /// What a field of `kind` accepts, in words, for templates and column notes.
+#[must_use]
 pub fn accepted(book: &Rulebook, kind: &FieldKind, lang: Lang) -> String {
     dispatch!(kind, k => k.accepted(book, lang))
 }
@@ -219,31 +222,36 @@ pub fn accepted(book: &Rulebook, kind: &FieldKind, lang: Lang) -> String {
 /// The values a drop-down list offers for field `f`, in `lang`, from the rulebook: yes and no,
 /// the outlet types (the allowed reference types for 参照类型), the grades, an enum's entries.
 /// Empty for a field that is not a closed set.
+#[must_use]
 pub fn choices(book: &Rulebook, f: usize, lang: Lang) -> Vec<String> {
     dispatch!(&book.fields[f].kind, k => k.choices(book, f, lang))
 }
 
 /// How a template workbook formats a column of `kind`, and its width if not the header's.
+#[must_use]
 pub fn column(kind: &FieldKind) -> (ColumnFormat, Option<usize>) {
     dispatch!(kind, k => k.column())
 }
 
 /// The name of item `i` of the vocabulary of a field of `kind`; empty if it has none.
+#[must_use]
 pub fn item_name<'b>(book: &'b Rulebook, kind: &FieldKind, i: u16, lang: Lang) -> &'b str {
     dispatch!(kind, k => k.item_name(book, i, lang)).unwrap_or_default()
 }
 
 /// How many items the vocabulary of a field of `kind` has (0 if it has none).
+#[must_use]
 pub fn item_count(book: &Rulebook, kind: &FieldKind) -> usize {
     dispatch!(kind, k => k.item_count(book))
 }
 
 /// Appends the unit written after a number of a field of `kind`.
 pub fn push_unit(buf: &mut String, kind: &FieldKind, lang: Lang) {
-    dispatch!(kind, k => k.push_unit(buf, lang))
+    dispatch!(kind, k => k.push_unit(buf, lang));
 }
 
 /// Whether examples of a field of `kind` are whole numbers.
+#[must_use]
 pub fn whole_numbers(kind: &FieldKind) -> bool {
     dispatch!(kind, k => k.whole_numbers())
 }

@@ -25,7 +25,7 @@ impl Kind for OutletType {
                 let names: Vec<&str> = book.types.iter().map(|t| t.name.zh.as_str()).collect();
                 Parsed::bad(
                     ProblemKind::UnknownValue {
-                        allowed: names.iter().map(|s| s.to_string()).collect(),
+                        allowed: names.iter().map(ToString::to_string).collect(),
                         suggestion: did_you_mean(text, names.iter().copied()).map(str::to_string),
                     },
                     text,
