@@ -5,8 +5,8 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 
 use crate::eval::{Evaluator, Truth};
-use crate::inventory::{Outlet, Value};
-use crate::rulebook::{CmpOp, Condition, FieldKind, Rule, Rulebook};
+use crate::inventory::{Outlet, Value, kind};
+use crate::rulebook::{CmpOp, Condition, Rule, Rulebook};
 
 /// Values for some fields; every other field is blank.
 pub type Assignment = Vec<(usize, Value)>;
@@ -82,7 +82,7 @@ fn example(book: &Rulebook, c: &Condition, as_of: Date, pass: bool) -> Option<As
         Condition::Compare { fields, op, value } => {
             let whole = fields
                 .iter()
-                .all(|f| matches!(book.fields[*f].kind, FieldKind::Count { .. }));
+                .all(|f| kind::whole_numbers(&book.fields[*f].kind));
             let step = if whole {
                 1.0
             } else {
@@ -121,11 +121,7 @@ fn example(book: &Rulebook, c: &Condition, as_of: Date, pass: bool) -> Option<As
             if pass {
                 return items.first().map(|i| vec![(*field, Value::Item(*i))]);
             }
-            let size = match &book.fields[*field].kind {
-                FieldKind::Enum { vocabulary } => book.vocabularies[*vocabulary].entries.len(),
-                FieldKind::Type => book.types.len(),
-                _ => 0,
-            };
+            let size = kind::item_count(book, &book.fields[*field].kind);
             (0..size as u16)
                 .find(|i| !items.contains(i))
                 .map(|i| vec![(*field, Value::Item(i))])

@@ -150,6 +150,8 @@ pub enum ProblemKind {
         units: Vec<String>,
     },
     NotADate,
+    /// A cell of weekly opening hours that reads as neither a schedule nor a weekly total.
+    NotHours,
     /// A bare number in a text date column: a spreadsheet serial that lost its date format.
     BareNumberDate,
     NotYesNo {
@@ -368,6 +370,7 @@ impl Problem {
             | ProblemKind::CountTooLarge { .. }
             | ProblemKind::NotANumber { .. }
             | ProblemKind::NotADate
+            | ProblemKind::NotHours
             | ProblemKind::BareNumberDate
             | ProblemKind::NotYesNo { .. }
             | ProblemKind::NotAGrade
@@ -415,6 +418,7 @@ impl Problem {
             | ProblemKind::CountTooLarge { .. }
             | ProblemKind::NotANumber { .. }
             | ProblemKind::NotADate
+            | ProblemKind::NotHours
             | ProblemKind::BareNumberDate
             | ProblemKind::NotYesNo { .. }
             | ProblemKind::NotAGrade
@@ -674,6 +678,13 @@ fn cell_message(kind: &ProblemKind, v: &str, lang: Lang) -> String {
                 format!("`{v}` is not a date")
             }
         }
+        ProblemKind::NotHours => {
+            if zh {
+                format!("`{v}` 不是每周开放时间")
+            } else {
+                format!("`{v}` is not weekly opening hours")
+            }
+        }
         ProblemKind::BareNumberDate => {
             if zh {
                 format!("`{v}` 是数字而不是日期(可能是丢失了日期格式的 Excel 日期序号)")
@@ -820,6 +831,13 @@ fn cell_help(kind: &ProblemKind, lang: Lang) -> Option<String> {
                 "应为日期,如 2025-04-17、2025/4/17、2025.4.17 或 2025年4月17日".into()
             } else {
                 "expected a date such as 2025-04-17, 2025/4/17, 2025.4.17 or 2025年4月17日".into()
+            }
+        }
+        ProblemKind::NotHours => {
+            if zh {
+                "应为每周开放时间: 日期加时段,如 周一至周五 9:00-17:00、工作日 8:30-12:00,14:00-17:30(多个时段用 , 、 或 ; 分隔),或 每周40小时".into()
+            } else {
+                "expected weekly opening hours: days and times such as 周一至周五 9:00-17:00 or 工作日 8:30-12:00,14:00-17:30 (times separated by , 、 or ;), or a weekly total such as 每周40小时".into()
             }
         }
         ProblemKind::NotYesNo { yes, no } => {

@@ -14,7 +14,7 @@
 //! pass on. A header that cannot be placed never turns silently into wrong grades.
 
 use crate::problem::Severity;
-use crate::rulebook::{FieldKind, RuleKind, Rulebook};
+use crate::rulebook::{RuleKind, Rulebook};
 use crate::text::{fold_header, trim};
 
 /// How many rows from the top of a table may hold the header (title, 填报单位 and 填报日期 rows
@@ -62,7 +62,7 @@ pub fn place(book: &Rulebook, header: &str) -> Option<Placed> {
     let field = book.field_for_header(&base)?;
     let kind = &book.fields[field].kind;
     for part in &parts {
-        if let Some(factor) = unit_factor(kind, part) {
+        if let Some(factor) = super::kind::unit_factor(kind, part) {
             let factor = (factor != 1.0).then_some(factor);
             return Some(Placed {
                 field,
@@ -109,24 +109,6 @@ fn split_brackets(folded: &str) -> (String, Vec<String>) {
     }
     parts.retain(|p| !p.is_empty());
     (base, parts)
-}
-
-/// The factor of `unit` on the unit list of a field's kind (1 for a count's units), compared
-/// folded (`㎡` and `m2` are one).
-fn unit_factor(kind: &FieldKind, unit: &str) -> Option<f64> {
-    match kind {
-        FieldKind::Count { units } => units.iter().any(|u| fold_header(u) == unit).then_some(1.0),
-        FieldKind::Number { unit: own, units } => {
-            if fold_header(own) == unit {
-                return Some(1.0);
-            }
-            units
-                .iter()
-                .find(|(u, _)| fold_header(u) == unit)
-                .map(|(_, f)| *f)
-        }
-        _ => None,
-    }
 }
 
 /// The header of a table: where it is among the first rows, and one name per column.

@@ -19,6 +19,7 @@ mod error;
 pub mod header;
 mod ids;
 mod input;
+pub mod kind;
 mod memo;
 mod outlet;
 pub mod records;
@@ -231,11 +232,13 @@ impl<'b> Inventory<'b> {
         let plans = columns
             .iter()
             .map(|field| match *field {
-                Some(f) if Some(f) != book.core.reference_type => match book.fields[f].kind {
-                    FieldKind::Text => Plan::Text(f),
-                    FieldKind::Code { digits } => Plan::Code(f, digits),
-                    _ => Plan::Memo(f),
-                },
+                Some(f) if Some(f) != book.core.reference_type => {
+                    match kind::reading(&book.fields[f].kind) {
+                        kind::Reading::Verbatim => Plan::Text(f),
+                        kind::Reading::Code(digits) => Plan::Code(f, digits),
+                        kind::Reading::Memo { .. } => Plan::Memo(f),
+                    }
+                }
                 _ => Plan::Skip,
             })
             .collect();

@@ -9,7 +9,9 @@ use super::memo::CellMemo;
 use super::source::{self, RawRow};
 use super::{Cell, Outlet, Value, cell, records};
 use crate::problem::{Problem, ProblemKind, RowUnit, Severity, SheetRef};
-use crate::rulebook::{FieldKind, Rulebook};
+use crate::rulebook::Rulebook;
+
+use super::kind::{self, Reading};
 use crate::text::trim;
 
 /// What every row is read against: the rulebook, the columns, and how problems name a place. It
@@ -631,27 +633,27 @@ impl Layout<'_> {
         problems: &mut Vec<Problem>,
     ) -> Option<String> {
         let kind = &self.book.fields[f].kind;
+        let reading = kind::reading(kind);
+        let verbatim = reading == Reading::Verbatim;
         if let Cell::Empty = cell {
             // Blank: missing, nothing to report (as `cell::parse` reads it), without the call.
-            if !matches!(kind, FieldKind::Text) {
+            if !verbatim {
                 values[f] = Value::Missing;
             }
             return None;
         }
         // A cell spelled as one read cleanly before reads the same (text and codes, which differ
         // from outlet to outlet, are not remembered); the caller has looked in the memo.
-        let memo_key = match (kind, cell) {
-            (FieldKind::Text | FieldKind::Code { .. }, _) => None,
-            (_, Cell::Text(text)) => Some(&**text),
+        let memo_key = match (reading, cell) {
+            (Reading::Memo { list }, Cell::Text(text)) => Some((list, &**text)),
             _ => None,
         };
         let parsed = cell::parse_with(self.book, &self.separators, kind, cell);
         // A blank text cell leaves the value as it is; any other outcome is the value.
-        let keep = |value: &Value| !matches!(kind, FieldKind::Text) || !value.is_missing();
+        let keep = |value: &Value| !verbatim || !value.is_missing();
         if parsed.problems.is_empty() {
             // The common case: read cleanly, nothing to report.
-            if let Some(text) = memo_key {
-                let list = matches!(kind, FieldKind::List { .. });
+            if let Some((list, text)) = memo_key {
                 memo.put(f, list, text, &parsed.value);
             }
             if keep(&parsed.value) {

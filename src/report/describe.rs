@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::inventory::{Outlet, Value};
+use crate::inventory::{Outlet, Value, kind};
 use crate::report::Out;
 use crate::rulebook::{Condition, FieldKind, Rule, Rulebook};
 use crate::text::Lang;
@@ -26,9 +26,7 @@ fn push_value_text(buf: &mut String, book: &Rulebook, field: usize, value: &Valu
         }
         Value::Number(n) => {
             Out::push_number(buf, *n);
-            if let FieldKind::Number { unit, .. } = kind {
-                buf.push_str(unit);
-            }
+            kind::push_unit(buf, kind, lang);
         }
         Value::Date(d) => {
             let _ = write!(buf, "{d}");
@@ -37,7 +35,7 @@ fn push_value_text(buf: &mut String, book: &Rulebook, field: usize, value: &Valu
             Some(i) => buf.push_str(i.name.get(lang)),
             None => Out::push_int(buf, i64::from(*g)),
         },
-        Value::Item(i) => buf.push_str(item_name(book, kind, *i, lang)),
+        Value::Item(i) => buf.push_str(kind::item_name(book, kind, *i, lang)),
         Value::List(items) if items.is_empty() => buf.push_str(lang.pick("(无)", "(none)")),
         Value::List(items) => push_names(buf, book, kind, items.iter().copied(), lang),
     }
@@ -55,22 +53,8 @@ fn push_names(
         if n > 0 {
             buf.push_str(lang.pick("、", ", "));
         }
-        buf.push_str(item_name(book, kind, i, lang));
+        buf.push_str(kind::item_name(book, kind, i, lang));
     }
-}
-
-fn item_name<'b>(book: &'b Rulebook, kind: &FieldKind, i: u16, lang: Lang) -> &'b str {
-    let i = usize::from(i);
-    match kind {
-        FieldKind::Type => book.types.get(i).map(|t| t.name.get(lang)),
-        FieldKind::Enum { vocabulary } | FieldKind::List { vocabulary } => book.vocabularies
-            [*vocabulary]
-            .entries
-            .get(i)
-            .map(|e| e.name.get(lang)),
-        _ => None,
-    }
-    .unwrap_or_default()
 }
 
 /// What the inventory says for the fields a rule reads: `服务项目缺少: 信息宣传`, `经办窗口数=两个(无法识别)`.

@@ -7,6 +7,7 @@ use serde_json::{Value as Json, json};
 use super::describe::value_text;
 use super::{Column, Out, Section, words};
 use crate::example::{Assignment, examples};
+use crate::inventory::kind;
 use crate::rulebook::{FieldKind, Rule, Rulebook};
 use crate::text::{Lang, Text};
 
@@ -305,68 +306,9 @@ pub fn accepted_field(book: &Rulebook, index: usize, lang: Lang) -> String {
     accepted(book, &book.fields[index].kind, lang)
 }
 
-/// What a field accepts, in words, for templates and column notes.
+/// What a field accepts, in words, for templates and column notes (the field kind says).
 pub fn accepted(book: &Rulebook, kind: &FieldKind, lang: Lang) -> String {
-    let join = |v: Vec<String>| v.join(lang.pick("、", ", "));
-    match kind {
-        FieldKind::Text => lang.pick("文本", "text").into(),
-        FieldKind::Code { digits } => format!(
-            "{digits}{}",
-            lang.pick(
-                "位数字(请设为文本格式,保留前导零)",
-                " digits (format as text; keep leading zeros)"
-            )
-        ),
-        FieldKind::Type => join(
-            book.types
-                .iter()
-                .map(|t| t.name.get(lang).to_string())
-                .collect(),
-        ),
-        FieldKind::Grade => lang
-            .pick("一级、二级、三级、四级(或 1-4)", "1-4 (or 一级…四级)")
-            .into(),
-        FieldKind::YesNo => {
-            let first = |v: &Vec<String>| v.first().cloned().unwrap_or_default();
-            format!("{} / {}", first(&book.yes), first(&book.no))
-        }
-        FieldKind::Count { units } if units.is_empty() => {
-            lang.pick("非负整数", "a whole number").into()
-        }
-        FieldKind::Count { units } => format!(
-            "{}{}",
-            lang.pick("非负整数,可带单位 ", "a whole number, optionally with "),
-            units.join("/")
-        ),
-        FieldKind::Number { unit, units } => {
-            let us: Vec<String> = units.iter().map(|(u, _)| u.clone()).collect();
-            format!(
-                "{}{unit}{}{}",
-                lang.pick("数字,单位", "a number in "),
-                lang.pick(",可写 ", "; units: "),
-                us.join("/")
-            )
-        }
-        FieldKind::Date => "2025-04-17, 2025/4/17, 2025年4月17日".into(),
-        FieldKind::Enum { vocabulary } => join(
-            book.vocabularies[*vocabulary]
-                .entries
-                .iter()
-                .map(|e| e.name.get(lang).to_string())
-                .collect(),
-        ),
-        FieldKind::List { vocabulary } => format!(
-            "{}{}",
-            lang.pick("多项用、分隔: ", "items separated by 、 or ;: "),
-            join(
-                book.vocabularies[*vocabulary]
-                    .entries
-                    .iter()
-                    .map(|e| e.name.get(lang).to_string())
-                    .collect()
-            )
-        ),
-    }
+    kind::accepted(book, kind, lang)
 }
 
 /// Every field of the rulebook as a template column: header, key, kind, accepted values, description.

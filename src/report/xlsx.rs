@@ -20,9 +20,10 @@ use rust_xlsxwriter::{
 use super::rules::{header, template_columns, template_rows};
 use super::{Column, Meta, Out, Section};
 use crate::eval::{Assessment, Evaluator};
+use crate::inventory::kind::{self, ColumnFormat};
 use crate::inventory::xlsx::{CopyValue, WorkbookCopy};
 use crate::problem::{Problem, Severity};
-use crate::rulebook::{FieldKind, RuleKind, Rulebook};
+use crate::rulebook::{RuleKind, Rulebook};
 use crate::text::{Lang, Text};
 
 /// Rows a sheet holds below its header; a longer table continues on a second sheet.
@@ -1199,19 +1200,17 @@ pub fn template(book: &Rulebook, lang: Lang) -> Result<Vec<u8>, XlsxError> {
             let column = col(c);
             let title = header(f, lang);
             sheet.write_string_with_format(0, column, title, &styles.header)?;
-            let width = match f.kind {
-                FieldKind::List { .. } => 40,
-                _ => text_width(title) + 4,
-            };
+            let (format, width) = kind::column(&f.kind);
+            let width = width.unwrap_or_else(|| text_width(title) + 4);
             sheet.set_column_width(column, width.clamp(10, MAX_WIDTH) as f64)?;
-            match f.kind {
-                FieldKind::Code { .. } => {
+            match format {
+                ColumnFormat::Text => {
                     sheet.set_column_format(column, &text_format)?;
                 }
-                FieldKind::Date => {
+                ColumnFormat::Date => {
                     sheet.set_column_format(column, &styles.date)?;
                 }
-                _ => {}
+                ColumnFormat::General => {}
             }
             let values = choices(book, c, lang);
             if values.is_empty() {
@@ -1267,53 +1266,12 @@ pub fn template(book: &Rulebook, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     workbook.save_to_buffer()
 }
 
+/// The values a template's drop-down list offers for a field: the field kind says
+/// ([`kind::choices`]).
+pub use crate::inventory::kind::choices;
+
 fn clip_to(s: &str, chars: usize) -> String {
     s.chars().take(chars).collect()
-}
-
-/// The values a drop-down list offers for field `f`, in `lang`, from the rulebook: yes and no,
-/// the outlet types (the allowed reference types for 参照类型), the grades, an enum's entries.
-/// Empty for a field that is not a closed set.
-pub fn choices(book: &Rulebook, f: usize, lang: Lang) -> Vec<String> {
-    let name = |t: &Text| t.get(lang).to_string();
-    match &book.fields[f].kind {
-        FieldKind::YesNo => [&book.yes, &book.no]
-            .iter()
-            .filter_map(|spellings| spelling(spellings, lang))
-            .collect(),
-        FieldKind::Type if Some(f) == book.core.reference_type => book
-            .reference_types()
-            .iter()
-            .map(|t| name(&book.types[*t].name))
-            .collect(),
-        FieldKind::Type => book.types.iter().map(|t| name(&t.name)).collect(),
-        FieldKind::Grade => book
-            .grades
-            .iter()
-            .map(|g| match lang {
-                Lang::Zh => g.name.zh.clone(),
-                Lang::En => g.grade.to_string(),
-            })
-            .collect(),
-        FieldKind::Enum { vocabulary } => book.vocabularies[*vocabulary]
-            .entries
-            .iter()
-            .map(|e| name(&e.name))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// The spelling of yes (or no) to offer: the rulebook's first, or in English its first word in
-/// Latin letters.
-fn spelling(spellings: &[String], lang: Lang) -> Option<String> {
-    let latin = spellings
-        .iter()
-        .find(|s| s.len() > 1 && s.chars().all(|c| c.is_ascii_alphabetic()));
-    match lang {
-        Lang::En => latin.or(spellings.first()).cloned(),
-        Lang::Zh => spellings.first().cloned(),
-    }
 }
 
 #[cfg(test)]
@@ -1326,14 +1284,5 @@ mod tests {
         assert_eq!(text_width("网点编号"), 8);
         assert_eq!(text_width("共建(参照社区)"), 14);
         assert_eq!(text_width("一行\n第二行"), 6);
-    }
-
-    #[test]
-    fn yes_no_spellings_come_from_the_rulebook() {
-        let yes: Vec<String> = ["是", "有", "Y", "yes"].map(String::from).to_vec();
-        assert_eq!(spelling(&yes, Lang::Zh).as_deref(), Some("是"));
-        assert_eq!(spelling(&yes, Lang::En).as_deref(), Some("yes"));
-        let only: Vec<String> = vec!["√".into()];
-        assert_eq!(spelling(&only, Lang::En).as_deref(), Some("√"));
     }
 }

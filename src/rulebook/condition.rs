@@ -350,13 +350,13 @@ fn numeric_field(
 ) -> Option<usize> {
     let field = book.field_named(name, context, problems)?;
     let kind = &book.fields[field].kind;
-    if matches!(kind, FieldKind::Count { .. } | FieldKind::Number { .. }) {
+    if kind.is_numeric() {
         Some(field)
     } else {
         problems.push(
             context,
             format!(
-                "comparisons need a count or number field, and `{name}` is {}",
+                "comparisons need a count, number or hours field, and `{name}` is {}",
                 kind.name()
             ),
             None,

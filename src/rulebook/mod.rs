@@ -249,6 +249,8 @@ pub enum FieldKind {
         units: Vec<(String, f64)>,
     },
     Date,
+    /// Weekly opening hours (`周一至周五 9:00-17:00`), read as hours a week: a number.
+    Hours,
     Enum {
         vocabulary: usize,
     },
@@ -268,14 +270,24 @@ impl FieldKind {
             FieldKind::Count { .. } => "count",
             FieldKind::Number { .. } => "number",
             FieldKind::Date => "date",
+            FieldKind::Hours => "hours",
             FieldKind::Enum { .. } => "enum",
             FieldKind::List { .. } => "list",
         }
     }
+
+    /// Whether a cell of the kind reads as a number, so that conditions compare it (`at_least`,
+    /// `sum`, …) as they compare counts.
+    pub fn is_numeric(&self) -> bool {
+        matches!(
+            self,
+            FieldKind::Count { .. } | FieldKind::Number { .. } | FieldKind::Hours
+        )
+    }
 }
 
-const KINDS: [&str; 10] = [
-    "text", "code", "type", "grade", "yes_no", "count", "number", "date", "enum", "list",
+const KINDS: [&str; 11] = [
+    "text", "code", "type", "grade", "yes_no", "count", "number", "date", "hours", "enum", "list",
 ];
 
 #[derive(Clone, Debug)]

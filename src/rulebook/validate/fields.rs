@@ -149,6 +149,7 @@ fn field_kind(
         "grade" => Some(FieldKind::Grade),
         "yes_no" => Some(FieldKind::YesNo),
         "date" => Some(FieldKind::Date),
+        "hours" => Some(FieldKind::Hours),
         "count" => {
             let units = match &f.units {
                 None => Vec::new(),
