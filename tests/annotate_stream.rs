@@ -499,3 +499,43 @@ fn a_workbook_whose_parts_cannot_be_copied_is_copied_as_values() {
     );
     assert!(now.contains_key(&(2, last + 1)));
 }
+
+#[test]
+fn a_sheet_used_up_to_its_last_column_is_refused_in_the_runs_language() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let rows = county_rows();
+    let mut wb = Workbook::new();
+    let sheet = wb.add_worksheet();
+    sheet.set_name(SHEET).expect("a name");
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                let (r, c) = (u32::try_from(r).expect("r"), u16::try_from(c).expect("c"));
+                sheet.write_string(r, c, v).expect("written");
+            }
+        }
+    }
+    sheet.write_string(3, 16_383, "最后一列").expect("written");
+    let input = dir.path().join("台账.xlsx");
+    std::fs::write(&input, wb.save_to_buffer().expect("a workbook")).expect("written");
+    let output = dir.path().join("copy.xlsx");
+    let out = run(&[
+        "grade",
+        input.to_str().expect("UTF-8"),
+        "--annotate",
+        "-o",
+        output.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(code(&out), 2);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("无法复制工作簿: 工作表右侧已没有空列"),
+        "{err}"
+    );
+    assert!(!output.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("a dir").count(),
+        1,
+        "no temporary file is left"
+    );
+}

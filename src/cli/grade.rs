@@ -12,7 +12,7 @@ use super::output::{check_workbook_name, workbook_dir};
 use crate::inventory::xlsx::WorkbookCopy;
 use crate::inventory::{Input, InputFormat, Outlet};
 use crate::problem::Problem;
-use crate::report::annotate::{self, Layout, Package, RowResult};
+use crate::report::annotate::{self, CopyError, Layout, Package, RowResult};
 use crate::report::outlets::{GradeLines, gaps_columns, gaps_rows, grade_columns, grade_row};
 use crate::report::summary::{Counted, GroupBy, Groups, Tally};
 use crate::report::xlsx::{Annotations, annotated};
@@ -232,13 +232,22 @@ fn annotate(c: &CommonArgs, prep: &Prepared, mut problems: Vec<Problem>) -> Resu
             let done = if out.seekable() {
                 copy(&mut out)
             } else {
-                tempfile::tempfile().and_then(|mut temp| {
+                let through = |mut temp: std::fs::File| -> Result<(), CopyError> {
                     copy(&mut temp)?;
                     temp.seek(SeekFrom::Start(0))?;
-                    std::io::copy(&mut temp, &mut out).map(drop)
-                })
+                    std::io::copy(&mut temp, &mut out)?;
+                    Ok(())
+                };
+                tempfile::tempfile()
+                    .map_err(CopyError::Io)
+                    .and_then(through)
             };
-            done.with_context(|| match c.lang {
+            // An I/O error is told by its kind (in the run's language), the others by themselves.
+            done.map_err(|e| match e {
+                CopyError::Io(e) => anyhow::Error::from(e),
+                e => anyhow::anyhow!(e.render(c.lang)),
+            })
+            .with_context(|| match c.lang {
                 Lang::Zh => format!("{label}: 无法复制工作簿"),
                 Lang::En => format!("{label}: cannot copy the workbook"),
             })?;

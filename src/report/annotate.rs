@@ -166,6 +166,9 @@ pub struct Package {
 const WORKBOOK_TYPE: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml";
 
+/// The most bytes kept of an attribute collected from the workbook's parts.
+const MAX_ATTRIBUTE: usize = 1024;
+
 /// The most `<sheet>` and `<Relationship>` elements remembered.
 const MAX_NAMES: usize = 65_536;
 
@@ -290,24 +293,21 @@ pub fn copy(
     book: &Rulebook,
     lang: Lang,
     out: impl Write + Seek,
-) -> io::Result<()> {
+) -> Result<(), CopyError> {
     let file = File::open(&package.path)?;
-    let mut zip = ZipArchive::new(BufReader::new(file)).map_err(io::Error::other)?;
+    let mut zip = ZipArchive::new(BufReader::new(file))?;
     let mut extent = Extent::default();
-    stream(
-        zip.by_name(&package.part).map_err(io::Error::other)?,
-        &mut extent,
-    )?;
+    stream(zip.by_name(&package.part)?, &mut extent)?;
     let plan = Plan::new(layout, &extent, results, problems, book, lang)?;
     let mut writer = ZipWriter::new(out);
     for i in 0..zip.len() {
         let is_sheet = zip.name_for_index(i) == Some(package.part.as_str());
         if !is_sheet {
-            let entry = zip.by_index_raw(i).map_err(io::Error::other)?;
-            writer.raw_copy_file(entry).map_err(io::Error::other)?;
+            let entry = zip.by_index_raw(i)?;
+            writer.raw_copy_file(entry)?;
             continue;
         }
-        let entry = zip.by_index(i).map_err(io::Error::other)?;
+        let entry = zip.by_index(i)?;
         let mut options = SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .large_file(entry.size() > u64::from(u32::MAX) / 2);
@@ -318,14 +318,95 @@ pub fn copy(
             options = options.unix_permissions(mode);
         }
         let name = entry.name().to_string();
-        writer.start_file(name, options).map_err(io::Error::other)?;
+        writer.start_file(name, options)?;
         let mut rewriter = Rewriter::new(&plan, BufWriter::with_capacity(1 << 16, &mut writer));
         stream(entry, &mut rewriter)?;
         rewriter.finish()?;
     }
-    let mut out = writer.finish().map_err(io::Error::other)?;
-    out.flush()
+    let mut out = writer.finish()?;
+    Ok(out.flush()?)
 }
+
+/// Why an annotated copy could not be made.
+#[derive(Debug)]
+pub enum CopyError {
+    /// Reading the workbook or writing the copy failed.
+    Io(io::Error),
+    /// The workbook's zip cannot be read (zip's own words).
+    Zip(String),
+    /// A tag of the graded sheet is longer than can be held.
+    TagTooLong(String),
+    /// No columns are left right of the sheet's for the results.
+    NoRoom,
+}
+
+impl CopyError {
+    /// The message in `lang` (the zip's own words are in English).
+    pub fn render(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (CopyError::Io(e), _) => crate::text::io_message(e, lang),
+            (CopyError::Zip(e), Lang::Zh) => format!("工作簿的压缩包无法读取或写入({e})"),
+            (CopyError::Zip(e), Lang::En) => {
+                format!("the workbook's zip cannot be read or written ({e})")
+            }
+            (CopyError::TagTooLong(name), Lang::Zh) => {
+                format!(
+                    "评定的工作表中有一个 <{name}> 标记超过 {MAX_TAG} 字节,无法复制;请用 Excel 重新保存"
+                )
+            }
+            (CopyError::TagTooLong(name), Lang::En) => format!(
+                "a <{name}> tag of the graded sheet is longer than {MAX_TAG} bytes and cannot be copied; save the workbook again in Excel"
+            ),
+            (CopyError::NoRoom, Lang::Zh) => {
+                "工作表右侧已没有空列可以写入评定结果(最后一列是 XFD)".into()
+            }
+            (CopyError::NoRoom, Lang::En) => {
+                "the sheet has no columns left for the results (its last is XFD)".into()
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for CopyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(Lang::En))
+    }
+}
+
+impl std::error::Error for CopyError {}
+
+impl From<io::Error> for CopyError {
+    fn from(e: io::Error) -> CopyError {
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<TagTooLong>())
+        {
+            Some(TagTooLong(name)) => CopyError::TagTooLong(name.clone()),
+            None => CopyError::Io(e),
+        }
+    }
+}
+
+impl From<zip::result::ZipError> for CopyError {
+    fn from(e: zip::result::ZipError) -> CopyError {
+        match e {
+            zip::result::ZipError::Io(e) => CopyError::from(e),
+            e => CopyError::Zip(e.to_string()),
+        }
+    }
+}
+
+/// A tag too long to hold (its name), carried in an [`io::Error`] out of the tokenizer.
+#[derive(Debug)]
+struct TagTooLong(String);
+
+impl std::fmt::Display for TagTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a <{}> tag of more than {MAX_TAG} bytes", self.0)
+    }
+}
+
+impl std::error::Error for TagTooLong {}
 
 /// A value of an added cell.
 #[derive(Clone, Debug, PartialEq)]
@@ -364,7 +445,7 @@ impl<'a> Plan<'a> {
         problems: &'a [Problem],
         book: &'a Rulebook,
         lang: Lang,
-    ) -> io::Result<Plan<'a>> {
+    ) -> Result<Plan<'a>, CopyError> {
         let columns = annotation_columns();
         let header_row = u32::try_from(layout.header_row).unwrap_or(u32::MAX);
         // The added columns: where the header already has them, else right of everything.
@@ -386,10 +467,7 @@ impl<'a> Plan<'a> {
             })
             .collect();
         if targets.iter().any(|&c| c > MAX_COLUMN) {
-            return Err(io::Error::other(match lang {
-                Lang::Zh => "工作表右侧已没有空列可以写入评定结果(最后一列是 XFD)",
-                Lang::En => "the sheet has no columns left for the results (its last is XFD)",
-            }));
+            return Err(CopyError::NoRoom);
         }
         let added = (next > first_new).then(|| (first_new, next - 1));
         let mut problems_by_row: BTreeMap<u32, Vec<&Problem>> = BTreeMap::new();
@@ -1344,10 +1422,10 @@ impl Scanner {
                 local(parsed.name()),
                 b"row" | b"c" | b"col" | b"cols" | b"dimension" | b"sheetData" | b"worksheet"
             ) {
-                return Err(io::Error::other(format!(
-                    "a <{}> tag of more than {MAX_TAG} bytes",
-                    String::from_utf8_lossy(parsed.name())
-                )));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    TagTooLong(String::from_utf8_lossy(parsed.name()).into_owned()),
+                ));
             }
             let quote = match self.state {
                 State::Tag(q) => q,
@@ -1421,10 +1499,11 @@ impl<'t> TagRef<'t> {
         self.attribute_range(key).map(|r| &self.raw[r])
     }
 
-    /// The value of an attribute, its entities replaced.
+    /// The value of an attribute, its entities replaced; at most [`MAX_ATTRIBUTE`] bytes of it
+    /// (a sheet's name, a part's: short), so that what is collected stays small.
     fn attribute_text(&self, key: &[u8]) -> Option<String> {
         self.attribute(key)
-            .map(|v| unescape(&String::from_utf8_lossy(v)))
+            .map(|v| unescape(&String::from_utf8_lossy(&v[..v.len().min(MAX_ATTRIBUTE)])))
     }
 }
 
@@ -1684,6 +1763,24 @@ mod tests {
                 "pieces of {size}"
             );
         }
+    }
+
+    #[test]
+    fn a_cell_tag_too_long_to_hold_refuses_the_sheet() {
+        let xml = format!(
+            "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" {}/></row></sheetData></worksheet>",
+            "x=\"1\" ".repeat(MAX_TAG / 4)
+        );
+        let err = stream(xml.as_bytes(), &mut Echo::default()).expect_err("refused");
+        assert!(
+            matches!(CopyError::from(err), CopyError::TagTooLong(name) if name == "c"),
+            "refused as a long <c>"
+        );
+        // Any other long tag is handed on as it is.
+        let xml = format!("<a><b {}/></a>", "x=\"1\" ".repeat(MAX_TAG / 4));
+        let mut echo = Echo::default();
+        stream(xml.as_bytes(), &mut echo).expect("streamed");
+        assert_eq!(String::from_utf8_lossy(&echo.out), xml);
     }
 
     #[test]
