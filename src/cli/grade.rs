@@ -2,8 +2,7 @@
 
 use std::path::PathBuf;
 
-use std::collections::HashMap;
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 
 use anyhow::{Context, Result, bail};
 
@@ -13,9 +12,10 @@ use super::output::{check_workbook_name, workbook_dir};
 use crate::inventory::xlsx::WorkbookCopy;
 use crate::inventory::{Input, InputFormat, Outlet};
 use crate::problem::Problem;
+use crate::report::annotate::{self, CopyError, Layout, Package, RowResult};
 use crate::report::outlets::{GradeLines, gaps_columns, gaps_rows, grade_columns, grade_row};
 use crate::report::summary::{Counted, GroupBy, Groups, Tally};
-use crate::report::xlsx::{Annotations, annotated, annotation_row};
+use crate::report::xlsx::{Annotations, annotated};
 use crate::report::{Format, Out, OutletRows, Section, Writer};
 use crate::text::{Lang, Text};
 
@@ -163,6 +163,8 @@ pub fn run(args: Args) -> Result<Exit> {
 }
 
 /// `--annotate`: grades the workbook, then writes a copy of it with the results beside each row.
+/// An `.xlsx` is copied part by part, its graded sheet streamed with the results added
+/// ([`annotate::copy`]); another workbook (.xls, .ods, .xlsb, .xlsm) is copied as values.
 fn annotate(c: &CommonArgs, prep: &Prepared, mut problems: Vec<Problem>) -> Result<Exit> {
     let (book, input) = (&prep.book, &prep.input);
     let Input::Path(path) = input else {
@@ -191,30 +193,89 @@ fn annotate(c: &CommonArgs, prep: &Prepared, mut problems: Vec<Problem>) -> Resu
     let out = prep.output(c)?;
     let ev = prep.evaluator();
     let mut inventory = c.open_inventory(input, book)?;
-    let mut rows = HashMap::new();
+    // What is kept of each outlet: its row and results, a few bytes.
+    let mut results = Vec::new();
     let mut tally = Tally::new(book);
-    while let Some(outlet) = inventory.next_outlet(&mut problems)? {
-        let a = ev.assess(&outlet);
-        tally.add(&outlet, &a);
-        rows.insert(outlet.row, annotation_row(&ev, &a, c.lang));
-    }
+    let work = |outlet: &Outlet, _: &mut String| {
+        let a = ev.assess(outlet);
+        (Counted::of(outlet, &a), RowResult::new(&ev, outlet.row, &a))
+    };
+    let take = |(counted, result): (Counted, RowResult), _: &str| -> Result<()> {
+        tally.count(counted);
+        results.push(result);
+        Ok(())
+    };
+    inventory.each_outlet(c.threads(), &mut problems, work, take)?;
     problems.extend(prep.unknown_waived_outlets(&inventory));
     let label = input.label();
-    let finder = |rows: &[Vec<String>]| crate::inventory::header::find(rows, book);
-    let bytes = std::fs::read(path).with_context(|| match c.lang {
-        Lang::Zh => format!("{label}: 无法读取"),
-        Lang::En => format!("{label}: cannot read"),
-    })?;
-    let copy = WorkbookCopy::read(bytes, &label, c.sheet.as_deref(), &finder)?;
-    let notes = Annotations {
-        rows,
-        problems: &problems,
-    };
-    let bytes = annotated(&copy, &notes, c.lang, book)?;
+    let package = inventory
+        .sheet_header()
+        .and_then(|(sheet, first_column, header_row)| {
+            let package = Package::probe(path, &sheet)?;
+            let layout = Layout {
+                sheet: sheet.to_string(),
+                first_column,
+                header_row,
+                headers: inventory.column_headers().to_vec(),
+            };
+            Some((package, layout))
+        });
+    // The sheet read is no longer needed: its memory is given back before the copy is made.
+    drop(inventory);
     let mut out = out;
-    out.write_all(&bytes)?;
+    match package {
+        Some((package, layout)) => {
+            let copy = |to: &mut dyn WriteSeek| {
+                annotate::copy(&package, &layout, &results, &problems, book, c.lang, to)
+            };
+            // A zip is written out of order: to a stream, through a temporary file.
+            let done = if out.seekable() {
+                copy(&mut out)
+            } else {
+                let through = |mut temp: std::fs::File| -> Result<(), CopyError> {
+                    copy(&mut temp)?;
+                    temp.seek(SeekFrom::Start(0))?;
+                    std::io::copy(&mut temp, &mut out)?;
+                    Ok(())
+                };
+                tempfile::tempfile()
+                    .map_err(CopyError::Io)
+                    .and_then(through)
+            };
+            // An I/O error is told by its kind (in the run's language), the others by themselves.
+            done.map_err(|e| match e {
+                CopyError::Io(e) => anyhow::Error::from(e),
+                e => anyhow::anyhow!(e.render(c.lang)),
+            })
+            .with_context(|| match c.lang {
+                Lang::Zh => format!("{label}: 无法复制工作簿"),
+                Lang::En => format!("{label}: cannot copy the workbook"),
+            })?;
+        }
+        None => {
+            let finder = |rows: &[Vec<String>]| crate::inventory::header::find(rows, book);
+            let bytes = std::fs::read(path).with_context(|| match c.lang {
+                Lang::Zh => format!("{label}: 无法读取"),
+                Lang::En => format!("{label}: cannot read"),
+            })?;
+            let copy = WorkbookCopy::read(bytes, &label, c.sheet.as_deref(), &finder)?;
+            let notes = Annotations {
+                rows: results
+                    .iter()
+                    .map(|r| (r.row(), r.cells(book, c.lang)))
+                    .collect(),
+                problems: &problems,
+            };
+            let bytes = annotated(&copy, &notes, c.lang, book)?;
+            out.write_all(&bytes)?;
+        }
+    }
     out.commit()?;
     print_problems(&problems, c.lang);
     Ok(c.fail_on
         .exit(tally.below_minimum, tally.overclaimed, &problems))
 }
+
+/// What a zip is written to.
+trait WriteSeek: Write + Seek {}
+impl<T: Write + Seek> WriteSeek for T {}

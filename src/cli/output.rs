@@ -9,7 +9,7 @@
 //! `fs.protected_symlinks` refuses it. No output is ever written over a file the run reads.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -163,6 +163,27 @@ impl Write for Output {
             Output::Stream(w) => w.flush(),
             Output::File(f) => f.writer.flush(),
         }
+    }
+}
+
+/// A file can be written out of order (a zip's headers are completed after its entries);
+/// standard output, a device or a pipe cannot ([`Output::seekable`]).
+impl Seek for Output {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        match self {
+            Output::File(f) => f.writer.seek(to),
+            Output::Stdout(_) | Output::Stream(_) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "the output is not a file",
+            )),
+        }
+    }
+}
+
+impl Output {
+    /// Whether the output can be written out of order: a file, not a stream.
+    pub fn seekable(&self) -> bool {
+        matches!(self, Output::File(_))
     }
 }
 

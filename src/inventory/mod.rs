@@ -332,6 +332,14 @@ impl<'b> Inventory<'b> {
         }
     }
 
+    /// In a workbook: the sheet read, the 0-based column of its header's first column, and the
+    /// row number (1-based) of the header's last row; the header's names are
+    /// [`Inventory::column_headers`], one per column from that one.
+    pub fn sheet_header(&self) -> Option<(Arc<str>, u32, u64)> {
+        let (sheet, column) = self.source.sheet_origin()?;
+        Some((sheet, column, self.source.header_row()?))
+    }
+
     /// The file's label, as problems name it.
     pub fn file(&self) -> &Arc<str> {
         &self.layout.file

@@ -5,6 +5,7 @@
 //! sits in memory; only the terminal table, which must measure its columns, keeps its rows.
 //! The CSV and JSON columns are a wire format: keys are stable, `schema_version` marks changes.
 
+pub mod annotate;
 pub mod describe;
 pub mod html;
 pub mod outlets;

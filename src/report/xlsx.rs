@@ -19,11 +19,10 @@ use rust_xlsxwriter::{
 
 use super::rules::{header, template_columns, template_rows};
 use super::{Column, Meta, Out, Section};
-use crate::eval::{Assessment, Evaluator};
 use crate::inventory::kind::{self, ColumnFormat};
 use crate::inventory::xlsx::{CopyValue, WorkbookCopy};
 use crate::problem::{Problem, Severity};
-use crate::rulebook::{RuleKind, Rulebook};
+use crate::rulebook::Rulebook;
 use crate::text::{Lang, Text};
 
 /// Rows a sheet holds below its header; a longer table continues on a second sheet.
@@ -845,35 +844,6 @@ pub fn annotation_columns() -> Vec<Column> {
     ]
 }
 
-/// An outlet's added cells: its grade, minimum, status, and the required rules it fails on the
-/// way to the next grade (`G3-SYSTEM 业务经办信息系统(不满足)`); the data problems of its row are
-/// added by [`annotated`].
-pub fn annotation_row(ev: &Evaluator, a: &Assessment, lang: Lang) -> Vec<Out> {
-    let book = ev.book;
-    let gaps: Vec<String> = ev
-        .gaps(a, None)
-        .into_iter()
-        .filter(|i| book.rules[*i].kind == RuleKind::Required)
-        .map(|i| {
-            let rule = &book.rules[i];
-            let reason = match super::words::reason(a.outcomes[i]) {
-                Out::Key { title, .. } => title.get(lang).to_string(),
-                _ => String::new(),
-            };
-            match lang {
-                Lang::Zh => format!("{} {}({reason})", rule.id, rule.title.zh),
-                Lang::En => format!("{} {} ({reason})", rule.id, rule.title.en),
-            }
-        })
-        .collect();
-    vec![
-        Out::Grade(a.assessed),
-        Out::OptGrade(Some(a.minimum)),
-        super::words::status(a.status),
-        text_or_null(gaps.join(lang.pick("；", "; "))),
-    ]
-}
-
 /// The data problems of one row, for the added column.
 fn problems_cell(problems: &[&Problem], lang: Lang) -> Out {
     let texts: Vec<String> = problems
@@ -896,7 +866,8 @@ fn text_or_null(s: String) -> Out {
 
 /// What an annotated copy adds to an auditor's workbook.
 pub struct Annotations<'p> {
-    /// The cells of [`annotation_row`] for each outlet, by the sheet's row number (1-based).
+    /// The cells of [`super::annotate::RowResult::cells`] for each outlet, by the sheet's row
+    /// number (1-based).
     pub rows: HashMap<u64, Vec<Out>>,
     /// Data problems: each is listed in its row's 数据问题 cell, and one with a cell gets a note
     /// and a colour there.
