@@ -31,6 +31,25 @@
 //! The modules marked hidden in the documentation serve the binary, the tests and the fuzz
 //! targets; they may change in any release.
 
+// Pedantic lints kept allowed (`cargo clippy -- -W clippy::pedantic`, issue 18), here rather than
+// in Cargo.toml's `[lints]`, which the command line's `-W clippy::pedantic` would override.
+#![allow(
+    clippy::must_use_candidate,
+    reason = "the library serves one binary and its tests: a result made is used where it is made"
+)]
+#![allow(
+    clippy::missing_errors_doc,
+    reason = "errors are typed enums (InventoryError, RulebookError) documented where declared"
+)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss,
+    reason = "counts (at most 100,000), fields (16,384) and row numbers (below 2^53) are bounded \
+              where input enters; a cast of unchecked input uses try_from"
+)]
+
 pub mod eval;
 pub mod inventory;
 pub mod problem;
