@@ -90,16 +90,16 @@ fn example(book: &Rulebook, c: &Condition, as_of: Date, pass: bool) -> Option<As
             };
             let v = if whole { value.ceil() } else { *value };
             let n = match (op, pass) {
-                (CmpOp::AtLeast, true) | (CmpOp::AtMost, true) | (CmpOp::Equals, true) => v,
+                (CmpOp::AtLeast | CmpOp::AtMost | CmpOp::Equals, true) => v,
                 (CmpOp::AtLeast, false) | (CmpOp::LessThan, true) => v - step,
-                (CmpOp::MoreThan, true) | (CmpOp::AtMost, false) | (CmpOp::Equals, false) => {
+                (CmpOp::MoreThan, true) | (CmpOp::AtMost | CmpOp::Equals, false) => {
                     if whole {
                         value.floor() + 1.0
                     } else {
                         v + step
                     }
                 }
-                (CmpOp::MoreThan, false) | (CmpOp::LessThan, false) => {
+                (CmpOp::MoreThan | CmpOp::LessThan, false) => {
                     if whole {
                         value.floor()
                     } else {

@@ -319,7 +319,7 @@ impl Problem {
         let _ = write!(s, "{label}: {}", self.location(lang));
         let _ = write!(s, ": {}", self.message(lang));
         if let Some(help) = self.help(lang) {
-            let _ = write!(s, " ({})", help);
+            let _ = write!(s, " ({help})");
         }
         s
     }

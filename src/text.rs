@@ -187,7 +187,7 @@ pub fn yaml_flow_depth(text: &str, limit: usize) -> usize {
         } else {
             match c {
                 '"' | '\'' if matches!(prev, ' ' | '[' | '{' | ',' | ':' | '\n' | '\t') => {
-                    quote = Some(c)
+                    quote = Some(c);
                 }
                 '#' if prev.is_whitespace() => comment = true,
                 '[' | '{' => {

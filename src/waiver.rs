@@ -244,18 +244,17 @@ impl Waivers {
             let expires = if expires.is_empty() {
                 None
             } else {
-                match parse_full_date(&expires) {
-                    Some(d) => Some(d),
-                    None => {
-                        errors.push((
-                            Some(n),
-                            Text::new(
-                                format!("`{expires}` 不是日期(应为 2025-12-31 这样的日期)"),
-                                format!("`{expires}` is not a date (expected 2025-12-31)"),
-                            ),
-                        ));
-                        None
-                    }
+                if let Some(d) = parse_full_date(&expires) {
+                    Some(d)
+                } else {
+                    errors.push((
+                        Some(n),
+                        Text::new(
+                            format!("`{expires}` 不是日期(应为 2025-12-31 这样的日期)"),
+                            format!("`{expires}` is not a date (expected 2025-12-31)"),
+                        ),
+                    ));
+                    None
                 }
             };
             waivers.entries.push(Waiver {

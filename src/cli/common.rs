@@ -56,7 +56,7 @@ pub struct CommonArgs {
     /// The inventory's format, when its file name does not tell (standard input is read as CSV).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormat>,
-    /// Approved waivers (YAML or CSV: outlet, rule, reason, approved_by, expires).
+    /// Approved waivers (YAML or CSV: outlet, rule, reason, `approved_by`, expires).
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
     /// The official division list (the statistics bureau's 统计用区划代码 table, CSV with columns

@@ -86,14 +86,13 @@ impl Earlier {
             }
             let a = ev.assess(&o);
             let key = by.key(book, &o, lang);
-            let group = match e.group_ids.get(&key) {
-                Some(&g) => g,
-                None => {
-                    let g = u32::try_from(e.groups.len()).unwrap_or(u32::MAX);
-                    e.groups.push(key.clone());
-                    e.group_ids.insert(key, g);
-                    g
-                }
+            let group = if let Some(&g) = e.group_ids.get(&key) {
+                g
+            } else {
+                let g = u32::try_from(e.groups.len()).unwrap_or(u32::MAX);
+                e.groups.push(key.clone());
+                e.group_ids.insert(key, g);
+                g
             };
             let types = (
                 u16::try_from(o.type_).unwrap_or(u16::MAX),

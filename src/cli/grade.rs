@@ -223,52 +223,49 @@ fn annotate(c: &CommonArgs, prep: &Prepared, mut problems: Vec<Problem>) -> Resu
     // The sheet read is no longer needed: its memory is given back before the copy is made.
     drop(inventory);
     let mut out = out;
-    match package {
-        Some((package, layout)) => {
-            let copy = |to: &mut dyn WriteSeek| {
-                annotate::copy(&package, &layout, &results, &problems, book, c.lang, to)
+    if let Some((package, layout)) = package {
+        let copy = |to: &mut dyn WriteSeek| {
+            annotate::copy(&package, &layout, &results, &problems, book, c.lang, to)
+        };
+        // A zip is written out of order: to a stream, through a temporary file.
+        let done = if out.seekable() {
+            copy(&mut out)
+        } else {
+            let through = |mut temp: std::fs::File| -> Result<(), CopyError> {
+                copy(&mut temp)?;
+                temp.seek(SeekFrom::Start(0))?;
+                std::io::copy(&mut temp, &mut out)?;
+                Ok(())
             };
-            // A zip is written out of order: to a stream, through a temporary file.
-            let done = if out.seekable() {
-                copy(&mut out)
-            } else {
-                let through = |mut temp: std::fs::File| -> Result<(), CopyError> {
-                    copy(&mut temp)?;
-                    temp.seek(SeekFrom::Start(0))?;
-                    std::io::copy(&mut temp, &mut out)?;
-                    Ok(())
-                };
-                tempfile::tempfile()
-                    .map_err(CopyError::Io)
-                    .and_then(through)
-            };
-            // An I/O error is told by its kind (in the run's language), the others by themselves.
-            done.map_err(|e| match e {
-                CopyError::Io(e) => anyhow::Error::from(e),
-                e => anyhow::anyhow!(e.render(c.lang)),
-            })
-            .with_context(|| match c.lang {
-                Lang::Zh => format!("{label}: 无法复制工作簿"),
-                Lang::En => format!("{label}: cannot copy the workbook"),
-            })?;
-        }
-        None => {
-            let finder = |rows: &[Vec<String>]| crate::inventory::header::find(rows, book);
-            let bytes = std::fs::read(path).with_context(|| match c.lang {
-                Lang::Zh => format!("{label}: 无法读取"),
-                Lang::En => format!("{label}: cannot read"),
-            })?;
-            let copy = WorkbookCopy::read(bytes, &label, c.sheet.as_deref(), &finder)?;
-            let notes = Annotations {
-                rows: results
-                    .iter()
-                    .map(|r| (r.row(), r.cells(book, c.lang)))
-                    .collect(),
-                problems: &problems,
-            };
-            let bytes = annotated(&copy, &notes, c.lang, book)?;
-            out.write_all(&bytes)?;
-        }
+            tempfile::tempfile()
+                .map_err(CopyError::Io)
+                .and_then(through)
+        };
+        // An I/O error is told by its kind (in the run's language), the others by themselves.
+        done.map_err(|e| match e {
+            CopyError::Io(e) => anyhow::Error::from(e),
+            e => anyhow::anyhow!(e.render(c.lang)),
+        })
+        .with_context(|| match c.lang {
+            Lang::Zh => format!("{label}: 无法复制工作簿"),
+            Lang::En => format!("{label}: cannot copy the workbook"),
+        })?;
+    } else {
+        let finder = |rows: &[Vec<String>]| crate::inventory::header::find(rows, book);
+        let bytes = std::fs::read(path).with_context(|| match c.lang {
+            Lang::Zh => format!("{label}: 无法读取"),
+            Lang::En => format!("{label}: cannot read"),
+        })?;
+        let copy = WorkbookCopy::read(bytes, &label, c.sheet.as_deref(), &finder)?;
+        let notes = Annotations {
+            rows: results
+                .iter()
+                .map(|r| (r.row(), r.cells(book, c.lang)))
+                .collect(),
+            problems: &problems,
+        };
+        let bytes = annotated(&copy, &notes, c.lang, book)?;
+        out.write_all(&bytes)?;
     }
     out.commit()?;
     print_problems(&problems, c.lang);

@@ -546,12 +546,11 @@ fn localize_arg(
         long.push_str(&format!("\n\n{values_title}:"));
         for v in &values {
             let key = format!("{id}={}", v.get_name());
-            match lookup(path, &key) {
-                Some(e) => long.push_str(&format!("\n- {}: {}", v.get_name(), pick(e, lang))),
-                None => {
-                    missing.push(format!("{path}/{key}"));
-                    long.push_str(&format!("\n- {}", v.get_name()));
-                }
+            if let Some(e) = lookup(path, &key) {
+                long.push_str(&format!("\n- {}: {}", v.get_name(), pick(e, lang)))
+            } else {
+                missing.push(format!("{path}/{key}"));
+                long.push_str(&format!("\n- {}", v.get_name()));
             }
         }
     }

@@ -27,7 +27,7 @@ use crate::text::{Lang, visible, visible_lines};
 #[derive(Debug, Parser)]
 #[command(name = "outlet", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// Output language (also set by the environment variable OUTLET_LANG).
+    /// Output language (also set by the environment variable `OUTLET_LANG`).
     #[arg(long, global = true, value_enum, value_name = "LANG")]
     pub lang: Option<Lang>,
     #[command(subcommand)]

@@ -410,7 +410,7 @@ mod temps {
     fn lock() -> MutexGuard<'static, Vec<PathBuf>> {
         TEMPS
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Makes a temporary file with `make` and registers it, the registry held meanwhile so that a

@@ -252,7 +252,7 @@ pub fn run(args: Args) -> Result<Exit> {
                     // The file as it is, but for control characters, which are shown.
                     let text = visible_lines(&text);
                     if a.format == Format::Markdown {
-                        writeln!(out, "```yaml\n{}```", text)?;
+                        writeln!(out, "```yaml\n{text}```")?;
                     } else {
                         write!(out, "{text}")?;
                     }

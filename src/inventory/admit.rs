@@ -317,7 +317,7 @@ impl Prefixes {
             return self
                 .long_texts
                 .get(i)
-                .map(|t| t.to_string())
+                .map(std::string::ToString::to_string)
                 .unwrap_or_default();
         }
         unpack_prefix(word)

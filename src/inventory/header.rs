@@ -333,13 +333,14 @@ impl ColumnReport {
         let mut duplicates = Vec::new();
         for (c, h) in headers.iter().enumerate() {
             match place(book, h) {
-                Some(p) => match by_field[p.field] {
-                    Some(first) => duplicates.push((p.field, first, c)),
-                    None => {
+                Some(p) => {
+                    if let Some(first) = by_field[p.field] {
+                        duplicates.push((p.field, first, c))
+                    } else {
                         by_field[p.field] = Some(c);
                         report.placed.push((c, h.clone(), p));
                     }
-                },
+                }
                 None if trim(h).is_empty() => {}
                 None => report.unplaced.push((c, h.clone())),
             }

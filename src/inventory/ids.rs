@@ -22,15 +22,15 @@ pub struct SeenIds {
     /// Every id but the long ones: its row (4 bytes), its length (1 byte, or 255 and 4 bytes),
     /// then its text.
     chunks: Vec<Vec<u8>>,
-    /// Positions in `chunks` (chunk << CHUNK_BITS | offset), each under a [`tag`] of its id's
+    /// Positions in `chunks` (chunk << `CHUNK_BITS` | offset), each under a [`tag`] of its id's
     /// hash, by the hash of the id.
     table: Table<u64>,
     /// The long ids, their hashes and rows.
     long: Vec<(u64, Box<str>, u32)>,
 }
 
-/// The hash of an id's bytes. FxHash, fast but weak where ids differ only in their last bytes
-/// (WD00000001, WD00000002, …), its bits mixed again as SplitMix64 ends.
+/// The hash of an id's bytes. `FxHash`, fast but weak where ids differ only in their last bytes
+/// (WD00000001, WD00000002, …), its bits mixed again as `SplitMix64` ends.
 fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = BuildHasherDefault::<FxHasher>::default().hash_one(bytes);
     h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

@@ -111,24 +111,19 @@ impl CellMemo {
         // A field with no table has nothing remembered (and text and codes never do).
         let table = self.tables.get(f).filter(|t| !t.is_empty())?;
         let b = text.as_bytes();
-        match pack(b) {
-            Some(words) => {
-                let slot = table.get(CellMemo::short_slot(words, b.len(), table.len()))?;
-                match slot.key {
-                    MemoKey::Short { len, words: w }
-                        if usize::from(len) == b.len() && w == words =>
-                    {
-                        Some(&slot.value)
-                    }
-                    _ => None,
+        if let Some(words) = pack(b) {
+            let slot = table.get(CellMemo::short_slot(words, b.len(), table.len()))?;
+            match slot.key {
+                MemoKey::Short { len, words: w } if usize::from(len) == b.len() && w == words => {
+                    Some(&slot.value)
                 }
+                _ => None,
             }
-            None => {
-                let slot = table.get(CellMemo::long_slot(b, table.len()))?;
-                match &slot.key {
-                    MemoKey::Long(k) if k.as_bytes() == b => Some(&slot.value),
-                    _ => None,
-                }
+        } else {
+            let slot = table.get(CellMemo::long_slot(b, table.len()))?;
+            match &slot.key {
+                MemoKey::Long(k) if k.as_bytes() == b => Some(&slot.value),
+                _ => None,
             }
         }
     }

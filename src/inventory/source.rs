@@ -396,7 +396,7 @@ impl Decoder {
     /// The cells of the record beyond the header's width ([`Row::overflow`]).
     pub fn overflow(&self, record: &Record) -> usize {
         // Trailing empty cells beyond the header are what spreadsheets add; they are no overflow.
-        if record.iter().skip(self.width).all(|f| f.is_empty()) {
+        if record.iter().skip(self.width).all(<[u8]>::is_empty) {
             0
         } else {
             record.len().saturating_sub(self.width)
@@ -639,19 +639,19 @@ impl YamlSource {
                         let key = scalar_text(&k).unwrap_or_default();
                         // Keys that name the same field (`id` in one outlet, 网点编号 in the next)
                         // are one column, shown under the spelling seen first.
-                        let column = match same_column(&key).and_then(|f| by_field.get(&f).copied())
+                        let column = if let Some(c) =
+                            same_column(&key).and_then(|f| by_field.get(&f).copied())
                         {
-                            Some(c) => c,
-                            None => {
-                                let c = *positions.entry(key.clone()).or_insert_with(|| {
-                                    headers.push(key.clone());
-                                    headers.len() - 1
-                                });
-                                if let Some(f) = same_column(&key) {
-                                    by_field.entry(f).or_insert(c);
-                                }
-                                c
+                            c
+                        } else {
+                            let c = *positions.entry(key.clone()).or_insert_with(|| {
+                                headers.push(key.clone());
+                                headers.len() - 1
+                            });
+                            if let Some(f) = same_column(&key) {
+                                by_field.entry(f).or_insert(c);
                             }
+                            c
                         };
                         if !matches!(v, Yaml::Null) {
                             pairs.push((column, yaml_cell(v)));
@@ -681,7 +681,7 @@ impl YamlSource {
                     None => cells.iter_mut().for_each(|c| {
                         *c = Cell::Bad(Box::new(ProblemKind::Shape {
                             expected: "a map of columns to values",
-                        }))
+                        }));
                     }),
                 }
                 Row {

@@ -262,20 +262,19 @@ impl Layout<'_> {
 
         // Identity and type: without them the outlet cannot be graded.
         let core = &book.core;
-        let id = match &values[core.id] {
-            Value::Text(s) => s.clone(),
-            _ => {
-                let column = self.field_columns[core.id];
-                problems.push(self.problem(
-                    Severity::Error,
-                    Some(n),
-                    column,
-                    None,
-                    ProblemKind::RequiredBlank { graded: false },
-                ));
-                let after_id = problems.len();
-                return staged(problems, after_id, None, None);
-            }
+        let id = if let Value::Text(s) = &values[core.id] {
+            s.clone()
+        } else {
+            let column = self.field_columns[core.id];
+            problems.push(self.problem(
+                Severity::Error,
+                Some(n),
+                column,
+                None,
+                ProblemKind::RequiredBlank { graded: false },
+            ));
+            let after_id = problems.len();
+            return staged(problems, after_id, None, None);
         };
         if self.unit == RowUnit::Sheet && super::xlsx::lost_digits(&id) {
             let column = self.field_columns[core.id];
@@ -284,35 +283,33 @@ impl Layout<'_> {
         }
         // A repeated id is found in order, here.
         let after_id = problems.len();
-        let name = match &values[core.name] {
-            Value::Text(s) => s.clone(),
-            _ => {
-                let column = self.field_columns[core.name];
+        let name = if let Value::Text(s) = &values[core.name] {
+            s.clone()
+        } else {
+            let column = self.field_columns[core.name];
+            problems.push(self.problem(
+                Severity::Error,
+                Some(n),
+                column,
+                None,
+                ProblemKind::RequiredBlank { graded: true },
+            ));
+            String::new()
+        };
+        let type_ = if let Value::Item(t) = values[core.type_] {
+            usize::from(t)
+        } else {
+            let column = self.field_columns[core.type_];
+            if is_blank(column.and_then(|c| cells.get(c)).as_ref()) {
                 problems.push(self.problem(
                     Severity::Error,
                     Some(n),
                     column,
                     None,
-                    ProblemKind::RequiredBlank { graded: true },
+                    ProblemKind::RequiredBlank { graded: false },
                 ));
-                String::new()
             }
-        };
-        let type_ = match values[core.type_] {
-            Value::Item(t) => usize::from(t),
-            _ => {
-                let column = self.field_columns[core.type_];
-                if is_blank(column.and_then(|c| cells.get(c)).as_ref()) {
-                    problems.push(self.problem(
-                        Severity::Error,
-                        Some(n),
-                        column,
-                        None,
-                        ProblemKind::RequiredBlank { graded: false },
-                    ));
-                }
-                return staged(problems, after_id, Some(id), None);
-            }
+            return staged(problems, after_id, Some(id), None);
         };
 
         // A partner outlet is graded as its reference type.
@@ -387,12 +384,11 @@ impl Layout<'_> {
                     if matches!(plan, Plan::Skip) || start == end {
                         continue;
                     }
-                    match whole.get(start..end) {
-                        Some(text) => self.type_text(typing, n, c, plan, text),
-                        None => {
-                            let cell = decoder.field(whole, record, start, end);
-                            self.type_cell(typing, n, c, plan, &cell);
-                        }
+                    if let Some(text) = whole.get(start..end) {
+                        self.type_text(typing, n, c, plan, text)
+                    } else {
+                        let cell = decoder.field(whole, record, start, end);
+                        self.type_cell(typing, n, c, plan, &cell);
                     }
                 }
             }

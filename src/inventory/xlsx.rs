@@ -87,7 +87,7 @@ impl XlsxSource {
         );
         let mut headers = found.rows.names;
         // The header ends at its last named column; cells further right are overflow.
-        while headers.last().is_some_and(|h| h.is_empty()) {
+        while headers.last().is_some_and(std::string::String::is_empty) {
             headers.pop();
         }
         if headers.is_empty() || end_row < last_header_row {

@@ -712,17 +712,16 @@ impl Rulebook {
         let mut out = Vec::new();
         let mut ok = true;
         for key in keys {
-            match vocab.entries.iter().position(|e| &e.key == key) {
-                Some(i) => out.push(i as u16),
-                None => {
-                    ok = false;
-                    p.push(
-                        context,
-                        format!("unknown entry `{key}` in vocabulary `{}`", vocab.key),
-                        did_you_mean(key, vocab.entries.iter().map(|e| e.key.as_str()))
-                            .map(|s| format!("did you mean `{s}`?")),
-                    );
-                }
+            if let Some(i) = vocab.entries.iter().position(|e| &e.key == key) {
+                out.push(i as u16)
+            } else {
+                ok = false;
+                p.push(
+                    context,
+                    format!("unknown entry `{key}` in vocabulary `{}`", vocab.key),
+                    did_you_mean(key, vocab.entries.iter().map(|e| e.key.as_str()))
+                        .map(|s| format!("did you mean `{s}`?")),
+                );
             }
         }
         if keys.is_empty() {
@@ -736,17 +735,16 @@ impl Rulebook {
         let mut out = Vec::new();
         let mut ok = true;
         for key in keys {
-            match self.type_by_key(key) {
-                Some(i) => out.push(i as u16),
-                None => {
-                    ok = false;
-                    p.push(
-                        context,
-                        format!("unknown type `{key}`"),
-                        did_you_mean(key, self.types.iter().map(|t| t.key.as_str()))
-                            .map(|s| format!("did you mean `{s}`?")),
-                    );
-                }
+            if let Some(i) = self.type_by_key(key) {
+                out.push(i as u16)
+            } else {
+                ok = false;
+                p.push(
+                    context,
+                    format!("unknown type `{key}`"),
+                    did_you_mean(key, self.types.iter().map(|t| t.key.as_str()))
+                        .map(|s| format!("did you mean `{s}`?")),
+                );
             }
         }
         ok.then_some(out)

@@ -1,5 +1,5 @@
 //! Overlay rulebooks: `extends: builtin` (or a path), then changes by id — after the model of
-//! XCCDF tailoring files and InSpec overlays. An overlay is applied to the raw form of its base, and
+//! XCCDF tailoring files and `InSpec` overlays. An overlay is applied to the raw form of its base, and
 //! the result is validated as strictly as any rulebook. Overlays chain; a cycle is an error.
 
 use std::path::{Path, PathBuf};
@@ -358,23 +358,24 @@ fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook 
                         "type",
                         String::new(),
                     ),
-                    vocab => match base.vocabularies.get_mut(vocab) {
-                        Some(entries) => (
-                            entries
-                                .iter_mut()
-                                .map(|e| (&e.key, &mut e.aliases))
-                                .collect(),
-                            "entry",
-                            format!(" in vocabulary `{vocab}`"),
-                        ),
-                        None => {
+                    vocab => {
+                        if let Some(entries) = base.vocabularies.get_mut(vocab) {
+                            (
+                                entries
+                                    .iter_mut()
+                                    .map(|e| (&e.key, &mut e.aliases))
+                                    .collect(),
+                                "entry",
+                                format!(" in vocabulary `{vocab}`"),
+                            )
+                        } else {
                             let mut sections: Vec<&str> = vec!["fields", "types"];
                             sections.extend(base.vocabularies.keys().map(String::as_str));
                             let help = hint(vocab, sections);
                             p.push(&ctx, format!("unknown section `{vocab}`: not `fields`, `types` or a vocabulary"), help);
                             continue;
                         }
-                    },
+                    }
                 };
             let keys: Vec<String> = items.iter().map(|(k, _)| (*k).clone()).collect();
             match items.into_iter().find(|(k, _)| **k == key) {

@@ -15,18 +15,17 @@ pub(crate) struct Choice {
 impl Kind for Choice {
     fn parse(&self, book: &Rulebook, _separators: &Separators, text: &str) -> Parsed {
         let vocab = &book.vocabularies[self.vocabulary];
-        match vocab.find(text) {
-            Some(i) => Parsed::ok(Value::Item(i)),
-            None => {
-                let names: Vec<&str> = vocab.entries.iter().map(|e| e.name.zh.as_str()).collect();
-                Parsed::bad(
-                    ProblemKind::UnknownValue {
-                        allowed: names.iter().map(ToString::to_string).collect(),
-                        suggestion: did_you_mean(text, names.iter().copied()).map(str::to_string),
-                    },
-                    text,
-                )
-            }
+        if let Some(i) = vocab.find(text) {
+            Parsed::ok(Value::Item(i))
+        } else {
+            let names: Vec<&str> = vocab.entries.iter().map(|e| e.name.zh.as_str()).collect();
+            Parsed::bad(
+                ProblemKind::UnknownValue {
+                    allowed: names.iter().map(ToString::to_string).collect(),
+                    suggestion: did_you_mean(text, names.iter().copied()).map(str::to_string),
+                },
+                text,
+            )
         }
     }
 

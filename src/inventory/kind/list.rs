@@ -229,13 +229,12 @@ pub(crate) fn parse_list<'a>(
     let mut unknown: Vec<&str> = Vec::new();
     let mut unknown_count = 0usize;
     for item in items.map(trim).filter(|s| !s.is_empty()) {
-        match vocab.find(item).or_else(|| find_unquoted(vocab, item)) {
-            Some(i) => found.insert(i),
-            None => {
-                unknown_count += 1;
-                if unknown.len() < UNKNOWN_NAMED && !unknown.contains(&item) {
-                    unknown.push(item);
-                }
+        if let Some(i) = vocab.find(item).or_else(|| find_unquoted(vocab, item)) {
+            found.insert(i)
+        } else {
+            unknown_count += 1;
+            if unknown.len() < UNKNOWN_NAMED && !unknown.contains(&item) {
+                unknown.push(item);
             }
         }
     }

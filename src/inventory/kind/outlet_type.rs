@@ -19,18 +19,17 @@ impl Kind for OutletType {
             let hint = refused.hint.clone();
             return Parsed::bad(ProblemKind::Refused { hint }, text);
         }
-        match book.find_outlet_type(text) {
-            Some(t) => Parsed::ok(Value::Item(t as u16)),
-            None => {
-                let names: Vec<&str> = book.types.iter().map(|t| t.name.zh.as_str()).collect();
-                Parsed::bad(
-                    ProblemKind::UnknownValue {
-                        allowed: names.iter().map(ToString::to_string).collect(),
-                        suggestion: did_you_mean(text, names.iter().copied()).map(str::to_string),
-                    },
-                    text,
-                )
-            }
+        if let Some(t) = book.find_outlet_type(text) {
+            Parsed::ok(Value::Item(t as u16))
+        } else {
+            let names: Vec<&str> = book.types.iter().map(|t| t.name.zh.as_str()).collect();
+            Parsed::bad(
+                ProblemKind::UnknownValue {
+                    allowed: names.iter().map(ToString::to_string).collect(),
+                    suggestion: did_you_mean(text, names.iter().copied()).map(str::to_string),
+                },
+                text,
+            )
         }
     }
 

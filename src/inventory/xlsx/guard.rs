@@ -836,15 +836,12 @@ fn unescape(s: &str) -> String {
                 .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
                 .and_then(char::from_u32),
         };
-        match c {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
+        if let Some(c) = c {
+            out.push(c);
+            rest = &rest[end + 1..];
+        } else {
+            out.push('&');
+            rest = &rest[1..];
         }
     }
     out.push_str(rest);
@@ -1050,7 +1047,7 @@ impl Tokenizer {
                 let body = if empty { &tag[..tag.len() - 1] } else { &tag };
                 let name_end = body
                     .iter()
-                    .position(|b| b.is_ascii_whitespace())
+                    .position(u8::is_ascii_whitespace)
                     .unwrap_or(body.len());
                 let start = Tag {
                     name: local(&body[..name_end]),

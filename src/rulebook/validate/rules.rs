@@ -69,12 +69,11 @@ pub(super) fn rules(raw: &RawRulebook, book: &Rulebook, p: &mut Problems) -> Vec
                 .map(usize::from)
                 .collect()
         });
-        let check = match &r.check {
-            Some(c) => condition::compile(c, book, ctx, p),
-            None => {
-                p.push(ctx, "`check` is missing".into(), None);
-                None
-            }
+        let check = if let Some(c) = &r.check {
+            condition::compile(c, book, ctx, p)
+        } else {
+            p.push(ctx, "`check` is missing".into(), None);
+            None
         };
         // Texts name the condition's numbers, and show the effective ones.
         let params = r
