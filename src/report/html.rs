@@ -96,6 +96,11 @@ impl Listing {
         self.long && self.has_status
     }
 
+    /// Whether the page lists no more rows: a long report whose list is full.
+    pub fn is_full(&self) -> bool {
+        self.long && self.listed >= LISTED
+    }
+
     /// Whether the page shows the report by region, listing only some rows.
     pub fn is_long(&self) -> bool {
         self.long

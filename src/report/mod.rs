@@ -177,6 +177,29 @@ impl Out {
         }
     }
 
+    /// Appends the cell as JSON: the bytes that serializing [`Out::json`] gives, without making it.
+    fn write_json(&self, buf: &mut Vec<u8>) {
+        // Writing JSON to memory cannot fail.
+        let _ = match self {
+            Out::Null | Out::Grade(None) | Out::OptGrade(None) => {
+                buf.extend_from_slice(b"null");
+                Ok(())
+            }
+            Out::Str(s) => serde_json::to_writer(&mut *buf, s.as_str()),
+            Out::Shared(s) => serde_json::to_writer(&mut *buf, &**s),
+            Out::Key { key, .. } => serde_json::to_writer(&mut *buf, &**key),
+            Out::Int(n) => {
+                buf.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes());
+                Ok(())
+            }
+            Out::Grade(Some(g)) | Out::OptGrade(Some(g)) => {
+                buf.extend_from_slice(itoa::Buffer::new().format(*g).as_bytes());
+                Ok(())
+            }
+            Out::Num(_) | Out::Percent(_) => serde_json::to_writer(&mut *buf, &self.json()),
+        };
+    }
+
     /// Appends a number without a needless `.0`.
     pub(crate) fn push_number(buf: &mut String, n: f64) {
         if n.fract() == 0.0 && n.abs() < 1e15 {
@@ -380,6 +403,9 @@ pub struct Writer<'a, W: Write> {
     sheet_rows: usize,
     /// CSV for Excel: a byte-order mark, CRLF line ends, formula-like cells neutralised.
     excel: bool,
+    /// How a JSON row is written, and the buffer it is written into.
+    json_row: JsonRow,
+    json_buffer: Vec<u8>,
 }
 
 impl<'a, W: Write> Writer<'a, W> {
@@ -393,7 +419,13 @@ impl<'a, W: Write> Writer<'a, W> {
         rows_key: &'static str,
         columns: Vec<Column>,
     ) -> Self {
+        let json_row = if format == Format::Json {
+            JsonRow::new(&columns)
+        } else {
+            JsonRow::default()
+        };
         Writer {
+            json_row,
             out,
             format,
             lang,
@@ -415,6 +447,7 @@ impl<'a, W: Write> Writer<'a, W> {
             workbook_dir: None,
             sheet_rows: xlsx::MAX_ROWS,
             excel: false,
+            json_buffer: Vec::new(),
         }
     }
 
@@ -660,21 +693,17 @@ impl<'a, W: Write> Writer<'a, W> {
         self.rows_written += 1;
         match self.format {
             Format::Table => {
-                let texts = self.human_cells(cells, Format::Table);
-                if let Some(streamed) = &self.streamed {
-                    streamed.row(&mut self.out, &texts)?;
-                } else {
-                    self.kept.push(texts);
-                    if self.kept.len() > TABLE_BLOCK && !self.vertical {
-                        self.stream_table()?;
-                    }
-                }
+                let mut line = std::mem::take(&mut self.csv_buffers.0);
+                line.clear();
+                table_line(&mut line, cells, &self.shown, self.lang, self.book);
+                self.table_row(&line)?;
+                self.csv_buffers.0 = line;
             }
             Format::Html => {
-                let texts = self.human_cells(cells, Format::Html);
                 let row = self.listing_row(cells);
                 self.listed_last = self.listing.offer(row);
                 if self.listed_last {
+                    let texts = self.human_cells(cells, Format::Html);
                     self.kept.push(texts);
                 }
                 if let Some(listed) = self.listing.overflowed() {
@@ -705,11 +734,21 @@ impl<'a, W: Write> Writer<'a, W> {
                 self.csv_buffers = (line, cell);
             }
             Format::Json => {
+                let mut buf = std::mem::take(&mut self.json_buffer);
+                buf.clear();
                 if self.rows_written > 1 {
-                    write!(self.out, ",")?;
+                    buf.push(b',');
                 }
-                let obj = row_json(&self.columns, cells);
-                write!(self.out, "{}", Json::Object(obj))?;
+                self.json_row.write(&mut buf, cells);
+                self.out.write_all(&buf)?;
+                self.json_buffer = buf;
+            }
+            Format::Markdown if !self.vertical => {
+                let mut line = std::mem::take(&mut self.csv_buffers.0);
+                line.clear();
+                markdown_line(&mut line, cells, &self.shown, self.lang, self.book);
+                self.out.write_all(line.as_bytes())?;
+                self.csv_buffers.0 = line;
             }
             Format::Markdown => {
                 let texts: Vec<String> = self
@@ -732,14 +771,34 @@ impl<'a, W: Write> Writer<'a, W> {
         Ok(())
     }
 
+    /// A main row encoded for the table ([`table_line`]): kept while the widths are measured,
+    /// written in them after.
+    fn table_row(&mut self, line: &str) -> io::Result<()> {
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        if let Some(streamed) = &mut self.streamed {
+            return streamed.encoded_row(&mut self.out, line);
+        }
+        self.kept.push(
+            line.split_terminator(table::CELL_END)
+                .map(str::to_string)
+                .collect(),
+        );
+        if self.kept.len() > TABLE_BLOCK && !self.vertical {
+            self.stream_table()?;
+        }
+        Ok(())
+    }
+
     /// A maker of main rows to use on any thread; its rows go to [`Writer::rows`].
     pub fn row_maker(&self) -> RowMaker<'a> {
         RowMaker {
             format: self.format,
             lang: self.lang,
             book: self.book,
-            columns: self.columns.clone(),
+            json_row: self.json_row.clone(),
             excel: self.excel,
+            shown: self.shown.clone(),
+            vertical: self.vertical,
         }
     }
 
@@ -771,6 +830,10 @@ impl<'a, W: Write> Writer<'a, W> {
             self.out.write_all(b",")?;
         }
         self.rows_written += count;
+        if self.format == Format::Table {
+            let text = std::str::from_utf8(bytes).map_err(io::Error::other)?;
+            return text.lines().try_for_each(|line| self.table_row(line));
+        }
         self.out.write_all(bytes)
     }
 
@@ -911,7 +974,7 @@ impl<'a, W: Write> Writer<'a, W> {
     fn stream_table(&mut self) -> io::Result<()> {
         let headers = self.table_head()?;
         let rows = std::mem::take(&mut self.kept);
-        let streamed = table::Streamed::measure(&headers, &rows);
+        let mut streamed = table::Streamed::measure(&headers, &rows);
         streamed.head(&mut self.out, &headers)?;
         for r in &rows {
             streamed.row(&mut self.out, r)?;
@@ -924,6 +987,12 @@ impl<'a, W: Write> Writer<'a, W> {
     /// shows it by region and lists some rows.
     pub fn lists_some(&self) -> bool {
         self.listing.is_long()
+    }
+
+    /// Whether the HTML page lists no more rows ([`html::Listing::is_full`]): those to come need
+    /// no gap list.
+    pub fn lists_no_more(&self) -> bool {
+        self.listing.is_full()
     }
 
     /// What the HTML listing needs of a main row: its id, its region, whether a reader acts on it.
@@ -1107,6 +1176,49 @@ fn page_title(command: &str) -> Text {
     }
 }
 
+/// How a main row is written as a JSON object, made once per report: each key, quoted and
+/// followed by its colon, with the cell it takes, in the order of the keys as a
+/// `serde_json::Map` orders them (sorted; of two columns with one key, the later cell).
+#[derive(Clone, Debug, Default)]
+struct JsonRow {
+    keys: Vec<(Vec<u8>, usize)>,
+}
+
+impl JsonRow {
+    fn new(columns: &[Column]) -> JsonRow {
+        let mut order: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for (i, c) in columns.iter().enumerate() {
+            order.insert(&c.key, i);
+        }
+        let keys = order
+            .into_iter()
+            .map(|(key, i)| {
+                let mut quoted = serde_json::to_vec(key).unwrap_or_default();
+                quoted.push(b':');
+                (quoted, i)
+            })
+            .collect();
+        JsonRow { keys }
+    }
+
+    /// Appends the row as one object.
+    fn write(&self, buf: &mut Vec<u8>, cells: &[Out]) {
+        buf.push(b'{');
+        let mut first = true;
+        for (key, i) in &self.keys {
+            // (A row is never short of a cell: `Writer::row` asserts it.)
+            let Some(cell) = cells.get(*i) else { continue };
+            if !first {
+                buf.push(b',');
+            }
+            first = false;
+            buf.extend_from_slice(key);
+            cell.write_json(buf);
+        }
+        buf.push(b'}');
+    }
+}
+
 fn row_json(columns: &[Column], cells: &[Out]) -> Map<String, Json> {
     columns
         .iter()
@@ -1171,8 +1283,11 @@ pub struct RowMaker<'a> {
     format: Format,
     lang: Lang,
     book: &'a Rulebook,
-    columns: Vec<Column>,
+    json_row: JsonRow,
     excel: bool,
+    /// The columns the table and Markdown show; whether they show each row as a table of its own.
+    shown: Vec<bool>,
+    vertical: bool,
 }
 
 impl<'a> RowMaker<'a> {
@@ -1209,16 +1324,57 @@ impl<'a> RowMaker<'a> {
                     if count > 0 {
                         bytes.push(b',');
                     }
-                    let obj = Json::Object(row_json(&self.columns, &r));
-                    // Writing JSON to memory cannot fail.
-                    let _ = serde_json::to_writer(&mut bytes, &obj);
+                    self.json_row.write(&mut bytes, &r);
                     count += 1;
                 }
                 Rows::Encoded { bytes, count }
             }
+            Format::Table | Format::Markdown if !self.vertical && self.shown.contains(&true) => {
+                let (mut line, mut count) = (String::new(), 0);
+                for r in rows {
+                    if self.format == Format::Table {
+                        table_line(&mut line, &r, &self.shown, self.lang, self.book);
+                    } else {
+                        markdown_line(&mut line, &r, &self.shown, self.lang, self.book);
+                    }
+                    count += 1;
+                }
+                Rows::Encoded {
+                    bytes: line.into_bytes(),
+                    count,
+                }
+            }
             _ => Rows::Typed(rows.into_iter().collect()),
         }
     }
+}
+
+/// Appends a main row encoded for the terminal table: each shown cell as the table shows it,
+/// ended by [`table::CELL_END`]; then a line break.
+fn table_line(line: &mut String, cells: &[Out], shown: &[bool], lang: Lang, book: &Rulebook) {
+    let mut text = String::new();
+    for (c, _) in cells.iter().zip(shown).filter(|(_, s)| **s) {
+        text.clear();
+        c.write_text(&mut text, Format::Table, lang, book);
+        table::push_shown(line, &text);
+        line.push(table::CELL_END);
+    }
+    line.push('\n');
+}
+
+/// Appends a main row as a line of a Markdown table.
+fn markdown_line(line: &mut String, cells: &[Out], shown: &[bool], lang: Lang, book: &Rulebook) {
+    let mut text = String::new();
+    line.push_str("| ");
+    for (i, (c, _)) in cells.iter().zip(shown).filter(|(_, s)| **s).enumerate() {
+        if i > 0 {
+            line.push_str(" | ");
+        }
+        text.clear();
+        c.write_text(&mut text, Format::Markdown, lang, book);
+        line.push_str(&md_escape(&text));
+    }
+    line.push_str(" |\n");
 }
 
 /// Appends one CSV line of `cells` to `line`, using `cell` as scratch.
