@@ -181,3 +181,32 @@ fn a_streamed_table_row_has_every_shown_cell_even_an_empty_last_one() {
     assert_eq!(line.matches('┆').count(), 1, "{line}");
     assert!(line.starts_with('│') && line.ends_with('│'), "{line}");
 }
+
+#[test]
+fn csv_fields_are_quoted_as_the_csv_crate_quotes_them() {
+    let fields = [
+        "plain",
+        "",
+        "a,b",
+        "say \"hi\"",
+        "\"",
+        "cr\rlf",
+        "line\n",
+        "全角，逗号",
+        "网点\"名称\",含逗号",
+        " spaced ",
+        "#hash",
+    ];
+    let columns: Vec<Column> = (0..fields.len())
+        .map(|i| Column::new(&format!("c{i}"), "列", "column"))
+        .collect();
+    let mut w = writer(Format::Csv, Lang::En, columns);
+    let cells: Vec<Out> = fields.iter().map(|f| Out::str(*f)).collect();
+    w.row(&cells).expect("a row");
+    let page = String::from_utf8(w.finish(&[], &[]).expect("it finishes")).expect("UTF-8");
+    let mut expected = csv::Writer::from_writer(Vec::new());
+    expected.write_record(fields).expect("a record");
+    let expected = String::from_utf8(expected.into_inner().expect("flushed")).expect("UTF-8");
+    let row = page.split_once('\n').expect("a header").1;
+    assert_eq!(row, expected);
+}

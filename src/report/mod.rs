@@ -5,8 +5,11 @@
 //! sits in memory; only the terminal table, which must measure its columns, keeps its rows.
 //! The CSV and JSON columns are a wire format: keys are stable, `schema_version` marks changes.
 
+mod csv;
 pub mod describe;
 pub mod html;
+mod json;
+mod markdown;
 pub mod outlets;
 pub mod rules;
 pub mod summary;
@@ -17,7 +20,12 @@ pub mod xlsx;
 use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
+
+pub use csv::{CsvCells, formula_like};
+use csv::{csv_line, write_csv_record};
+use json::{JsonRow, problem_json, section_json};
+use markdown::{markdown_line, md_escape};
 
 use crate::problem::Problem;
 use crate::rulebook::Rulebook;
@@ -175,29 +183,6 @@ impl Out {
             Out::Grade(Some(g)) | Out::OptGrade(Some(g)) => json!(g),
             Out::Key { key, .. } => json!(&**key),
         }
-    }
-
-    /// Appends the cell as JSON: the bytes that serializing [`Out::json`] gives, without making it.
-    fn write_json(&self, buf: &mut Vec<u8>) {
-        // Writing JSON to memory cannot fail.
-        let _ = match self {
-            Out::Null | Out::Grade(None) | Out::OptGrade(None) => {
-                buf.extend_from_slice(b"null");
-                Ok(())
-            }
-            Out::Str(s) => serde_json::to_writer(&mut *buf, s.as_str()),
-            Out::Shared(s) => serde_json::to_writer(&mut *buf, &**s),
-            Out::Key { key, .. } => serde_json::to_writer(&mut *buf, &**key),
-            Out::Int(n) => {
-                buf.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes());
-                Ok(())
-            }
-            Out::Grade(Some(g)) | Out::OptGrade(Some(g)) => {
-                buf.extend_from_slice(itoa::Buffer::new().format(*g).as_bytes());
-                Ok(())
-            }
-            Out::Num(_) | Out::Percent(_) => serde_json::to_writer(&mut *buf, &self.json()),
-        };
     }
 
     /// Appends a number without a needless `.0`.
@@ -1176,91 +1161,6 @@ fn page_title(command: &str) -> Text {
     }
 }
 
-/// How a main row is written as a JSON object, made once per report: each key, quoted and
-/// followed by its colon, with the cell it takes, in the order of the keys as a
-/// `serde_json::Map` orders them (sorted; of two columns with one key, the later cell).
-#[derive(Clone, Debug, Default)]
-struct JsonRow {
-    keys: Vec<(Vec<u8>, usize)>,
-}
-
-impl JsonRow {
-    fn new(columns: &[Column]) -> JsonRow {
-        let mut order: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-        for (i, c) in columns.iter().enumerate() {
-            order.insert(&c.key, i);
-        }
-        let keys = order
-            .into_iter()
-            .map(|(key, i)| {
-                let mut quoted = serde_json::to_vec(key).unwrap_or_default();
-                quoted.push(b':');
-                (quoted, i)
-            })
-            .collect();
-        JsonRow { keys }
-    }
-
-    /// Appends the row as one object.
-    fn write(&self, buf: &mut Vec<u8>, cells: &[Out]) {
-        buf.push(b'{');
-        let mut first = true;
-        for (key, i) in &self.keys {
-            // (A row is never short of a cell: `Writer::row` asserts it.)
-            let Some(cell) = cells.get(*i) else { continue };
-            if !first {
-                buf.push(b',');
-            }
-            first = false;
-            buf.extend_from_slice(key);
-            cell.write_json(buf);
-        }
-        buf.push(b'}');
-    }
-}
-
-fn row_json(columns: &[Column], cells: &[Out]) -> Map<String, Json> {
-    columns
-        .iter()
-        .zip(cells)
-        .map(|(c, v)| (c.key.clone(), v.json()))
-        .collect()
-}
-
-fn section_json(section: &Section) -> Json {
-    debug_assert!(
-        section
-            .rows
-            .iter()
-            .all(|r| r.len() == section.columns.len()),
-        "section `{}` is misaligned",
-        section.key
-    );
-    let rows: Vec<Json> = section
-        .rows
-        .iter()
-        .map(|r| Json::Object(row_json(&section.columns, r)))
-        .collect();
-    if section.single {
-        rows.into_iter().next().unwrap_or(Json::Null)
-    } else {
-        Json::Array(rows)
-    }
-}
-
-fn problem_json(p: &Problem, lang: Lang) -> Json {
-    json!({
-        "severity": p.severity,
-        "file": &*p.file,
-        "row": p.row,
-        "column": p.column,
-        "cell": p.cell.as_ref().map(ToString::to_string),
-        "value": p.value,
-        "message": p.message(lang),
-        "expected": p.help(lang),
-    })
-}
-
 /// Main rows made apart from a [`Writer`] (on another thread): encoded in the formats that
 /// stream rows (CSV and JSON), typed in those that keep them.
 #[derive(Debug)]
@@ -1360,224 +1260,6 @@ fn table_line(line: &mut String, cells: &[Out], shown: &[bool], lang: Lang, book
         line.push(table::CELL_END);
     }
     line.push('\n');
-}
-
-/// Appends a main row as a line of a Markdown table.
-fn markdown_line(line: &mut String, cells: &[Out], shown: &[bool], lang: Lang, book: &Rulebook) {
-    let mut text = String::new();
-    line.push_str("| ");
-    for (i, (c, _)) in cells.iter().zip(shown).filter(|(_, s)| **s).enumerate() {
-        if i > 0 {
-            line.push_str(" | ");
-        }
-        text.clear();
-        c.write_text(&mut text, Format::Markdown, lang, book);
-        line.push_str(&md_escape(&text));
-    }
-    line.push_str(" |\n");
-}
-
-/// Appends one CSV line of `cells` to `line`, using `cell` as scratch.
-fn csv_line(
-    line: &mut String,
-    cell: &mut String,
-    cells: &[Out],
-    lang: Lang,
-    book: &Rulebook,
-    excel: bool,
-) {
-    let csv = CsvCells { lang, book, excel };
-    for (i, c) in cells.iter().enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        csv.push(line, cell, c);
-    }
-    csv.end(line);
-}
-
-/// The CSV of one writer's cells, written straight into a line: for a command that writes many
-/// rows of a fixed shape, what a row shares with others (a rule's texts, a type's name) is
-/// rendered once ([`CsvCells::render`]) and copied. Cells come out as [`Writer::row`] writes
-/// them: each is one [`CsvCells::push`].
-///
-/// For Excel (`--excel`), a field that Excel would read as a formula is neutralised
-/// ([`formula_like`]); every field of every command's CSV passes through `push`, `push_str` or
-/// `quote_from`, so the fast paths of `grade` and `gaps` neutralise as the plain path does.
-#[derive(Clone, Copy, Debug)]
-pub struct CsvCells<'a> {
-    lang: Lang,
-    book: &'a Rulebook,
-    /// CSV for Excel: CRLF line ends and formula-like fields neutralised.
-    excel: bool,
-}
-
-impl CsvCells<'_> {
-    /// Appends `cell` as one field, quoted when it needs to be (`scratch` is reused).
-    #[inline]
-    pub fn push(&self, line: &mut String, scratch: &mut String, cell: &Out) {
-        let start = line.len();
-        cell.write_text(line, Format::Csv, self.lang, self.book);
-        self.quote_from(line, scratch, start);
-    }
-
-    /// Appends `text` as one field, as [`Out::Str`] is.
-    #[inline]
-    pub fn push_str(&self, line: &mut String, text: &str) {
-        push_field(line, text, self.excel);
-    }
-
-    /// Quotes the field written into `line` from `start` on, if it needs quotes: a field is
-    /// written in place, and the rare one that needs them is moved out and written again. For
-    /// Excel, a formula-like field is first neutralised.
-    #[inline]
-    pub fn quote_from(&self, line: &mut String, scratch: &mut String, start: usize) {
-        if self.excel && formula_like(&line[start..]) {
-            line.insert(start, '\'');
-        }
-        if needs_quotes(&line[start..]) {
-            scratch.clear();
-            scratch.push_str(&line[start..]);
-            line.truncate(start);
-            push_csv_field(line, scratch);
-        }
-    }
-
-    /// `cells` as fields of a line, separated by commas, to copy into many lines.
-    pub fn render(&self, cells: &[Out]) -> String {
-        let (mut text, mut scratch) = (String::new(), String::new());
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                text.push(',');
-            }
-            self.push(&mut text, &mut scratch, c);
-        }
-        text
-    }
-
-    /// Ends a line.
-    #[inline]
-    pub fn end(&self, line: &mut String) {
-        line.push_str(if self.excel { "\r\n" } else { "\n" });
-    }
-}
-
-/// Whether Excel would take a field for a formula (OWASP's "CSV injection"): it begins with `=`,
-/// `+`, `-`, `@`, a tab or a carriage return (or the full-width `＝`, `＋`, `－`, `＠` that a
-/// Chinese input method types for them), and is not a plain number such as `-3`, `+5` or `-0.5`,
-/// nor a lone `-` (a common "none"). `--excel` writes such a field with a leading `'`, as OWASP
-/// recommends, so that Excel shows it as text and runs nothing; plain CSV keeps it as it is.
-pub fn formula_like(f: &str) -> bool {
-    let Some(first) = f.chars().next() else {
-        return false;
-    };
-    matches!(
-        first,
-        '=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠'
-    ) && f != "-"
-        && !plain_number(f)
-}
-
-/// Whether `f` is a decimal number as Excel reads one: a sign, digits with a decimal point
-/// somewhere, an exponent.
-fn plain_number(f: &str) -> bool {
-    let b = f.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while b.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i - start
-    };
-    let mut count = digits(&mut i);
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        count += digits(&mut i);
-    }
-    if count == 0 {
-        return false;
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
-/// Whether a CSV field holds a comma, a quote or a line break. These are ASCII, so bytes tell,
-/// eight at a time: a chunk with no byte below `,` (the largest of them) holds none of them, and
-/// Chinese text, all bytes of 0x80 and above, is passed over at once.
-fn needs_quotes(f: &str) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let special = |b: &u8| matches!(b, b',' | b'"' | b'\n' | b'\r');
-    let mut chunks = f.as_bytes().chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word);
-        // Non-zero when some byte is below b',' + 1 (the usual "has a byte less than n" test).
-        if v.wrapping_sub(ONES * u64::from(b',' + 1)) & !v & HIGHS != 0 && chunk.iter().any(special)
-        {
-            return true;
-        }
-    }
-    chunks.remainder().iter().any(special)
-}
-
-/// Writes one CSV record (RFC 4180: a field with a comma, quote or line break is quoted); for
-/// Excel, with CRLF and formula-like fields neutralised (a header may be an inventory's own).
-fn write_csv_record<'s>(
-    out: &mut impl Write,
-    fields: impl Iterator<Item = &'s str>,
-    excel: bool,
-) -> io::Result<()> {
-    let mut line = String::new();
-    for (i, f) in fields.enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        push_field(&mut line, f, excel);
-    }
-    line.push_str(if excel { "\r\n" } else { "\n" });
-    out.write_all(line.as_bytes())
-}
-
-/// Appends one CSV field; for Excel, a formula-like one with a leading `'` ([`formula_like`]).
-fn push_field(line: &mut String, f: &str, excel: bool) {
-    if excel && formula_like(f) {
-        push_csv_field(line, &format!("'{f}"));
-    } else {
-        push_csv_field(line, f);
-    }
-}
-
-/// Appends one CSV field, quoted when it holds a comma, a quote or a line break.
-fn push_csv_field(line: &mut String, f: &str) {
-    if needs_quotes(f) {
-        line.push('"');
-        for (i, part) in f.split('"').enumerate() {
-            if i > 0 {
-                line.push_str("\"\"");
-            }
-            line.push_str(part);
-        }
-        line.push('"');
-    } else {
-        line.push_str(f);
-    }
-}
-
-/// A Markdown table cell: a pipe escaped, a line break made a space, the other control
-/// characters shown ([`visible`]).
-fn md_escape(s: &str) -> String {
-    visible(&s.replace('|', "\\|").replace('\n', " ")).into_owned()
 }
 
 #[cfg(test)]
