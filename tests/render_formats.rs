@@ -210,3 +210,30 @@ fn csv_fields_are_quoted_as_the_csv_crate_quotes_them() {
     let row = page.split_once('\n').expect("a header").1;
     assert_eq!(row, expected);
 }
+
+#[test]
+fn the_html_page_escapes_keys_titles_and_cells_and_marks_the_status() {
+    let columns = vec![
+        Column::new("x\"y<z>", "列<一>", "column <1>"),
+        Column::new("status", "状态", "status"),
+    ];
+    let mut w = writer(Format::Html, Lang::Zh, columns);
+    w.row(&[
+        Out::str("<b>&'\""),
+        Out::key("below_minimum", "低于最低要求", "below minimum"),
+    ])
+    .expect("a row");
+    let page = String::from_utf8(w.finish(&[], &[]).expect("it finishes")).expect("UTF-8");
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(
+        page.contains("<th data-key=\"x&quot;y&lt;z&gt;\">列&lt;一&gt;</th>"),
+        "{page}"
+    );
+    assert!(page.contains("<td>&lt;b&gt;&amp;'&quot;</td>"), "{page}");
+    assert!(
+        page.contains("<td class=\"below_minimum\">低于最低要求</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<table id=\"main\">"), "{page}");
+    assert_eq!(page.matches("<script").count(), 1);
+}
