@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::Exit;
 use super::common::{CommonArgs, ProblemLog};
 use crate::inventory::Outlet;
-use crate::report::outlets::{GapLines, gaps_columns, gaps_rows, grade_columns, grade_row};
+use crate::report::outlets::{GapLines, gap_rows_of, gaps_columns, grade_columns, grade_row_of};
 use crate::report::summary::{Counted, Tally};
 use crate::report::{Format, Out, OutletRows, Writer};
 
@@ -53,11 +53,16 @@ pub fn run(args: Args) -> Result<Exit> {
             let counted = Counted::of_standing(outlet, brief.standing());
             return (counted, OutletRows::InText(rows), None);
         }
-        let a = ev.assess(outlet);
-        let rows = OutletRows::Made(maker.make(gaps_rows(&ev, outlet, &a, args.target, c.lang)));
-        // A workbook also has the outlet's grade.
-        let grade = (format == Format::Xlsx).then(|| grade_row(&ev, outlet, &a));
-        (Counted::of(outlet, &a), rows, grade)
+        // Only the rules the rows need are checked ([`Evaluator::brief_gaps`]).
+        let (brief, failing) = ev.brief_gaps(outlet, args.target);
+        let rows = gap_rows_of(&ev, outlet, &brief, args.target, &failing, c.lang);
+        let rows = OutletRows::Made(maker.make(rows));
+        // A workbook also has the outlet's grade (assessed whole to name a waived rule).
+        let grade = (format == Format::Xlsx).then(|| {
+            let a = (brief.waived > 0).then(|| ev.assess(outlet));
+            grade_row_of(&ev, outlet, &brief, a.as_ref())
+        });
+        (Counted::of_standing(outlet, brief.standing()), rows, grade)
     };
     type Made = (Counted, OutletRows, Option<Vec<Out>>);
     let take = |(counted, rows, grade): Made, text: &str| -> Result<()> {

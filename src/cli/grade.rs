@@ -3,17 +3,19 @@
 use std::path::PathBuf;
 
 use std::io::{Seek, SeekFrom, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result, bail};
 
 use super::Exit;
 use super::common::{CommonArgs, Prepared, ProblemLog, print_problems};
 use super::output::{check_workbook_name, workbook_dir};
+use crate::eval::Status;
 use crate::inventory::xlsx::WorkbookCopy;
 use crate::inventory::{Input, InputFormat, Outlet};
 use crate::problem::Problem;
 use crate::report::annotate::{self, CopyError, Layout, Package, RowResult};
-use crate::report::outlets::{GradeLines, gaps_columns, gaps_rows, grade_columns, grade_row};
+use crate::report::outlets::{GradeLines, gap_rows_of, gaps_columns, grade_columns, grade_row_of};
 use crate::report::summary::{Counted, GroupBy, Groups, Tally};
 use crate::report::xlsx::{Annotations, annotated};
 use crate::report::{Format, Out, OutletRows, Section, Writer};
@@ -70,6 +72,10 @@ pub fn run(args: Args) -> Result<Exit> {
         /// For the HTML page: its province, city and county, id, and id and name.
         html: Option<([String; 3], String, String)>,
     }
+    // Set once the page lists only the outlets a reader acts on, and once it lists no more: the
+    // others' gaps are not needed (an outlet graded before a flag is seen is given its gaps,
+    // which the page may drop).
+    let (long, full) = (AtomicBool::new(false), AtomicBool::new(false));
     let work = |outlet: &Outlet, text: &mut String| {
         if let Some(lines) = &lines {
             // A CSV line needs no rule's outcome.
@@ -82,10 +88,26 @@ pub fn run(args: Args) -> Result<Exit> {
                 html: None,
             };
         }
-        let a = ev.assess(outlet);
-        let rows = OutletRows::Made(maker.make([grade_row(&ev, outlet, &a)]));
-        let gaps =
-            (format == Format::Xlsx || html).then(|| gaps_rows(&ev, outlet, &a, None, c.lang));
+        // Only the rules a row needs are checked: those of the brief, and for a gap list (a
+        // workbook's, or the page's for an outlet it may list) those on the way to the next grade.
+        let gaps_wanted = format == Format::Xlsx || (html && !long.load(Ordering::Relaxed));
+        let (b, failing) = if gaps_wanted {
+            ev.brief_gaps(outlet, None)
+        } else {
+            (ev.brief(outlet), Vec::new())
+        };
+        // The page lists an outlet to act on even when it is long, until its list is full.
+        let listed = html && !full.load(Ordering::Relaxed) && b.status != Status::Meets;
+        let (b, failing) = if listed && !gaps_wanted {
+            ev.brief_gaps(outlet, None)
+        } else {
+            (b, failing)
+        };
+        // An outlet with a waived rule is assessed whole, to name the rules.
+        let a = (b.waived > 0).then(|| ev.assess(outlet));
+        let rows = OutletRows::Made(maker.make([grade_row_of(&ev, outlet, &b, a.as_ref())]));
+        let gaps = (format == Format::Xlsx || html)
+            .then(|| gap_rows_of(&ev, outlet, &b, None, &failing, c.lang));
         let html = html.then(|| {
             (
                 levels.map(|by| by.key(book, outlet, c.lang)),
@@ -94,7 +116,7 @@ pub fn run(args: Args) -> Result<Exit> {
             )
         });
         Graded {
-            counted: Counted::of(outlet, &a),
+            counted: Counted::of_standing(outlet, b.standing()),
             rows,
             gaps,
             html,
@@ -103,6 +125,12 @@ pub fn run(args: Args) -> Result<Exit> {
     let take = |g: Graded, text: &str| -> Result<()> {
         tally.count(g.counted);
         writer.outlet_rows(g.rows, text)?;
+        if writer.lists_some() {
+            long.store(true, Ordering::Relaxed);
+        }
+        if writer.lists_no_more() {
+            full.store(true, Ordering::Relaxed);
+        }
         if let (Some((regions, id, heading)), Some(outlet_gaps)) = (g.html, &g.gaps) {
             for (groups, region) in groups.iter_mut().zip(&regions) {
                 groups.count(book, region, g.counted);

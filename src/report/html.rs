@@ -3,6 +3,8 @@
 
 use std::io::{self, Write};
 
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
 /// A table as plain text cells.
 pub struct Table {
     pub key: String,
@@ -96,6 +98,11 @@ impl Listing {
         self.long && self.has_status
     }
 
+    /// Whether the page lists no more rows: a long report whose list is full.
+    pub fn is_full(&self) -> bool {
+        self.long && self.listed >= LISTED
+    }
+
     /// Whether the page shows the report by region, listing only some rows.
     pub fn is_long(&self) -> bool {
         self.long
@@ -150,23 +157,6 @@ pub struct Page {
     pub problems: Vec<String>,
 }
 
-/// Text as HTML shows it, in an element or a quoted attribute: every value from the data or the
-/// rulebook goes through this before it reaches the page.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 const STYLE: &str = "body{font-family:-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif;margin:24px;color:#1f2328}\
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.meta{color:#59636e;font-size:13px}\
 .cards{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}.card{border:1px solid #d1d9e0;border-radius:8px;padding:10px 16px;min-width:110px}\
@@ -194,48 +184,53 @@ Array.prototype.forEach.call(tb.rows,function(r){r.style.display=r.textContent.t
 var m=/sort=(-?)([\w]+)/.exec(location.hash);if(m){for(var k=0;k<hs.length;k++){if(hs[k].getAttribute('data-key')===m[2]){sort(k,m[1]==='-');}}}
 })();"#;
 
-fn write_table(out: &mut impl Write, t: &Table, id: Option<&str>) -> io::Result<()> {
+/// A table: one of rows and columns, or for a section of one row a table of (field, value)
+/// pairs. `id` names the main table, which the page's script sorts and filters.
+fn table(t: &Table, id: Option<&str>) -> Markup {
     if t.single {
-        write!(out, "<table>")?;
-        for (row_i, row) in t.rows.iter().enumerate() {
-            if row_i > 0 {
-                write!(out, "<tr><td colspan=2></td></tr>")?;
+        return html! {
+            table {
+                @for (row_i, row) in t.rows.iter().enumerate() {
+                    @if row_i > 0 {
+                        tr { td colspan="2" {} }
+                    }
+                    @for ((_, h), v) in t.headers.iter().zip(row) {
+                        tr { th { (h) } td { (v) } }
+                    }
+                }
             }
-            for ((_, h), v) in t.headers.iter().zip(row) {
-                write!(out, "<tr><th>{}</th><td>{}</td></tr>", escape(h), escape(v))?;
-            }
-        }
-        return writeln!(out, "</table>");
+        };
     }
-    match id {
-        Some(id) => write!(out, "<table id=\"{}\"><thead><tr>", escape(id))?,
-        None => write!(out, "<table><thead><tr>")?,
-    }
-    for (key, h) in &t.headers {
-        write!(out, "<th data-key=\"{}\">{}</th>", escape(key), escape(h))?;
-    }
-    write!(out, "</tr></thead><tbody>")?;
     let status = t
         .headers
         .iter()
         .position(|(k, _)| k == "status" || k == "new_status");
-    for row in &t.rows {
-        write!(out, "<tr>")?;
-        for (i, v) in row.iter().enumerate() {
-            let class = if Some(i) == status {
-                status_class(v)
-            } else {
-                ""
-            };
-            if class.is_empty() {
-                write!(out, "<td>{}</td>", escape(v))?;
-            } else {
-                write!(out, "<td class=\"{class}\">{}</td>", escape(v))?;
+    let class = |i: usize, v: &str| {
+        Some(i)
+            .filter(|i| Some(*i) == status)
+            .map(|_| status_class(v))
+            .filter(|c| !c.is_empty())
+    };
+    html! {
+        table id=[id] {
+            thead {
+                tr {
+                    @for (key, h) in &t.headers {
+                        th data-key=(key) { (h) }
+                    }
+                }
+            }
+            tbody {
+                @for row in &t.rows {
+                    tr {
+                        @for (i, v) in row.iter().enumerate() {
+                            td class=[class(i, v)] { (v) }
+                        }
+                    }
+                }
             }
         }
-        write!(out, "</tr>")?;
     }
-    writeln!(out, "</tbody></table>")
 }
 
 fn status_class(v: &str) -> &'static str {
@@ -252,38 +247,39 @@ const MAX_BARS: usize = 400;
 const COLORS: [&str; 5] = ["#1a7f37", "#4ac26b", "#54aeff", "#d4a72c", "#cf222e"];
 
 /// A horizontal stacked bar chart of grade counts: one bar per row of a section whose columns
-/// include `grade_1` … `grade_4` and `ungraded`.
-fn chart(out: &mut impl Write, t: &Table, label_col: usize, zh: bool) -> io::Result<bool> {
+/// include `grade_1` … `grade_4` and `ungraded`; `None` for a table without them, or with more
+/// bars than a reader can use.
+fn chart(t: &Table, label_col: usize, zh: bool) -> Option<Markup> {
     let keys = ["grade_1", "grade_2", "grade_3", "grade_4", "ungraded"];
     let cols: Vec<usize> = keys
         .iter()
         .filter_map(|k| t.headers.iter().position(|(h, _)| h == k))
         .collect();
     if cols.len() != keys.len() {
-        return Ok(false);
+        return None;
     }
+    let type_col = t.headers.iter().position(|(h, _)| h == "type");
     let rows: Vec<(&str, Vec<f64>)> = t
         .rows
         .iter()
         .filter(|r| !matches!(r.get(label_col).map(String::as_str), Some("合计" | "total")))
         .filter(|r| {
-            t.headers
-                .iter()
-                .position(|(h, _)| h == "type")
-                .is_none_or(|tc| tc == label_col || matches!(r[tc].as_str(), "合计" | "total"))
+            type_col.is_none_or(|tc| {
+                tc == label_col || matches!(r.get(tc).map(String::as_str), Some("合计" | "total"))
+            })
         })
         .map(|r| {
             (
-                r[label_col].as_str(),
+                r.get(label_col).map_or("", String::as_str),
                 cols.iter()
-                    .map(|c| r[*c].parse::<f64>().unwrap_or(0.0))
+                    .map(|c| r.get(*c).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0))
                     .collect(),
             )
         })
         .collect();
     // A chart of thousands of bars (every county of the nation) helps no reader: the table has them.
     if rows.len() > MAX_BARS {
-        return Ok(false);
+        return None;
     }
     let max = rows
         .iter()
@@ -292,158 +288,138 @@ fn chart(out: &mut impl Write, t: &Table, label_col: usize, zh: bool) -> io::Res
         .max(1.0);
     let (label_w, bar_w, bar_h) = (120.0, 480.0, 22.0);
     let height = (rows.len() as f64) * (bar_h + 6.0) + 34.0;
-    writeln!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" role=\"img\" class=\"chart\">",
-        label_w + bar_w + 60.0
-    )?;
-    for (i, (label, values)) in rows.iter().enumerate() {
+    let legend_y = rows.len() as f64 * (bar_h + 6.0) + 14.0;
+    let legend_step = if zh { 80.0 } else { 90.0 };
+    // Each bar's segments: where it starts, its width, its value, its colour and grade.
+    let bars = rows.iter().enumerate().map(|(i, (label, values))| {
         let y = i as f64 * (bar_h + 6.0);
-        writeln!(
-            out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-            label_w - 6.0,
-            y + 15.0,
-            escape(label)
-        )?;
         let mut x = label_w;
+        let mut segments = Vec::new();
         for (j, v) in values.iter().enumerate() {
             let w = v / max * bar_w;
             if w > 0.0 {
-                writeln!(
-                    out,
-                    "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"{}\"><title>{}: {v}</title></rect>",
-                    COLORS[j],
-                    escape(&t.headers[cols[j]].1)
-                )?;
+                segments.push((x, w, *v, j));
             }
             x += w;
         }
-        writeln!(
-            out,
-            "<text x=\"{:.1}\" y=\"{}\">{}</text>",
-            x + 4.0,
-            y + 15.0,
-            values.iter().sum::<f64>()
-        )?;
-    }
-    let legend_y = rows.len() as f64 * (bar_h + 6.0) + 14.0;
-    let mut x = label_w;
-    for (j, c) in cols.iter().enumerate() {
-        writeln!(
-            out,
-            "<rect x=\"{x}\" y=\"{legend_y}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>",
-            COLORS[j],
-            x + 16.0,
-            legend_y + 11.0,
-            escape(&t.headers[*c].1)
-        )?;
-        x += if zh { 80.0 } else { 90.0 };
-    }
-    writeln!(out, "</svg>")?;
-    Ok(true)
+        (y, *label, segments, x, values.iter().sum::<f64>())
+    });
+    Some(html! {
+        svg xmlns="http://www.w3.org/2000/svg" width=(label_w + bar_w + 60.0) height=(height)
+            role="img" class="chart" {
+            @for (y, label, segments, end, total) in bars {
+                text x=(label_w - 6.0) y=(y + 15.0) text-anchor="end" { (label) }
+                @for (x, w, v, j) in segments {
+                    rect x=(format!("{x:.1}")) y=(y) width=(format!("{w:.1}")) height=(bar_h)
+                        fill=(COLORS[j]) {
+                        title { (t.headers[cols[j]].1) ": " (v) }
+                    }
+                }
+                text x=(format!("{:.1}", end + 4.0)) y=(y + 15.0) { (total) }
+            }
+            @for (j, c) in cols.iter().enumerate() {
+                rect x=(label_w + j as f64 * legend_step) y=(legend_y) width="12" height="12"
+                    fill=(COLORS[j]) {}
+                text x=(label_w + j as f64 * legend_step + 16.0) y=(legend_y + 11.0) {
+                    (t.headers[*c].1)
+                }
+            }
+        }
+    })
 }
 
+/// The page, built with maud, which escapes every value it is given: text from the data or the
+/// rulebook can only ever be text. The style and the script are the page's own, inserted as
+/// they are.
 pub fn render(out: &mut impl Write, page: &Page) -> io::Result<()> {
     let zh = page.zh;
     let pick = |a: &'static str, b: &'static str| if zh { a } else { b };
-    writeln!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>",
-        pick("zh-CN", "en"),
-        escape(&page.title)
-    )?;
-    writeln!(
-        out,
-        "<h1>{}</h1><div class=\"meta\">{}</div>",
-        escape(&page.title),
-        escape(&page.meta)
-    )?;
-
     // Headline figures.
-    if let Some(totals) = page.sections.iter().find(|s| s.key == "totals") {
-        if let Some(row) = totals.rows.first() {
-            write!(out, "<div class=\"cards\">")?;
-            for key in [
-                "outlets",
-                "meets",
-                "below_minimum",
-                "overclaimed",
-                "share_meeting_minimum",
-                "data_errors",
-            ] {
-                if let Some(i) = totals.headers.iter().position(|(k, _)| k == key) {
-                    write!(
-                        out,
-                        "<div class=\"card\" data-key=\"{key}\"><b>{}</b><span>{}</span></div>",
-                        escape(&row[i]),
-                        escape(&totals.headers[i].1)
-                    )?;
-                }
-            }
-            writeln!(out, "</div>")?;
-        }
-    }
-
+    let totals = page
+        .sections
+        .iter()
+        .find(|s| s.key == "totals")
+        .and_then(|t| t.rows.first().map(|row| (t, row)));
+    let cards: Vec<(&str, &str, &str)> = totals.map_or_else(Vec::new, |(t, row)| {
+        [
+            "outlets",
+            "meets",
+            "below_minimum",
+            "overclaimed",
+            "share_meeting_minimum",
+            "data_errors",
+        ]
+        .into_iter()
+        .filter_map(|key| {
+            let i = t.headers.iter().position(|(k, _)| k == key)?;
+            Some((key, row.get(i)?.as_str(), t.headers[i].1.as_str()))
+        })
+        .collect()
+    });
     // Charts: grades by type, and by region where the report has regions.
-    for t in page.sections.iter().chain(std::iter::once(&page.main)) {
-        if t.single {
-            continue;
+    let charts: Vec<(String, Markup)> = page
+        .sections
+        .iter()
+        .chain(std::iter::once(&page.main))
+        .filter(|t| !t.single)
+        .filter_map(|t| {
+            let title = format!("{}{}", t.title, pick(" · 级别分布", " · grades"));
+            chart(t, 0, zh).map(|c| (title, c))
+        })
+        .collect();
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(pick("zh-CN", "en")) {
+            head {
+                meta charset="utf-8";
+                title { (page.title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                h1 { (page.title) }
+                div class="meta" { (page.meta) }
+                @if totals.is_some() {
+                    div class="cards" {
+                        @for (key, value, title) in &cards {
+                            div class="card" data-key=(key) { b { (value) } span { (title) } }
+                        }
+                    }
+                }
+                @for (title, chart) in &charts {
+                    h2 { (title) }
+                    (chart)
+                }
+                h2 { (page.main.title) }
+                @if let Some(note) = &page.note {
+                    p class="note" id="listing" { (note) }
+                }
+                input id="filter" type="search" placeholder=(pick("筛选…", "Filter…"));
+                (table(&page.main, Some("main")))
+                @for t in &page.sections {
+                    h2 { (t.title) }
+                    (table(t, None))
+                }
+                @if !page.details.is_empty() {
+                    h2 { (pick("各网点缺项清单", "Each outlet's gaps")) }
+                    @for (id, heading, t) in &page.details {
+                        details id={ "gaps-" (id) } {
+                            summary { (heading) }
+                            (table(t, None))
+                        }
+                    }
+                }
+                @if !page.problems.is_empty() {
+                    h2 { (pick("数据问题", "Data problems")) }
+                    ul class="problems" {
+                        @for p in &page.problems {
+                            li { (p) }
+                        }
+                    }
+                }
+                script { (PreEscaped(SCRIPT)) }
+            }
         }
-        let mut buf = Vec::new();
-        if chart(&mut buf, t, 0, zh)? {
-            writeln!(
-                out,
-                "<h2>{}</h2>",
-                escape(&format!("{}{}", t.title, pick(" · 级别分布", " · grades")))
-            )?;
-            out.write_all(&buf)?;
-        }
-    }
-
-    writeln!(out, "<h2>{}</h2>", escape(&page.main.title))?;
-    if let Some(note) = &page.note {
-        writeln!(out, "<p class=\"note\" id=\"listing\">{}</p>", escape(note))?;
-    }
-    writeln!(
-        out,
-        "<input id=\"filter\" type=\"search\" placeholder=\"{}\">",
-        pick("筛选…", "Filter…")
-    )?;
-    write_table(out, &page.main, Some("main"))?;
-
-    for t in &page.sections {
-        writeln!(out, "<h2>{}</h2>", escape(&t.title))?;
-        write_table(out, t, None)?;
-    }
-
-    if !page.details.is_empty() {
-        writeln!(
-            out,
-            "<h2>{}</h2>",
-            pick("各网点缺项清单", "Each outlet's gaps")
-        )?;
-        for (id, heading, t) in &page.details {
-            writeln!(
-                out,
-                "<details id=\"gaps-{}\"><summary>{}</summary>",
-                escape(id),
-                escape(heading)
-            )?;
-            write_table(out, t, None)?;
-            writeln!(out, "</details>")?;
-        }
-    }
-    if !page.problems.is_empty() {
-        writeln!(
-            out,
-            "<h2>{}</h2><ul class=\"problems\">",
-            pick("数据问题", "Data problems")
-        )?;
-        for p in &page.problems {
-            writeln!(out, "<li>{}</li>", escape(p))?;
-        }
-        writeln!(out, "</ul>")?;
-    }
-    writeln!(out, "<script>{SCRIPT}</script></body></html>")
+    };
+    out.write_all(markup.into_string().as_bytes())?;
+    writeln!(out)
 }

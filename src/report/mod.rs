@@ -6,8 +6,11 @@
 //! The CSV and JSON columns are a wire format: keys are stable, `schema_version` marks changes.
 
 pub mod annotate;
+mod csv;
 pub mod describe;
 pub mod html;
+mod json;
+mod markdown;
 pub mod outlets;
 pub mod rules;
 pub mod summary;
@@ -18,7 +21,12 @@ pub mod xlsx;
 use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
+
+pub use csv::{CsvCells, formula_like};
+use csv::{csv_line, write_csv_record};
+use json::{JsonRow, problem_json, section_json};
+use markdown::{markdown_line, md_escape};
 
 use crate::problem::Problem;
 use crate::rulebook::Rulebook;
@@ -382,6 +390,9 @@ pub struct Writer<'a, W: Write> {
     sheet_rows: usize,
     /// CSV for Excel: a byte-order mark, CRLF line ends, formula-like cells neutralised.
     excel: bool,
+    /// How a JSON row is written, and the buffer it is written into.
+    json_row: JsonRow,
+    json_buffer: Vec<u8>,
 }
 
 impl<'a, W: Write> Writer<'a, W> {
@@ -395,7 +406,13 @@ impl<'a, W: Write> Writer<'a, W> {
         rows_key: &'static str,
         columns: Vec<Column>,
     ) -> Self {
+        let json_row = if format == Format::Json {
+            JsonRow::new(&columns)
+        } else {
+            JsonRow::default()
+        };
         Writer {
+            json_row,
             out,
             format,
             lang,
@@ -417,6 +434,7 @@ impl<'a, W: Write> Writer<'a, W> {
             workbook_dir: None,
             sheet_rows: xlsx::MAX_ROWS,
             excel: false,
+            json_buffer: Vec::new(),
         }
     }
 
@@ -662,21 +680,17 @@ impl<'a, W: Write> Writer<'a, W> {
         self.rows_written += 1;
         match self.format {
             Format::Table => {
-                let texts = self.human_cells(cells, Format::Table);
-                if let Some(streamed) = &self.streamed {
-                    streamed.row(&mut self.out, &texts)?;
-                } else {
-                    self.kept.push(texts);
-                    if self.kept.len() > TABLE_BLOCK && !self.vertical {
-                        self.stream_table()?;
-                    }
-                }
+                let mut line = std::mem::take(&mut self.csv_buffers.0);
+                line.clear();
+                table_line(&mut line, cells, &self.shown, self.lang, self.book);
+                self.table_row(&line)?;
+                self.csv_buffers.0 = line;
             }
             Format::Html => {
-                let texts = self.human_cells(cells, Format::Html);
                 let row = self.listing_row(cells);
                 self.listed_last = self.listing.offer(row);
                 if self.listed_last {
+                    let texts = self.human_cells(cells, Format::Html);
                     self.kept.push(texts);
                 }
                 if let Some(listed) = self.listing.overflowed() {
@@ -707,11 +721,21 @@ impl<'a, W: Write> Writer<'a, W> {
                 self.csv_buffers = (line, cell);
             }
             Format::Json => {
+                let mut buf = std::mem::take(&mut self.json_buffer);
+                buf.clear();
                 if self.rows_written > 1 {
-                    write!(self.out, ",")?;
+                    buf.push(b',');
                 }
-                let obj = row_json(&self.columns, cells);
-                write!(self.out, "{}", Json::Object(obj))?;
+                self.json_row.write(&mut buf, cells);
+                self.out.write_all(&buf)?;
+                self.json_buffer = buf;
+            }
+            Format::Markdown if !self.vertical => {
+                let mut line = std::mem::take(&mut self.csv_buffers.0);
+                line.clear();
+                markdown_line(&mut line, cells, &self.shown, self.lang, self.book);
+                self.out.write_all(line.as_bytes())?;
+                self.csv_buffers.0 = line;
             }
             Format::Markdown => {
                 let texts: Vec<String> = self
@@ -734,14 +758,34 @@ impl<'a, W: Write> Writer<'a, W> {
         Ok(())
     }
 
+    /// A main row encoded for the table ([`table_line`]): kept while the widths are measured,
+    /// written in them after.
+    fn table_row(&mut self, line: &str) -> io::Result<()> {
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        if let Some(streamed) = &mut self.streamed {
+            return streamed.encoded_row(&mut self.out, line);
+        }
+        self.kept.push(
+            line.split_terminator(table::CELL_END)
+                .map(str::to_string)
+                .collect(),
+        );
+        if self.kept.len() > TABLE_BLOCK && !self.vertical {
+            self.stream_table()?;
+        }
+        Ok(())
+    }
+
     /// A maker of main rows to use on any thread; its rows go to [`Writer::rows`].
     pub fn row_maker(&self) -> RowMaker<'a> {
         RowMaker {
             format: self.format,
             lang: self.lang,
             book: self.book,
-            columns: self.columns.clone(),
+            json_row: self.json_row.clone(),
             excel: self.excel,
+            shown: self.shown.clone(),
+            vertical: self.vertical,
         }
     }
 
@@ -773,6 +817,10 @@ impl<'a, W: Write> Writer<'a, W> {
             self.out.write_all(b",")?;
         }
         self.rows_written += count;
+        if self.format == Format::Table {
+            let text = std::str::from_utf8(bytes).map_err(io::Error::other)?;
+            return text.lines().try_for_each(|line| self.table_row(line));
+        }
         self.out.write_all(bytes)
     }
 
@@ -913,7 +961,7 @@ impl<'a, W: Write> Writer<'a, W> {
     fn stream_table(&mut self) -> io::Result<()> {
         let headers = self.table_head()?;
         let rows = std::mem::take(&mut self.kept);
-        let streamed = table::Streamed::measure(&headers, &rows);
+        let mut streamed = table::Streamed::measure(&headers, &rows);
         streamed.head(&mut self.out, &headers)?;
         for r in &rows {
             streamed.row(&mut self.out, r)?;
@@ -926,6 +974,12 @@ impl<'a, W: Write> Writer<'a, W> {
     /// shows it by region and lists some rows.
     pub fn lists_some(&self) -> bool {
         self.listing.is_long()
+    }
+
+    /// Whether the HTML page lists no more rows ([`html::Listing::is_full`]): those to come need
+    /// no gap list.
+    pub fn lists_no_more(&self) -> bool {
+        self.listing.is_full()
     }
 
     /// What the HTML listing needs of a main row: its id, its region, whether a reader acts on it.
@@ -1109,48 +1163,6 @@ fn page_title(command: &str) -> Text {
     }
 }
 
-fn row_json(columns: &[Column], cells: &[Out]) -> Map<String, Json> {
-    columns
-        .iter()
-        .zip(cells)
-        .map(|(c, v)| (c.key.clone(), v.json()))
-        .collect()
-}
-
-fn section_json(section: &Section) -> Json {
-    debug_assert!(
-        section
-            .rows
-            .iter()
-            .all(|r| r.len() == section.columns.len()),
-        "section `{}` is misaligned",
-        section.key
-    );
-    let rows: Vec<Json> = section
-        .rows
-        .iter()
-        .map(|r| Json::Object(row_json(&section.columns, r)))
-        .collect();
-    if section.single {
-        rows.into_iter().next().unwrap_or(Json::Null)
-    } else {
-        Json::Array(rows)
-    }
-}
-
-fn problem_json(p: &Problem, lang: Lang) -> Json {
-    json!({
-        "severity": p.severity,
-        "file": &*p.file,
-        "row": p.row,
-        "column": p.column,
-        "cell": p.cell.as_ref().map(ToString::to_string),
-        "value": p.value,
-        "message": p.message(lang),
-        "expected": p.help(lang),
-    })
-}
-
 /// Main rows made apart from a [`Writer`] (on another thread): encoded in the formats that
 /// stream rows (CSV and JSON), typed in those that keep them.
 #[derive(Debug)]
@@ -1173,8 +1185,11 @@ pub struct RowMaker<'a> {
     format: Format,
     lang: Lang,
     book: &'a Rulebook,
-    columns: Vec<Column>,
+    json_row: JsonRow,
     excel: bool,
+    /// The columns the table and Markdown show; whether they show each row as a table of its own.
+    shown: Vec<bool>,
+    vertical: bool,
 }
 
 impl<'a> RowMaker<'a> {
@@ -1211,219 +1226,42 @@ impl<'a> RowMaker<'a> {
                     if count > 0 {
                         bytes.push(b',');
                     }
-                    let obj = Json::Object(row_json(&self.columns, &r));
-                    // Writing JSON to memory cannot fail.
-                    let _ = serde_json::to_writer(&mut bytes, &obj);
+                    self.json_row.write(&mut bytes, &r);
                     count += 1;
                 }
                 Rows::Encoded { bytes, count }
+            }
+            Format::Table | Format::Markdown if !self.vertical && self.shown.contains(&true) => {
+                let (mut line, mut count) = (String::new(), 0);
+                for r in rows {
+                    if self.format == Format::Table {
+                        table_line(&mut line, &r, &self.shown, self.lang, self.book);
+                    } else {
+                        markdown_line(&mut line, &r, &self.shown, self.lang, self.book);
+                    }
+                    count += 1;
+                }
+                Rows::Encoded {
+                    bytes: line.into_bytes(),
+                    count,
+                }
             }
             _ => Rows::Typed(rows.into_iter().collect()),
         }
     }
 }
 
-/// Appends one CSV line of `cells` to `line`, using `cell` as scratch.
-fn csv_line(
-    line: &mut String,
-    cell: &mut String,
-    cells: &[Out],
-    lang: Lang,
-    book: &Rulebook,
-    excel: bool,
-) {
-    let csv = CsvCells { lang, book, excel };
-    for (i, c) in cells.iter().enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        csv.push(line, cell, c);
+/// Appends a main row encoded for the terminal table: each shown cell as the table shows it,
+/// ended by [`table::CELL_END`]; then a line break.
+fn table_line(line: &mut String, cells: &[Out], shown: &[bool], lang: Lang, book: &Rulebook) {
+    let mut text = String::new();
+    for (c, _) in cells.iter().zip(shown).filter(|(_, s)| **s) {
+        text.clear();
+        c.write_text(&mut text, Format::Table, lang, book);
+        table::push_shown(line, &text);
+        line.push(table::CELL_END);
     }
-    csv.end(line);
-}
-
-/// The CSV of one writer's cells, written straight into a line: for a command that writes many
-/// rows of a fixed shape, what a row shares with others (a rule's texts, a type's name) is
-/// rendered once ([`CsvCells::render`]) and copied. Cells come out as [`Writer::row`] writes
-/// them: each is one [`CsvCells::push`].
-///
-/// For Excel (`--excel`), a field that Excel would read as a formula is neutralised
-/// ([`formula_like`]); every field of every command's CSV passes through `push`, `push_str` or
-/// `quote_from`, so the fast paths of `grade` and `gaps` neutralise as the plain path does.
-#[derive(Clone, Copy, Debug)]
-pub struct CsvCells<'a> {
-    lang: Lang,
-    book: &'a Rulebook,
-    /// CSV for Excel: CRLF line ends and formula-like fields neutralised.
-    excel: bool,
-}
-
-impl CsvCells<'_> {
-    /// Appends `cell` as one field, quoted when it needs to be (`scratch` is reused).
-    #[inline]
-    pub fn push(&self, line: &mut String, scratch: &mut String, cell: &Out) {
-        let start = line.len();
-        cell.write_text(line, Format::Csv, self.lang, self.book);
-        self.quote_from(line, scratch, start);
-    }
-
-    /// Appends `text` as one field, as [`Out::Str`] is.
-    #[inline]
-    pub fn push_str(&self, line: &mut String, text: &str) {
-        push_field(line, text, self.excel);
-    }
-
-    /// Quotes the field written into `line` from `start` on, if it needs quotes: a field is
-    /// written in place, and the rare one that needs them is moved out and written again. For
-    /// Excel, a formula-like field is first neutralised.
-    #[inline]
-    pub fn quote_from(&self, line: &mut String, scratch: &mut String, start: usize) {
-        if self.excel && formula_like(&line[start..]) {
-            line.insert(start, '\'');
-        }
-        if needs_quotes(&line[start..]) {
-            scratch.clear();
-            scratch.push_str(&line[start..]);
-            line.truncate(start);
-            push_csv_field(line, scratch);
-        }
-    }
-
-    /// `cells` as fields of a line, separated by commas, to copy into many lines.
-    pub fn render(&self, cells: &[Out]) -> String {
-        let (mut text, mut scratch) = (String::new(), String::new());
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                text.push(',');
-            }
-            self.push(&mut text, &mut scratch, c);
-        }
-        text
-    }
-
-    /// Ends a line.
-    #[inline]
-    pub fn end(&self, line: &mut String) {
-        line.push_str(if self.excel { "\r\n" } else { "\n" });
-    }
-}
-
-/// Whether Excel would take a field for a formula (OWASP's "CSV injection"): it begins with `=`,
-/// `+`, `-`, `@`, a tab or a carriage return (or the full-width `＝`, `＋`, `－`, `＠` that a
-/// Chinese input method types for them), and is not a plain number such as `-3`, `+5` or `-0.5`,
-/// nor a lone `-` (a common "none"). `--excel` writes such a field with a leading `'`, as OWASP
-/// recommends, so that Excel shows it as text and runs nothing; plain CSV keeps it as it is.
-pub fn formula_like(f: &str) -> bool {
-    let Some(first) = f.chars().next() else {
-        return false;
-    };
-    matches!(
-        first,
-        '=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠'
-    ) && f != "-"
-        && !plain_number(f)
-}
-
-/// Whether `f` is a decimal number as Excel reads one: a sign, digits with a decimal point
-/// somewhere, an exponent.
-fn plain_number(f: &str) -> bool {
-    let b = f.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while b.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i - start
-    };
-    let mut count = digits(&mut i);
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        count += digits(&mut i);
-    }
-    if count == 0 {
-        return false;
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
-/// Whether a CSV field holds a comma, a quote or a line break. These are ASCII, so bytes tell,
-/// eight at a time: a chunk with no byte below `,` (the largest of them) holds none of them, and
-/// Chinese text, all bytes of 0x80 and above, is passed over at once.
-fn needs_quotes(f: &str) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let special = |b: &u8| matches!(b, b',' | b'"' | b'\n' | b'\r');
-    let mut chunks = f.as_bytes().chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word);
-        // Non-zero when some byte is below b',' + 1 (the usual "has a byte less than n" test).
-        if v.wrapping_sub(ONES * u64::from(b',' + 1)) & !v & HIGHS != 0 && chunk.iter().any(special)
-        {
-            return true;
-        }
-    }
-    chunks.remainder().iter().any(special)
-}
-
-/// Writes one CSV record (RFC 4180: a field with a comma, quote or line break is quoted); for
-/// Excel, with CRLF and formula-like fields neutralised (a header may be an inventory's own).
-fn write_csv_record<'s>(
-    out: &mut impl Write,
-    fields: impl Iterator<Item = &'s str>,
-    excel: bool,
-) -> io::Result<()> {
-    let mut line = String::new();
-    for (i, f) in fields.enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        push_field(&mut line, f, excel);
-    }
-    line.push_str(if excel { "\r\n" } else { "\n" });
-    out.write_all(line.as_bytes())
-}
-
-/// Appends one CSV field; for Excel, a formula-like one with a leading `'` ([`formula_like`]).
-fn push_field(line: &mut String, f: &str, excel: bool) {
-    if excel && formula_like(f) {
-        push_csv_field(line, &format!("'{f}"));
-    } else {
-        push_csv_field(line, f);
-    }
-}
-
-/// Appends one CSV field, quoted when it holds a comma, a quote or a line break.
-fn push_csv_field(line: &mut String, f: &str) {
-    if needs_quotes(f) {
-        line.push('"');
-        for (i, part) in f.split('"').enumerate() {
-            if i > 0 {
-                line.push_str("\"\"");
-            }
-            line.push_str(part);
-        }
-        line.push('"');
-    } else {
-        line.push_str(f);
-    }
-}
-
-/// A Markdown table cell: a pipe escaped, a line break made a space, the other control
-/// characters shown ([`visible`]).
-fn md_escape(s: &str) -> String {
-    visible(&s.replace('|', "\\|").replace('\n', " ")).into_owned()
+    line.push('\n');
 }
 
 #[cfg(test)]

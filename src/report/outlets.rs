@@ -177,6 +177,17 @@ pub fn grade_columns(extras: &[String]) -> (Vec<Column>, Vec<bool>) {
 }
 
 pub fn grade_row(ev: &Evaluator, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
+    grade_row_of(ev, outlet, &a.brief(), Some(a))
+}
+
+/// [`grade_row`] from the outlet's [`Evaluator::brief`]: `a`, its whole assessment, names the
+/// waived rules (needed only when `b.waived > 0`).
+pub fn grade_row_of(
+    ev: &Evaluator,
+    outlet: &Outlet,
+    b: &Brief,
+    a: Option<&Assessment>,
+) -> Vec<Out> {
     let book = ev.book;
     let reference = if outlet.grading_type != outlet.type_ {
         let r = &book.types[outlet.grading_type];
@@ -187,18 +198,22 @@ pub fn grade_row(ev: &Evaluator, outlet: &Outlet, a: &Assessment) -> Vec<Out> {
     } else {
         Out::Null
     };
+    let waived = match a {
+        Some(a) if b.waived > 0 => waived_rules(book, a),
+        _ => Out::Null,
+    };
     // Every cell pushed into a row of the final size: no regrowth.
     let mut row = Vec::with_capacity(12 + REGION_KEYS.len() + outlet.extras.len());
     row.push(Out::str(&outlet.id));
     row.push(Out::str(&outlet.name));
     row.push(ev.shared_cells().type_cell(book, outlet));
-    row.push(Out::OptGrade(Some(a.minimum)));
+    row.push(Out::OptGrade(Some(b.minimum)));
     row.push(Out::OptGrade(outlet.claimed));
-    row.push(Out::Grade(a.assessed));
-    row.push(words::status(a.status));
-    row.push(Out::OptGrade(a.next));
-    row.push(Out::Int(a.required_gaps as i64));
-    row.push(waived_rules(book, a));
+    row.push(Out::Grade(b.assessed));
+    row.push(words::status(b.status));
+    row.push(Out::OptGrade(b.next));
+    row.push(Out::Int(b.required_gaps as i64));
+    row.push(waived);
     row.push(reference);
     let cells = ev.shared_cells();
     row.extend(
@@ -507,11 +522,31 @@ pub fn gaps_rows(
     target: Option<u8>,
     lang: Lang,
 ) -> Vec<Vec<Out>> {
-    let book = ev.book;
     let Some(target_grade) = target.or(a.next) else {
         return Vec::new();
     };
-    let gaps = ev.gaps(a, Some(target_grade));
+    let gaps: Vec<(usize, Outcome)> = ev
+        .gaps(a, Some(target_grade))
+        .into_iter()
+        .map(|i| (i, a.outcomes[i]))
+        .collect();
+    gap_rows_of(ev, outlet, &a.brief(), target, &gaps, lang)
+}
+
+/// [`gaps_rows`] from what [`Evaluator::brief_gaps`] finds: the outlet's brief and the rules it
+/// fails on the way to `target`, with their outcomes.
+pub fn gap_rows_of(
+    ev: &Evaluator,
+    outlet: &Outlet,
+    brief: &Brief,
+    target: Option<u8>,
+    gaps: &[(usize, Outcome)],
+    lang: Lang,
+) -> Vec<Vec<Out>> {
+    let book = ev.book;
+    let Some(target_grade) = target.or(brief.next) else {
+        return Vec::new();
+    };
     if gaps.is_empty() {
         return Vec::new();
     }
@@ -530,8 +565,8 @@ pub fn gaps_rows(
         Lang::Zh => 2,
         Lang::En => 4,
     };
-    gaps.into_iter()
-        .map(|i| {
+    gaps.iter()
+        .map(|&(i, outcome)| {
             let rule = &book.rules[i];
             let [rule_id, article, title, requirement] = match cells.rules.get(i) {
                 Some(r) => [
@@ -551,12 +586,12 @@ pub fn gaps_rows(
                 id.clone(),
                 name.clone(),
                 type_.clone(),
-                Out::Grade(a.assessed),
+                Out::Grade(brief.assessed),
                 Out::OptGrade(Some(target_grade)),
                 rule_id,
                 Out::OptGrade(Some(rule.grade)),
                 words::kind(rule.kind),
-                words::reason(a.outcomes[i]),
+                words::reason(outcome),
                 title,
                 requirement,
                 Out::str(match cells.fields.get(i) {

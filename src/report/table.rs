@@ -14,6 +14,8 @@ const MAX_WIDTH: usize = 60;
 /// The widths a long table is streamed in.
 pub(super) struct Streamed {
     widths: Vec<usize>,
+    /// The line being written, reused from row to row.
+    line: String,
 }
 
 /// A cell as the table shows it: one line, its control characters visible.
@@ -21,8 +23,19 @@ fn shown(cell: &str) -> String {
     visible(cell.trim_end_matches('\n')).into_owned()
 }
 
+/// Appends a cell as the table shows it ([`shown`]): the text that [`encode`] separates.
+pub(super) fn push_shown(buf: &mut String, cell: &str) {
+    buf.push_str(&visible(cell.trim_end_matches('\n')));
+}
+
+/// Separates the cells of a row encoded for the table: a shown cell has no control character.
+pub(super) const CELL_END: char = '\u{1f}';
+
 /// The width of text on a terminal: a Chinese (wide) character takes two cells.
 fn width(s: &str) -> usize {
+    if s.is_ascii() {
+        return s.len();
+    }
     s.chars().map(char_width).sum()
 }
 
@@ -42,7 +55,10 @@ impl Streamed {
         for w in &mut widths {
             *w = (*w).clamp(1, MAX_WIDTH);
         }
-        Streamed { widths }
+        Streamed {
+            widths,
+            line: String::new(),
+        }
     }
 
     fn line(&self, out: &mut impl Write, (left, fill, cross, right): Border) -> io::Result<()> {
@@ -58,43 +74,62 @@ impl Streamed {
         writeln!(out, "{line}")
     }
 
-    fn cells(&self, out: &mut impl Write, cells: &[String]) -> io::Result<()> {
-        let mut line = String::from("│");
+    /// Writes a row of cells already shown ([`push_shown`]).
+    fn cells<'c>(
+        &mut self,
+        out: &mut impl Write,
+        mut cells: impl Iterator<Item = &'c str>,
+    ) -> io::Result<()> {
+        let line = &mut self.line;
+        line.clear();
+        line.push('│');
         for (i, w) in self.widths.iter().enumerate() {
             if i > 0 {
                 line.push('┆');
             }
             line.push(' ');
-            let cell = shown(cells.get(i).map_or("", String::as_str));
-            let mut used = 0;
-            let fits = width(&cell) <= *w;
-            for c in cell.chars() {
-                let cw = char_width(c);
-                // Room for `…` when the cell is cut.
-                if !fits && used + cw + 1 > *w {
-                    line.push('…');
-                    used += 1;
-                    break;
+            let cell = cells.next().unwrap_or("");
+            let cell_width = width(cell);
+            let used = if cell_width <= *w {
+                line.push_str(cell);
+                cell_width
+            } else {
+                let mut used = 0;
+                for c in cell.chars() {
+                    let cw = char_width(c);
+                    // Room for `…` when the cell is cut.
+                    if used + cw + 1 > *w {
+                        line.push('…');
+                        used += 1;
+                        break;
+                    }
+                    line.push(c);
+                    used += cw;
                 }
-                line.push(c);
-                used += cw;
-            }
+                used
+            };
             line.extend(std::iter::repeat_n(' ', w.saturating_sub(used) + 1));
         }
-        line.push('│');
-        writeln!(out, "{line}")
+        line.push_str("│\n");
+        out.write_all(line.as_bytes())
     }
 
     /// The top border, the header, and the line under it.
-    pub(super) fn head(&self, out: &mut impl Write, headers: &[String]) -> io::Result<()> {
+    pub(super) fn head(&mut self, out: &mut impl Write, headers: &[String]) -> io::Result<()> {
         self.line(out, ('┌', '─', '┬', '┐'))?;
-        self.cells(out, headers)?;
+        let headers: Vec<String> = headers.iter().map(|h| shown(h)).collect();
+        self.cells(out, headers.iter().map(String::as_str))?;
         self.line(out, ('╞', '═', '╪', '╡'))
     }
 
-    /// One row.
-    pub(super) fn row(&self, out: &mut impl Write, cells: &[String]) -> io::Result<()> {
-        self.cells(out, cells)
+    /// One row of cells already shown.
+    pub(super) fn row(&mut self, out: &mut impl Write, cells: &[String]) -> io::Result<()> {
+        self.cells(out, cells.iter().map(String::as_str))
+    }
+
+    /// One row encoded for the table: cells already shown, each ended by [`CELL_END`].
+    pub(super) fn encoded_row(&mut self, out: &mut impl Write, row: &str) -> io::Result<()> {
+        self.cells(out, row.split_terminator(CELL_END))
     }
 
     /// The bottom border.
@@ -125,7 +160,7 @@ mod tests {
     #[test]
     fn a_streamed_row_keeps_its_column_and_a_long_cell_is_cut() -> io::Result<()> {
         let headers = vec!["编号".to_string(), "name".to_string()];
-        let t = Streamed::measure(&headers, &[vec!["1".into(), "ab".into()]]);
+        let mut t = Streamed::measure(&headers, &[vec!["1".into(), "ab".into()]]);
         let mut out = Vec::new();
         t.head(&mut out, &headers)?;
         t.row(&mut out, &["22".into(), "网点名称".into()])?;

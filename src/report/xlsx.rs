@@ -507,6 +507,13 @@ fn write_out(
                 None => sheet.write_string(r, c, text)?,
             };
         }
+        // Text is written from where it is, without a copy.
+        Out::Str(s) if !s.is_empty() => {
+            sheet.write_string(r, c, clip(s))?;
+        }
+        Out::Shared(s) if !s.is_empty() => {
+            sheet.write_string(r, c, clip(s))?;
+        }
         other => {
             let text = other.text(super::Format::Xlsx, lang, book);
             if !text.is_empty() {
@@ -519,6 +526,10 @@ fn write_out(
 
 /// Text cut to what one cell holds.
 fn clip(s: &str) -> &str {
+    // No more bytes than the limit has characters: nothing to cut, and no need to count.
+    if s.len() <= MAX_CELL_CHARS {
+        return s;
+    }
     match s.char_indices().nth(MAX_CELL_CHARS) {
         Some((i, _)) => &s[..i],
         None => s,

@@ -1,0 +1,194 @@
+//! CSV: fields quoted as the csv crate quotes them (csv_core's writer), and for Excel
+//! (`--excel`) a byte-order mark, CRLF line ends and formula-like fields neutralised.
+
+use std::io::{self, Write};
+
+use super::{Format, Out};
+use crate::rulebook::Rulebook;
+use crate::text::Lang;
+
+/// Appends one CSV line of `cells` to `line`, using `cell` as scratch.
+pub(super) fn csv_line(
+    line: &mut String,
+    cell: &mut String,
+    cells: &[Out],
+    lang: Lang,
+    book: &Rulebook,
+    excel: bool,
+) {
+    let csv = CsvCells { lang, book, excel };
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        csv.push(line, cell, c);
+    }
+    csv.end(line);
+}
+
+/// The CSV of one writer's cells, written straight into a line: for a command that writes many
+/// rows of a fixed shape, what a row shares with others (a rule's texts, a type's name) is
+/// rendered once ([`CsvCells::render`]) and copied. Cells come out as [`Writer::row`] writes
+/// them: each is one [`CsvCells::push`].
+///
+/// For Excel (`--excel`), a field that Excel would read as a formula is neutralised
+/// ([`formula_like`]); every field of every command's CSV passes through `push`, `push_str` or
+/// `quote_from`, so the fast paths of `grade` and `gaps` neutralise as the plain path does.
+#[derive(Clone, Copy, Debug)]
+pub struct CsvCells<'a> {
+    pub(super) lang: Lang,
+    pub(super) book: &'a Rulebook,
+    /// CSV for Excel: CRLF line ends and formula-like fields neutralised.
+    pub(super) excel: bool,
+}
+
+impl CsvCells<'_> {
+    /// Appends `cell` as one field, quoted when it needs to be (`scratch` is reused).
+    #[inline]
+    pub fn push(&self, line: &mut String, scratch: &mut String, cell: &Out) {
+        let start = line.len();
+        cell.write_text(line, Format::Csv, self.lang, self.book);
+        self.quote_from(line, scratch, start);
+    }
+
+    /// Appends `text` as one field, as [`Out::Str`] is.
+    #[inline]
+    pub fn push_str(&self, line: &mut String, text: &str) {
+        push_field(line, text, self.excel);
+    }
+
+    /// Quotes the field written into `line` from `start` on, if it needs quotes: a field is
+    /// written in place, and the rare one that needs them is moved out and written again. For
+    /// Excel, a formula-like field is first neutralised.
+    #[inline]
+    pub fn quote_from(&self, line: &mut String, scratch: &mut String, start: usize) {
+        if self.excel && formula_like(&line[start..]) {
+            line.insert(start, '\'');
+        }
+        if needs_quotes(&line[start..]) {
+            scratch.clear();
+            scratch.push_str(&line[start..]);
+            line.truncate(start);
+            push_csv_field(line, scratch);
+        }
+    }
+
+    /// `cells` as fields of a line, separated by commas, to copy into many lines.
+    pub fn render(&self, cells: &[Out]) -> String {
+        let (mut text, mut scratch) = (String::new(), String::new());
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            self.push(&mut text, &mut scratch, c);
+        }
+        text
+    }
+
+    /// Ends a line.
+    #[inline]
+    pub fn end(&self, line: &mut String) {
+        line.push_str(if self.excel { "\r\n" } else { "\n" });
+    }
+}
+
+/// Whether Excel would take a field for a formula (OWASP's "CSV injection"): it begins with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return (or the full-width `＝`, `＋`, `－`, `＠` that a
+/// Chinese input method types for them), and is not a plain number such as `-3`, `+5` or `-0.5`,
+/// nor a lone `-` (a common "none"). `--excel` writes such a field with a leading `'`, as OWASP
+/// recommends, so that Excel shows it as text and runs nothing; plain CSV keeps it as it is.
+pub fn formula_like(f: &str) -> bool {
+    let Some(first) = f.chars().next() else {
+        return false;
+    };
+    matches!(
+        first,
+        '=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠'
+    ) && f != "-"
+        && !plain_number(f)
+}
+
+/// Whether `f` is a decimal number as Excel reads one: a sign, digits with a decimal point
+/// somewhere, an exponent.
+fn plain_number(f: &str) -> bool {
+    let b = f.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    let mut count = digits(&mut i);
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        count += digits(&mut i);
+    }
+    if count == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// The quoting of CSV fields, csv_core's (as the csv crate writes records): a field with a comma,
+/// a quote or a line break (CR or LF) is quoted, its quotes doubled.
+static QUOTING: std::sync::LazyLock<csv_core::Writer> =
+    std::sync::LazyLock::new(csv_core::Writer::new);
+
+/// Whether a CSV field needs quotes ([`QUOTING`]).
+fn needs_quotes(f: &str) -> bool {
+    QUOTING.should_quote(f.as_bytes())
+}
+
+/// Writes one CSV record (RFC 4180: a field with a comma, quote or line break is quoted); for
+/// Excel, with CRLF and formula-like fields neutralised (a header may be an inventory's own).
+pub(super) fn write_csv_record<'s>(
+    out: &mut impl Write,
+    fields: impl Iterator<Item = &'s str>,
+    excel: bool,
+) -> io::Result<()> {
+    let mut line = String::new();
+    for (i, f) in fields.enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        push_field(&mut line, f, excel);
+    }
+    line.push_str(if excel { "\r\n" } else { "\n" });
+    out.write_all(line.as_bytes())
+}
+
+/// Appends one CSV field; for Excel, a formula-like one with a leading `'` ([`formula_like`]).
+fn push_field(line: &mut String, f: &str, excel: bool) {
+    if excel && formula_like(f) {
+        push_csv_field(line, &format!("'{f}"));
+    } else {
+        push_csv_field(line, f);
+    }
+}
+
+/// Appends one CSV field, quoted when it holds a comma, a quote or a line break ([`QUOTING`]).
+fn push_csv_field(line: &mut String, f: &str) {
+    if !needs_quotes(f) {
+        line.push_str(f);
+        return;
+    }
+    let mut quoting = QUOTING.clone();
+    // The most a quoted field takes: a quote for each byte, and the two around it.
+    let mut quoted = vec![0u8; 2 * f.len() + 2];
+    let (_, _, field) = quoting.field(f.as_bytes(), &mut quoted);
+    let (_, end) = quoting.finish(&mut quoted[field..]);
+    quoted.truncate(field + end);
+    // csv_core adds only ASCII quotes to the UTF-8 text: the field is UTF-8 as it was.
+    line.push_str(&String::from_utf8_lossy(&quoted));
+}
