@@ -547,7 +547,7 @@ fn localize_arg(
         for v in &values {
             let key = format!("{id}={}", v.get_name());
             if let Some(e) = lookup(path, &key) {
-                long.push_str(&format!("\n- {}: {}", v.get_name(), pick(e, lang)))
+                long.push_str(&format!("\n- {}: {}", v.get_name(), pick(e, lang)));
             } else {
                 missing.push(format!("{path}/{key}"));
                 long.push_str(&format!("\n- {}", v.get_name()));

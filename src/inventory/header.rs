@@ -335,7 +335,7 @@ impl ColumnReport {
             match place(book, h) {
                 Some(p) => {
                     if let Some(first) = by_field[p.field] {
-                        duplicates.push((p.field, first, c))
+                        duplicates.push((p.field, first, c));
                     } else {
                         by_field[p.field] = Some(c);
                         report.placed.push((c, h.clone(), p));

@@ -385,7 +385,7 @@ impl Layout<'_> {
                         continue;
                     }
                     if let Some(text) = whole.get(start..end) {
-                        self.type_text(typing, n, c, plan, text)
+                        self.type_text(typing, n, c, plan, text);
                     } else {
                         let cell = decoder.field(whole, record, start, end);
                         self.type_cell(typing, n, c, plan, &cell);

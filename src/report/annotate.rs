@@ -457,12 +457,11 @@ impl<'a> Plan<'a> {
                 let existing = layout.headers.iter().position(|h| {
                     *h == column.title.zh || *h == column.title.en || *h == column.key
                 });
-                match existing.and_then(|i| u32::try_from(i).ok()) {
-                    Some(i) => layout.first_column.saturating_add(i),
-                    None => {
-                        next = next.saturating_add(1);
-                        next - 1
-                    }
+                if let Some(i) = existing.and_then(|i| u32::try_from(i).ok()) {
+                    layout.first_column.saturating_add(i)
+                } else {
+                    next = next.saturating_add(1);
+                    next - 1
                 }
             })
             .collect();
@@ -1540,26 +1539,23 @@ fn attribute_range(raw: &[u8], from: usize, key: &[u8]) -> Option<Range<usize>> 
 fn set_attribute(raw: &[u8], key: &[u8], value: &str) -> Vec<u8> {
     let tag = TagRef::parse(raw);
     let mut out = Vec::with_capacity(raw.len() + key.len() + value.len() + 4);
-    match tag.attribute_range(key) {
-        Some(r) => {
-            out.extend_from_slice(&raw[..r.start]);
-            out.extend_from_slice(value.as_bytes());
-            out.extend_from_slice(&raw[r.end..]);
-        }
-        None => {
-            let end = if raw.ends_with(b"/>") {
-                raw.len() - 2
-            } else {
-                raw.len().saturating_sub(1)
-            };
-            out.extend_from_slice(&raw[..end]);
-            out.push(b' ');
-            out.extend_from_slice(key);
-            out.extend_from_slice(b"=\"");
-            out.extend_from_slice(value.as_bytes());
-            out.push(b'"');
-            out.extend_from_slice(&raw[end..]);
-        }
+    if let Some(r) = tag.attribute_range(key) {
+        out.extend_from_slice(&raw[..r.start]);
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(&raw[r.end..]);
+    } else {
+        let end = if raw.ends_with(b"/>") {
+            raw.len() - 2
+        } else {
+            raw.len().saturating_sub(1)
+        };
+        out.extend_from_slice(&raw[..end]);
+        out.push(b' ');
+        out.extend_from_slice(key);
+        out.extend_from_slice(b"=\"");
+        out.extend_from_slice(value.as_bytes());
+        out.push(b'"');
+        out.extend_from_slice(&raw[end..]);
     }
     out
 }
@@ -1606,15 +1602,12 @@ fn unescape(s: &str) -> String {
                 .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
                 .and_then(char::from_u32),
         });
-        match (c, entity) {
-            (Some(c), Some((_, end))) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            _ => {
-                out.push('&');
-                rest = &rest[1..];
-            }
+        if let (Some(c), Some((_, end))) = (c, entity) {
+            out.push(c);
+            rest = &rest[end + 1..];
+        } else {
+            out.push('&');
+            rest = &rest[1..];
         }
     }
     out.push_str(rest);

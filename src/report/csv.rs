@@ -1,4 +1,4 @@
-//! CSV: fields quoted as the csv crate quotes them (csv_core's writer), and for Excel
+//! CSV: fields quoted as the csv crate quotes them (`csv_core`'s writer), and for Excel
 //! (`--excel`) a byte-order mark, CRLF line ends and formula-like fields neutralised.
 
 use std::io::{self, Write};
@@ -140,7 +140,7 @@ fn plain_number(f: &str) -> bool {
     i == b.len()
 }
 
-/// The quoting of CSV fields, csv_core's (as the csv crate writes records): a field with a comma,
+/// The quoting of CSV fields, `csv_core`'s (as the csv crate writes records): a field with a comma,
 /// a quote or a line break (CR or LF) is quoted, its quotes doubled.
 static QUOTING: std::sync::LazyLock<csv_core::Writer> =
     std::sync::LazyLock::new(csv_core::Writer::new);

@@ -22,7 +22,7 @@ fn push_value_text(buf: &mut String, book: &Rulebook, field: usize, value: &Valu
         Value::Missing => buf.push_str(lang.pick("(空)", "(blank)")),
         Value::Text(s) => buf.push_str(s),
         Value::Bool(b) => {
-            buf.push_str(lang.pick(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" }))
+            buf.push_str(lang.pick(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" }));
         }
         Value::Number(n) => {
             Out::push_number(buf, *n);

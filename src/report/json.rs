@@ -1,4 +1,4 @@
-//! JSON: rows written straight, in the bytes that serde_json makes of them as `Value`s; the
+//! JSON: rows written straight, in the bytes that `serde_json` makes of them as `Value`s; the
 //! sections and problems that close a document.
 
 use serde_json::{Map, Value as Json, json};

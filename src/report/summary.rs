@@ -490,13 +490,12 @@ impl Groups {
 
     /// Adds an outlet to its group (its key, [`GroupBy::key`]), as [`Counted::of`] sums it up.
     pub fn count(&mut self, book: &Rulebook, group: &str, c: Counted) {
-        match self.groups.get_mut(group) {
-            Some(tally) => tally.count(c),
-            None => {
-                let mut tally = Tally::new(book);
-                tally.count(c);
-                self.groups.insert(group.to_string(), tally);
-            }
+        if let Some(tally) = self.groups.get_mut(group) {
+            tally.count(c)
+        } else {
+            let mut tally = Tally::new(book);
+            tally.count(c);
+            self.groups.insert(group.to_string(), tally);
         }
     }
 

@@ -385,7 +385,7 @@ impl Stream {
 }
 
 /// Refuses, with a message rather than a panic, a system temporary folder that cannot be written:
-/// with its `constant_memory` feature, rust_xlsxwriter opens a temporary file there for every
+/// with its `constant_memory` feature, `rust_xlsxwriter` opens a temporary file there for every
 /// sheet it makes (and panics if it cannot), even for a sheet written in memory.
 fn temp_dir_writable(lang: Lang) -> Result<(), XlsxError> {
     let dir = std::env::temp_dir();

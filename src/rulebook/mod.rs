@@ -713,7 +713,7 @@ impl Rulebook {
         let mut ok = true;
         for key in keys {
             if let Some(i) = vocab.entries.iter().position(|e| &e.key == key) {
-                out.push(i as u16)
+                out.push(i as u16);
             } else {
                 ok = false;
                 p.push(
@@ -736,7 +736,7 @@ impl Rulebook {
         let mut ok = true;
         for key in keys {
             if let Some(i) = self.type_by_key(key) {
-                out.push(i as u16)
+                out.push(i as u16);
             } else {
                 ok = false;
                 p.push(

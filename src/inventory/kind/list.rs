@@ -230,7 +230,7 @@ pub(crate) fn parse_list<'a>(
     let mut unknown_count = 0usize;
     for item in items.map(trim).filter(|s| !s.is_empty()) {
         if let Some(i) = vocab.find(item).or_else(|| find_unquoted(vocab, item)) {
-            found.insert(i)
+            found.insert(i);
         } else {
             unknown_count += 1;
             if unknown.len() < UNKNOWN_NAMED && !unknown.contains(&item) {
