@@ -15,6 +15,7 @@
 //! A workbook that is not such a package — `.xls`, `.ods`, `.xlsb`, a macro-enabled `.xlsm` (whose
 //! parts a file named `.xlsx` cannot hold) — is copied as values by [`super::xlsx::annotated`].
 
+use crate::inventory::xlsx::guard::{local, parse_reference, unescape};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::File;
@@ -716,24 +717,6 @@ fn cell_place(tag: &TagRef<'_>, row: u32, before: Option<u32>) -> (u32, u32) {
         Some((r, c)) => (r, c),
         None => (row, before.map_or(0, |c| c.saturating_add(1))),
     }
-}
-
-/// A cell reference (`B7`) as a 1-based row and a 0-based column.
-fn parse_reference(r: &[u8]) -> Option<(u32, u32)> {
-    let r = r.trim_ascii();
-    let r = r.strip_prefix(b"$").unwrap_or(r);
-    let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    if letters == 0 || letters > 3 {
-        return None;
-    }
-    let mut column: u32 = 0;
-    for b in &r[..letters] {
-        column = column * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1;
-    }
-    let digits = &r[letters..];
-    let digits = digits.strip_prefix(b"$").unwrap_or(digits);
-    let row = std::str::from_utf8(digits).ok()?.parse().ok()?;
-    Some((row, column - 1))
 }
 
 /// A range (`A1:AC120`, or one cell `A1`) as its first and last cell.
@@ -1560,58 +1543,12 @@ fn set_attribute(raw: &[u8], key: &[u8], value: &str) -> Vec<u8> {
     out
 }
 
-/// A name without its namespace prefix (`x:c` → `c`).
-fn local(name: &[u8]) -> &[u8] {
-    match name.iter().rposition(|&b| b == b':') {
-        Some(at) => &name[at + 1..],
-        None => name,
-    }
-}
-
 /// A name's namespace prefix, with its colon (`x:c` → `x:`), or nothing.
 fn prefix(name: &[u8]) -> &[u8] {
     match name.iter().rposition(|&b| b == b':') {
         Some(at) => &name[..=at],
         None => &[],
     }
-}
-
-/// `&amp;` and the other entities of XML, and numeric ones, replaced.
-fn unescape(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let entity = rest
-            .find(';')
-            .filter(|&e| e <= 10)
-            .map(|end| (&rest[1..end], end));
-        let c = entity.and_then(|(entity, _)| match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            _ => entity
-                .strip_prefix("#x")
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
-                .and_then(char::from_u32),
-        });
-        if let (Some(c), Some((_, end))) = (c, entity) {
-            out.push(c);
-            rest = &rest[end + 1..];
-        } else {
-            out.push('&');
-            rest = &rest[1..];
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]

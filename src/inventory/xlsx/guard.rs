@@ -606,7 +606,9 @@ impl SheetScan {
 const MAX_UNCACHED: usize = 100_000;
 
 /// A cell reference (`B7`) as a 1-based row and a 0-based column.
-fn parse_reference(r: &[u8]) -> Option<(u32, u32)> {
+pub(crate) fn parse_reference(r: &[u8]) -> Option<(u32, u32)> {
+    let r = r.trim_ascii();
+    let r = r.strip_prefix(b"$").unwrap_or(r);
     let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
     if letters == 0 || letters > 3 {
         return None;
@@ -615,7 +617,9 @@ fn parse_reference(r: &[u8]) -> Option<(u32, u32)> {
     for b in &r[..letters] {
         column = column * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1;
     }
-    let row = std::str::from_utf8(&r[letters..]).ok()?.parse().ok()?;
+    let digits = &r[letters..];
+    let digits = digits.strip_prefix(b"$").unwrap_or(digits);
+    let row = std::str::from_utf8(digits).ok()?.parse().ok()?;
     Some((row, column - 1))
 }
 
@@ -809,7 +813,7 @@ impl Events for Handler<'_> {
 }
 
 /// `&amp;` and the other four entities of XML, and numeric ones, in an attribute's value.
-fn unescape(s: &str) -> String {
+pub(crate) fn unescape(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }
@@ -881,7 +885,7 @@ impl Tag<'_> {
 }
 
 /// A name without its namespace prefix (`x:c` → `c`).
-fn local(name: &[u8]) -> &[u8] {
+pub(crate) fn local(name: &[u8]) -> &[u8] {
     match name.iter().rposition(|&b| b == b':') {
         Some(at) => &name[at + 1..],
         None => name,
