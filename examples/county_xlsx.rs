@@ -67,16 +67,16 @@ fn main() -> Result<(), Box<dyn Error>> {
                 .parse::<f64>()
                 .ok()
                 .filter(|_| value.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
-            if Some(c) == date {
-                if let Some(d) = parse_date(value) {
-                    let d = ExcelDateTime::from_ymd(
-                        u16::try_from(d.year())?,
-                        u8::try_from(d.month())?,
-                        u8::try_from(d.day())?,
-                    )?;
-                    sheet.write_datetime_with_format(row, col, &d, &date_format)?;
-                    continue;
-                }
+            if Some(c) == date
+                && let Some(d) = parse_date(value)
+            {
+                let d = ExcelDateTime::from_ymd(
+                    u16::try_from(d.year())?,
+                    u8::try_from(d.month())?,
+                    u8::try_from(d.day())?,
+                )?;
+                sheet.write_datetime_with_format(row, col, &d, &date_format)?;
+                continue;
             }
             match number {
                 Some(n) if Some(c) == code => {

@@ -958,8 +958,12 @@ impl Place {
             county_key * 400 + township_digits
         };
         let city_name = region_name(city_key, 2, 0x11) + "市";
-        let county_name =
-            region_name(county_key, 3, 0x22) + if county_no % 3 == 0 { "区" } else { "县" };
+        let county_name = region_name(county_key, 3, 0x22)
+            + if county_no.is_multiple_of(3) {
+                "区"
+            } else {
+                "县"
+            };
         let township_name = region_name(township_key, 4, 0x33)
             + match township_digits {
                 1..=99 => "街道",
@@ -1078,7 +1082,7 @@ fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

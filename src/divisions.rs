@@ -291,7 +291,7 @@ impl Divisions {
 
     /// Whether the list has `code` (padded), and the official name of a unit above village level.
     fn find(&self, code: u64) -> Option<Option<&str>> {
-        if code % 1000 == 0 {
+        if code.is_multiple_of(1000) {
             let i = *self.index.get(&code)? as usize;
             return Some(Some(self.name(i)));
         }

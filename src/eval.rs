@@ -298,10 +298,11 @@ impl<'b> Evaluator<'b> {
         let mut failing = [0usize; 5];
         for rule in &self.rules {
             let outcome = rule.outcome(outlet);
-            if rule.required && outcome.failed() {
-                if let Some(n) = failing.get_mut(rule.grade) {
-                    *n += 1;
-                }
+            if rule.required
+                && outcome.failed()
+                && let Some(n) = failing.get_mut(rule.grade)
+            {
+                *n += 1;
             }
             outcomes.push(outcome);
         }
@@ -310,10 +311,10 @@ impl<'b> Evaluator<'b> {
                 if outcomes[r].failed() {
                     outcomes[r] = Outcome::Waived;
                     let rule = &self.rules[r];
-                    if rule.required {
-                        if let Some(n) = failing.get_mut(rule.grade) {
-                            *n -= 1;
-                        }
+                    if rule.required
+                        && let Some(n) = failing.get_mut(rule.grade)
+                    {
+                        *n -= 1;
                     }
                 }
             }

@@ -204,7 +204,7 @@ fn shuffled(townships: usize) -> String {
             }
             let village = 200 + round;
             let mut township = 100 + t;
-            if n % 7 == 0 {
+            if n.is_multiple_of(7) {
                 township += 1;
             }
             text.push_str(&format!(

@@ -596,3 +596,26 @@ fn an_extends_chain_of_64_files_is_read_and_65_is_not() {
     let out = outlet(&["rules", "check", path_str(&top)]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
 }
+
+/// `-o /dev/stdout` in a pipeline (standard output a pipe, as here): the report goes down the
+/// pipe. (Following the link by hand led to `/proc/self/fd/pipe:[…]`, which no path names.)
+#[test]
+fn output_to_dev_stdout_writes_down_a_pipe() {
+    let out = run(&[
+        "grade",
+        COUNTY_CSV,
+        "--format",
+        "csv",
+        "--fail-on",
+        "never",
+        "-o",
+        "/dev/stdout",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("网点编号,") || text.starts_with("id,"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 51, "a header and 50 outlets");
+}

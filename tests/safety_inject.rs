@@ -292,10 +292,10 @@ fn a_workbook_stores_formulas_as_text() {
             );
             let range = book.worksheet_range(&name).expect("a sheet");
             for (_, _, cell) in range.used_cells() {
-                if let Data::String(s) = cell {
-                    if [LINK_ID, "=cmd|' /C calc'!A0", "@A3", "=SUM(1,2)"].contains(&s.as_str()) {
-                        found.push(s.clone());
-                    }
+                if let Data::String(s) = cell
+                    && [LINK_ID, "=cmd|' /C calc'!A0", "@A3", "=SUM(1,2)"].contains(&s.as_str())
+                {
+                    found.push(s.clone());
                 }
             }
         }

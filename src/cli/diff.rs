@@ -79,10 +79,10 @@ impl Earlier {
     ) -> Result<Earlier> {
         let mut e = Earlier::default();
         while let Some(o) = inventory.next_outlet(problems)? {
-            if let Some(d) = latest_date(book, &o) {
-                if e.latest.as_ref().is_none_or(|(l, _)| d > *l) {
-                    e.latest = Some((d, o.id.clone()));
-                }
+            if let Some(d) = latest_date(book, &o)
+                && e.latest.as_ref().is_none_or(|(l, _)| d > *l)
+            {
+                e.latest = Some((d, o.id.clone()));
             }
             let a = ev.assess(&o);
             let key = by.key(book, &o, lang);
@@ -296,13 +296,13 @@ pub fn run(args: Args) -> Result<Exit> {
     drop(old_inventory);
     let latest = earlier.latest.take();
 
-    if args.old_as_of.is_none() {
-        if let Some((d, id)) = latest.as_ref().filter(|(d, _)| *d > old_as_of) {
-            eprintln!(
-                "{}",
-                stale_warning(&old_input.label(), old_as_of, (*d, id), c.lang)
-            );
-        }
+    if args.old_as_of.is_none()
+        && let Some((d, id)) = latest.as_ref().filter(|(d, _)| *d > old_as_of)
+    {
+        eprintln!(
+            "{}",
+            stale_warning(&old_input.label(), old_as_of, (*d, id), c.lang)
+        );
     }
 
     let input = &prep.input;

@@ -127,7 +127,13 @@ impl Output {
                 let target = follow_links(path, lang)?;
                 Ok(Output::File(AtomicFile::create(&target, lang)?))
             }
-            Ok(m) if is_stream(&m) => straight(&follow_links(path, lang)?),
+            Ok(m) if is_stream(&m) => {
+                // Its links are checked as a file's are, but it is opened as named: the kernel
+                // follows /proc's links to a pipe (`-o /dev/stdout` in a pipeline), which no path
+                // names (`pipe:[…]`).
+                follow_links(path, lang)?;
+                straight(path)
+            }
             Ok(_) => bail!(match lang {
                 Lang::Zh => format!("--output `{shown}` 既不是文件,也不是终端等字符设备或命名管道"),
                 Lang::En => format!(

@@ -142,10 +142,10 @@ pub fn parse_with(
         if let Some(rescued) = rescue(book, separators, kind, text) {
             return rescued;
         }
-    } else if let Value::Number(n) = parsed.value {
-        if n < 0.0 {
-            return Parsed::bad(ProblemKind::Negative, text);
-        }
+    } else if let Value::Number(n) = parsed.value
+        && n < 0.0
+    {
+        return Parsed::bad(ProblemKind::Negative, text);
     }
     parsed
 }
@@ -173,10 +173,10 @@ fn rescue(
         }
         let again = kind::parse_text(book, separators, kind, folded);
         if again.problems.is_empty() || !again.value.is_missing() {
-            if let Value::Number(n) = again.value {
-                if n < 0.0 {
-                    return Some(Parsed::bad(ProblemKind::Negative, text));
-                }
+            if let Value::Number(n) = again.value
+                && n < 0.0
+            {
+                return Some(Parsed::bad(ProblemKind::Negative, text));
             }
             return Some(again);
         }
@@ -256,10 +256,10 @@ pub(crate) fn strip_unit<'a>(
         if u.as_bytes().last() != last {
             continue;
         }
-        if let Some(rest) = text.strip_suffix(u) {
-            if best.is_none_or(|(_, _, len)| u.len() > len) {
-                best = Some((rest, f, u.len()));
-            }
+        if let Some(rest) = text.strip_suffix(u)
+            && best.is_none_or(|(_, _, len)| u.len() > len)
+        {
+            best = Some((rest, f, u.len()));
         }
     }
     match best {

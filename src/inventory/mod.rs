@@ -398,10 +398,10 @@ impl<'b> Inventory<'b> {
             self.keys.clear();
             let key = self.layout.key(&mut self.keys, &staged);
             let (typed, outlet) = staged.typed(key);
-            if self.state.admit(&self.layout, typed, &self.keys, problems) {
-                if let Some(outlet) = outlet {
-                    return Ok(Some(outlet));
-                }
+            if self.state.admit(&self.layout, typed, &self.keys, problems)
+                && let Some(outlet) = outlet
+            {
+                return Ok(Some(outlet));
             }
         }
     }
@@ -565,10 +565,10 @@ impl Spare {
     /// a few long rows do not keep their memory for the rest of the run.
     fn recycle(&mut self, raws: Vec<RawRow<'static>>, text: String) {
         for raw in raws {
-            if let RawRow::Record { record, .. } = raw {
-                if record.capacity() <= SPARE_RECORD_BYTES {
-                    self.records.push(record);
-                }
+            if let RawRow::Record { record, .. } = raw
+                && record.capacity() <= SPARE_RECORD_BYTES
+            {
+                self.records.push(record);
             }
         }
         self.texts.push(text);

@@ -401,28 +401,28 @@ impl Layout<'_> {
     fn adjust(&self, n: u64, values: &mut [Value], cells: &Cells, problems: &mut Vec<Problem>) {
         // A bare number in a column whose header names another unit (年度工作经费(元)).
         for &(c, f, factor) in &self.factors {
-            if let (Value::Number(x), Some(Cell::Text(text))) = (&values[f], cells.get(c)) {
-                if cell::is_bare_number(&text) {
-                    values[f] = Value::Number(x * factor);
-                }
+            if let (Value::Number(x), Some(Cell::Text(text))) = (&values[f], cells.get(c))
+                && cell::is_bare_number(&text)
+            {
+                values[f] = Value::Number(x * factor);
             }
         }
         // A date after the as-of date shows nothing about that date: an error, and missing.
         if let Some(as_of) = self.as_of {
             for &f in &self.date_fields {
-                if let Value::Date(d) = values[f] {
-                    if d > as_of {
-                        values[f] = Value::Missing;
-                        problems.push(self.problem(
-                            Severity::Error,
-                            Some(n),
-                            self.field_columns[f],
-                            Some(d.to_string()),
-                            ProblemKind::FutureDate {
-                                as_of: as_of.to_string(),
-                            },
-                        ));
-                    }
+                if let Value::Date(d) = values[f]
+                    && d > as_of
+                {
+                    values[f] = Value::Missing;
+                    problems.push(self.problem(
+                        Severity::Error,
+                        Some(n),
+                        self.field_columns[f],
+                        Some(d.to_string()),
+                        ProblemKind::FutureDate {
+                            as_of: as_of.to_string(),
+                        },
+                    ));
                 }
             }
         }

@@ -905,27 +905,27 @@ pub fn annotated(
     let mut bad: HashMap<(u32, u32), (Look, Vec<String>)> = HashMap::new();
     let mut by_row: std::collections::BTreeMap<u32, Vec<&Problem>> = Default::default();
     for p in notes.problems {
-        if let Some(cell) = &p.cell {
-            if Some(&*cell.sheet) == graded_name {
-                by_row.entry(cell.row).or_default().push(p);
-                if let Some(c) = cell.column {
-                    let text = format!(
-                        "{}: {}{}",
-                        match p.severity {
-                            Severity::Error => lang.pick("错误", "error"),
-                            Severity::Warning => lang.pick("警告", "warning"),
-                        },
-                        p.message(lang),
-                        p.help(lang).map(|h| format!(" ({h})")).unwrap_or_default()
-                    );
-                    let entry = bad
-                        .entry((cell.row.saturating_sub(1), c))
-                        .or_insert((Look::Warning, Vec::new()));
-                    if p.severity == Severity::Error {
-                        entry.0 = Look::Bad;
-                    }
-                    entry.1.push(text);
+        if let Some(cell) = &p.cell
+            && Some(&*cell.sheet) == graded_name
+        {
+            by_row.entry(cell.row).or_default().push(p);
+            if let Some(c) = cell.column {
+                let text = format!(
+                    "{}: {}{}",
+                    match p.severity {
+                        Severity::Error => lang.pick("错误", "error"),
+                        Severity::Warning => lang.pick("警告", "warning"),
+                    },
+                    p.message(lang),
+                    p.help(lang).map(|h| format!(" ({h})")).unwrap_or_default()
+                );
+                let entry = bad
+                    .entry((cell.row.saturating_sub(1), c))
+                    .or_insert((Look::Warning, Vec::new()));
+                if p.severity == Severity::Error {
+                    entry.0 = Look::Bad;
                 }
+                entry.1.push(text);
             }
         }
     }

@@ -52,14 +52,14 @@ pub(super) fn types(
                 type_lookup.insert(normalize(spelling), index);
             }
         }
-        if let Some(m) = t.minimum_grade {
-            if !(1..=4).contains(&m) {
-                p.push(
-                    &t.key,
-                    format!("minimum_grade {m} is not one of 1, 2, 3, 4"),
-                    None,
-                );
-            }
+        if let Some(m) = t.minimum_grade
+            && !(1..=4).contains(&m)
+        {
+            p.push(
+                &t.key,
+                format!("minimum_grade {m} is not one of 1, 2, 3, 4"),
+                None,
+            );
         }
         if t.minimum_grade.is_some() == t.reference.is_some() {
             p.push(
