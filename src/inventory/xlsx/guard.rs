@@ -78,6 +78,9 @@ pub enum Refusal {
     /// A cell's text passes `limit` characters; `cell` is `Sheet!A1` (or the part, when the
     /// sheet's name is not known).
     CellText { cell: String, limit: u64 },
+    /// A cell or row whose reference (`r="B7"`) is no cell of a worksheet: more than three
+    /// letters, a column past XFD or a row past 1,048,576 — a damaged or crafted sheet.
+    BadReference { part: String, reference: String },
     /// Shared string number `index` (from 0) passes `limit` characters; `cell` is the first cell
     /// that shows it, if any.
     SharedString {
@@ -123,6 +126,9 @@ impl Refusal {
             Refusal::CellText { cell, limit } => format!(
                 "单元格 {cell} 的文字超过 Excel 的上限 {} 个字符,拒绝读取;Excel 无法保存这样的单元格,请缩短它",
                 thousands(*limit)
+            ),
+            Refusal::BadReference { part, reference } => format!(
+                "工作簿的 `{part}` 中有单元格引用 `{reference}`,不是工作表上的单元格(工作表最多 XFD 列、1048576 行),文件已损坏,拒绝读取;请用 Excel 打开并重新保存"
             ),
             Refusal::SharedString { index, cell, limit } => match cell {
                 Some(cell) => format!(
@@ -175,6 +181,10 @@ impl fmt::Display for Refusal {
                 f,
                 "the text of cell {cell} is longer than Excel's limit of {} characters: refused; Excel cannot save such a cell, shorten it",
                 thousands(*limit)
+            ),
+            Refusal::BadReference { part, reference } => write!(
+                f,
+                "`{part}` of the workbook has the cell reference `{reference}`, which is no cell of a worksheet (at most column XFD and row 1,048,576): a damaged file, refused; open and save it again in Excel"
             ),
             Refusal::SharedString { index, cell, limit } => match cell {
                 Some(cell) => write!(
@@ -605,6 +615,19 @@ impl SheetScan {
 /// The most formula cells without a saved result a [`SheetScan`] lists (8 bytes each).
 const MAX_UNCACHED: usize = 100_000;
 
+/// The last row and column (0-based) of a worksheet: 1,048,576 and XFD.
+const MAX_ROW: u32 = 1_048_576;
+const MAX_COLUMN: u32 = 16_383;
+
+/// The refusal of a reference that names no cell of a worksheet.
+fn bad_reference(part: &str, r: &[u8]) -> Refusal {
+    let shown = String::from_utf8_lossy(&r[..r.len().min(40)]).into_owned();
+    Refusal::BadReference {
+        part: part.to_string(),
+        reference: shown,
+    }
+}
+
 /// A cell reference (`B7`) as a 1-based row and a 0-based column.
 pub(crate) fn parse_reference(r: &[u8]) -> Option<(u32, u32)> {
     let r = r.trim_ascii();
@@ -619,8 +642,14 @@ pub(crate) fn parse_reference(r: &[u8]) -> Option<(u32, u32)> {
     }
     let digits = &r[letters..];
     let digits = digits.strip_prefix(b"$").unwrap_or(digits);
-    let row = std::str::from_utf8(digits).ok()?.parse().ok()?;
-    Some((row, column - 1))
+    let row: u32 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    ((1..=MAX_ROW).contains(&row) && column - 1 <= MAX_COLUMN).then_some((row, column - 1))
+}
+
+/// Whether a range (`A1:C3`) or a cell (`A1`) names cells of a worksheet.
+fn is_range(r: &[u8]) -> bool {
+    r.split(|&b| b == b':')
+        .all(|end| parse_reference(end).is_some())
 }
 
 /// The shared strings as the pass sees them: the length of each.
@@ -702,16 +731,32 @@ impl Events for Handler<'_> {
             },
             Kind::Sheet(s) => match tag.name {
                 b"row" => {
-                    s.row = tag
-                        .attribute(b"r")
-                        .and_then(|r| std::str::from_utf8(r).ok()?.trim().parse().ok())
-                        .unwrap_or(s.row.saturating_add(1));
+                    s.row = match tag.attribute(b"r") {
+                        Some(r) => std::str::from_utf8(r)
+                            .ok()
+                            .and_then(|r| r.trim().parse().ok())
+                            .filter(|row| (1..=MAX_ROW).contains(row))
+                            .ok_or_else(|| bad_reference(&s.part, r))?,
+                        None => s.row.saturating_add(1),
+                    };
                     s.column = None;
+                }
+                // The used area and merged ranges, which calamine reads as references too.
+                b"dimension" | b"mergeCell" => {
+                    if let Some(r) = tag.attribute(b"ref")
+                        && !is_range(r)
+                    {
+                        return Err(bad_reference(&s.part, r));
+                    }
                 }
                 b"c" => {
                     s.cells += 1;
-                    match tag.attribute(b"r").and_then(parse_reference) {
-                        Some((row, column)) => {
+                    match tag.attribute(b"r") {
+                        // A reference that names no cell is refused here: calamine's arithmetic
+                        // on it overflows.
+                        Some(r) => {
+                            let (row, column) =
+                                parse_reference(r).ok_or_else(|| bad_reference(&s.part, r))?;
                             s.row = row;
                             s.column = Some(column);
                         }
