@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
                 Refusal::SharedStrings { limit, .. } => assert_eq!(limit, 256),
                 Refusal::Part { limit, .. } => assert_eq!(limit, 1024),
                 Refusal::Ratio { ratio, .. } => assert_eq!(ratio, 2),
-                Refusal::Encrypted | Refusal::Overlap => {}
+                Refusal::Encrypted | Refusal::Overlap | Refusal::BadReference { .. } => {}
             }
         }
     }
