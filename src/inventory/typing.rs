@@ -265,14 +265,7 @@ impl Layout<'_> {
         let id = if let Value::Text(s) = &values[core.id] {
             s.clone()
         } else {
-            let column = self.field_columns[core.id];
-            problems.push(self.problem(
-                Severity::Error,
-                Some(n),
-                column,
-                None,
-                ProblemKind::RequiredBlank { graded: false },
-            ));
+            problems.push(self.required_blank(n, core.id, false));
             let after_id = problems.len();
             return staged(problems, after_id, None, None);
         };
@@ -286,14 +279,7 @@ impl Layout<'_> {
         let name = if let Value::Text(s) = &values[core.name] {
             s.clone()
         } else {
-            let column = self.field_columns[core.name];
-            problems.push(self.problem(
-                Severity::Error,
-                Some(n),
-                column,
-                None,
-                ProblemKind::RequiredBlank { graded: true },
-            ));
+            problems.push(self.required_blank(n, core.name, true));
             String::new()
         };
         let type_ = if let Value::Item(t) = values[core.type_] {
@@ -301,13 +287,7 @@ impl Layout<'_> {
         } else {
             let column = self.field_columns[core.type_];
             if is_blank(column.and_then(|c| cells.get(c)).as_ref()) {
-                problems.push(self.problem(
-                    Severity::Error,
-                    Some(n),
-                    column,
-                    None,
-                    ProblemKind::RequiredBlank { graded: false },
-                ));
+                problems.push(self.required_blank(n, core.type_, false));
             }
             return staged(problems, after_id, Some(id), None);
         };
@@ -393,6 +373,14 @@ impl Layout<'_> {
                 }
             }
         }
+    }
+
+    /// A required cell (id, name, type) of row `n` that is blank or unreadable: `graded` when
+    /// the outlet is graded all the same (a missing name).
+    fn required_blank(&self, n: u64, f: usize, graded: bool) -> Problem {
+        let column = self.field_columns[f];
+        let kind = ProblemKind::RequiredBlank { graded };
+        self.problem(Severity::Error, Some(n), column, None, kind)
     }
 
     /// What the column's header and the as-of date change in a typed row: a bare number in a

@@ -1,9 +1,7 @@
 //! `kind: enum` — one entry of a vocabulary (by its name, key or an alias, matched whole).
 
 use crate::inventory::cell::{Parsed, Value};
-use crate::problem::ProblemKind;
 use crate::rulebook::Rulebook;
-use crate::suggest::did_you_mean;
 use crate::text::Lang;
 
 use super::{Kind, Separators};
@@ -18,14 +16,7 @@ impl Kind for Choice {
         if let Some(i) = vocab.find(text) {
             Parsed::ok(Value::Item(i))
         } else {
-            let names: Vec<&str> = vocab.entries.iter().map(|e| e.name.zh.as_str()).collect();
-            Parsed::bad(
-                ProblemKind::UnknownValue {
-                    allowed: names.iter().map(ToString::to_string).collect(),
-                    suggestion: did_you_mean(text, names.iter().copied()).map(str::to_string),
-                },
-                text,
-            )
+            super::unknown_value(vocab.entries.iter().map(|e| e.name.zh.as_str()), text)
         }
     }
 

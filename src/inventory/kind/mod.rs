@@ -175,6 +175,18 @@ macro_rules! dispatch {
     };
 }
 
+/// A cell that names none of `names` (a vocabulary's entries, the outlet types): the names, and
+/// the nearest of them as a "did you mean".
+fn unknown_value<'n>(names: impl Iterator<Item = &'n str> + Clone, text: &str) -> Parsed {
+    Parsed::bad(
+        crate::problem::ProblemKind::UnknownValue {
+            allowed: names.clone().map(ToString::to_string).collect(),
+            suggestion: crate::suggest::did_you_mean(text, names).map(str::to_string),
+        },
+        text,
+    )
+}
+
 /// [`Kind::parse`] of a field of `kind`.
 #[inline]
 pub(crate) fn parse_text(

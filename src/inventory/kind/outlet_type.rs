@@ -4,7 +4,6 @@
 use crate::inventory::cell::{Parsed, Value};
 use crate::problem::ProblemKind;
 use crate::rulebook::Rulebook;
-use crate::suggest::did_you_mean;
 use crate::text::Lang;
 
 use super::{Kind, Separators};
@@ -22,14 +21,7 @@ impl Kind for OutletType {
         if let Some(t) = book.find_outlet_type(text) {
             Parsed::ok(Value::Item(t as u16))
         } else {
-            let names: Vec<&str> = book.types.iter().map(|t| t.name.zh.as_str()).collect();
-            Parsed::bad(
-                ProblemKind::UnknownValue {
-                    allowed: names.iter().map(ToString::to_string).collect(),
-                    suggestion: did_you_mean(text, names.iter().copied()).map(str::to_string),
-                },
-                text,
-            )
+            super::unknown_value(book.types.iter().map(|t| t.name.zh.as_str()), text)
         }
     }
 
