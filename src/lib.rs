@@ -70,6 +70,7 @@ pub mod files;
 pub mod pipeline;
 #[doc(hidden)]
 pub mod suggest;
+mod table;
 
 pub use eval::{Assessment, Evaluator, Status};
 pub use inventory::{Input, InputFormat, Inventory, InventoryError, Outlet, Value};

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use std::hash::Hasher;
 
 use super::typing::{Layout, Staged};
-use super::{Value, ids, table};
+use super::{Value, ids};
 use crate::problem::{Problem, ProblemKind, Severity};
+use crate::table;
 use crate::text::Text;
 
 /// Rows of a region's first prefix kept while no other prefix is seen in the region, by the

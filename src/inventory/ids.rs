@@ -9,7 +9,7 @@ use std::hash::{BuildHasher, BuildHasherDefault};
 
 use rustc_hash::FxHasher;
 
-use super::table::Table;
+use crate::table::Table;
 
 /// Bits of a position that address a byte within its chunk.
 const CHUNK_BITS: u32 = 20;

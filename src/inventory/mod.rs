@@ -24,7 +24,6 @@ mod memo;
 mod outlet;
 pub mod records;
 pub mod source;
-mod table;
 mod typing;
 pub mod xlsx;
 
@@ -483,6 +482,7 @@ impl<'b> Inventory<'b> {
             let Batch { mut raws, mut text } = batch;
             let mut keys = Keys::default();
             text.clear();
+            layout.fetch_ahead(&mut raws);
             let rows = raws
                 .iter_mut()
                 .map(|raw| {

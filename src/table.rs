@@ -1,5 +1,5 @@
-//! A hash table of small slots, for the tables that every row looks up in order (the ids seen,
-//! the code prefixes of regions). A national inventory makes them too big for the processor's
+//! A hash table of small slots, for the tables that every row looks up (the ids seen, the code
+//! prefixes of regions, the official division list). A national inventory makes them too big for the processor's
 //! caches, and a lookup that waits for memory stalls the one thread that admits rows. Here a
 //! hash's place is known without looking: the places of a whole batch of rows are fetched
 //! ([`Table::prefetch`]) before its first row is admitted, and the waits overlap.
@@ -142,7 +142,7 @@ impl<S: Copy + Default + PartialEq> Table<S> {
 /// and their waits for memory overlap. (Safe Rust has no prefetch instruction; this read does its
 /// work, without a dependency on `safe_arch` for one instruction.)
 #[inline]
-fn fetch<T: Copy>(value: &T) {
+pub fn fetch<T: Copy>(value: &T) {
     std::hint::black_box(*value);
 }
 
