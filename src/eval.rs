@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use crate::inventory::{Outlet, Value};
 use crate::report::outlets::SharedCells;
-use crate::rulebook::{CmpOp, Condition, RuleKind, Rulebook};
+use crate::rulebook::{Condition, RuleKind, Rulebook};
 use crate::waiver::Waivers;
 
 /// The truth of a condition for one outlet.
@@ -164,8 +164,10 @@ pub fn rank(grade: Option<u8>) -> u8 {
 pub struct Evaluator<'b> {
     pub book: &'b Rulebook,
     pub as_of: Date,
-    /// Each rule, compiled for this date: in rule order.
-    rules: Vec<RuleCheck>,
+    /// Each rule, ready to check: in rule order.
+    rules: Vec<RuleCheck<'b>>,
+    /// The `within_days` windows as of this date.
+    cutoffs: Cutoffs,
     /// The required rules of each grade (1-4), by index.
     required: [Vec<usize>; 5],
     /// The report cells that every outlet's rows share, made on first use.
@@ -182,7 +184,7 @@ impl<'b> Evaluator<'b> {
                 types: rule.applies_to.as_deref().map(TypeSet::new),
                 required: rule.kind == RuleKind::Required,
                 grade: usize::from(rule.grade),
-                check: Check::compile(&rule.check, as_of),
+                check: &rule.check,
             })
             .collect::<Vec<RuleCheck>>();
         let mut required: [Vec<usize>; 5] = Default::default();
@@ -195,6 +197,7 @@ impl<'b> Evaluator<'b> {
             book,
             as_of,
             rules,
+            cutoffs: Cutoffs::new(book, as_of),
             required,
             shared_cells: OnceLock::new(),
             waivers: None,
@@ -267,7 +270,7 @@ impl<'b> Evaluator<'b> {
     fn first_grade_missed(&self, outlet: &Outlet, count: bool) -> (Option<u8>, usize) {
         let fails = |&&r: &&usize| {
             let rule = &self.rules[r];
-            rule.applies(outlet) && rule.check.truth(outlet) != Truth::True
+            rule.applies(outlet) && self.cutoffs.truth(rule.check, outlet) != Truth::True
         };
         let mut assessed = None;
         for grade in [4u8, 3, 2, 1] {
@@ -297,7 +300,7 @@ impl<'b> Evaluator<'b> {
         // The required rules failing at each grade 1-4, counted as the rules are checked.
         let mut failing = [0usize; 5];
         for rule in &self.rules {
-            let outcome = rule.outcome(outlet);
+            let outcome = rule.outcome(&self.cutoffs, outlet);
             if rule.required
                 && outcome.failed()
                 && let Some(n) = failing.get_mut(rule.grade)
@@ -364,7 +367,7 @@ impl<'b> Evaluator<'b> {
         let gaps = (self.book.rules.iter().zip(&self.rules).enumerate())
             .filter(|(_, (r, _))| on_the_way(r.grade, from, target))
             .filter_map(|(i, (_, check))| {
-                let outcome = check.outcome(outlet);
+                let outcome = check.outcome(&self.cutoffs, outlet);
                 outcome.failed().then_some((i, outcome))
             })
             .collect();
@@ -389,21 +392,21 @@ impl<'b> Evaluator<'b> {
 
     /// The truth of a condition for an outlet.
     pub fn truth(&self, condition: &Condition, outlet: &Outlet) -> Truth {
-        Check::compile(condition, self.as_of).truth(outlet)
+        self.cutoffs.truth(condition, outlet)
     }
 }
 
-/// A rule compiled for one as-of date.
+/// A rule, ready to check: its condition, and what it applies to.
 #[derive(Clone, Debug)]
-struct RuleCheck {
+struct RuleCheck<'b> {
     /// The types it applies to; `None` for every type.
     types: Option<TypeSet>,
     required: bool,
     grade: usize,
-    check: Check,
+    check: &'b Condition,
 }
 
-impl RuleCheck {
+impl RuleCheck<'_> {
     /// Whether the rule applies to the outlet's type (the type it is graded as).
     fn applies(&self, outlet: &Outlet) -> bool {
         self.types
@@ -412,11 +415,11 @@ impl RuleCheck {
     }
 
     /// The rule's outcome for the outlet, waivers aside.
-    fn outcome(&self, outlet: &Outlet) -> Outcome {
+    fn outcome(&self, cutoffs: &Cutoffs, outlet: &Outlet) -> Outcome {
         if !self.applies(outlet) {
             return Outcome::NotApplicable;
         }
-        match self.check.truth(outlet) {
+        match cutoffs.truth(self.check, outlet) {
             Truth::True => Outcome::Passed,
             Truth::False => Outcome::Lacking,
             Truth::Unknown => Outcome::Missing,
@@ -424,7 +427,7 @@ impl RuleCheck {
     }
 }
 
-/// A set of small indices (rulebook types, vocabulary items): a bit mask when every index is
+/// A set of small indices (rulebook types): a bit mask when every index is
 /// below 128, the list otherwise.
 #[derive(Clone, Debug)]
 enum IndexSet<T> {
@@ -458,92 +461,50 @@ impl<T: Copy + PartialEq + Into<usize>> IndexSet<T> {
 
 /// The types a rule applies to.
 type TypeSet = IndexSet<usize>;
-/// The vocabulary items a condition names.
-type Items = IndexSet<u16>;
 
-/// A condition compiled for one as-of date: `within_days` windows become cutoff dates, and the
-/// items of `one_of` a bit mask when every item fits in one.
+/// The cutoff dates of the rulebook's `within_days` windows as of one date, made once rather
+/// than for every outlet (the few distinct windows, looked up by their days).
 #[derive(Clone, Debug)]
-enum Check {
-    All(Vec<Check>),
-    Any(Vec<Check>),
-    Not(Box<Check>),
-    Compare {
-        fields: Vec<usize>,
-        op: CmpOp,
-        value: f64,
-    },
-    Is {
-        field: usize,
-        value: bool,
-    },
-    OneOf {
-        field: usize,
-        items: Items,
-    },
-    IncludesAll {
-        field: usize,
-        items: Vec<u16>,
-    },
-    IncludesAny {
-        field: usize,
-        items: Vec<u16>,
-        count: usize,
-    },
-    /// A date field on or after the cutoff.
-    Since {
-        field: usize,
-        cutoff: Date,
-    },
+struct Cutoffs {
+    as_of: Date,
+    dates: Vec<(i64, Date)>,
 }
 
-impl Check {
-    fn compile(c: &Condition, as_of: Date) -> Check {
-        let all = |cs: &[Condition]| cs.iter().map(|c| Check::compile(c, as_of)).collect();
-        match c {
-            Condition::All(cs) => Check::All(all(cs)),
-            Condition::Any(cs) => Check::Any(all(cs)),
-            Condition::Not(c) => Check::Not(Box::new(Check::compile(c, as_of))),
-            Condition::Compare { fields, op, value } => Check::Compare {
-                fields: fields.clone(),
-                op: *op,
-                value: *value,
-            },
-            Condition::Is { field, value } => Check::Is {
-                field: *field,
-                value: *value,
-            },
-            Condition::OneOf { field, items } => Check::OneOf {
-                field: *field,
-                items: Items::new(items),
-            },
-            Condition::IncludesAll { field, items } => Check::IncludesAll {
-                field: *field,
-                items: items.clone(),
-            },
-            Condition::IncludesAny {
-                field,
-                items,
-                count,
-            } => Check::IncludesAny {
-                field: *field,
-                items: items.clone(),
-                count: *count,
-            },
-            Condition::WithinDays { field, days } => Check::Since {
-                field: *field,
-                cutoff: as_of.checked_sub(days.days()).unwrap_or(Date::MIN),
-            },
+impl Cutoffs {
+    fn new(book: &Rulebook, as_of: Date) -> Cutoffs {
+        fn windows(c: &Condition, out: &mut Vec<i64>) {
+            match c {
+                Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| windows(c, out)),
+                Condition::Not(c) => windows(c, out),
+                Condition::WithinDays { days, .. } if !out.contains(days) => out.push(*days),
+                _ => {}
+            }
+        }
+        let mut days = Vec::new();
+        for rule in &book.rules {
+            windows(&rule.check, &mut days);
+        }
+        let dates = days.into_iter().map(|d| (d, cutoff(as_of, d))).collect();
+        Cutoffs { as_of, dates }
+    }
+
+    /// The first day inside a window of `days` days.
+    #[inline]
+    fn of(&self, days: i64) -> Date {
+        match self.dates.iter().find(|(d, _)| *d == days) {
+            Some(&(_, date)) => date,
+            // A condition that is no rule's (an example's).
+            None => cutoff(self.as_of, days),
         }
     }
 
-    /// The truth of the condition for an outlet.
-    fn truth(&self, outlet: &Outlet) -> Truth {
-        match self {
-            Check::All(cs) => {
+    /// The truth of a condition for an outlet (the condition language's evaluation).
+    fn truth(&self, c: &Condition, outlet: &Outlet) -> Truth {
+        match c {
+            Condition::All(cs) => {
                 let mut unknown = false;
                 for c in cs {
-                    match c.truth(outlet) {
+                    match self.truth(c, outlet) {
                         Truth::False => return Truth::False,
                         Truth::Unknown => unknown = true,
                         Truth::True => {}
@@ -551,10 +512,10 @@ impl Check {
                 }
                 if unknown { Truth::Unknown } else { Truth::True }
             }
-            Check::Any(cs) => {
+            Condition::Any(cs) => {
                 let mut unknown = false;
                 for c in cs {
-                    match c.truth(outlet) {
+                    match self.truth(c, outlet) {
                         Truth::True => return Truth::True,
                         Truth::Unknown => unknown = true,
                         Truth::False => {}
@@ -566,12 +527,12 @@ impl Check {
                     Truth::False
                 }
             }
-            Check::Not(c) => match c.truth(outlet) {
+            Condition::Not(c) => match self.truth(c, outlet) {
                 Truth::True => Truth::False,
                 Truth::False => Truth::True,
                 Truth::Unknown => Truth::Unknown,
             },
-            Check::Compare { fields, op, value } => {
+            Condition::Compare { fields, op, value } => {
                 let mut sum = 0.0;
                 let mut missing = 0;
                 for f in fields {
@@ -590,19 +551,19 @@ impl Check {
                     Truth::False
                 }
             }
-            Check::Is { field, value } => match outlet.value(*field) {
+            Condition::Is { field, value } => match outlet.value(*field) {
                 Value::Bool(b) => truth(b == value),
                 _ => Truth::Unknown,
             },
-            Check::OneOf { field, items } => match outlet.value(*field) {
-                Value::Item(i) => truth(items.contains(*i)),
+            Condition::OneOf { field, items } => match outlet.value(*field) {
+                Value::Item(i) => truth(items.contains(i)),
                 _ => Truth::Unknown,
             },
-            Check::IncludesAll { field, items } => match outlet.value(*field) {
+            Condition::IncludesAll { field, items } => match outlet.value(*field) {
                 Value::List(have) => truth(items.iter().all(|i| have.binary_search(i).is_ok())),
                 _ => Truth::Unknown,
             },
-            Check::IncludesAny {
+            Condition::IncludesAny {
                 field,
                 items,
                 count,
@@ -616,12 +577,17 @@ impl Check {
                 ),
                 _ => Truth::Unknown,
             },
-            Check::Since { field, cutoff } => match outlet.value(*field) {
-                Value::Date(d) => truth(d >= cutoff),
+            Condition::WithinDays { field, days } => match outlet.value(*field) {
+                Value::Date(d) => truth(*d >= self.of(*days)),
                 _ => Truth::Unknown,
             },
         }
     }
+}
+
+/// The first day of a window of `days` days up to `as_of`.
+fn cutoff(as_of: Date, days: i64) -> Date {
+    as_of.checked_sub(days.days()).unwrap_or(Date::MIN)
 }
 
 fn truth(b: bool) -> Truth {

@@ -3,7 +3,7 @@
 
 use std::hash::Hasher;
 
-use super::{Cell, Value};
+use super::Value;
 
 /// For each field: cells already read cleanly, and what they read as. A field's cells are spelled
 /// the same few ways by many outlets (是, 否, 2, 独立, a list of services), so a cell seen before is
@@ -96,15 +96,6 @@ impl CellMemo {
         (hasher.finish() as usize) & (len - 1)
     }
 
-    /// What `cell`, a cell of field `f`, read as, if remembered.
-    #[inline(always)]
-    pub(super) fn recall(&self, f: usize, cell: &Cell) -> Option<&Value> {
-        match cell {
-            Cell::Text(text) => self.recall_text(f, text),
-            _ => None,
-        }
-    }
-
     /// What `text`, a text cell of field `f`, read as, if remembered.
     #[inline(always)]
     pub(super) fn recall_text(&self, f: usize, text: &str) -> Option<&Value> {
@@ -168,26 +159,22 @@ impl CellMemo {
 mod tests {
     use super::*;
 
-    fn text(s: &str) -> Cell<'_> {
-        Cell::Text(std::borrow::Cow::Borrowed(s))
-    }
-
     #[test]
     fn the_memo_recalls_what_it_was_given_and_forgets_long_cells() {
         let mut memo = CellMemo::new(3);
-        assert_eq!(memo.recall(1, &text("是")), None);
+        assert_eq!(memo.recall_text(1, "是"), None);
         memo.put(1, false, "是", &Value::Bool(true));
         memo.put(2, true, " 职业指导、岗位推荐", &Value::List(vec![3, 7]));
-        assert_eq!(memo.recall(1, &text("是")), Some(&Value::Bool(true)));
+        assert_eq!(memo.recall_text(1, "是"), Some(&Value::Bool(true)));
         assert_eq!(
-            memo.recall(2, &text(" 职业指导、岗位推荐")),
+            memo.recall_text(2, " 职业指导、岗位推荐"),
             Some(&Value::List(vec![3, 7]))
         );
         // Only the exact cell, in its own field.
-        assert_eq!(memo.recall(1, &text("是 ")), None);
-        assert_eq!(memo.recall(0, &text("是")), None);
-        assert_eq!(memo.recall(2, &text("职业指导、岗位推荐")), None);
-        assert_eq!(memo.recall(1, &Cell::Empty), None);
+        assert_eq!(memo.recall_text(1, "是 "), None);
+        assert_eq!(memo.recall_text(0, "是"), None);
+        assert_eq!(memo.recall_text(2, "职业指导、岗位推荐"), None);
+        assert_eq!(memo.recall_text(1, ""), None);
         // A field's table has a fixed number of slots, a list field's more.
         assert_eq!(memo.tables[1].len(), MEMO_SLOTS);
         assert_eq!(memo.tables[2].len(), MEMO_LIST_SLOTS);
@@ -198,12 +185,12 @@ mod tests {
         assert_eq!(memo.tables[1].len(), MEMO_SLOTS);
         let last = 10 * MEMO_SLOTS - 1;
         assert_eq!(
-            memo.recall(1, &text(&last.to_string())),
+            memo.recall_text(1, &last.to_string()),
             Some(&Value::Number(last as f64))
         );
         // A long cell is not kept.
         let long = "、".repeat(MEMO_CELL_BYTES);
         memo.put(2, true, &long, &Value::List(Vec::new()));
-        assert_eq!(memo.recall(2, &text(&long)), None);
+        assert_eq!(memo.recall_text(2, &long), None);
     }
 }

@@ -315,15 +315,13 @@ impl Layout<'_> {
         };
 
         // A partner outlet is graded as its reference type.
-        let grading_type = self.grading_type(
-            n,
-            type_,
-            &cells,
-            &mut values,
-            &mut unreadable,
-            &mut problems,
-            memo,
-        );
+        let mut typing = Typing {
+            values: &mut values,
+            unreadable: &mut unreadable,
+            problems: &mut problems,
+            memo: &mut *memo,
+        };
+        let grading_type = self.grading_type(&mut typing, n, type_, &cells);
 
         self.check_code_type(n, type_, &values, &mut problems);
         // The official division list (`--divisions`), when given.
@@ -439,79 +437,57 @@ impl Layout<'_> {
     }
 
     /// The type an outlet of type `type_` is graded as: its own, or for a partner outlet its
-    /// reference type (the default when the cell is blank or names a type it may not have).
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the parts of the row being typed"
-    )]
-    fn grading_type(
-        &self,
-        n: u64,
-        type_: usize,
-        cells: &Cells,
-        values: &mut [Value],
-        unreadable: &mut Vec<(usize, String)>,
-        problems: &mut Vec<Problem>,
-        memo: &mut CellMemo,
-    ) -> usize {
+    /// reference type (the default when the cell is blank or names a type it may not have). The
+    /// reference column is typed here (its [`Plan`] skips it), into `typing`.
+    fn grading_type(&self, typing: &mut Typing, n: u64, type_: usize, cells: &Cells) -> usize {
         let book = self.book;
+        let Some(reference) = &book.types[type_].reference else {
+            return type_;
+        };
         let reference_field = book.core.reference_type;
-        let mut grading_type = type_;
-        if let Some(reference) = &book.types[type_].reference {
-            let default = reference.default;
-            let column = reference_field.and_then(|f| self.field_columns[f]);
-            let cell = column.and_then(|c| cells.get(c)).unwrap_or(Cell::Empty);
-            let blank = is_blank(Some(&cell));
-            let default_name = book.types[default].name.zh.clone();
-            grading_type = default;
-            if blank {
-                problems.push(self.problem(
-                    Severity::Warning,
-                    Some(n),
-                    column,
-                    None,
-                    ProblemKind::NoReference {
-                        default: default_name,
-                    },
-                ));
-            } else if let (Some(f), Some(c)) = (reference_field, column) {
-                // Any value but an allowed reference type (an unknown name, or 村) is one problem,
-                // naming the allowed ones; the default applies.
-                let text = match &cell {
-                    Cell::Text(t) => Some(trim(t)),
-                    _ => None,
+        let default = reference.default;
+        let column = reference_field.and_then(|f| self.field_columns[f]);
+        let cell = column.and_then(|c| cells.get(c)).unwrap_or(Cell::Empty);
+        let default_name = || book.types[default].name.zh.clone();
+        if is_blank(Some(&cell)) {
+            let kind = ProblemKind::NoReference {
+                default: default_name(),
+            };
+            (typing.problems).push(self.problem(Severity::Warning, Some(n), column, None, kind));
+            return default;
+        }
+        let (Some(f), Some(c)) = (reference_field, column) else {
+            return default;
+        };
+        let Cell::Text(text) = &cell else {
+            // A list or an unreadable cell: read as any cell is, to say what is wrong with it.
+            typing.read(self, n, c, f, &cell);
+            return default;
+        };
+        match book.find_type(trim(text)) {
+            Some(t) if reference.allowed.contains(&t) => {
+                typing.values[f] = Value::Item(t as u16);
+                t
+            }
+            // Any other value (an unknown name, or 村) is one problem, naming the allowed ones;
+            // the default applies.
+            _ => {
+                typing.unreadable.push((f, cell.display()));
+                let kind = ProblemKind::BadReference {
+                    allowed: book.type_names(&reference.allowed),
+                    default: default_name(),
                 };
-                match text.and_then(|t| book.find_type(t)) {
-                    Some(t) if reference.allowed.contains(&t) => {
-                        values[f] = Value::Item(t as u16);
-                        grading_type = t;
-                    }
-                    _ if text.is_some() => {
-                        unreadable.push((f, cell.display()));
-                        problems.push(self.problem(
-                            Severity::Error,
-                            Some(n),
-                            Some(c),
-                            Some(cell.display()),
-                            ProblemKind::BadReference {
-                                allowed: book.type_names(&reference.allowed),
-                                default: default_name,
-                            },
-                        ));
-                    }
-                    _ => {
-                        if let Some(value) = memo.recall(f, &cell) {
-                            values[f] = value.clone();
-                        } else if let Some(raw) =
-                            self.read_cell(memo, n, c, f, &cell, values, problems)
-                        {
-                            unreadable.push((f, raw));
-                        }
-                    }
-                }
+                let problem = self.problem(
+                    Severity::Error,
+                    Some(n),
+                    Some(c),
+                    Some(cell.display()),
+                    kind,
+                );
+                typing.problems.push(problem);
+                default
             }
         }
-        grading_type
     }
 
     /// Reads cell `c` of row `n` by its column's [`Plan`], as [`Layout::read_cell`] would read
