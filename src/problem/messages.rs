@@ -1,6 +1,13 @@
 //! The words of each family of data problems ([`super::Family`]): what is wrong, quoting the
 //! value, and what was expected, in Chinese and in English.
 
+#![allow(
+    clippy::unnested_or_patterns,
+    reason = "the families' pattern macros, joined; clippy would flatten them into one long list"
+)]
+
+use std::fmt::Write as _;
+
 use super::{Family, ProblemKind, shape_zh};
 use crate::text::Lang;
 
@@ -128,7 +135,7 @@ fn read_message(kind: &ProblemKind, v: &str, lang: Lang) -> String {
                 .collect::<Vec<_>>()
                 .join(if zh { "、" } else { ", " });
             if *count > rows.len() {
-                list.push_str(&format!("…(+{})", count - rows.len()));
+                let _ = write!(list, "…(+{})", count - rows.len());
             }
             if zh {
                 format!("{count} 行不是网点(合计、小计或签名行),已跳过: 第 {list} 行")
