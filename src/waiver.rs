@@ -4,7 +4,7 @@
 //! with an unreadable date) is an error that stops the run.
 
 use std::collections::HashMap;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use jiff::civil::Date;
 
 use crate::inventory::cell::{Cell, parse_full_date};
-use crate::inventory::source::{CsvSource, Source, YamlSource};
+use crate::inventory::source::{CsvSource, Row, Source, YamlSource};
 use crate::inventory::xlsx::XlsxSource;
 use crate::inventory::{Input, InputFormat, InventoryError};
 use crate::problem::{Problem, ProblemKind, RowUnit, Severity};
@@ -73,7 +73,7 @@ impl WaiverError {
                 (Some(r), Lang::En, RowUnit::Item) => format!(", item {r}"),
                 (Some(r), Lang::En, _) => format!(", row {r}"),
             };
-            out.push_str(&format!("\n{}{place}: {}", self.file, message.get(lang)));
+            let _ = write!(out, "\n{}{place}: {}", self.file, message.get(lang));
         }
         out
     }
@@ -145,139 +145,45 @@ impl Waivers {
             InputFormat::Csv => RowUnit::Line,
             InputFormat::Xlsx => RowUnit::Sheet,
         };
-        // What the readers of inventories say, said of the waiver file.
-        let fail = |message: Text| -> anyhow::Error {
+        let fail = |problems: Errors| -> anyhow::Error {
             WaiverError {
                 file: label.clone(),
                 unit,
-                problems: vec![(None, message)],
+                problems,
             }
             .into()
         };
-        let of_waivers = |e: InventoryError| fail(waiver_text(e, &label));
-        // A regular file of at most 16 MB: not a device read for ever, nor a pipe waited on.
-        let file = crate::files::open_regular(path).map_err(|e| fail(e.text()))?;
-        if file.metadata().map_or(0, |m| m.len()) > crate::files::MAX_BYTES {
-            return Err(fail(crate::files::ReadError::TooLarge.text()));
-        }
-        let file = file.take(crate::files::MAX_BYTES);
-        let mut source = match format {
-            InputFormat::Yaml => Source::Yaml(
-                YamlSource::open(Box::new(file), &label, "waivers", &|_| None)
-                    .map_err(of_waivers)?,
-            ),
-            InputFormat::Csv => {
-                Source::Csv(CsvSource::open(Box::new(file), &label).map_err(of_waivers)?)
-            }
-            InputFormat::Xlsx => {
-                let mut file = file;
-                let bytes = crate::inventory::read_all(&mut file, &label).map_err(of_waivers)?;
-                let known = |h: &str| {
-                    COLUMNS
-                        .iter()
-                        .any(|(_, names)| names.iter().any(|n| normalize(h) == normalize(n)))
-                };
-                let finder =
-                    |rows: &[Vec<String>]| crate::inventory::header::best_row(rows, &known);
-                Source::Xlsx(XlsxSource::open(bytes, &label, None, &finder).map_err(of_waivers)?)
-            }
-        };
-        let mut errors: Vec<(Option<u64>, Text)> = Vec::new();
-        let columns: Vec<Option<usize>> = COLUMNS
-            .iter()
-            .map(|(_, names)| {
-                source
-                    .headers()
-                    .iter()
-                    .position(|h| names.iter().any(|n| normalize(h) == normalize(n)))
-            })
-            .collect();
-        for (i, (key, names)) in COLUMNS.iter().enumerate() {
-            if columns[i].is_none() && *key != "approved_by" && *key != "expires" {
-                errors.push((
-                    None,
-                    Text::new(
-                        format!("缺少列 `{key}`(可用列名: {})", names.join("、")),
-                        format!("missing column `{key}` (one of {})", names.join(", ")),
-                    ),
-                ));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(WaiverError {
-                file: label,
-                unit,
-                problems: errors,
-            }
-            .into());
-        }
+        // What the readers of inventories say, said of the waiver file.
+        let of_waivers = |e: InventoryError| fail(vec![(None, waiver_text(e, &label))]);
+        let mut source = open_source(path, format, &label).map_err(|e| match e {
+            Opening::File(message) => fail(vec![(None, message)]),
+            Opening::Reader(e) => of_waivers(e),
+        })?;
+        let columns = find_columns(source.headers()).map_err(fail)?;
         let mut waivers = Waivers {
             file: Arc::from(label.as_str()),
             unit: Some(unit),
             ..Waivers::default()
         };
+        let mut errors: Errors = Vec::new();
         while let Some(row) = source.next_row().map_err(of_waivers)? {
-            let cell = |i: usize| -> String {
-                columns[i]
-                    .and_then(|c| row.cells.get(c))
-                    .map(|c: &Cell| trim(&c.display()).to_string())
-                    .unwrap_or_default()
-            };
-            let (outlet, rule, reason, approved_by, expires) =
-                (cell(0), cell(1), cell(2), cell(3), cell(4));
-            let n = row.number;
-            if outlet.is_empty() {
-                errors.push((Some(n), Text::new("网点编号为空", "the outlet id is blank")));
-            }
-            if rule.is_empty() {
-                errors.push((Some(n), Text::new("规则编号为空", "the rule id is blank")));
-            }
-            if reason.is_empty() {
-                errors.push((
-                    Some(n),
-                    Text::new(
-                        format!("网点 `{outlet}` 规则 `{rule}` 的豁免没有写明理由;每条豁免都须有理由"),
-                        format!("the waiver of `{rule}` for `{outlet}` gives no reason; every waiver needs one"),
-                    ),
-                ));
-            }
-            let expires = if expires.is_empty() {
-                None
-            } else {
-                if let Some(d) = parse_full_date(&expires) {
-                    Some(d)
-                } else {
-                    errors.push((
-                        Some(n),
-                        Text::new(
-                            format!("`{expires}` 不是日期(应为 2025-12-31 这样的日期)"),
-                            format!("`{expires}` is not a date (expected 2025-12-31)"),
-                        ),
-                    ));
-                    None
-                }
-            };
-            waivers.entries.push(Waiver {
-                row: n,
-                outlet,
-                rule,
-                reason,
-                approved_by,
-                expires,
-            });
+            waivers.entries.push(read_row(&row, &columns, &mut errors));
         }
         if !errors.is_empty() {
-            return Err(WaiverError {
-                file: label,
-                unit,
-                problems: errors,
-            }
-            .into());
+            return Err(fail(errors));
         }
-        for (w_index, w) in waivers.entries.iter().enumerate() {
+        waivers.activate(book, as_of, problems);
+        Ok(waivers)
+    }
+
+    /// Puts in force every waiver of a known rule that has not expired by `as_of`; warns of the
+    /// others.
+    fn activate(&mut self, book: &Rulebook, as_of: Date, problems: &mut Vec<Problem>) {
+        let unit = self.unit.unwrap_or(RowUnit::Line);
+        for (w_index, w) in self.entries.iter().enumerate() {
             let warn = |kind: ProblemKind, value: &str| Problem {
                 severity: Severity::Warning,
-                file: waivers.file.clone(),
+                file: self.file.clone(),
                 unit,
                 row: Some(w.row),
                 column: None,
@@ -300,13 +206,11 @@ impl Waivers {
                 ));
                 continue;
             }
-            waivers
-                .active
+            self.active
                 .entry(w.outlet.clone())
                 .or_default()
                 .push((rule, w_index));
         }
-        Ok(waivers)
     }
 
     /// The waivers in force for an outlet: (rule index, waiver index).
@@ -330,5 +234,129 @@ impl Waivers {
                 cell: None,
             })
             .collect()
+    }
+}
+
+/// What is wrong with a waiver file: each problem with its row, if it has one.
+type Errors = Vec<(Option<u64>, Text)>;
+
+/// Why a waiver file could not be opened: the file itself, or its reader.
+enum Opening {
+    File(Text),
+    Reader(InventoryError),
+}
+
+/// Opens the waiver file as a source of rows: a regular file of at most 16 MB (not a device read
+/// for ever, nor a pipe waited on), read as `format`.
+fn open_source(path: &Path, format: InputFormat, label: &str) -> Result<Source, Opening> {
+    let file = crate::files::open_regular(path).map_err(|e| Opening::File(e.text()))?;
+    if file.metadata().map_or(0, |m| m.len()) > crate::files::MAX_BYTES {
+        return Err(Opening::File(crate::files::ReadError::TooLarge.text()));
+    }
+    let mut file = file.take(crate::files::MAX_BYTES);
+    Ok(match format {
+        InputFormat::Yaml => Source::Yaml(
+            YamlSource::open(Box::new(file), label, "waivers", &|_| None)
+                .map_err(Opening::Reader)?,
+        ),
+        InputFormat::Csv => {
+            Source::Csv(CsvSource::open(Box::new(file), label).map_err(Opening::Reader)?)
+        }
+        InputFormat::Xlsx => {
+            let bytes = crate::inventory::read_all(&mut file, label).map_err(Opening::Reader)?;
+            let known = |h: &str| {
+                COLUMNS
+                    .iter()
+                    .any(|(_, names)| names.iter().any(|n| normalize(h) == normalize(n)))
+            };
+            let finder = |rows: &[Vec<String>]| crate::inventory::header::best_row(rows, &known);
+            Source::Xlsx(XlsxSource::open(bytes, label, None, &finder).map_err(Opening::Reader)?)
+        }
+    })
+}
+
+/// The column of each of [`COLUMNS`] in `headers`, or a problem for each required one missing.
+fn find_columns(headers: &[String]) -> Result<Vec<Option<usize>>, Errors> {
+    let columns: Vec<Option<usize>> = COLUMNS
+        .iter()
+        .map(|(_, names)| {
+            headers
+                .iter()
+                .position(|h| names.iter().any(|n| normalize(h) == normalize(n)))
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for (i, (key, names)) in COLUMNS.iter().enumerate() {
+        if columns[i].is_none() && *key != "approved_by" && *key != "expires" {
+            errors.push((
+                None,
+                Text::new(
+                    format!("缺少列 `{key}`(可用列名: {})", names.join("、")),
+                    format!("missing column `{key}` (one of {})", names.join(", ")),
+                ),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(columns)
+    } else {
+        Err(errors)
+    }
+}
+
+/// One row of the waiver file as a waiver; what is wrong with it goes to `errors`.
+fn read_row(
+    row: &Row<'_>,
+    columns: &[Option<usize>],
+    errors: &mut Vec<(Option<u64>, Text)>,
+) -> Waiver {
+    let cell = |i: usize| -> String {
+        columns[i]
+            .and_then(|c| row.cells.get(c))
+            .map(|c: &Cell| trim(&c.display()).to_string())
+            .unwrap_or_default()
+    };
+    let (outlet, rule, reason, approved_by, expires) =
+        (cell(0), cell(1), cell(2), cell(3), cell(4));
+    let n = row.number;
+    if outlet.is_empty() {
+        errors.push((Some(n), Text::new("网点编号为空", "the outlet id is blank")));
+    }
+    if rule.is_empty() {
+        errors.push((Some(n), Text::new("规则编号为空", "the rule id is blank")));
+    }
+    if reason.is_empty() {
+        errors.push((
+            Some(n),
+            Text::new(
+                format!("网点 `{outlet}` 规则 `{rule}` 的豁免没有写明理由;每条豁免都须有理由"),
+                format!(
+                    "the waiver of `{rule}` for `{outlet}` gives no reason; every waiver needs one"
+                ),
+            ),
+        ));
+    }
+    let expires = if expires.is_empty() {
+        None
+    } else {
+        let date = parse_full_date(&expires);
+        if date.is_none() {
+            errors.push((
+                Some(n),
+                Text::new(
+                    format!("`{expires}` 不是日期(应为 2025-12-31 这样的日期)"),
+                    format!("`{expires}` is not a date (expected 2025-12-31)"),
+                ),
+            ));
+        }
+        date
+    };
+    Waiver {
+        row: n,
+        outlet,
+        rule,
+        reason,
+        approved_by,
+        expires,
     }
 }

@@ -3,6 +3,72 @@
 //! Problems are collected for the whole run and reported together; an error makes the run exit 1,
 //! a warning is only shown.
 
+/// The kinds of each family as a pattern: the one list of which kind is which. [`ProblemKind::family`]
+/// and the family's functions in [`messages`] match on these, so the compiler asks for a new kind's
+/// family and for its words, and a kind in two families is an unreachable pattern.
+macro_rules! read_kinds {
+    () => {
+        ProblemKind::Encoding { .. }
+            | ProblemKind::Utf8InGbk
+            | ProblemKind::SheetError { .. }
+            | ProblemKind::Ragged { .. }
+            | ProblemKind::TooManyFields { .. }
+            | ProblemKind::UnterminatedQuote { .. }
+            | ProblemKind::Shape { .. }
+            | ProblemKind::Empty
+            | ProblemKind::UncachedFormula
+            | ProblemKind::NotOutlets { .. }
+            | ProblemKind::AbsentColumn { .. }
+            | ProblemKind::RequiredBlank { .. }
+    };
+}
+macro_rules! cell_kinds {
+    () => {
+        ProblemKind::NotACount { .. }
+            | ProblemKind::CountTooLarge { .. }
+            | ProblemKind::NotANumber { .. }
+            | ProblemKind::NotADate
+            | ProblemKind::NotHours
+            | ProblemKind::BareNumberDate
+            | ProblemKind::NotYesNo { .. }
+            | ProblemKind::NotAGrade
+            | ProblemKind::UnknownValue { .. }
+            | ProblemKind::Refused { .. }
+            | ProblemKind::UnknownItem { .. }
+            | ProblemKind::Range
+            | ProblemKind::Negative
+            | ProblemKind::MonthOnly
+            | ProblemKind::FutureDate { .. }
+    };
+}
+macro_rules! identity_kinds {
+    () => {
+        ProblemKind::IdLostDigits
+            | ProblemKind::DuplicateId { .. }
+            | ProblemKind::NoReference { .. }
+            | ProblemKind::BadReference { .. }
+    };
+}
+macro_rules! code_kinds {
+    () => {
+        ProblemKind::BadCode { .. }
+            | ProblemKind::ScientificCode { .. }
+            | ProblemKind::CodeContradictsType { .. }
+            | ProblemKind::CodeContradictsRegion { .. }
+            | ProblemKind::CodeContradictsRegionMore { .. }
+            | ProblemKind::DivisionNotListed { .. }
+            | ProblemKind::DivisionWrongLevel { .. }
+            | ProblemKind::DivisionNameDiffers { .. }
+    };
+}
+macro_rules! waiver_kinds {
+    () => {
+        ProblemKind::WaiverUnknownRule { .. }
+            | ProblemKind::WaiverUnknownOutlet
+            | ProblemKind::WaiverExpired { .. }
+    };
+}
+
 mod messages;
 
 use std::fmt::{self, Write as _};
@@ -324,51 +390,14 @@ enum Family {
 }
 
 impl ProblemKind {
-    /// Its family: the one list of which kind is which (the compiler checks that each has one).
+    /// Its family (the compiler checks that each kind has exactly one).
     fn family(&self) -> Family {
         match self {
-            ProblemKind::Encoding { .. }
-            | ProblemKind::Utf8InGbk
-            | ProblemKind::SheetError { .. }
-            | ProblemKind::Ragged { .. }
-            | ProblemKind::TooManyFields { .. }
-            | ProblemKind::UnterminatedQuote { .. }
-            | ProblemKind::Shape { .. }
-            | ProblemKind::Empty
-            | ProblemKind::UncachedFormula
-            | ProblemKind::NotOutlets { .. }
-            | ProblemKind::AbsentColumn { .. }
-            | ProblemKind::RequiredBlank { .. } => Family::Read,
-            ProblemKind::NotACount { .. }
-            | ProblemKind::CountTooLarge { .. }
-            | ProblemKind::NotANumber { .. }
-            | ProblemKind::NotADate
-            | ProblemKind::NotHours
-            | ProblemKind::BareNumberDate
-            | ProblemKind::NotYesNo { .. }
-            | ProblemKind::NotAGrade
-            | ProblemKind::UnknownValue { .. }
-            | ProblemKind::Refused { .. }
-            | ProblemKind::UnknownItem { .. }
-            | ProblemKind::Range
-            | ProblemKind::Negative
-            | ProblemKind::MonthOnly
-            | ProblemKind::FutureDate { .. } => Family::Cell,
-            ProblemKind::IdLostDigits
-            | ProblemKind::DuplicateId { .. }
-            | ProblemKind::NoReference { .. }
-            | ProblemKind::BadReference { .. } => Family::Identity,
-            ProblemKind::BadCode { .. }
-            | ProblemKind::ScientificCode { .. }
-            | ProblemKind::CodeContradictsType { .. }
-            | ProblemKind::CodeContradictsRegion { .. }
-            | ProblemKind::CodeContradictsRegionMore { .. }
-            | ProblemKind::DivisionNotListed { .. }
-            | ProblemKind::DivisionWrongLevel { .. }
-            | ProblemKind::DivisionNameDiffers { .. } => Family::Code,
-            ProblemKind::WaiverUnknownRule { .. }
-            | ProblemKind::WaiverUnknownOutlet
-            | ProblemKind::WaiverExpired { .. } => Family::Waiver,
+            read_kinds!() => Family::Read,
+            cell_kinds!() => Family::Cell,
+            identity_kinds!() => Family::Identity,
+            code_kinds!() => Family::Code,
+            waiver_kinds!() => Family::Waiver,
         }
     }
 }
@@ -419,14 +448,7 @@ impl Problem {
     /// What is wrong, quoting the value.
     pub fn message(&self, lang: Lang) -> String {
         let v = self.value.as_deref().unwrap_or("");
-        let kind = &self.kind;
-        match kind.family() {
-            Family::Read => messages::read_message(kind, lang),
-            Family::Cell => messages::cell_message(kind, v, lang),
-            Family::Identity => messages::identity_message(kind, v, lang),
-            Family::Code => messages::code_message(kind, v, lang),
-            Family::Waiver => messages::waiver_message(kind, v, lang),
-        }
+        messages::message(&self.kind, v, lang)
     }
 
     /// What was expected, as a hint.

@@ -162,30 +162,55 @@ pub(super) fn compile(
         );
         return None;
     }
-    let combinator = |list: &Vec<RawCondition>, problems: &mut Problems| {
-        if list.is_empty() {
-            problems.push(
-                context,
-                "`all`/`any` needs at least one condition".into(),
-                None,
-            );
-        }
-        let compiled: Vec<_> = list
-            .iter()
-            .filter_map(|c| compile(c, book, context, problems))
-            .collect();
-        (compiled.len() == list.len() && !list.is_empty()).then_some(compiled)
-    };
     if let Some(list) = &raw.all {
-        return combinator(list, problems).map(Condition::All);
+        return compile_list(list, book, context, problems).map(Condition::All);
     }
     if let Some(list) = &raw.any {
-        return combinator(list, problems).map(Condition::Any);
+        return compile_list(list, book, context, problems).map(Condition::Any);
     }
     if let Some(inner) = &raw.not {
         return compile(inner, book, context, problems).map(|c| Condition::Not(Box::new(c)));
     }
+    let test = one_test(raw, context, problems)?;
+    match &raw.sum {
+        Some(names) => compile_sum(names, test, book, context, problems),
+        None => compile_field(raw, test, book, context, problems),
+    }
+}
 
+/// The conditions of an `all` or `any`, every one compiled (so that each reports its problems).
+fn compile_list(
+    list: &[RawCondition],
+    book: &Rulebook,
+    context: &str,
+    problems: &mut Problems,
+) -> Option<Vec<Condition>> {
+    if list.is_empty() {
+        problems.push(
+            context,
+            "`all`/`any` needs at least one condition".into(),
+            None,
+        );
+    }
+    let compiled: Vec<_> = list
+        .iter()
+        .filter_map(|c| compile(c, book, context, problems))
+        .collect();
+    (compiled.len() == list.len() && !list.is_empty()).then_some(compiled)
+}
+
+/// The one test of a `field` or `sum` condition, as far as the test decides how it compiles.
+#[derive(Clone, Copy)]
+enum Test {
+    /// `at_least`, `more_than`, `at_most`, `less_than` or `equals`.
+    Compare(CmpOp, f64),
+    /// `is`, `one_of`, `includes_all`, `includes_any` or `within_days`.
+    Other,
+}
+
+/// Checks that a `field` or `sum` condition has exactly one test (and `count` only with
+/// `includes_any`).
+fn one_test(raw: &RawCondition, context: &str, problems: &mut Problems) -> Option<Test> {
     let comparisons: Vec<(CmpOp, f64)> = [
         (CmpOp::AtLeast, raw.at_least),
         (CmpOp::MoreThan, raw.more_than),
@@ -223,31 +248,59 @@ pub(super) fn compile(
         );
         return None;
     }
+    Some(match comparisons.first() {
+        Some(&(op, value)) => Test::Compare(op, value),
+        None => Test::Other,
+    })
+}
 
-    if let Some(names) = &raw.sum {
-        let Some(&(op, value)) = comparisons.first() else {
-            problems.push(
-                context,
-                "`sum` can only be compared with a number (`at_least`, `more_than`, …)".into(),
-                None,
-            );
-            return None;
-        };
-        if names.is_empty() {
-            problems.push(context, "`sum` needs at least one field".into(), None);
-            return None;
-        }
-        let fields: Vec<usize> = names
-            .iter()
-            .filter_map(|n| numeric_field(book, n, context, problems))
-            .collect();
-        return (fields.len() == names.len()).then_some(Condition::Compare { fields, op, value });
+/// A `sum` of numeric fields compared with a number.
+fn compile_sum(
+    names: &[String],
+    test: Test,
+    book: &Rulebook,
+    context: &str,
+    problems: &mut Problems,
+) -> Option<Condition> {
+    let Test::Compare(op, value) = test else {
+        problems.push(
+            context,
+            "`sum` can only be compared with a number (`at_least`, `more_than`, …)".into(),
+            None,
+        );
+        return None;
+    };
+    if names.is_empty() {
+        problems.push(context, "`sum` needs at least one field".into(), None);
+        return None;
     }
+    let fields: Vec<usize> = names
+        .iter()
+        .filter_map(|n| numeric_field(book, n, context, problems))
+        .collect();
+    (fields.len() == names.len()).then_some(Condition::Compare { fields, op, value })
+}
 
+/// A test of one field: its kind decides which tests it takes.
+fn compile_field(
+    raw: &RawCondition,
+    test: Test,
+    book: &Rulebook,
+    context: &str,
+    problems: &mut Problems,
+) -> Option<Condition> {
     let name = raw.field.as_deref().unwrap_or_default();
     let field = book.field_named(name, context, problems)?;
     let kind = &book.fields[field].kind;
-    if let Some(&(op, value)) = comparisons.first() {
+    let wrong_kind = |problems: &mut Problems, test: &str, needs: &str| {
+        problems.push(
+            context,
+            format!("`{test}` needs {needs}, and `{name}` is {}", kind.name()),
+            None,
+        );
+        None
+    };
+    if let Test::Compare(op, value) = test {
         let field = numeric_field(book, name, context, problems)?;
         return Some(Condition::Compare {
             fields: vec![field],
@@ -257,26 +310,13 @@ pub(super) fn compile(
     }
     if let Some(value) = raw.is {
         if !matches!(kind, FieldKind::YesNo) {
-            problems.push(
-                context,
-                format!("`is` needs a yes/no field, and `{name}` is {}", kind.name()),
-                None,
-            );
-            return None;
+            return wrong_kind(problems, "is", "a yes/no field");
         }
         return Some(Condition::Is { field, value });
     }
     if let Some(days) = raw.within_days {
         if !matches!(kind, FieldKind::Date) {
-            problems.push(
-                context,
-                format!(
-                    "`within_days` needs a date field, and `{name}` is {}",
-                    kind.name()
-                ),
-                None,
-            );
-            return None;
+            return wrong_kind(problems, "within_days", "a date field");
         }
         if days < 0 {
             problems.push(
@@ -292,17 +332,7 @@ pub(super) fn compile(
         let items = match kind {
             FieldKind::Enum { vocabulary } => book.items(*vocabulary, keys, context, problems)?,
             FieldKind::Type => book.type_items(keys, context, problems)?,
-            _ => {
-                problems.push(
-                    context,
-                    format!(
-                        "`one_of` needs an enum or type field, and `{name}` is {}",
-                        kind.name()
-                    ),
-                    None,
-                );
-                return None;
-            }
+            _ => return wrong_kind(problems, "one_of", "an enum or type field"),
         };
         return Some(Condition::OneOf { field, items });
     }
@@ -317,12 +347,24 @@ pub(super) fn compile(
         );
         return None;
     };
+    compile_includes(raw, field, *vocabulary, book, context, problems)
+}
+
+/// `includes_all`, or `includes_any` with its `count`, on a list field.
+fn compile_includes(
+    raw: &RawCondition,
+    field: usize,
+    vocabulary: usize,
+    book: &Rulebook,
+    context: &str,
+    problems: &mut Problems,
+) -> Option<Condition> {
     if let Some(keys) = &raw.includes_all {
-        let items = book.items(*vocabulary, keys, context, problems)?;
+        let items = book.items(vocabulary, keys, context, problems)?;
         return Some(Condition::IncludesAll { field, items });
     }
     let keys = raw.includes_any.as_deref().unwrap_or_default();
-    let items = book.items(*vocabulary, keys, context, problems)?;
+    let items = book.items(vocabulary, keys, context, problems)?;
     let count = raw.count.unwrap_or(1);
     if count == 0 || count > items.len() {
         problems.push(

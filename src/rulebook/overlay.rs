@@ -2,12 +2,16 @@
 //! XCCDF tailoring files and `InSpec` overlays. An overlay is applied to the raw form of its base, and
 //! the result is validated as strictly as any rulebook. Overlays chain; a cycle is an error.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::raw::{RawCondition, RawOverlay, RawRule, RawRulebook};
+use super::raw::{
+    RawCondition, RawOverlay, RawRule, RawRulePatch, RawRulebook, RawSpellings, RawStructure,
+    RawStructurePatch, RawTypePatch,
+};
 use super::template;
 use super::{BUILTIN_NAME, BUILTIN_YAML, Problems, RulebookError, RulebookProblem};
 use crate::suggest::did_you_mean;
@@ -97,7 +101,7 @@ const RULEBOOK_KEYS: [&str; 4] = ["schema", "extends", "id", "rules"];
 /// A YAML error in a rulebook file, which quotes nothing of a file that is no rulebook (a
 /// password file named by mistake, say): only where the problem is. In a file that looks like a
 /// rulebook, the message names keys but still quotes no value.
-fn yaml_error(file: &str, text: &str, e: serde_yaml::Error) -> RulebookError {
+fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> RulebookError {
     let location = e.location();
     let looks_like_rulebook = text.lines().any(|l| {
         RULEBOOK_KEYS
@@ -156,9 +160,10 @@ pub fn resolve(
             format!("嵌套层数超过上限 {}", crate::text::YAML_DEPTH_LIMIT),
         ));
     }
-    let probe: Probe = serde_yaml::from_str(text).map_err(|e| yaml_error(file, text, e))?;
+    let probe: Probe = serde_yaml::from_str(text).map_err(|e| yaml_error(file, text, &e))?;
     let Some(extends) = probe.extends else {
-        let raw: RawRulebook = serde_yaml::from_str(text).map_err(|e| yaml_error(file, text, e))?;
+        let raw: RawRulebook =
+            serde_yaml::from_str(text).map_err(|e| yaml_error(file, text, &e))?;
         return Ok(Resolved {
             raw,
             file: file.into(),
@@ -168,7 +173,7 @@ pub fn resolve(
             problems: Vec::new(),
         });
     };
-    let overlay: RawOverlay = serde_yaml::from_str(text).map_err(|e| yaml_error(file, text, e))?;
+    let overlay: RawOverlay = serde_yaml::from_str(text).map_err(|e| yaml_error(file, text, &e))?;
     let at_extends = |message: String, zh: String| {
         single_zh(file, line_of_key(text, "extends"), "extends", message, zh)
     };
@@ -305,6 +310,36 @@ fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option
 
 /// Applies an overlay's changes to its base, reporting every change that names nothing.
 fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook {
+    apply_identity(&mut base, &o, p);
+    if o.title.is_some() {
+        base.title = o.title;
+    }
+    if let Some(add) = o.add_spellings {
+        add_spellings(&mut base, add);
+    }
+    base.fields.extend(o.add_fields);
+    for (vocab, entries) in o.add_entries {
+        base.vocabularies.entry(vocab).or_default().extend(entries);
+    }
+    for (section, by_key) in o.add_aliases {
+        add_aliases(&mut base, &section, by_key, p);
+    }
+    for patch in o.modify_types {
+        modify_type(&mut base, patch, p);
+    }
+    for patch in o.modify_rules {
+        modify_rule(&mut base, &patch, p);
+    }
+    for patch in o.modify_structure {
+        modify_structure(&mut base, patch, p);
+    }
+    add_structure(&mut base, o.add_structure, p);
+    add_rules(&mut base, o.add_rules, p);
+    base
+}
+
+/// The overlay's schema, and its own id and version, which name the effective rulebook.
+fn apply_identity(base: &mut RawRulebook, o: &RawOverlay, p: &mut Problems) {
     if o.schema != Some(1) {
         p.push("schema", "an overlay needs `schema: 1`".into(), None);
     }
@@ -319,166 +354,180 @@ fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook 
             Some("they name the effective rulebook in every report".into()),
         ),
     }
-    if o.title.is_some() {
-        base.title = o.title;
-    }
-    if let Some(add) = o.add_spellings {
-        let s = base.spellings.get_or_insert_with(Default::default);
-        s.yes.extend(add.yes);
-        s.no.extend(add.no);
-        s.list_separators.extend(add.list_separators);
-        s.none.extend(add.none);
-        s.blank_marks.extend(add.blank_marks);
-        s.total_rows.extend(add.total_rows);
-        s.footer_rows.extend(add.footer_rows);
-    }
-    base.fields.extend(o.add_fields);
-    for (vocab, entries) in o.add_entries {
-        base.vocabularies.entry(vocab).or_default().extend(entries);
-    }
-    for (section, by_key) in o.add_aliases {
-        for (key, aliases) in by_key {
-            let ctx = format!("add_aliases.{section}.{key}");
-            // Each section's items, as (key, aliases) pairs, and what an unknown key is called.
-            let (items, noun, place): (Vec<(&String, &mut Vec<String>)>, &str, String) =
-                match section.as_str() {
-                    "fields" => (
-                        base.fields
+}
+
+/// `add_spellings`: more words for yes, no, none, blank and the rows that are no outlets.
+fn add_spellings(base: &mut RawRulebook, add: RawSpellings) {
+    let s = base.spellings.get_or_insert_with(Default::default);
+    s.yes.extend(add.yes);
+    s.no.extend(add.no);
+    s.list_separators.extend(add.list_separators);
+    s.none.extend(add.none);
+    s.blank_marks.extend(add.blank_marks);
+    s.total_rows.extend(add.total_rows);
+    s.footer_rows.extend(add.footer_rows);
+}
+
+/// `add_aliases` of one section (`fields`, `types` or a vocabulary): more names for its items.
+fn add_aliases(
+    base: &mut RawRulebook,
+    section: &str,
+    by_key: BTreeMap<String, Vec<String>>,
+    p: &mut Problems,
+) {
+    for (key, aliases) in by_key {
+        let ctx = format!("add_aliases.{section}.{key}");
+        // Each section's items, as (key, aliases) pairs, and what an unknown key is called.
+        let (items, noun, place): (Vec<(&String, &mut Vec<String>)>, &str, String) = match section {
+            "fields" => (
+                base.fields
+                    .iter_mut()
+                    .map(|f| (&f.key, &mut f.aliases))
+                    .collect(),
+                "field",
+                String::new(),
+            ),
+            "types" => (
+                base.types
+                    .iter_mut()
+                    .map(|t| (&t.key, &mut t.aliases))
+                    .collect(),
+                "type",
+                String::new(),
+            ),
+            vocab => {
+                if let Some(entries) = base.vocabularies.get_mut(vocab) {
+                    (
+                        entries
                             .iter_mut()
-                            .map(|f| (&f.key, &mut f.aliases))
+                            .map(|e| (&e.key, &mut e.aliases))
                             .collect(),
-                        "field",
-                        String::new(),
-                    ),
-                    "types" => (
-                        base.types
-                            .iter_mut()
-                            .map(|t| (&t.key, &mut t.aliases))
-                            .collect(),
-                        "type",
-                        String::new(),
-                    ),
-                    vocab => {
-                        if let Some(entries) = base.vocabularies.get_mut(vocab) {
-                            (
-                                entries
-                                    .iter_mut()
-                                    .map(|e| (&e.key, &mut e.aliases))
-                                    .collect(),
-                                "entry",
-                                format!(" in vocabulary `{vocab}`"),
-                            )
-                        } else {
-                            let mut sections: Vec<&str> = vec!["fields", "types"];
-                            sections.extend(base.vocabularies.keys().map(String::as_str));
-                            let help = hint(vocab, sections);
-                            p.push(&ctx, format!("unknown section `{vocab}`: not `fields`, `types` or a vocabulary"), help);
-                            continue;
-                        }
-                    }
-                };
-            let keys: Vec<String> = items.iter().map(|(k, _)| (*k).clone()).collect();
-            match items.into_iter().find(|(k, _)| **k == key) {
-                Some((_, list)) => list.extend(aliases),
-                None => p.push(
-                    &ctx,
-                    format!("unknown {noun} `{key}`{place}"),
-                    hint(&key, keys.iter().map(String::as_str)),
-                ),
-            }
-        }
-    }
-    for patch in o.modify_types {
-        let Some(index) = position(&base.types, &patch.key, "type", |t| &t.key, p) else {
-            continue;
-        };
-        let t = &mut base.types[index];
-        if let Some(m) = patch.minimum_grade {
-            if t.reference.is_some() {
-                let message = format!(
-                    "type `{}` takes its minimum from its reference type",
-                    patch.key
-                );
-                p.push(&patch.key, message, None);
-            }
-            t.minimum_grade = Some(m);
-        }
-        if patch.article.is_some() {
-            t.article = patch.article;
-        }
-    }
-    for patch in o.modify_rules {
-        let Some(index) = position(&base.rules, &patch.id, "rule", |r| &r.id, p) else {
-            continue;
-        };
-        if patch.disabled {
-            base.rules.remove(index);
-            continue;
-        }
-        let r = &mut base.rules[index];
-        macro_rules! replace {
-            ($($f:ident),*) => { $( if patch.$f.is_some() { r.$f = patch.$f.clone(); } )* };
-        }
-        replace!(
-            grade,
-            kind,
-            article,
-            quote,
-            title,
-            requirement,
-            explanation,
-            interpretation,
-            applies_to
-        );
-        if let Some(check) = patch.check.clone() {
-            r.check = Some(check);
-        }
-        if let Some(set) = &patch.set {
-            match r.check.as_mut() {
-                Some(leaf) if leaf.all.is_none() && leaf.any.is_none() && leaf.not.is_none() => {
-                    set_in_place(leaf, set);
-                    let leaf = leaf.clone();
-                    unused_parameters(r, &leaf, set, p);
+                        "entry",
+                        format!(" in vocabulary `{vocab}`"),
+                    )
+                } else {
+                    let mut sections: Vec<&str> = vec!["fields", "types"];
+                    sections.extend(base.vocabularies.keys().map(String::as_str));
+                    let help = hint(vocab, sections);
+                    p.push(
+                        &ctx,
+                        format!("unknown section `{vocab}`: not `fields`, `types` or a vocabulary"),
+                        help,
+                    );
+                    continue;
                 }
-                _ => p.push(
-                    &patch.id,
-                    format!(
-                        "`set` changes a single test, and rule `{}` combines several",
-                        patch.id
-                    ),
-                    Some("replace the whole condition with `check:` instead".into()),
-                ),
             }
-        }
-    }
-    for patch in o.modify_structure {
-        let Some(index) = position(&base.structure, &patch.id, "structure check", |c| &c.id, p)
-        else {
-            continue;
         };
-        if patch.disabled {
-            base.structure.remove(index);
-            continue;
-        }
-        let c = &mut base.structure[index];
-        if patch.types.is_some() {
-            c.types = patch.types;
-        }
-        if let Some(g) = patch.grades {
-            c.grades = g;
-        }
-        if patch.share.is_some() || patch.count.is_some() {
-            c.share = patch.share;
-            c.count = patch.count;
-        }
-        if patch.requirement.is_some() {
-            c.requirement = patch.requirement;
-        }
-        if patch.interpretation.is_some() {
-            c.interpretation = patch.interpretation;
+        let keys: Vec<String> = items.iter().map(|(k, _)| (*k).clone()).collect();
+        match items.into_iter().find(|(k, _)| **k == key) {
+            Some((_, list)) => list.extend(aliases),
+            None => p.push(
+                &ctx,
+                format!("unknown {noun} `{key}`{place}"),
+                hint(&key, keys.iter().map(String::as_str)),
+            ),
         }
     }
-    for check in o.add_structure {
+}
+
+/// One patch of `modify_types`.
+fn modify_type(base: &mut RawRulebook, patch: RawTypePatch, p: &mut Problems) {
+    let Some(index) = position(&base.types, &patch.key, "type", |t| &t.key, p) else {
+        return;
+    };
+    let t = &mut base.types[index];
+    if let Some(m) = patch.minimum_grade {
+        if t.reference.is_some() {
+            let message = format!(
+                "type `{}` takes its minimum from its reference type",
+                patch.key
+            );
+            p.push(&patch.key, message, None);
+        }
+        t.minimum_grade = Some(m);
+    }
+    if patch.article.is_some() {
+        t.article = patch.article;
+    }
+}
+
+/// One patch of `modify_rules`: disabled, fields replaced, or its single test's parameters `set`.
+fn modify_rule(base: &mut RawRulebook, patch: &RawRulePatch, p: &mut Problems) {
+    let Some(index) = position(&base.rules, &patch.id, "rule", |r| &r.id, p) else {
+        return;
+    };
+    if patch.disabled {
+        base.rules.remove(index);
+        return;
+    }
+    let r = &mut base.rules[index];
+    macro_rules! replace {
+        ($($f:ident),*) => { $( if patch.$f.is_some() { r.$f = patch.$f.clone(); } )* };
+    }
+    replace!(
+        grade,
+        kind,
+        article,
+        quote,
+        title,
+        requirement,
+        explanation,
+        interpretation,
+        applies_to
+    );
+    if let Some(check) = patch.check.clone() {
+        r.check = Some(check);
+    }
+    if let Some(set) = &patch.set {
+        match r.check.as_mut() {
+            Some(leaf) if leaf.all.is_none() && leaf.any.is_none() && leaf.not.is_none() => {
+                set_in_place(leaf, set);
+                let leaf = leaf.clone();
+                unused_parameters(r, &leaf, set, p);
+            }
+            _ => p.push(
+                &patch.id,
+                format!(
+                    "`set` changes a single test, and rule `{}` combines several",
+                    patch.id
+                ),
+                Some("replace the whole condition with `check:` instead".into()),
+            ),
+        }
+    }
+}
+
+/// One patch of `modify_structure`.
+fn modify_structure(base: &mut RawRulebook, patch: RawStructurePatch, p: &mut Problems) {
+    let Some(index) = position(&base.structure, &patch.id, "structure check", |c| &c.id, p) else {
+        return;
+    };
+    if patch.disabled {
+        base.structure.remove(index);
+        return;
+    }
+    let c = &mut base.structure[index];
+    if patch.types.is_some() {
+        c.types = patch.types;
+    }
+    if let Some(g) = patch.grades {
+        c.grades = g;
+    }
+    if patch.share.is_some() || patch.count.is_some() {
+        c.share = patch.share;
+        c.count = patch.count;
+    }
+    if patch.requirement.is_some() {
+        c.requirement = patch.requirement;
+    }
+    if patch.interpretation.is_some() {
+        c.interpretation = patch.interpretation;
+    }
+}
+
+/// `add_structure`: new structure checks, each under an id not yet taken.
+fn add_structure(base: &mut RawRulebook, checks: Vec<RawStructure>, p: &mut Problems) {
+    for check in checks {
         if base.structure.iter().any(|c| c.id == check.id) {
             p.push(
                 &check.id,
@@ -489,7 +538,11 @@ fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook 
         }
         base.structure.push(check);
     }
-    for rule in o.add_rules {
+}
+
+/// `add_rules`: new rules, each under an id not yet taken.
+fn add_rules(base: &mut RawRulebook, rules: Vec<RawRule>, p: &mut Problems) {
+    for rule in rules {
         if base.rules.iter().any(|r| r.id == rule.id) {
             p.push(
                 &rule.id,
@@ -500,7 +553,6 @@ fn apply(mut base: RawRulebook, o: RawOverlay, p: &mut Problems) -> RawRulebook 
         }
         base.rules.push(rule);
     }
-    base
 }
 
 /// Where the item an overlay changes by `id` is, or a problem (with a "did you mean") when no
