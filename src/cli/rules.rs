@@ -311,8 +311,8 @@ fn check(file: &std::path::Path, format: CheckFormat, lang: Lang) -> Result<Exit
                     p.file.clone(),
                     p.line.map(|l| l.to_string()).unwrap_or_default(),
                     p.context.clone(),
-                    p.message.clone(),
-                    p.help.clone().unwrap_or_default(),
+                    p.message_in(lang),
+                    p.help_in(lang).unwrap_or_default(),
                 ];
                 let quoted: Vec<String> = cells
                     .iter()

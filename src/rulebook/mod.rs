@@ -376,24 +376,39 @@ impl RulebookProblem {
         if let Some(line) = self.line {
             s.push_str(&format!(":{line}"));
         }
-        match &self.message_zh {
-            Some(m) => s.push_str(&format!(": {m}")),
-            None => s.push_str(&format!(
-                ": `{}`: 规则集的这一处写法有误;详情请运行 `outlet rules check {} --lang en`",
-                self.context, self.file
-            )),
+        s.push_str(&format!(": {}", self.message_in(lang)));
+        if let Some(help) = self.help_in(lang) {
+            s.push_str(&format!("\n  {help}"));
         }
-        // A suggestion keeps its names.
-        if let Some(name) = self
+        s
+    }
+
+    /// The message in `lang`: in Chinese where it has been written, else where the problem is
+    /// and the command that tells it in English.
+    pub fn message_in(&self, lang: crate::text::Lang) -> String {
+        match (lang, &self.message_zh) {
+            (crate::text::Lang::En, _) => self.message.clone(),
+            (_, Some(m)) => m.clone(),
+            (_, None) => format!(
+                "`{}`: 规则集的这一处写法有误;详情请运行 `outlet rules check {} --lang en`",
+                self.context, self.file
+            ),
+        }
+    }
+
+    /// The help in `lang`, if any: in Chinese, a suggestion keeps its names and other help is
+    /// left to the English message.
+    pub fn help_in(&self, lang: crate::text::Lang) -> Option<String> {
+        if lang == crate::text::Lang::En {
+            return self.help.clone();
+        }
+        let name = self
             .help
             .as_deref()
             .and_then(|h| h.strip_prefix("did you mean `"))
             .and_then(|h| h.split_once('`'))
-            .map(|(name, _)| name)
-        {
-            s.push_str(&format!("\n  提示: 是否想写 `{name}`?"));
-        }
-        s
+            .map(|(name, _)| name)?;
+        Some(format!("提示: 是否想写 `{name}`?"))
     }
 }
 
