@@ -508,7 +508,13 @@ fn localize_arg(
     } else {
         options
     };
-    let a = a.help_heading(heading);
+    // Under a heading of its own clap lists arguments by name: positional ones keep their order
+    // (`diff <OLD> <NEW>`, not NEW first).
+    let order = a.get_index().filter(|_| a.is_positional());
+    let a = match order {
+        Some(i) => a.help_heading(heading).display_order(i),
+        None => a.help_heading(heading),
+    };
     let Some(entry) = lookup(path, &id) else {
         missing.push(format!("{path}/{id}"));
         return a;
