@@ -10,9 +10,13 @@
 #   gaps      outlet gaps --format csv
 #   summary   outlet summary --format csv
 # and measures each one's peak memory with `/usr/bin/time -v`; from 100k outlets on, it also runs
-#   grade --format table, html and xlsx once each (time, peak memory, output size; issue 16)
-# and checks at 662k and beyond: table and HTML under 100 MB, the workbook under 200 MB, the page
-# under 20 MB; at 662k, table and HTML within 4×, the workbook within 120× the baseline. All figures come from this one run
+#   grade --format table, markdown, json, html and xlsx, gaps --format json and xlsx, and diff of
+#   this inventory and another of the same size (seed + 1) once each (time, peak memory, output
+#   size; issue 16)
+# and checks at 662k and beyond: table, Markdown, JSON and HTML under 100 MB, the workbooks and
+# diff under 200 MB, the page under 20 MB; at 662k, table, Markdown and HTML within 4×, grade's
+# JSON within 3×, gaps' within 5×, the workbooks within 120× and diff within 5× the baseline.
+# All figures come from this one run
 # on this one machine. It prints a Markdown table, writes it to $BENCH_DATA/results.md, and exits 1
 # when a target of the issue is missed (grade ≤ 2× baseline, gaps and summary ≤ 3× baseline at
 # 662k; peak memory < 100 MB at 662k and 2M; cost per outlet flat from 10k to the largest size).
@@ -167,19 +171,32 @@ for n in "${SIZES[@]}"; do
         check "peak memory of gaps at $n outlets under 100 MB ($m_gaps MB)" "$m_gaps < 100"
         check "peak memory of summary at $n outlets under 100 MB ($m_summary MB)" "$m_summary < 100"
     fi
-    # The formats for people (issue 16): the terminal table, the HTML page and the workbook, each
-    # run once (they take too long for hyperfine's runs at national scale), from 100k outlets on.
+    # Every other way of getting results out (issue 16): the terminal table, Markdown, JSON, the
+    # HTML page and the workbook, and diff of two national files, each run once (they take too
+    # long for hyperfine's runs at national scale), from 100k outlets on. Each has its bounds at
+    # 662k (time against the baseline) and from 662k on (memory, the page's size).
     if [ "$n" -ge 100000 ]; then
         echo "bench: report formats at $n outlets" >&2
-        for format in table html xlsx; do
+        earlier="$DATA/outlets-$n-s$((SEED + 1))-b$BAD.csv"
+        for run in grade:table grade:markdown grade:json gaps:json grade:html grade:xlsx gaps:xlsx diff:csv; do
+            command=${run%%:*}
+            format=${run#*:}
             out="$DATA/report-$n.$format"
             log=$(mktemp)
-            args=("$OUTLET" grade --as-of "$AS_OF" --format "$format" --fail-on never $THREADS "$file")
-            if [ "$format" = table ]; then
-                /usr/bin/time -v -o "$log" "${args[@]}" >"$out" 2>/dev/null || true
-            else
-                /usr/bin/time -v -o "$log" "${args[@]}" --output "$out" >/dev/null 2>&1 || true
+            inputs=("$file")
+            if [ "$command" = diff ]; then
+                if [ ! -s "$earlier" ] || [ "$earlier" -ot "$GENERATE" ]; then
+                    echo "bench: generating last year's $n outlets into $earlier" >&2
+                    "$GENERATE" --outlets "$n" --seed "$((SEED + 1))" --bad-cells "$BAD" >"$earlier.part"
+                    mv "$earlier.part" "$earlier"
+                fi
+                inputs=("$file" "$earlier")
             fi
+            args=("$OUTLET" "$command" --as-of "$AS_OF" --format "$format" --fail-on never $THREADS "${inputs[@]}")
+            case $format in
+                xlsx | html) /usr/bin/time -v -o "$log" "${args[@]}" --output "$out" >/dev/null 2>&1 || true ;;
+                *) /usr/bin/time -v -o "$log" "${args[@]}" >"$out" 2>/dev/null || true ;;
+            esac
             read -r secs rss < <(awk -F': ' '
                 /Elapsed/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i] }
                 /Maximum resident set size/ { r = $2 / 1024 }
@@ -187,17 +204,18 @@ for n in "${SIZES[@]}"; do
             size=$(awk -v b="$(stat -c %s "$out" 2>/dev/null || echo 0)" 'BEGIN { printf "%.1f", b / 1e6 }')
             rm -f "$log" "$out"
             ratio=$(awk -v s="$secs" -v b="$t_base" 'BEGIN { printf "%.1f", s / b }')
-            echo "| $n | grade --format $format | $secs | ${ratio}× | $rss | $size |" >>"$results.formats"
+            echo "| $n | $command --format $format | $secs | ${ratio}× | $rss | $size |" >>"$results.formats"
+            case $run in
+                grade:table | grade:markdown | grade:html) limit=4 memory=100 ;;
+                grade:json) limit=3 memory=100 ;;
+                gaps:json) limit=5 memory=100 ;;
+                grade:xlsx | gaps:xlsx) limit=120 memory=200 ;;
+                diff:csv) limit=5 memory=200 ;;
+            esac
             if [ "$n" -ge 662000 ]; then
-                case $format in
-                    table | html) check "grade --format $format at $n outlets under 100 MB ($rss MB)" "$rss < 100" ;;
-                    xlsx) check "grade --format xlsx at $n outlets under 200 MB ($rss MB)" "$rss < 200" ;;
-                esac
+                check "$command --format $format at $n outlets under $memory MB ($rss MB)" "$rss < $memory"
                 if [ "$n" -eq 662000 ]; then
-                    case $format in
-                        table | html) check "grade --format $format at $n outlets within 4× the baseline (${ratio}×)" "$ratio <= 4" ;;
-                        xlsx) check "grade --format xlsx at $n outlets within 120× the baseline (${ratio}×)" "$ratio <= 120" ;;
-                    esac
+                    check "$command --format $format at $n outlets within $limit× the baseline (${ratio}×)" "$ratio <= $limit"
                 fi
                 if [ "$format" = html ]; then
                     check "the HTML page at $n outlets under 20 MB ($size MB)" "$size < 20"
@@ -225,7 +243,7 @@ done
     cat "$results.head" "$results.rows"
     if [ -s "$results.formats" ]; then
         echo
-        echo "Formats for people, one run each (s: wall clock; × the baseline's mean; output MB: the page, the workbook, the table's text):"
+        echo "Formats and diff, one run each (s: wall clock; × the baseline's best; output MB: what the command wrote):"
         echo
         echo "| outlets | command | s | / baseline | RSS MB | output MB |"
         echo "|---:|---|---:|---:|---:|---:|"
