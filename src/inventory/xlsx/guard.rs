@@ -21,6 +21,7 @@
 //! today it counts every cell's text; it is where a later change collects what calamine's streaming
 //! reader cannot give (merged ranges, formulas without a cached value), in the same pass.
 
+mod inspect;
 mod refusal;
 mod xml;
 
@@ -31,8 +32,8 @@ use std::sync::Arc;
 
 use crate::problem::SheetRef;
 
+use inspect::{Inspector, Kind, SharedScan};
 pub use refusal::Refusal;
-use xml::{Events, Tag, Tokenizer};
 pub(crate) use xml::{local, unescape};
 
 /// The limits of the pass; [`Limits::default`] holds the ones every workbook is read with.
@@ -392,6 +393,26 @@ pub struct SheetScan {
     /// cell from an empty one.
     pub uncached: Vec<(u32, u32)>,
     pub uncached_more: u64,
+    /// The merged ranges, as 0-based (first row, first column, last row, last column) as the
+    /// sheet writes them: at most [`MAX_MERGED`] of them. The streaming reader gives them only
+    /// after the cells.
+    pub merged: Vec<(u32, u32, u32, u32)>,
+    /// The area of the cells that hold a value as calamine reads them (an empty string is one,
+    /// a formula without a result is none): the grid calamine would build of the sheet.
+    pub used: Option<Area>,
+    /// The area of every cell element, empty ones too.
+    pub extent: Option<Area>,
+    /// Whether the cells come row by row and left to right, each cell in its row: a sheet read as
+    /// it streams must (a crafted one that does not is read whole).
+    pub ordered: bool,
+    /// Whether the current cell holds a value, as calamine reads it; inside its `<v>` of a type
+    /// whose empty `<v>` is no value, and whether text came.
+    has_value: bool,
+    in_value: bool,
+    value_text: bool,
+    /// The row its `<row>` element gives, 1-based, and the last cell's (row, column).
+    row_element: u32,
+    last: Option<(u32, u32)>,
     /// Whether the current cell has a formula, and a saved value.
     formula: bool,
     cached: bool,
@@ -419,6 +440,15 @@ impl SheetScan {
             cells: 0,
             uncached: Vec::new(),
             uncached_more: 0,
+            merged: Vec::new(),
+            used: None,
+            extent: None,
+            ordered: true,
+            has_value: false,
+            in_value: false,
+            value_text: false,
+            row_element: 0,
+            last: None,
             formula: false,
             cached: false,
             row: 0,
@@ -430,6 +460,48 @@ impl SheetScan {
             value: String::new(),
             find_shared: None,
             found: None,
+        }
+    }
+
+    /// Notes where the cell just begun is: cells out of order, or outside their row, make the
+    /// sheet one to read whole.
+    fn follow(&mut self) {
+        let at = (self.row, self.column.unwrap_or(0));
+        if self.row != self.row_element || self.last.is_some_and(|last| at <= last) {
+            self.ordered = false;
+        }
+        self.last = Some(at);
+    }
+
+    /// A `<v>` begins: by the cell's type, whether it holds a value whatever it says (a string
+    /// or a date, even empty), none (an inline string's `<v>` is ignored), or one if it has text.
+    fn start_value(&mut self) {
+        match self.cell_type.as_str() {
+            "inlineStr" | "is" => self.has_value = false,
+            "n" | "s" | "b" | "e" | "" => {
+                self.in_value = true;
+                self.value_text = false;
+            }
+            _ => self.has_value = true,
+        }
+    }
+
+    /// A cell ends: its place in the areas, and a formula without a saved result.
+    fn end_cell(&mut self) {
+        let at = (self.row.saturating_sub(1), self.column.unwrap_or(0));
+        Area::grow(&mut self.extent, at);
+        if self.has_value {
+            Area::grow(&mut self.used, at);
+        }
+        self.has_value = false;
+        self.in_value = false;
+        if self.formula && !self.cached {
+            if self.uncached.len() < MAX_UNCACHED {
+                self.uncached.push(at);
+            } else {
+                self.uncached_more += 1;
+            }
+            self.formula = false;
         }
     }
 
@@ -445,6 +517,37 @@ impl SheetScan {
 
 /// The most formula cells without a saved result a [`SheetScan`] lists (8 bytes each).
 const MAX_UNCACHED: usize = 100_000;
+
+/// The most merged ranges a [`SheetScan`] lists (16 bytes each); those past it are not filled.
+pub const MAX_MERGED: usize = 100_000;
+
+/// A rectangle of cells: 0-based (row, column) of its first and last cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Area {
+    pub first: (u32, u32),
+    pub last: (u32, u32),
+}
+
+impl Area {
+    /// `area` grown to hold the cell `at`.
+    pub fn grow(area: &mut Option<Area>, at: (u32, u32)) {
+        *area = Some(match *area {
+            None => Area {
+                first: at,
+                last: at,
+            },
+            Some(a) => Area {
+                first: (a.first.0.min(at.0), a.first.1.min(at.1)),
+                last: (a.last.0.max(at.0), a.last.1.max(at.1)),
+            },
+        });
+    }
+
+    /// How many cells it spans.
+    pub fn cells(&self) -> u64 {
+        u64::from(self.last.0 - self.first.0 + 1) * u64::from(self.last.1 - self.first.1 + 1)
+    }
+}
 
 /// The last row and column (0-based) of a worksheet: 1,048,576 and XFD.
 const MAX_ROW: u32 = 1_048_576;
@@ -477,215 +580,22 @@ pub(crate) fn parse_reference(r: &[u8]) -> Option<(u32, u32)> {
     ((1..=MAX_ROW).contains(&row) && column - 1 <= MAX_COLUMN).then_some((row, column - 1))
 }
 
+/// A merged range (`A1:C3`, or one cell) as 0-based (first row, first column, last row, last
+/// column).
+fn merged_range(r: &[u8]) -> Option<(u32, u32, u32, u32)> {
+    let mut ends = r.split(|&b| b == b':');
+    let (r0, c0) = parse_reference(ends.next()?)?;
+    let (r1, c1) = match ends.next() {
+        Some(end) => parse_reference(end)?,
+        None => (r0, c0),
+    };
+    Some((r0 - 1, c0, r1 - 1, c1))
+}
+
 /// Whether a range (`A1:C3`) or a cell (`A1`) names cells of a worksheet.
 fn is_range(r: &[u8]) -> bool {
     r.split(|&b| b == b':')
         .all(|end| parse_reference(end).is_some())
-}
-
-/// The shared strings as the pass sees them: the length of each.
-#[derive(Debug, Default)]
-struct SharedScan {
-    /// The number of the current `<si>` plus one (0 before the first).
-    count: u64,
-    chars: u64,
-    in_text: bool,
-    in_phonetic: bool,
-}
-
-/// What an inspected entry is.
-enum Kind {
-    Workbook(Vec<(String, String)>),
-    Relationships(Vec<(String, String)>),
-    SharedStrings(SharedScan),
-    Sheet(SheetScan),
-}
-
-/// One entry's XML, tokenized, and what is done with it.
-struct Inspector {
-    tokens: Tokenizer,
-    kind: Kind,
-    cell_chars: u64,
-}
-
-impl Inspector {
-    fn new(kind: Kind, cell_chars: u64) -> Inspector {
-        Inspector {
-            tokens: Tokenizer::default(),
-            kind,
-            cell_chars,
-        }
-    }
-
-    fn feed(&mut self, bytes: &[u8]) -> Result<(), Refusal> {
-        let mut handler = Handler {
-            kind: &mut self.kind,
-            cell_chars: self.cell_chars,
-        };
-        self.tokens.feed(bytes, &mut handler)
-    }
-}
-
-/// The tokenizer's events, applied to the entry's [`Kind`].
-struct Handler<'k> {
-    kind: &'k mut Kind,
-    cell_chars: u64,
-}
-
-/// Bounds what is kept of an attribute (a cell reference, a sheet name, a relationship target).
-const MAX_ATTRIBUTE: usize = 1024;
-
-impl Events for Handler<'_> {
-    fn start(&mut self, tag: &Tag<'_>) -> Result<(), Refusal> {
-        let attribute = |key: &str| -> String {
-            let value = tag.attribute(key.as_bytes()).unwrap_or_default();
-            let value = &value[..value.len().min(MAX_ATTRIBUTE)];
-            unescape(&String::from_utf8_lossy(value))
-        };
-        match &mut *self.kind {
-            Kind::Workbook(sheets) if tag.name == b"sheet" && sheets.len() < MAX_NAMES => {
-                sheets.push((attribute("id"), attribute("name")));
-            }
-            Kind::Relationships(targets)
-                if tag.name == b"Relationship" && targets.len() < MAX_NAMES =>
-            {
-                targets.push((attribute("Id"), attribute("Target")));
-            }
-            Kind::SharedStrings(s) => match tag.name {
-                b"si" => {
-                    s.count += 1;
-                    s.chars = 0;
-                }
-                b"rPh" => s.in_phonetic = !tag.empty,
-                b"t" => s.in_text = !tag.empty && !s.in_phonetic,
-                _ => {}
-            },
-            Kind::Sheet(s) => match tag.name {
-                b"row" => {
-                    s.row = match tag.attribute(b"r") {
-                        Some(r) => std::str::from_utf8(r)
-                            .ok()
-                            .and_then(|r| r.trim().parse().ok())
-                            .filter(|row| (1..=MAX_ROW).contains(row))
-                            .ok_or_else(|| bad_reference(&s.part, r))?,
-                        None => s.row.saturating_add(1),
-                    };
-                    s.column = None;
-                }
-                // The used area and merged ranges, which calamine reads as references too.
-                b"dimension" | b"mergeCell" => {
-                    if let Some(r) = tag.attribute(b"ref")
-                        && !is_range(r)
-                    {
-                        return Err(bad_reference(&s.part, r));
-                    }
-                }
-                b"c" => {
-                    s.cells += 1;
-                    match tag.attribute(b"r") {
-                        // A reference that names no cell is refused here: calamine's arithmetic
-                        // on it overflows.
-                        Some(r) => {
-                            let (row, column) =
-                                parse_reference(r).ok_or_else(|| bad_reference(&s.part, r))?;
-                            s.row = row;
-                            s.column = Some(column);
-                        }
-                        None => s.column = Some(s.column.map_or(0, |c| c.saturating_add(1))),
-                    }
-                    s.cell_type = attribute("t");
-                    s.chars = 0;
-                    s.formula = false;
-                    s.cached = false;
-                }
-                b"f" => s.formula = true,
-                b"rPh" => s.in_phonetic = !tag.empty,
-                b"v" | b"t" => {
-                    s.in_text = !tag.empty && !s.in_phonetic;
-                    s.cached |= tag.name == b"v" && !tag.empty;
-                    s.value.clear();
-                }
-                _ => {}
-            },
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn end(&mut self, name: &[u8]) -> Result<(), Refusal> {
-        match &mut *self.kind {
-            Kind::SharedStrings(s) => match name {
-                b"t" => s.in_text = false,
-                b"rPh" => s.in_phonetic = false,
-                _ => {}
-            },
-            Kind::Sheet(s) => match name {
-                b"c" if s.formula && !s.cached => {
-                    let at = (s.row.saturating_sub(1), s.column.unwrap_or(0));
-                    if s.uncached.len() < MAX_UNCACHED {
-                        s.uncached.push(at);
-                    } else {
-                        s.uncached_more += 1;
-                    }
-                    s.formula = false;
-                }
-                b"t" => s.in_text = false,
-                b"v" => {
-                    s.in_text = false;
-                    if let Some(index) = s.find_shared
-                        && s.found.is_none()
-                        && s.cell_type == "s"
-                        && s.value.trim().parse::<u64>().ok() == Some(index)
-                    {
-                        s.found = Some(s.cell());
-                    }
-                }
-                b"rPh" => s.in_phonetic = false,
-                _ => {}
-            },
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn wants_text(&self) -> bool {
-        match &*self.kind {
-            Kind::SharedStrings(s) => s.in_text,
-            Kind::Sheet(s) => s.in_text,
-            _ => false,
-        }
-    }
-
-    fn text(&mut self, raw: &[u8], chars: u64) -> Result<(), Refusal> {
-        let limit = self.cell_chars;
-        match &mut *self.kind {
-            Kind::SharedStrings(s) if s.in_text => {
-                s.chars += chars;
-                if s.chars > limit {
-                    return Err(Refusal::SharedString {
-                        index: s.count.saturating_sub(1),
-                        cell: None,
-                        limit,
-                    });
-                }
-            }
-            Kind::Sheet(s) if s.in_text => {
-                s.chars += chars;
-                if s.find_shared.is_some() && s.value.len() < 32 {
-                    s.value
-                        .push_str(&String::from_utf8_lossy(&raw[..raw.len().min(32)]));
-                }
-                if s.chars > limit {
-                    return Err(Refusal::CellText {
-                        cell: s.cell().to_string(),
-                        limit,
-                    });
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
