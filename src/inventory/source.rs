@@ -1,6 +1,6 @@
 //! Readers that turn a file into a header and rows of [`Cell`]s: CSV (streamed, encoding
 //! detected), YAML (read whole; YAML inventories are small by nature) and one sheet of a workbook
-//! (read whole by calamine; see [`super::xlsx`]).
+//! (streamed by calamine's cell reader, or read whole for `.xls` and `.ods`; see [`super::xlsx`]).
 
 use std::collections::VecDeque;
 use std::io::{self, BufReader, Cursor, Read};

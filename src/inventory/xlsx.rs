@@ -8,6 +8,11 @@
 //! division code stored as a number keeps its digits), `TRUE`/`FALSE` for a logical cell; an error
 //! value (`#N/A`) is a data problem. A merged cell below the header counts for every row it spans.
 //! Rows keep the sheet's own numbers, and every problem names its cell (`台账!D7`).
+//!
+//! An `.xlsx`, `.xlsm` or `.xlsb` sheet is read as it streams ([`stream`]): the rows of the header,
+//! then one row at a time, in bounded memory whatever its length (calamine holds the shared strings
+//! whole; the zip check bounds them). An `.xls` or `.ods` sheet is read whole, as a grid
+//! ([`GridRows`]), and so is a crafted sheet whose cells are out of order.
 
 mod copy;
 pub mod guard;

@@ -17,9 +17,10 @@
 //! passes Excel's own limit of 32,767 characters, which no workbook Excel wrote can hold.
 //!
 //! The pass reads the XML of the sheets and of the shared strings with a small tokenizer
-//! ([`Tokenizer`]) that keeps one tag at a time. Each worksheet is inspected by a [`SheetScan`]:
-//! today it counts every cell's text; it is where a later change collects what calamine's streaming
-//! reader cannot give (merged ranges, formulas without a cached value), in the same pass.
+//! (`xml::Tokenizer`) that keeps one tag at a time. Each worksheet is inspected by a [`SheetScan`]:
+//! besides every cell's text, it collects what calamine's streaming reader cannot give as the cells
+//! pass (`super::stream`): the merged ranges, the formulas without a cached value, the used area
+//! (where the header's columns begin) and whether the cells come in order.
 
 mod inspect;
 mod refusal;
