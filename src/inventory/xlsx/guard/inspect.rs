@@ -18,6 +18,10 @@ pub(super) struct SharedScan {
 }
 
 /// What an inspected entry is.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one inspector an entry, made once: boxing the sheet's scan buys nothing"
+)]
 pub(super) enum Kind {
     Workbook(Vec<(String, String)>),
     Relationships(Vec<(String, String)>),
@@ -122,7 +126,12 @@ impl Events for Handler<'_> {
                         None => s.column = Some(s.column.map_or(0, |c| c.saturating_add(1))),
                     }
                     s.follow();
-                    s.cell_type = attribute("t");
+                    // A type is a short code without entities: kept without an allocation.
+                    s.cell_type.clear();
+                    if let Some(t) = tag.attribute(b"t") {
+                        s.cell_type
+                            .push_str(&String::from_utf8_lossy(&t[..t.len().min(16)]));
+                    }
                     s.chars = 0;
                     s.formula = false;
                     s.cached = false;
