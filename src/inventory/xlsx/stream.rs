@@ -339,13 +339,14 @@ pub(super) struct Stream {
     batches: Receiver<Batch>,
     batch: std::vec::IntoIter<Row<'static>>,
     done: bool,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Stream {
     /// Reads sheet `name` of `book` on a new thread, the rows below the header through `rows`.
     pub(super) fn spawn(mut book: Book, name: String, file: String, rows: Assembler) -> Stream {
         let (send, batches) = sync_channel(WAITING);
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             let mut rows = rows;
             if let Err(e) = read(&mut book, &name, &file, &mut rows, &send) {
                 let _ = send.send(Err(e));
@@ -355,6 +356,7 @@ impl Stream {
             batches,
             batch: Vec::new().into_iter(),
             done: false,
+            reader: Some(reader),
         }
     }
 
@@ -372,7 +374,15 @@ impl Stream {
                     self.done = true;
                     return Err(e);
                 }
-                Err(_) => self.done = true,
+                Err(_) => {
+                    self.done = true;
+                    // The reader has ended: a panic of its own goes on here, as it would have
+                    // had the sheet been read on this thread, rather than end the rows silently.
+                    if let Some(Err(panic)) = self.reader.take().map(std::thread::JoinHandle::join)
+                    {
+                        std::panic::resume_unwind(panic);
+                    }
+                }
             }
         }
     }
