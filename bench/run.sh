@@ -30,6 +30,13 @@
 # the inventory (`--divisions`): national (~662,000 codes) for every size up to 662k, and covering
 # every row beyond (so that every code is found and no warning is printed). Compare a run with and
 # one without it for the cost of the check; the targets are the same.
+# BENCH_WORKBOOK=1 also measures reading a workbook (issue 16): the 100,000-outlet inventory made
+# into an .xlsx (examples/csv_to_xlsx.rs: a title row, shared strings, as Excel saves it), timed
+# and measured as
+#   xlsx baseline  examples/xlsx_baseline: calamine's streaming cell reader over the sheet, nothing else
+#   grade          outlet grade --format csv on the workbook (target ≤ 1.5× the baseline, < 60 MB)
+#   annotate       outlet grade --format csv --annotate -o COPY.xlsx (target ≤ 4×, < 200 MB)
+# whatever the sizes asked for; its figures follow the others, under "Workbook reading".
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -40,6 +47,7 @@ SEED=${BENCH_SEED:-1}
 BAD=${BENCH_BAD_CELLS:-0}
 THREADS=${BENCH_THREADS:+--threads $BENCH_THREADS}
 DIVISIONS=${BENCH_DIVISIONS:-0}
+WORKBOOK=${BENCH_WORKBOOK:-0}
 NATIONAL=662000
 AS_OF=2025-11-30
 
@@ -239,6 +247,62 @@ for n in "${SIZES[@]}"; do
     fi
 done
 
+# Reading a workbook (issue 16): one 100,000-outlet .xlsx, whatever the sizes above.
+: >"$results.workbook"
+if [ "$WORKBOOK" = 1 ]; then
+    cargo build --release --quiet --example csv_to_xlsx --example xlsx_baseline
+    n=100000
+    csv_file="$DATA/outlets-$n-s$SEED-b$BAD.csv"
+    book="$DATA/outlets-$n-s$SEED-b$BAD.xlsx"
+    if [ ! -s "$csv_file" ] || [ "$csv_file" -ot "$GENERATE" ]; then
+        echo "bench: generating $n outlets into $csv_file" >&2
+        "$GENERATE" --outlets "$n" --seed "$SEED" --bad-cells "$BAD" >"$csv_file.part"
+        mv "$csv_file.part" "$csv_file"
+    fi
+    if [ ! -s "$book" ] || [ "$book" -ot "$csv_file" ]; then
+        echo "bench: making the workbook $book" >&2
+        "$BIN/examples/csv_to_xlsx" "$csv_file" "$book.part.xlsx"
+        mv "$book.part.xlsx" "$book"
+    fi
+    copy="$DATA/annotated-$n.xlsx"
+    wb_grade=("$OUTLET" grade --as-of "$AS_OF" --format csv --fail-on never $THREADS "$book")
+    wb_annotate=("$OUTLET" grade --as-of "$AS_OF" --format csv --fail-on never $THREADS --annotate -o "$copy" "$book")
+    echo "bench: timing the workbook of $n outlets" >&2
+    hyperfine --style basic --runs "$RUNS" --warmup 1 -N \
+        --export-csv "$DATA/hyperfine-workbook-$n.csv" \
+        -n xlsx_baseline "$BIN/examples/xlsx_baseline $book" \
+        -n grade "${wb_grade[*]}" \
+        -n annotate "${wb_annotate[*]}" >&2
+    t_wbase=$(best_of "$DATA/hyperfine-workbook-$n.csv" xlsx_baseline)
+    t_wgrade=$(best_of "$DATA/hyperfine-workbook-$n.csv" grade)
+    t_wannotate=$(best_of "$DATA/hyperfine-workbook-$n.csv" annotate)
+    m_wbase=$(peak_mb "$BIN/examples/xlsx_baseline" "$book")
+    m_wgrade=$(peak_mb "${wb_grade[@]}")
+    m_wannotate=$(peak_mb "${wb_annotate[@]}")
+    rm -f "$copy"
+    read -r r_wgrade r_wannotate < <(awk -v b="$t_wbase" -v g="$t_wgrade" -v a="$t_wannotate" \
+        'BEGIN { printf "%.2f %.2f\n", g / b, a / b }')
+    wb_mb=$(awk -v b="$(stat -c %s "$book")" 'BEGIN { printf "%.1f", b / 1e6 }')
+    {
+        echo "| xlsx baseline (calamine's streaming read) | $t_wbase | 1.00× | $m_wbase |"
+        echo "| grade --format csv | $t_wgrade | ${r_wgrade}× | $m_wgrade |"
+        echo "| grade --format csv --annotate | $t_wannotate | ${r_wannotate}× | $m_wannotate |"
+    } >>"$results.workbook"
+    echo "$n outlets, $wb_mb MB" >"$results.workbook.size"
+    wb_check() { # description, awk condition
+        if awk "BEGIN { exit !($2) }"; then
+            echo "- PASS $1" >>"$results.verdicts"
+        else
+            echo "- FAIL $1" >>"$results.verdicts"
+            fail=1
+        fi
+    }
+    wb_check "grade on a $n-row workbook within 1.5× calamine's streaming read (${r_wgrade}×)" "$r_wgrade <= 1.5"
+    wb_check "grade on a $n-row workbook under 60 MB ($m_wgrade MB)" "$m_wgrade < 60"
+    wb_check "grade --annotate on a $n-row workbook within 4× calamine's streaming read (${r_wannotate}×)" "$r_wannotate <= 4"
+    wb_check "grade --annotate on a $n-row workbook under 200 MB ($m_wannotate MB)" "$m_wannotate < 200"
+fi
+
 {
     cat "$results.head" "$results.rows"
     if [ -s "$results.formats" ]; then
@@ -249,9 +313,17 @@ done
         echo "|---:|---|---:|---:|---:|---:|"
         cat "$results.formats"
     fi
+    if [ -s "$results.workbook" ]; then
+        echo
+        echo "Workbook reading ($(cat "$results.workbook.size"); s: best of $RUNS; × the xlsx baseline's best):"
+        echo
+        echo "| command | s | / xlsx baseline | RSS MB |"
+        echo "|---|---:|---:|---:|"
+        cat "$results.workbook"
+    fi
     echo
     cat "$results.verdicts"
 } >"$results"
-rm -f "$results.head" "$results.rows" "$results.formats" "$results.verdicts"
+rm -f "$results.head" "$results.rows" "$results.formats" "$results.verdicts" "$results.workbook" "$results.workbook.size"
 cat "$results"
 exit "$fail"

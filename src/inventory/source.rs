@@ -1,6 +1,6 @@
 //! Readers that turn a file into a header and rows of [`Cell`]s: CSV (streamed, encoding
 //! detected), YAML (read whole; YAML inventories are small by nature) and one sheet of a workbook
-//! (read whole by calamine; see [`super::xlsx`]).
+//! (streamed by calamine's cell reader, or read whole for `.xls` and `.ods`; see [`super::xlsx`]).
 
 use std::collections::VecDeque;
 use std::io::{self, BufReader, Cursor, Read};
@@ -105,7 +105,7 @@ impl Source {
                 Ok(Some(owned))
             }
             Source::Yaml(s) => Ok(s.rows.next()),
-            Source::Xlsx(s) => Ok(s.next_row()),
+            Source::Xlsx(s) => s.next_row(),
         }
     }
 
@@ -528,6 +528,89 @@ pub struct YamlSource {
     rows: std::vec::IntoIter<Row<'static>>,
 }
 
+/// The text of a YAML inventory, refused past [`YAML_MAX_BYTES`] or nested too deep.
+fn yaml_text(read: &mut Box<dyn Read>, file: &str) -> Result<String, InventoryError> {
+    // A YAML inventory is read whole, and its parsed tree takes some 30 times the text: past
+    // this size, CSV is the format to use.
+    let mut text = String::new();
+    read.take(YAML_MAX_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::InvalidData => InventoryError::Yaml {
+                file: file.into(),
+                message: "the file is not valid UTF-8".into(),
+                zh: Some("文件不是有效的 UTF-8 文本".into()),
+            },
+            _ => InventoryError::Io {
+                file: file.into(),
+                source: e,
+            },
+        })?;
+    if text.len() as u64 > YAML_MAX_BYTES {
+        return Err(InventoryError::Yaml {
+            file: file.into(),
+            message: format!(
+                "the file is larger than {} MB; give inventories this large as CSV",
+                YAML_MAX_BYTES >> 20
+            ),
+            zh: Some(format!(
+                "文件大于 {} MB;这么大的清单请用 CSV",
+                YAML_MAX_BYTES >> 20
+            )),
+        });
+    }
+    if crate::text::yaml_flow_depth(&text, crate::text::YAML_DEPTH_LIMIT)
+        > crate::text::YAML_DEPTH_LIMIT
+    {
+        return Err(InventoryError::Yaml {
+            file: file.into(),
+            message: format!(
+                "recursion limit exceeded: collections nested more than {} deep",
+                crate::text::YAML_DEPTH_LIMIT
+            ),
+            zh: Some(format!(
+                "嵌套层数超过上限 {}",
+                crate::text::YAML_DEPTH_LIMIT
+            )),
+        });
+    }
+    Ok(text)
+}
+
+/// The outlets of a YAML inventory: the document's list, or the list under `list_key`.
+fn yaml_items(doc: Yaml, list_key: &str, file: &str) -> Result<Vec<Yaml>, InventoryError> {
+    Ok(match doc {
+        Yaml::Sequence(items) => items,
+        Yaml::Mapping(mut map) => match map.remove(list_key) {
+            Some(Yaml::Sequence(items)) => items,
+            Some(Yaml::Null) => Vec::new(),
+            _ => {
+                return Err(InventoryError::Yaml {
+                    file: file.into(),
+                    message: format!(
+                        "expected a list of {list_key}, or a map whose `{list_key}:` key holds one"
+                    ),
+                    zh: Some(format!(
+                        "应为 `{list_key}` 的列表,或 `{list_key}:` 键下为列表的映射"
+                    )),
+                });
+            }
+        },
+        Yaml::Null => return Err(InventoryError::Empty { file: file.into() }),
+        _ => {
+            return Err(InventoryError::Yaml {
+                file: file.into(),
+                message: format!(
+                    "expected a list of {list_key}, or a map whose `{list_key}:` key holds one"
+                ),
+                zh: Some(format!(
+                    "应为 `{list_key}` 的列表,或 `{list_key}:` 键下为列表的映射"
+                )),
+            });
+        }
+    })
+}
+
 /// The largest YAML file read.
 pub const YAML_MAX_BYTES: u64 = 16 << 20;
 
@@ -538,51 +621,7 @@ impl YamlSource {
         list_key: &str,
         same_column: &dyn Fn(&str) -> Option<usize>,
     ) -> Result<YamlSource, InventoryError> {
-        // A YAML inventory is read whole, and its parsed tree takes some 30 times the text: past
-        // this size, CSV is the format to use.
-        let mut text = String::new();
-        (&mut read)
-            .take(YAML_MAX_BYTES + 1)
-            .read_to_string(&mut text)
-            .map_err(|e| match e.kind() {
-                io::ErrorKind::InvalidData => InventoryError::Yaml {
-                    file: file.into(),
-                    message: "the file is not valid UTF-8".into(),
-                    zh: Some("文件不是有效的 UTF-8 文本".into()),
-                },
-                _ => InventoryError::Io {
-                    file: file.into(),
-                    source: e,
-                },
-            })?;
-        if text.len() as u64 > YAML_MAX_BYTES {
-            return Err(InventoryError::Yaml {
-                file: file.into(),
-                message: format!(
-                    "the file is larger than {} MB; give inventories this large as CSV",
-                    YAML_MAX_BYTES >> 20
-                ),
-                zh: Some(format!(
-                    "文件大于 {} MB;这么大的清单请用 CSV",
-                    YAML_MAX_BYTES >> 20
-                )),
-            });
-        }
-        if crate::text::yaml_flow_depth(&text, crate::text::YAML_DEPTH_LIMIT)
-            > crate::text::YAML_DEPTH_LIMIT
-        {
-            return Err(InventoryError::Yaml {
-                file: file.into(),
-                message: format!(
-                    "recursion limit exceeded: collections nested more than {} deep",
-                    crate::text::YAML_DEPTH_LIMIT
-                ),
-                zh: Some(format!(
-                    "嵌套层数超过上限 {}",
-                    crate::text::YAML_DEPTH_LIMIT
-                )),
-            });
-        }
+        let text = yaml_text(&mut read, file)?;
         let doc: Yaml = serde_yaml::from_str(&text).map_err(|e| InventoryError::Yaml {
             file: file.into(),
             zh: Some(match e.location() {
@@ -595,36 +634,7 @@ impl YamlSource {
             }),
             message: e.to_string(),
         })?;
-        let items = match doc {
-            Yaml::Sequence(items) => items,
-            Yaml::Mapping(mut map) => match map.remove(list_key) {
-                Some(Yaml::Sequence(items)) => items,
-                Some(Yaml::Null) => Vec::new(),
-                _ => {
-                    return Err(InventoryError::Yaml {
-                        file: file.into(),
-                        message: format!(
-                            "expected a list of {list_key}, or a map whose `{list_key}:` key holds one"
-                        ),
-                        zh: Some(format!(
-                            "应为 `{list_key}` 的列表,或 `{list_key}:` 键下为列表的映射"
-                        )),
-                    });
-                }
-            },
-            Yaml::Null => return Err(InventoryError::Empty { file: file.into() }),
-            _ => {
-                return Err(InventoryError::Yaml {
-                    file: file.into(),
-                    message: format!(
-                        "expected a list of {list_key}, or a map whose `{list_key}:` key holds one"
-                    ),
-                    zh: Some(format!(
-                        "应为 `{list_key}` 的列表,或 `{list_key}:` 键下为列表的映射"
-                    )),
-                });
-            }
-        };
+        let items = yaml_items(doc, list_key, file)?;
         let mut headers: Vec<String> = Vec::new();
         let mut by_field: std::collections::HashMap<usize, usize> =
             std::collections::HashMap::new();

@@ -8,8 +8,15 @@
 //! division code stored as a number keeps its digits), `TRUE`/`FALSE` for a logical cell; an error
 //! value (`#N/A`) is a data problem. A merged cell below the header counts for every row it spans.
 //! Rows keep the sheet's own numbers, and every problem names its cell (`台账!D7`).
+//!
+//! An `.xlsx`, `.xlsm` or `.xlsb` sheet is read as it streams ([`stream`]): the rows of the header,
+//! then one row at a time, in bounded memory whatever its length (calamine holds the shared strings
+//! whole; the zip check bounds them). An `.xls` or `.ods` sheet is read whole, as a grid
+//! ([`GridRows`]), and so is a crafted sheet whose cells are out of order.
 
+mod copy;
 pub mod guard;
+mod stream;
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -19,12 +26,16 @@ use calamine::{
     open_workbook_auto_from_rs,
 };
 
+pub use copy::{CopyValue, SheetCopy, WorkbookCopy};
+
 use super::InventoryError;
 use super::cell::Cell;
 use super::source::Row;
 use crate::problem::ProblemKind;
 use crate::suggest::did_you_mean;
 use crate::text::trim;
+use guard::{Area, Scan};
+use stream::{Assembler, Shape, Stream};
 
 use super::header::{Finder, Found, HEADER_SCAN};
 
@@ -37,19 +48,49 @@ type Book = Sheets<Cursor<Vec<u8>>>;
 pub struct XlsxSource {
     sheet: Arc<str>,
     headers: Vec<String>,
-    range: Range<Data>,
+    rows: Rows,
     /// The sheet's 0-based column of the first header column.
     first_column: u32,
-    /// The 0-based sheet row of the next row to read.
-    next: u32,
     /// The sheets passed over for want of the required columns.
     passed_over: Vec<String>,
     /// The row number (as the sheet shows it) of the header's last row.
     header_row: u64,
     /// Every sheet's name.
     sheets: Vec<String>,
-    /// The cells, as 0-based (row, column), that hold a formula without a saved result.
-    uncached: rustc_hash::FxHashSet<(u32, u32)>,
+}
+
+/// Where the rows come from: an `.xlsx`, `.xlsm` or `.xlsb` sheet as it streams, or the whole
+/// grid of an `.xls` or `.ods` sheet (or of a crafted one whose cells are out of order).
+enum Rows {
+    Stream(Stream),
+    Grid(GridRows),
+}
+
+/// A sheet as the reader found it: its cells whole, or what is known before they stream.
+enum Sheet {
+    Grid(Range<Data>),
+    Stream(Shape),
+}
+
+impl Sheet {
+    /// The used area's first and last cell.
+    fn area(&self) -> Option<Area> {
+        match self {
+            Sheet::Grid(range) => Some(Area {
+                first: range.start()?,
+                last: range.end()?,
+            }),
+            Sheet::Stream(shape) => shape.used,
+        }
+    }
+}
+
+/// The sheet chosen: its name, cells and header, and the sheets passed over before it.
+struct Picked {
+    name: String,
+    sheet: Sheet,
+    found: Found,
+    passed_over: Vec<String>,
 }
 
 impl XlsxSource {
@@ -63,46 +104,60 @@ impl XlsxSource {
         sheet: Option<&str>,
         finder: &Finder,
     ) -> Result<XlsxSource, InventoryError> {
-        let (mut book, scan) = open_book(bytes, file)?;
-        let (name, mut range, found, passed_over) = pick_sheet(&mut book, file, sheet, finder)?;
-        // Formula cells without a saved result read as empty: they are told apart from empty
-        // cells by the check's scan of the sheet's XML.
-        let uncached = scan
-            .sheets
-            .into_iter()
-            .find(|s| &*s.name == name.as_str())
-            .map(|s| s.uncached.into_iter().collect())
-            .unwrap_or_default();
-        let Some((start_row, start_column)) = range.start() else {
+        let (mut book, mut scan) = open_book(bytes, file)?;
+        let picked = pick_sheet(&mut book, &mut scan, file, sheet, finder)?;
+        let Some(area) = picked.sheet.area() else {
             return Err(InventoryError::Empty { file: file.into() });
         };
-        let end_row = range.end().map_or(start_row, |(r, _)| r);
+        let found = picked.found;
         let offset = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
-        let header_row = start_row.saturating_add(offset(found.rows.first));
+        let header_row = area.first.0.saturating_add(offset(found.rows.first));
         let last_header_row = header_row.saturating_add(offset(found.rows.height - 1));
-        fill_merged(
-            &mut range,
-            &merged_regions(&mut book, &name),
-            last_header_row,
-        );
         let mut headers = found.rows.names;
         // The header ends at its last named column; cells further right are overflow.
         while headers.last().is_some_and(std::string::String::is_empty) {
             headers.pop();
         }
-        if headers.is_empty() || end_row < last_header_row {
+        if headers.is_empty() || area.last.0 < last_header_row {
             return Err(InventoryError::Empty { file: file.into() });
         }
+        let sheets = book.sheet_names();
+        let rows = match picked.sheet {
+            Sheet::Stream(shape) => {
+                let rows = Assembler::new(shape, area, last_header_row, headers.len());
+                Rows::Stream(Stream::spawn(book, picked.name.clone(), file.into(), rows))
+            }
+            Sheet::Grid(mut range) => {
+                fill_merged(
+                    &mut range,
+                    &merged_regions(&mut book, &picked.name),
+                    last_header_row,
+                );
+                // Formula cells without a saved result read as empty: they are told apart from
+                // empty cells by the check's scan of the sheet's XML.
+                let uncached = scan
+                    .sheets
+                    .into_iter()
+                    .find(|s| &*s.name == picked.name.as_str())
+                    .map(|s| s.uncached.into_iter().collect())
+                    .unwrap_or_default();
+                Rows::Grid(GridRows {
+                    range,
+                    first_column: area.first.1,
+                    width: headers.len(),
+                    next: last_header_row + 1,
+                    uncached,
+                })
+            }
+        };
         Ok(XlsxSource {
-            sheet: Arc::from(name),
+            sheet: Arc::from(picked.name),
             headers,
-            range,
-            first_column: start_column,
-            next: last_header_row + 1,
-            passed_over,
+            rows,
+            first_column: area.first.1,
+            passed_over: picked.passed_over,
             header_row: u64::from(last_header_row) + 1,
-            sheets: book.sheet_names(),
-            uncached,
+            sheets,
         })
     }
 
@@ -140,9 +195,31 @@ impl XlsxSource {
         (self.sheet.clone(), self.first_column)
     }
 
-    pub fn next_row(&mut self) -> Option<Row<'static>> {
+    /// The next row below the header with anything in it; an error when the sheet turns out
+    /// damaged as it streams.
+    pub fn next_row(&mut self) -> Result<Option<Row<'static>>, InventoryError> {
+        match &mut self.rows {
+            Rows::Stream(s) => s.next_row(),
+            Rows::Grid(g) => Ok(g.next_row()),
+        }
+    }
+}
+
+/// A sheet's whole grid, read row by row below its header.
+struct GridRows {
+    range: Range<Data>,
+    first_column: u32,
+    width: usize,
+    /// The 0-based sheet row of the next row to read.
+    next: u32,
+    /// The cells, as 0-based (row, column), that hold a formula without a saved result.
+    uncached: rustc_hash::FxHashSet<(u32, u32)>,
+}
+
+impl GridRows {
+    fn next_row(&mut self) -> Option<Row<'static>> {
         let (end_row, end_column) = self.range.end()?;
-        let width = self.headers.len();
+        let width = self.width;
         while self.next <= end_row {
             let r = self.next;
             self.next += 1;
@@ -181,47 +258,40 @@ impl XlsxSource {
     }
 }
 
-/// The most cells a sheet's used area may span: a sheet is read whole, as a grid from its first
+/// The most cells a sheet's used area may span: a sheet read whole is a grid from its first
 /// used cell to its last, so one stray cell far away (`XFD1048576`) would make a grid of 17
 /// billion cells. 50 million cells is a national inventory of 700,000 rows × 70 columns.
 const MAX_GRID_CELLS: u64 = 50_000_000;
 
-/// Refuses an `.xlsx` sheet whose used cells span more than [`MAX_GRID_CELLS`], before the grid is
-/// built; the cells are scanned one by one, which costs no more memory than one cell.
-fn check_used_area(book: &mut Book, sheet: &str, file: &str) -> Result<(), InventoryError> {
-    let Sheets::Xlsx(x) = book else { return Ok(()) };
-    let mut cells = x
-        .worksheet_cells_reader(sheet)
-        .map_err(|e| workbook_error(file, e))?;
-    let (mut first, mut last): (Option<(u32, u32)>, (u32, u32)) = (None, (0, 0));
-    while let Some(cell) = cells.next_cell().map_err(|e| workbook_error(file, e))? {
-        let (r, c) = cell.get_position();
-        let (fr, fc) = first.unwrap_or((r, c));
-        first = Some((fr.min(r), fc.min(c)));
-        last = (last.0.max(r), last.1.max(c));
+/// Refuses an `.xlsx` sheet whose cells span more than [`MAX_GRID_CELLS`] (`extent`: every cell,
+/// empty ones too), before anything is built of it.
+fn check_used_area(
+    book: &Book,
+    extent: Option<Area>,
+    sheet: &str,
+    file: &str,
+) -> Result<(), InventoryError> {
+    let (Sheets::Xlsx(_), Some(area)) = (book, extent) else {
+        return Ok(());
+    };
+    let cells = area.cells();
+    if cells <= MAX_GRID_CELLS {
+        return Ok(());
     }
-    let Some((fr, fc)) = first else { return Ok(()) };
-    let area = u64::from(last.0 - fr + 1) * u64::from(last.1 - fc + 1);
-    if area > MAX_GRID_CELLS {
-        return Err(InventoryError::Workbook {
-            file: file.into(),
-            message: format!(
-                "the used cells of sheet `{sheet}` span {}{} to {}{}, {area} cells; delete stray cells far from the table",
-                crate::problem::column_letters(fc),
-                fr + 1,
-                crate::problem::column_letters(last.1),
-                last.0 + 1
-            ),
-            zh: Some(format!(
-                "工作表「{sheet}」已用的单元格从 {}{} 到 {}{},共 {area} 个;请删除远离表格的零散单元格",
-                crate::problem::column_letters(fc),
-                fr + 1,
-                crate::problem::column_letters(last.1),
-                last.0 + 1
-            )),
-        });
-    }
-    Ok(())
+    let ((fr, fc), (lr, lc)) = (area.first, area.last);
+    let (from, to) = (
+        format!("{}{}", crate::problem::column_letters(fc), fr + 1),
+        format!("{}{}", crate::problem::column_letters(lc), lr + 1),
+    );
+    Err(InventoryError::Workbook {
+        file: file.into(),
+        message: format!(
+            "the used cells of sheet `{sheet}` span {from} to {to}, {cells} cells; delete stray cells far from the table"
+        ),
+        zh: Some(format!(
+            "工作表「{sheet}」已用的单元格从 {from} 到 {to},共 {cells} 个;请删除远离表格的零散单元格"
+        )),
+    })
 }
 
 /// Opens a workbook for calamine once it has passed [`guard::check`]: no decompression bomb, no
@@ -290,15 +360,36 @@ fn merged_regions(book: &mut Book, sheet: &str) -> Vec<Dimensions> {
     }
 }
 
+/// Reads sheet `name` as far as choosing it needs: an `.xlsx`, `.xlsm` or `.xlsb` sheet (its
+/// cells in order) only to know its shape, any other whole.
+fn read_sheet(
+    book: &mut Book,
+    scan: &mut Scan,
+    name: &str,
+    file: &str,
+) -> Result<Sheet, InventoryError> {
+    if let Some(shape) = stream::shape(book, scan, name, file)? {
+        check_used_area(book, shape.extent, name, file)?;
+        if shape.ordered {
+            return Ok(Sheet::Stream(shape));
+        }
+    }
+    let range = book
+        .worksheet_range(name)
+        .map_err(|e| workbook_error(file, e))?;
+    Ok(Sheet::Grid(range))
+}
+
 /// The sheet to read, its cells, its header and the sheets passed over before it: `sheet`, or
 /// the first visible worksheet whose header has every required column, or the first visible one
 /// when none has (the missing-column error then names it).
 fn pick_sheet(
     book: &mut Book,
+    scan: &mut Scan,
     file: &str,
     sheet: Option<&str>,
     finder: &Finder,
-) -> Result<(String, Range<Data>, Found, Vec<String>), InventoryError> {
+) -> Result<Picked, InventoryError> {
     let candidates = match sheet {
         Some(_) => vec![choose_sheet(book, file, sheet)?],
         None => visible_sheets(book, file)?,
@@ -306,21 +397,31 @@ fn pick_sheet(
     let mut passed_over = Vec::new();
     let mut first = None;
     for name in candidates {
-        check_used_area(book, &name, file)?;
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| workbook_error(file, e))?;
-        let found = finder(&top_rows(&range));
+        let read = read_sheet(book, scan, &name, file)?;
+        let top = match &read {
+            Sheet::Grid(range) => top_rows(range),
+            Sheet::Stream(shape) => stream::top_rows(book, &name, file, shape.used)?,
+        };
+        let found = finder(&top);
         if found.complete || sheet.is_some() {
-            return Ok((name, range, found, passed_over));
+            return Ok(Picked {
+                name,
+                sheet: read,
+                found,
+                passed_over,
+            });
         }
         if first.is_none() {
-            first = Some((name.clone(), range, found));
+            first = Some(Picked {
+                name: name.clone(),
+                sheet: read,
+                found,
+                passed_over: Vec::new(),
+            });
         }
         passed_over.push(name);
     }
-    let (name, range, found) = first.ok_or_else(|| InventoryError::Empty { file: file.into() })?;
-    Ok((name, range, found, Vec::new()))
+    first.ok_or_else(|| InventoryError::Empty { file: file.into() })
 }
 
 /// The first rows of a sheet's used area, as text, for finding its header.
@@ -413,6 +514,14 @@ fn header_text(v: &Data) -> String {
     }
 }
 
+/// [`cell`], taking the value (its text is not copied).
+fn into_cell(v: Data) -> Cell<'static> {
+    match v {
+        Data::String(s) | Data::DurationIso(s) => Cell::text(s),
+        v => cell(&v),
+    }
+}
+
 /// A sheet's value as the text a person would have typed, or a problem.
 fn cell(v: &Data) -> Cell<'static> {
     match v {
@@ -489,123 +598,6 @@ fn datetime_text(d: &ExcelDateTime) -> String {
     } else {
         format!("{y:04}-{m:02}-{day:02} {h:02}:{min:02}:{s:02}")
     }
-}
-
-/// A value of a sheet as copied into an annotated workbook.
-#[derive(Clone, Debug, PartialEq)]
-pub enum CopyValue {
-    Text(String),
-    Number(f64),
-    Bool(bool),
-    /// A date (and time) cell: year, month, day, hour, minute, second.
-    DateTime(u16, u8, u8, u8, u8, u8),
-    /// An error value such as `#N/A`, kept as its text.
-    Error(String),
-}
-
-/// One sheet's values and merged regions, for an annotated copy.
-#[derive(Clone, Debug)]
-pub struct SheetCopy {
-    pub name: String,
-    pub hidden: bool,
-    /// Every non-empty cell: 0-based (row, column) and value.
-    pub cells: Vec<(u32, u32, CopyValue)>,
-    /// Merged regions: 0-based (first row, first column, last row, last column).
-    pub merged: Vec<(u32, u32, u32, u32)>,
-    /// The last used 0-based column, if any.
-    pub last_column: Option<u32>,
-}
-
-/// A whole workbook's values, and where the graded sheet's header is.
-#[derive(Clone, Debug)]
-pub struct WorkbookCopy {
-    pub sheets: Vec<SheetCopy>,
-    /// The graded sheet (index into `sheets`).
-    pub graded: usize,
-    /// The graded sheet's header: its 0-based row, and its cells by 0-based column.
-    pub header_row: u32,
-    pub header: Vec<(u32, String)>,
-}
-
-impl WorkbookCopy {
-    /// Reads every sheet of the workbook in `bytes`; `sheet` and `known` pick the graded sheet and
-    /// its header as [`XlsxSource::open`] does.
-    pub fn read(
-        bytes: Vec<u8>,
-        file: &str,
-        sheet: Option<&str>,
-        finder: &Finder,
-    ) -> Result<WorkbookCopy, InventoryError> {
-        let (mut book, _) = open_book(bytes, file)?;
-        let (graded_name, _, found, _) = pick_sheet(&mut book, file, sheet, finder)?;
-        let metadata = book.sheets_metadata().to_vec();
-        let mut sheets = Vec::new();
-        let mut graded = 0;
-        let mut header_row = 0;
-        let mut header = Vec::new();
-        for meta in metadata.iter().filter(|s| s.typ == SheetType::WorkSheet) {
-            let range = book
-                .worksheet_range(&meta.name)
-                .map_err(|e| workbook_error(file, e))?;
-            let merged = merged_regions(&mut book, &meta.name)
-                .iter()
-                .filter(|d| d.start.0 <= d.end.0 && d.start.1 <= d.end.1)
-                .map(|d| (d.start.0, d.start.1, d.end.0, d.end.1))
-                .collect();
-            if meta.name == graded_name {
-                graded = sheets.len();
-                if let Some((r0, c0)) = range.start() {
-                    let offset = u32::try_from(found.rows.data_start() - 1).unwrap_or(u32::MAX);
-                    header_row = r0.saturating_add(offset);
-                    header = (c0..)
-                        .zip(&found.rows.names)
-                        .filter(|(_, h)| !h.is_empty())
-                        .map(|(c, h)| (c, h.clone()))
-                        .collect();
-                }
-            }
-            let cells = range
-                .used_cells()
-                .filter_map(|(r, c, v)| {
-                    let (r0, c0) = range.start().unwrap_or((0, 0));
-                    copy_value(v).map(|v| (r0 + r as u32, c0 + c as u32, v))
-                })
-                .collect();
-            sheets.push(SheetCopy {
-                name: meta.name.clone(),
-                hidden: meta.visible != SheetVisible::Visible,
-                cells,
-                merged,
-                last_column: range.end().map(|(_, c)| c),
-            });
-        }
-        if sheets.is_empty() {
-            return Err(InventoryError::Empty { file: file.into() });
-        }
-        Ok(WorkbookCopy {
-            sheets,
-            graded,
-            header_row,
-            header,
-        })
-    }
-}
-
-fn copy_value(v: &Data) -> Option<CopyValue> {
-    Some(match v {
-        Data::Empty => return None,
-        Data::String(s) => CopyValue::Text(s.clone()),
-        Data::Int(n) => CopyValue::Number(*n as f64),
-        Data::Float(f) => CopyValue::Number(*f),
-        Data::Bool(b) => CopyValue::Bool(*b),
-        Data::DateTime(d) if !d.is_duration() && is_date_serial(d.as_f64()) => {
-            let (y, m, day, h, min, s, _) = d.to_ymd_hms_milli();
-            CopyValue::DateTime(y, m, day, h, min, s)
-        }
-        Data::DateTime(d) => CopyValue::Number(d.as_f64()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => CopyValue::Text(s.clone()),
-        Data::Error(e) => CopyValue::Error(e.to_string()),
-    })
 }
 
 #[cfg(test)]

@@ -17,18 +17,25 @@
 //! passes Excel's own limit of 32,767 characters, which no workbook Excel wrote can hold.
 //!
 //! The pass reads the XML of the sheets and of the shared strings with a small tokenizer
-//! ([`Tokenizer`]) that keeps one tag at a time. Each worksheet is inspected by a [`SheetScan`]:
-//! today it counts every cell's text; it is where a later change collects what calamine's streaming
-//! reader cannot give (merged ranges, formulas without a cached value), in the same pass.
+//! (`xml::Tokenizer`) that keeps one tag at a time. Each worksheet is inspected by a [`SheetScan`]:
+//! besides every cell's text, it collects what calamine's streaming reader cannot give as the cells
+//! pass (`super::stream`): the merged ranges, the formulas without a cached value, the used area
+//! (where the header's columns begin) and whether the cells come in order.
+
+mod inspect;
+mod refusal;
+mod xml;
 
 use std::cell::Cell as Counter;
-use std::fmt;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::problem::SheetRef;
-use crate::text::Lang;
+
+use inspect::{Inspector, Kind, SharedScan};
+pub use refusal::Refusal;
+pub(crate) use xml::{local, unescape};
 
 /// The limits of the pass; [`Limits::default`] holds the ones every workbook is read with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,180 +62,6 @@ impl Default for Limits {
             cell_chars: 32_767,
         }
     }
-}
-
-/// Why a workbook is refused before it is read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// The file is an encrypted (password-protected) OOXML workbook.
-    Encrypted,
-    /// An entry inflates to more than `ratio` times its compressed size.
-    Ratio {
-        part: String,
-        inflated: u64,
-        compressed: u64,
-        ratio: u64,
-    },
-    /// The shared-string table inflates to more than `limit` bytes.
-    SharedStrings { part: String, limit: u64 },
-    /// An entry inflates to more than `limit` bytes.
-    Part { part: String, limit: u64 },
-    /// The zip's entries overlap (share their compressed bytes): a crafted file.
-    Overlap,
-    /// A cell's text passes `limit` characters; `cell` is `Sheet!A1` (or the part, when the
-    /// sheet's name is not known).
-    CellText { cell: String, limit: u64 },
-    /// A cell or row whose reference (`r="B7"`) is no cell of a worksheet: more than three
-    /// letters, a column past XFD or a row past 1,048,576 — a damaged or crafted sheet.
-    BadReference { part: String, reference: String },
-    /// Shared string number `index` (from 0) passes `limit` characters; `cell` is the first cell
-    /// that shows it, if any.
-    SharedString {
-        index: u64,
-        cell: Option<String>,
-        limit: u64,
-    },
-}
-
-impl Refusal {
-    /// The message in `lang`, without the file's name.
-    pub fn render(&self, lang: Lang) -> String {
-        if lang == Lang::En {
-            return self.to_string();
-        }
-        match self {
-            Refusal::Encrypted => {
-                "工作簿设有打开密码(已加密),无法读取;请在 Excel 中取消密码(文件 → 信息 → 保护工作簿 → 用密码进行加密,清空密码)后保存,再读取".into()
-            }
-            Refusal::Ratio {
-                part,
-                inflated,
-                compressed,
-                ratio,
-            } => format!(
-                "工作簿的 `{part}` 解压后超过压缩大小的 {ratio} 倍(已解压 {},压缩数据只读了 {}),疑似压缩炸弹,拒绝读取;请用 Excel 重新保存",
-                size(*inflated),
-                size(*compressed)
-            ),
-            Refusal::SharedStrings { part, limit } => format!(
-                "工作簿的共享字符串表 `{part}` 解压后超过 {},拒绝读取;请删去不需要的文字,或拆分工作簿",
-                size(*limit)
-            ),
-            Refusal::Part { part, limit } => {
-                format!(
-                    "工作簿的 `{part}` 解压后超过 {},拒绝读取;请拆分工作簿",
-                    size(*limit)
-                )
-            }
-            Refusal::Overlap => {
-                "工作簿的压缩条目相互重叠,不是 Excel 能写出的文件(疑似压缩炸弹),拒绝读取".into()
-            }
-            Refusal::CellText { cell, limit } => format!(
-                "单元格 {cell} 的文字超过 Excel 的上限 {} 个字符,拒绝读取;Excel 无法保存这样的单元格,请缩短它",
-                thousands(*limit)
-            ),
-            Refusal::BadReference { part, reference } => format!(
-                "工作簿的 `{part}` 中有单元格引用 `{reference}`,不是工作表上的单元格(工作表最多 XFD 列、1048576 行),文件已损坏,拒绝读取;请用 Excel 打开并重新保存"
-            ),
-            Refusal::SharedString { index, cell, limit } => match cell {
-                Some(cell) => format!(
-                    "单元格 {cell} 的文字超过 Excel 的上限 {} 个字符,拒绝读取;Excel 无法保存这样的单元格,请缩短它",
-                    thousands(*limit)
-                ),
-                None => format!(
-                    "共享字符串表的第 {} 项超过 Excel 的上限 {} 个字符,拒绝读取;Excel 无法保存这样的文字",
-                    index + 1,
-                    thousands(*limit)
-                ),
-            },
-        }
-    }
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Refusal::Encrypted => write!(
-                f,
-                "the workbook is password-protected (encrypted) and cannot be read; remove the password in Excel (File > Info > Protect Workbook > Encrypt with Password, clear it), save, and read it again"
-            ),
-            Refusal::Ratio {
-                part,
-                inflated,
-                compressed,
-                ratio,
-            } => write!(
-                f,
-                "`{part}` of the workbook inflates to more than {ratio} times its compressed size ({} from {} read so far): a decompression bomb, refused; save the workbook again in Excel",
-                size(*inflated),
-                size(*compressed)
-            ),
-            Refusal::SharedStrings { part, limit } => write!(
-                f,
-                "the shared-string table `{part}` of the workbook inflates to more than {}: refused; delete text that is not needed, or split the workbook",
-                size(*limit)
-            ),
-            Refusal::Part { part, limit } => write!(
-                f,
-                "`{part}` of the workbook inflates to more than {}: refused; split the workbook",
-                size(*limit)
-            ),
-            Refusal::Overlap => write!(
-                f,
-                "the workbook's zip entries overlap, which no spreadsheet program writes (a decompression bomb?): refused"
-            ),
-            Refusal::CellText { cell, limit } => write!(
-                f,
-                "the text of cell {cell} is longer than Excel's limit of {} characters: refused; Excel cannot save such a cell, shorten it",
-                thousands(*limit)
-            ),
-            Refusal::BadReference { part, reference } => write!(
-                f,
-                "`{part}` of the workbook has the cell reference `{reference}`, which is no cell of a worksheet (at most column XFD and row 1,048,576): a damaged file, refused; open and save it again in Excel"
-            ),
-            Refusal::SharedString { index, cell, limit } => match cell {
-                Some(cell) => write!(
-                    f,
-                    "the text of cell {cell} is longer than Excel's limit of {} characters: refused; Excel cannot save such a cell, shorten it",
-                    thousands(*limit)
-                ),
-                None => write!(
-                    f,
-                    "shared string {} of the workbook is longer than Excel's limit of {} characters: refused; Excel cannot save such text",
-                    index + 1,
-                    thousands(*limit)
-                ),
-            },
-        }
-    }
-}
-
-/// A size as people read it: `2 GiB`, `256 MiB`, `3.4 MiB`, `512 KiB`, `12 bytes`.
-fn size(bytes: u64) -> String {
-    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
-    for (unit, name) in UNITS {
-        if bytes >= unit {
-            return if bytes.is_multiple_of(unit) {
-                format!("{} {name}", bytes / unit)
-            } else {
-                format!("{:.1} {name}", bytes as f64 / unit as f64)
-            };
-        }
-    }
-    format!("{bytes} bytes")
-}
-
-/// `32767` as `32,767`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
 }
 
 /// The signature of an OLE compound file (CFB): `.xls`, and an encrypted `.xlsx`.
@@ -561,6 +394,26 @@ pub struct SheetScan {
     /// cell from an empty one.
     pub uncached: Vec<(u32, u32)>,
     pub uncached_more: u64,
+    /// The merged ranges, as 0-based (first row, first column, last row, last column) as the
+    /// sheet writes them: at most [`MAX_MERGED`] of them. The streaming reader gives them only
+    /// after the cells.
+    pub merged: Vec<(u32, u32, u32, u32)>,
+    /// The area of the cells that hold a value as calamine reads them (an empty string is one,
+    /// a formula without a result is none): the grid calamine would build of the sheet.
+    pub used: Option<Area>,
+    /// The area of every cell element, empty ones too.
+    pub extent: Option<Area>,
+    /// Whether the cells come row by row and left to right, each cell in its row: a sheet read as
+    /// it streams must (a crafted one that does not is read whole).
+    pub ordered: bool,
+    /// Whether the current cell holds a value, as calamine reads it; inside its `<v>` of a type
+    /// whose empty `<v>` is no value, and whether text came.
+    has_value: bool,
+    in_value: bool,
+    value_text: bool,
+    /// The row its `<row>` element gives, 1-based, and the last cell's (row, column).
+    row_element: u32,
+    last: Option<(u32, u32)>,
     /// Whether the current cell has a formula, and a saved value.
     formula: bool,
     cached: bool,
@@ -588,6 +441,15 @@ impl SheetScan {
             cells: 0,
             uncached: Vec::new(),
             uncached_more: 0,
+            merged: Vec::new(),
+            used: None,
+            extent: None,
+            ordered: true,
+            has_value: false,
+            in_value: false,
+            value_text: false,
+            row_element: 0,
+            last: None,
             formula: false,
             cached: false,
             row: 0,
@@ -599,6 +461,48 @@ impl SheetScan {
             value: String::new(),
             find_shared: None,
             found: None,
+        }
+    }
+
+    /// Notes where the cell just begun is: cells out of order, or outside their row, make the
+    /// sheet one to read whole.
+    fn follow(&mut self) {
+        let at = (self.row, self.column.unwrap_or(0));
+        if self.row != self.row_element || self.last.is_some_and(|last| at <= last) {
+            self.ordered = false;
+        }
+        self.last = Some(at);
+    }
+
+    /// A `<v>` begins: by the cell's type, whether it holds a value whatever it says (a string
+    /// or a date, even empty), none (an inline string's `<v>` is ignored), or one if it has text.
+    fn start_value(&mut self) {
+        match self.cell_type.as_str() {
+            "inlineStr" | "is" => self.has_value = false,
+            "n" | "s" | "b" | "e" | "" => {
+                self.in_value = true;
+                self.value_text = false;
+            }
+            _ => self.has_value = true,
+        }
+    }
+
+    /// A cell ends: its place in the areas, and a formula without a saved result.
+    fn end_cell(&mut self) {
+        let at = (self.row.saturating_sub(1), self.column.unwrap_or(0));
+        Area::grow(&mut self.extent, at);
+        if self.has_value {
+            Area::grow(&mut self.used, at);
+        }
+        self.has_value = false;
+        self.in_value = false;
+        if self.formula && !self.cached {
+            if self.uncached.len() < MAX_UNCACHED {
+                self.uncached.push(at);
+            } else {
+                self.uncached_more += 1;
+            }
+            self.formula = false;
         }
     }
 
@@ -614,6 +518,37 @@ impl SheetScan {
 
 /// The most formula cells without a saved result a [`SheetScan`] lists (8 bytes each).
 const MAX_UNCACHED: usize = 100_000;
+
+/// The most merged ranges a [`SheetScan`] lists (16 bytes each); those past it are not filled.
+pub const MAX_MERGED: usize = 100_000;
+
+/// A rectangle of cells: 0-based (row, column) of its first and last cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Area {
+    pub first: (u32, u32),
+    pub last: (u32, u32),
+}
+
+impl Area {
+    /// `area` grown to hold the cell `at`.
+    pub fn grow(area: &mut Option<Area>, at: (u32, u32)) {
+        *area = Some(match *area {
+            None => Area {
+                first: at,
+                last: at,
+            },
+            Some(a) => Area {
+                first: (a.first.0.min(at.0), a.first.1.min(at.1)),
+                last: (a.last.0.max(at.0), a.last.1.max(at.1)),
+            },
+        });
+    }
+
+    /// How many cells it spans.
+    pub fn cells(&self) -> u64 {
+        u64::from(self.last.0 - self.first.0 + 1) * u64::from(self.last.1 - self.first.1 + 1)
+    }
+}
 
 /// The last row and column (0-based) of a worksheet: 1,048,576 and XFD.
 const MAX_ROW: u32 = 1_048_576;
@@ -646,476 +581,22 @@ pub(crate) fn parse_reference(r: &[u8]) -> Option<(u32, u32)> {
     ((1..=MAX_ROW).contains(&row) && column - 1 <= MAX_COLUMN).then_some((row, column - 1))
 }
 
+/// A merged range (`A1:C3`, or one cell) as 0-based (first row, first column, last row, last
+/// column).
+fn merged_range(r: &[u8]) -> Option<(u32, u32, u32, u32)> {
+    let mut ends = r.split(|&b| b == b':');
+    let (r0, c0) = parse_reference(ends.next()?)?;
+    let (r1, c1) = match ends.next() {
+        Some(end) => parse_reference(end)?,
+        None => (r0, c0),
+    };
+    Some((r0 - 1, c0, r1 - 1, c1))
+}
+
 /// Whether a range (`A1:C3`) or a cell (`A1`) names cells of a worksheet.
 fn is_range(r: &[u8]) -> bool {
     r.split(|&b| b == b':')
         .all(|end| parse_reference(end).is_some())
-}
-
-/// The shared strings as the pass sees them: the length of each.
-#[derive(Debug, Default)]
-struct SharedScan {
-    /// The number of the current `<si>` plus one (0 before the first).
-    count: u64,
-    chars: u64,
-    in_text: bool,
-    in_phonetic: bool,
-}
-
-/// What an inspected entry is.
-enum Kind {
-    Workbook(Vec<(String, String)>),
-    Relationships(Vec<(String, String)>),
-    SharedStrings(SharedScan),
-    Sheet(SheetScan),
-}
-
-/// One entry's XML, tokenized, and what is done with it.
-struct Inspector {
-    tokens: Tokenizer,
-    kind: Kind,
-    cell_chars: u64,
-}
-
-impl Inspector {
-    fn new(kind: Kind, cell_chars: u64) -> Inspector {
-        Inspector {
-            tokens: Tokenizer::default(),
-            kind,
-            cell_chars,
-        }
-    }
-
-    fn feed(&mut self, bytes: &[u8]) -> Result<(), Refusal> {
-        let mut handler = Handler {
-            kind: &mut self.kind,
-            cell_chars: self.cell_chars,
-        };
-        self.tokens.feed(bytes, &mut handler)
-    }
-}
-
-/// The tokenizer's events, applied to the entry's [`Kind`].
-struct Handler<'k> {
-    kind: &'k mut Kind,
-    cell_chars: u64,
-}
-
-/// Bounds what is kept of an attribute (a cell reference, a sheet name, a relationship target).
-const MAX_ATTRIBUTE: usize = 1024;
-
-impl Events for Handler<'_> {
-    fn start(&mut self, tag: &Tag<'_>) -> Result<(), Refusal> {
-        let attribute = |key: &str| -> String {
-            let value = tag.attribute(key.as_bytes()).unwrap_or_default();
-            let value = &value[..value.len().min(MAX_ATTRIBUTE)];
-            unescape(&String::from_utf8_lossy(value))
-        };
-        match &mut *self.kind {
-            Kind::Workbook(sheets) if tag.name == b"sheet" && sheets.len() < MAX_NAMES => {
-                sheets.push((attribute("id"), attribute("name")));
-            }
-            Kind::Relationships(targets)
-                if tag.name == b"Relationship" && targets.len() < MAX_NAMES =>
-            {
-                targets.push((attribute("Id"), attribute("Target")));
-            }
-            Kind::SharedStrings(s) => match tag.name {
-                b"si" => {
-                    s.count += 1;
-                    s.chars = 0;
-                }
-                b"rPh" => s.in_phonetic = !tag.empty,
-                b"t" => s.in_text = !tag.empty && !s.in_phonetic,
-                _ => {}
-            },
-            Kind::Sheet(s) => match tag.name {
-                b"row" => {
-                    s.row = match tag.attribute(b"r") {
-                        Some(r) => std::str::from_utf8(r)
-                            .ok()
-                            .and_then(|r| r.trim().parse().ok())
-                            .filter(|row| (1..=MAX_ROW).contains(row))
-                            .ok_or_else(|| bad_reference(&s.part, r))?,
-                        None => s.row.saturating_add(1),
-                    };
-                    s.column = None;
-                }
-                // The used area and merged ranges, which calamine reads as references too.
-                b"dimension" | b"mergeCell" => {
-                    if let Some(r) = tag.attribute(b"ref")
-                        && !is_range(r)
-                    {
-                        return Err(bad_reference(&s.part, r));
-                    }
-                }
-                b"c" => {
-                    s.cells += 1;
-                    match tag.attribute(b"r") {
-                        // A reference that names no cell is refused here: calamine's arithmetic
-                        // on it overflows.
-                        Some(r) => {
-                            let (row, column) =
-                                parse_reference(r).ok_or_else(|| bad_reference(&s.part, r))?;
-                            s.row = row;
-                            s.column = Some(column);
-                        }
-                        None => s.column = Some(s.column.map_or(0, |c| c.saturating_add(1))),
-                    }
-                    s.cell_type = attribute("t");
-                    s.chars = 0;
-                    s.formula = false;
-                    s.cached = false;
-                }
-                b"f" => s.formula = true,
-                b"rPh" => s.in_phonetic = !tag.empty,
-                b"v" | b"t" => {
-                    s.in_text = !tag.empty && !s.in_phonetic;
-                    s.cached |= tag.name == b"v" && !tag.empty;
-                    s.value.clear();
-                }
-                _ => {}
-            },
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn end(&mut self, name: &[u8]) -> Result<(), Refusal> {
-        match &mut *self.kind {
-            Kind::SharedStrings(s) => match name {
-                b"t" => s.in_text = false,
-                b"rPh" => s.in_phonetic = false,
-                _ => {}
-            },
-            Kind::Sheet(s) => match name {
-                b"c" if s.formula && !s.cached => {
-                    let at = (s.row.saturating_sub(1), s.column.unwrap_or(0));
-                    if s.uncached.len() < MAX_UNCACHED {
-                        s.uncached.push(at);
-                    } else {
-                        s.uncached_more += 1;
-                    }
-                    s.formula = false;
-                }
-                b"t" => s.in_text = false,
-                b"v" => {
-                    s.in_text = false;
-                    if let Some(index) = s.find_shared
-                        && s.found.is_none()
-                        && s.cell_type == "s"
-                        && s.value.trim().parse::<u64>().ok() == Some(index)
-                    {
-                        s.found = Some(s.cell());
-                    }
-                }
-                b"rPh" => s.in_phonetic = false,
-                _ => {}
-            },
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn wants_text(&self) -> bool {
-        match &*self.kind {
-            Kind::SharedStrings(s) => s.in_text,
-            Kind::Sheet(s) => s.in_text,
-            _ => false,
-        }
-    }
-
-    fn text(&mut self, raw: &[u8], chars: u64) -> Result<(), Refusal> {
-        let limit = self.cell_chars;
-        match &mut *self.kind {
-            Kind::SharedStrings(s) if s.in_text => {
-                s.chars += chars;
-                if s.chars > limit {
-                    return Err(Refusal::SharedString {
-                        index: s.count.saturating_sub(1),
-                        cell: None,
-                        limit,
-                    });
-                }
-            }
-            Kind::Sheet(s) if s.in_text => {
-                s.chars += chars;
-                if s.find_shared.is_some() && s.value.len() < 32 {
-                    s.value
-                        .push_str(&String::from_utf8_lossy(&raw[..raw.len().min(32)]));
-                }
-                if s.chars > limit {
-                    return Err(Refusal::CellText {
-                        cell: s.cell().to_string(),
-                        limit,
-                    });
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-}
-
-/// `&amp;` and the other four entities of XML, and numeric ones, in an attribute's value.
-pub(crate) fn unescape(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let Some(end) = rest.find(';').filter(|&e| e <= 10) else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let entity = &rest[1..end];
-        let c = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            _ => entity
-                .strip_prefix("#x")
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
-                .and_then(char::from_u32),
-        };
-        if let Some(c) = c {
-            out.push(c);
-            rest = &rest[end + 1..];
-        } else {
-            out.push('&');
-            rest = &rest[1..];
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// A start tag as the tokenizer saw it: its local name (without a namespace prefix), whether it
-/// is empty (`<c/>`), and its attributes, unparsed.
-struct Tag<'t> {
-    name: &'t [u8],
-    empty: bool,
-    attributes: &'t [u8],
-}
-
-impl Tag<'_> {
-    /// The raw value of the attribute whose local name is `key`.
-    fn attribute(&self, key: &[u8]) -> Option<&[u8]> {
-        let mut rest = self.attributes;
-        loop {
-            let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
-            rest = &rest[start..];
-            let eq = rest.iter().position(|&b| b == b'=')?;
-            let name = rest[..eq].trim_ascii();
-            rest = rest[eq + 1..].trim_ascii_start();
-            let quote = *rest.first()?;
-            if quote != b'"' && quote != b'\'' {
-                return None;
-            }
-            let len = rest[1..].iter().position(|&b| b == quote)?;
-            let value = &rest[1..1 + len];
-            rest = &rest[len + 2..];
-            if local(name) == key {
-                return Some(value);
-            }
-        }
-    }
-}
-
-/// A name without its namespace prefix (`x:c` → `c`).
-pub(crate) fn local(name: &[u8]) -> &[u8] {
-    match name.iter().rposition(|&b| b == b':') {
-        Some(at) => &name[at + 1..],
-        None => name,
-    }
-}
-
-/// What a [`Tokenizer`] reports.
-trait Events {
-    fn start(&mut self, tag: &Tag<'_>) -> Result<(), Refusal>;
-    fn end(&mut self, name: &[u8]) -> Result<(), Refusal>;
-    /// Whether text is wanted now; when not, it is skipped without being counted.
-    fn wants_text(&self) -> bool;
-    /// A piece of text: its raw bytes (entities not replaced; empty for CDATA) and how many
-    /// characters it holds, in UTF-16 units, an entity counting as one.
-    fn text(&mut self, raw: &[u8], chars: u64) -> Result<(), Refusal>;
-}
-
-/// The most bytes of one tag that are kept: a tag is a name and a few attributes; a longer one is
-/// cut (its attributes past this are not seen), so memory stays bounded.
-const MAX_TAG: usize = 4096;
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum State {
-    /// Between tags.
-    #[default]
-    Text,
-    /// Inside `<…>`; the byte is the open quote of an attribute's value, if any.
-    Tag(Option<u8>),
-    /// Inside `<!-- … -->`; how many `-` were just seen.
-    Comment(u8),
-    /// Inside `<![CDATA[ … ]]>`; how many `]` were just seen (not counted yet).
-    Cdata(u64),
-}
-
-/// A streaming tokenizer of XML, just enough for the parts of a workbook: start and end tags,
-/// text, comments, CDATA, declarations. It keeps one tag ([`MAX_TAG`] bytes at most) and is fed
-/// any pieces of the document.
-#[derive(Default)]
-struct Tokenizer {
-    state: State,
-    tag: Vec<u8>,
-    /// Inside an entity (`&amp;`) of text: how many bytes of it were seen.
-    entity: u8,
-}
-
-impl Tokenizer {
-    fn feed(&mut self, bytes: &[u8], events: &mut dyn Events) -> Result<(), Refusal> {
-        let mut i = 0;
-        while i < bytes.len() {
-            match self.state {
-                State::Text => {
-                    let end = memchr::memchr(b'<', &bytes[i..]).map_or(bytes.len(), |at| i + at);
-                    if end > i && events.wants_text() {
-                        let chars = self.count(&bytes[i..end]);
-                        events.text(&bytes[i..end], chars)?;
-                    }
-                    i = end;
-                    if i < bytes.len() {
-                        self.state = State::Tag(None);
-                        self.tag.clear();
-                        self.entity = 0;
-                        i += 1;
-                    }
-                }
-                State::Tag(quote) => {
-                    let b = bytes[i];
-                    i += 1;
-                    match quote {
-                        Some(q) if b == q => self.state = State::Tag(None),
-                        Some(_) => {}
-                        None if b == b'"' || b == b'\'' => self.state = State::Tag(Some(b)),
-                        None if b == b'>' => {
-                            self.state = State::Text;
-                            self.close_tag(events)?;
-                            continue;
-                        }
-                        None => {}
-                    }
-                    if self.tag.len() < MAX_TAG {
-                        self.tag.push(b);
-                    }
-                    if self.tag == b"!--" {
-                        self.state = State::Comment(0);
-                    } else if self.tag == b"![CDATA[" {
-                        self.state = State::Cdata(0);
-                    }
-                }
-                State::Comment(dashes) => {
-                    let b = bytes[i];
-                    i += 1;
-                    self.state = match b {
-                        b'-' => State::Comment(dashes.saturating_add(1)),
-                        b'>' if dashes >= 2 => State::Text,
-                        _ => State::Comment(0),
-                    };
-                }
-                State::Cdata(brackets) => {
-                    let wants = events.wants_text();
-                    let b = bytes[i];
-                    i += 1;
-                    match b {
-                        b']' => self.state = State::Cdata(brackets + 1),
-                        b'>' if brackets >= 2 => {
-                            if wants && brackets > 2 {
-                                events.text(&[], brackets - 2)?;
-                            }
-                            self.state = State::Text;
-                        }
-                        _ => {
-                            if wants {
-                                let units = match b {
-                                    0x80..=0xBF => 0,
-                                    0xF0..=0xFF => 2,
-                                    _ => 1,
-                                };
-                                events.text(&[], brackets + units)?;
-                            }
-                            self.state = State::Cdata(0);
-                        }
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The characters of a piece of text, in UTF-16 units (a character past U+FFFF is two, as
-    /// Excel counts it), an entity counting as one, its state carried across pieces.
-    fn count(&mut self, text: &[u8]) -> u64 {
-        let mut chars = 0;
-        for &b in text {
-            if self.entity > 0 {
-                self.entity = if b == b';' || self.entity > 12 {
-                    0
-                } else {
-                    self.entity + 1
-                };
-                continue;
-            }
-            chars += match b {
-                b'&' => {
-                    self.entity = 1;
-                    1
-                }
-                0x80..=0xBF => 0,
-                0xF0..=0xFF => 2,
-                _ => 1,
-            };
-        }
-        chars
-    }
-
-    fn close_tag(&mut self, events: &mut dyn Events) -> Result<(), Refusal> {
-        let tag = std::mem::take(&mut self.tag);
-        let result = match tag.first() {
-            Some(b'/') => {
-                let name = tag[1..].trim_ascii();
-                events.end(local(name))
-            }
-            Some(b'?' | b'!') | None => Ok(()),
-            Some(_) => {
-                let empty = tag.ends_with(b"/");
-                let body = if empty { &tag[..tag.len() - 1] } else { &tag };
-                let name_end = body
-                    .iter()
-                    .position(u8::is_ascii_whitespace)
-                    .unwrap_or(body.len());
-                let start = Tag {
-                    name: local(&body[..name_end]),
-                    empty,
-                    attributes: &body[name_end..],
-                };
-                events.start(&start).and_then(|()| {
-                    if empty {
-                        events.end(start.name)
-                    } else {
-                        Ok(())
-                    }
-                })
-            }
-        };
-        self.tag = tag;
-        self.tag.clear();
-        result
-    }
 }
 
 #[cfg(test)]
@@ -1126,7 +607,9 @@ impl Tokenizer {
 mod tests {
     use std::io::Write;
 
+    use super::refusal::{size, thousands};
     use super::*;
+    use crate::text::Lang;
 
     /// A zip of `entries`, deflated.
     fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
@@ -1162,47 +645,6 @@ mod tests {
         Limits {
             cell_chars: 10,
             ..Limits::default()
-        }
-    }
-
-    /// The characters of each cell's text, as the tokenizer counts them, fed `piece` bytes at a time.
-    fn counts(xml: &str, piece: usize) -> Vec<u64> {
-        struct Lengths(Vec<u64>, bool);
-        impl Events for Lengths {
-            fn start(&mut self, tag: &Tag<'_>) -> Result<(), Refusal> {
-                if tag.name == b"t" {
-                    self.0.push(0);
-                    self.1 = !tag.empty;
-                }
-                Ok(())
-            }
-            fn end(&mut self, _: &[u8]) -> Result<(), Refusal> {
-                self.1 = false;
-                Ok(())
-            }
-            fn wants_text(&self) -> bool {
-                self.1
-            }
-            fn text(&mut self, _: &[u8], chars: u64) -> Result<(), Refusal> {
-                if let Some(last) = self.0.last_mut() {
-                    *last += chars;
-                }
-                Ok(())
-            }
-        }
-        let mut tokens = Tokenizer::default();
-        let mut lengths = Lengths(Vec::new(), false);
-        for chunk in xml.as_bytes().chunks(piece) {
-            tokens.feed(chunk, &mut lengths).unwrap();
-        }
-        lengths.0
-    }
-
-    #[test]
-    fn text_is_counted_as_excel_counts_it_however_it_is_cut() {
-        let xml = r#"<x:t a="1>2">ab&amp;c</x:t><!-- <t>no</t> --><t/><t>中文😀</t><t><![CDATA[a]b]]c]]></t><?pi <t>?><t xml:space='preserve'> </t>"#;
-        for piece in [1, 2, 3, 7, 1000] {
-            assert_eq!(counts(xml, piece), [4, 0, 4, 6, 1], "pieces of {piece}");
         }
     }
 
