@@ -7,7 +7,9 @@ use anyhow::Result;
 use super::Exit;
 use super::common::{CommonArgs, ProblemLog};
 use crate::inventory::Outlet;
-use crate::report::outlets::{GapLines, gap_rows_of, gaps_columns, grade_columns, grade_row_of};
+use crate::report::outlets::{
+    GapLines, SharedCells, gap_rows_of, gaps_columns, grade_columns, grade_row_of,
+};
 use crate::report::summary::{Counted, Tally};
 use crate::report::{Format, Out, OutletRows, Writer};
 
@@ -42,6 +44,8 @@ pub fn run(args: Args) -> Result<Exit> {
     let grade_columns = grade_columns(&inventory.extra_headers()).0;
 
     let mut tally = Tally::new(book);
+    // What every outlet's rows share (type names, rule texts), made once.
+    let cells = SharedCells::new(book);
     let maker = writer.row_maker();
     // CSV lines are written straight.
     let lines = maker.csv().map(|csv| GapLines::new(book, csv));
@@ -55,12 +59,12 @@ pub fn run(args: Args) -> Result<Exit> {
         }
         // Only the rules the rows need are checked ([`Evaluator::brief_gaps`]).
         let (brief, failing) = ev.brief_gaps(outlet, args.target);
-        let rows = gap_rows_of(&ev, outlet, &brief, args.target, &failing, c.lang);
+        let rows = gap_rows_of(book, &cells, outlet, &brief, args.target, &failing, c.lang);
         let rows = OutletRows::Made(maker.make(rows));
         // A workbook also has the outlet's grade (assessed whole to name a waived rule).
         let grade = (format == Format::Xlsx).then(|| {
             let a = (brief.waived > 0).then(|| ev.assess(outlet));
-            grade_row_of(&ev, outlet, &brief, a.as_ref())
+            grade_row_of(book, &cells, outlet, &brief, a.as_ref())
         });
         (Counted::of_standing(outlet, brief.standing()), rows, grade)
     };

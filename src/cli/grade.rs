@@ -15,7 +15,9 @@ use crate::inventory::xlsx::WorkbookCopy;
 use crate::inventory::{Input, InputFormat, Outlet};
 use crate::problem::Problem;
 use crate::report::annotate::{self, CopyError, Layout, Package, RowResult};
-use crate::report::outlets::{GradeLines, gap_rows_of, gaps_columns, grade_columns, grade_row_of};
+use crate::report::outlets::{
+    GradeLines, SharedCells, gap_rows_of, gaps_columns, grade_columns, grade_row_of,
+};
 use crate::report::summary::{Counted, GroupBy, Groups, Tally};
 use crate::report::xlsx::{Annotations, annotated};
 use crate::report::{Format, Out, OutletRows, Section, Writer};
@@ -54,6 +56,8 @@ pub fn run(args: Args) -> Result<Exit> {
         .workbook_dir(workbook_dir(c.output.as_deref()));
 
     let mut tally = Tally::new(book);
+    // What every outlet's rows share (type names, rule texts), made once.
+    let cells = SharedCells::new(book);
     // The HTML page also charts grades by county and lists each outlet's gaps.
     let html = c.format == Format::Html;
     // By county; and by province and city, for a page too long to list every outlet.
@@ -105,9 +109,10 @@ pub fn run(args: Args) -> Result<Exit> {
         };
         // An outlet with a waived rule is assessed whole, to name the rules.
         let a = (b.waived > 0).then(|| ev.assess(outlet));
-        let rows = OutletRows::Made(maker.make([grade_row_of(&ev, outlet, &b, a.as_ref())]));
+        let rows =
+            OutletRows::Made(maker.make([grade_row_of(book, &cells, outlet, &b, a.as_ref())]));
         let gaps = (format == Format::Xlsx || html)
-            .then(|| gap_rows_of(&ev, outlet, &b, None, &failing, c.lang));
+            .then(|| gap_rows_of(book, &cells, outlet, &b, None, &failing, c.lang));
         let html = html.then(|| {
             (
                 levels.map(|by| by.key(book, outlet, c.lang)),
