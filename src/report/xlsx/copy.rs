@@ -59,35 +59,7 @@ pub fn annotated(
     let mut workbook = Workbook::new();
     let graded_name = copy.sheets.get(copy.graded).map(|s| s.name.as_str());
     let columns = annotation_columns();
-    // Problems on the graded sheet: by 0-based (row, column) for notes, by row for the column.
-    // A cell with an error is coloured as bad, one with only warnings as neutral.
-    let mut bad: HashMap<(u32, u32), (Look, Vec<String>)> = HashMap::new();
-    let mut by_row: std::collections::BTreeMap<u32, Vec<&Problem>> = Default::default();
-    for p in notes.problems {
-        if let Some(cell) = &p.cell
-            && Some(&*cell.sheet) == graded_name
-        {
-            by_row.entry(cell.row).or_default().push(p);
-            if let Some(c) = cell.column {
-                let text = format!(
-                    "{}: {}{}",
-                    match p.severity {
-                        Severity::Error => lang.pick("错误", "error"),
-                        Severity::Warning => lang.pick("警告", "warning"),
-                    },
-                    p.message(lang),
-                    p.help(lang).map(|h| format!(" ({h})")).unwrap_or_default()
-                );
-                let entry = bad
-                    .entry((cell.row.saturating_sub(1), c))
-                    .or_insert((Look::Warning, Vec::new()));
-                if p.severity == Severity::Error {
-                    entry.0 = Look::Bad;
-                }
-                entry.1.push(text);
-            }
-        }
-    }
+    let (bad, by_row) = bad_cells(notes.problems, graded_name, lang);
     let mut names = Vec::new();
     for (index, s) in copy.sheets.iter().enumerate() {
         let sheet = workbook.add_worksheet();
@@ -167,69 +139,18 @@ pub fn annotated(
             }
         }
         if graded {
-            for ((r, c), (look, texts)) in &bad {
-                let Ok(column) = u16::try_from(*c) else {
-                    continue;
-                };
-                if !filled.contains(&(*r, *c)) {
-                    // A blank cell that should not be: coloured too.
-                    let format = if *look == Look::Bad {
-                        &styles.bad
-                    } else {
-                        &styles.neutral
-                    };
-                    sheet.write_blank(*r, column, format)?;
-                }
-                let note = Note::new(texts.join("\n"))
-                    .set_author("outlet")
-                    .add_author_prefix(false)
-                    .set_width(320)
-                    .set_height(90);
-                sheet.insert_note(*r, column, &note)?;
-            }
-            for (column, &target) in columns.iter().zip(&targets) {
-                let Ok(c) = u16::try_from(target) else {
-                    continue;
-                };
-                let title = column.title.get(lang);
-                sheet.write_string_with_format(copy.header_row, c, title, &styles.header)?;
-                let w = widths.entry(target).or_default();
-                *w = (*w).max(text_width(title) + 2);
-            }
-            let rows: std::collections::BTreeSet<u64> = notes
-                .rows
-                .keys()
-                .copied()
-                .chain(by_row.keys().map(|r| u64::from(*r)))
-                .collect();
-            for row in rows {
-                let Some(r) = row.checked_sub(1).and_then(|r| u32::try_from(r).ok()) else {
-                    continue;
-                };
-                let mut cells = notes
-                    .rows
-                    .get(&row)
-                    .cloned()
-                    .unwrap_or_else(|| vec![Out::Null; columns.len() - 1]);
-                let problems = u32::try_from(row)
-                    .ok()
-                    .and_then(|r| by_row.get(&r))
-                    .map_or(&[][..], Vec::as_slice);
-                cells.push(problems_cell(problems, lang));
-                for (cell, &target) in cells.iter().zip(&targets) {
-                    let Ok(c) = u16::try_from(target) else {
-                        continue;
-                    };
-                    write_out(sheet, r, c, cell, lang, book, &styles)?;
-                    let w = widths.entry(target).or_default();
-                    *w = (*w).max(text_width(&cell.text(
-                        crate::report::Format::Xlsx,
-                        lang,
-                        book,
-                    )));
-                }
-            }
-            sheet.set_freeze_panes(copy.header_row + 1, 0)?;
+            let results = Results {
+                copy,
+                notes,
+                bad: &bad,
+                by_row: &by_row,
+                columns: &columns,
+                targets: &targets,
+                lang,
+                book,
+                styles: &styles,
+            };
+            results.write(sheet, &filled, &mut widths)?;
         }
         for (c, w) in widths {
             if let Ok(c) = u16::try_from(c) {
@@ -238,6 +159,138 @@ pub fn annotated(
         }
     }
     workbook.save_to_buffer()
+}
+
+/// Problems on the graded sheet: by 0-based (row, column) for notes, by row for the column.
+/// A cell with an error is coloured as bad, one with only warnings as neutral.
+type BadCells = HashMap<(u32, u32), (Look, Vec<String>)>;
+type ByRow<'p> = std::collections::BTreeMap<u32, Vec<&'p Problem>>;
+
+/// The problems of the graded sheet (`graded_name`), by cell and by row.
+fn bad_cells<'p>(
+    problems: &'p [Problem],
+    graded_name: Option<&str>,
+    lang: Lang,
+) -> (BadCells, ByRow<'p>) {
+    let mut bad: BadCells = HashMap::new();
+    let mut by_row: ByRow<'p> = Default::default();
+    for p in problems {
+        if let Some(cell) = &p.cell
+            && Some(&*cell.sheet) == graded_name
+        {
+            by_row.entry(cell.row).or_default().push(p);
+            if let Some(c) = cell.column {
+                let text = format!(
+                    "{}: {}{}",
+                    match p.severity {
+                        Severity::Error => lang.pick("错误", "error"),
+                        Severity::Warning => lang.pick("警告", "warning"),
+                    },
+                    p.message(lang),
+                    p.help(lang).map(|h| format!(" ({h})")).unwrap_or_default()
+                );
+                let entry = bad
+                    .entry((cell.row.saturating_sub(1), c))
+                    .or_insert((Look::Warning, Vec::new()));
+                if p.severity == Severity::Error {
+                    entry.0 = Look::Bad;
+                }
+                entry.1.push(text);
+            }
+        }
+    }
+    (bad, by_row)
+}
+
+/// What the graded sheet of a copy gets: the problems' notes and colours, and the results in the
+/// added columns.
+struct Results<'r> {
+    copy: &'r WorkbookCopy,
+    notes: &'r Annotations<'r>,
+    bad: &'r BadCells,
+    by_row: &'r ByRow<'r>,
+    columns: &'r [Column],
+    targets: &'r [u32],
+    lang: Lang,
+    book: &'r Rulebook,
+    styles: &'r Styles,
+}
+
+impl Results<'_> {
+    /// Writes them on `sheet`; `filled` are the cells copied, `widths` grow to fit.
+    fn write(
+        &self,
+        sheet: &mut Worksheet,
+        filled: &std::collections::HashSet<(u32, u32)>,
+        widths: &mut HashMap<u32, usize>,
+    ) -> Result<(), XlsxError> {
+        for ((r, c), (look, texts)) in self.bad {
+            let Ok(column) = u16::try_from(*c) else {
+                continue;
+            };
+            if !filled.contains(&(*r, *c)) {
+                // A blank cell that should not be: coloured too.
+                let format = if *look == Look::Bad {
+                    &self.styles.bad
+                } else {
+                    &self.styles.neutral
+                };
+                sheet.write_blank(*r, column, format)?;
+            }
+            let note = Note::new(texts.join("\n"))
+                .set_author("outlet")
+                .add_author_prefix(false)
+                .set_width(320)
+                .set_height(90);
+            sheet.insert_note(*r, column, &note)?;
+        }
+        for (column, &target) in self.columns.iter().zip(self.targets) {
+            let Ok(c) = u16::try_from(target) else {
+                continue;
+            };
+            let title = column.title.get(self.lang);
+            sheet.write_string_with_format(self.copy.header_row, c, title, &self.styles.header)?;
+            let w = widths.entry(target).or_default();
+            *w = (*w).max(text_width(title) + 2);
+        }
+        let rows: std::collections::BTreeSet<u64> = self
+            .notes
+            .rows
+            .keys()
+            .copied()
+            .chain(self.by_row.keys().map(|r| u64::from(*r)))
+            .collect();
+        for row in rows {
+            let Some(r) = row.checked_sub(1).and_then(|r| u32::try_from(r).ok()) else {
+                continue;
+            };
+            let mut cells = self
+                .notes
+                .rows
+                .get(&row)
+                .cloned()
+                .unwrap_or_else(|| vec![Out::Null; self.columns.len() - 1]);
+            let problems = u32::try_from(row)
+                .ok()
+                .and_then(|r| self.by_row.get(&r))
+                .map_or(&[][..], Vec::as_slice);
+            cells.push(problems_cell(problems, self.lang));
+            for (cell, &target) in cells.iter().zip(self.targets) {
+                let Ok(c) = u16::try_from(target) else {
+                    continue;
+                };
+                write_out(sheet, r, c, cell, self.lang, self.book, self.styles)?;
+                let w = widths.entry(target).or_default();
+                *w = (*w).max(text_width(&cell.text(
+                    crate::report::Format::Xlsx,
+                    self.lang,
+                    self.book,
+                )));
+            }
+        }
+        sheet.set_freeze_panes(self.copy.header_row + 1, 0)?;
+        Ok(())
+    }
 }
 
 /// How a copied cell is shown: as it was, coloured as a cell with an error or a warning, or
