@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use std::sync::Arc;
 
-use super::render::{Encode, Head, Render, Rows};
+use super::render::{Encode, Head, Render, Rows, Wants};
 use super::{Format, Out, Section};
 use crate::problem::Problem;
 use crate::rulebook::Rulebook;
@@ -225,6 +225,13 @@ impl<'a, W: Write> Render<'a, W> for CsvRender {
             h.excel,
         );
         out.write_all(self.line.as_bytes())
+    }
+
+    fn wants(&self) -> Wants {
+        Wants {
+            paths: true,
+            ..Wants::default()
+        }
     }
 
     fn encoder(&self, h: &Head<'a>) -> Arc<dyn Encode + 'a> {

@@ -521,6 +521,7 @@ impl<'a, W: Write> Render<'a, W> for HtmlRender {
     fn wants(&self) -> Wants {
         Wants {
             details: true,
+            sections: true,
             ..Wants::default()
         }
     }

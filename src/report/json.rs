@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value as Json, json};
 
-use super::render::{Encode, Head, Render, Rows};
+use super::render::{Encode, Head, Render, Rows, Wants};
 use super::{Column, Out, Section, schema_version};
 use crate::problem::Problem;
 use crate::text::Lang;
@@ -206,6 +206,14 @@ impl<'a, W: Write> Render<'a, W> for JsonRender {
             out.write_all(b",")?;
         }
         out.write_all(bytes)
+    }
+
+    fn wants(&self) -> Wants {
+        Wants {
+            paths: true,
+            sections: true,
+            ..Wants::default()
+        }
     }
 
     fn encoder(&self, _: &Head<'a>) -> Arc<dyn Encode + 'a> {

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use super::render::{Encode, Head, Render, Rows, meta_line_shown};
+use super::render::{Encode, Head, Render, Rows, Wants, meta_line_shown};
 use super::{Format, Out, Section};
 use crate::problem::Problem;
 use crate::rulebook::Rulebook;
@@ -102,6 +102,13 @@ impl<'a, W: Write> Render<'a, W> for MarkdownRender {
         self.line.clear();
         markdown_line(&mut self.line, cells, &h.shown, h.lang, h.book);
         out.write_all(self.line.as_bytes())
+    }
+
+    fn wants(&self) -> Wants {
+        Wants {
+            sections: true,
+            ..Wants::default()
+        }
     }
 
     fn encoder(&self, h: &Head<'a>) -> Arc<dyn Encode + 'a> {

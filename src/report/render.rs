@@ -116,6 +116,19 @@ pub struct Wants {
     /// (sections `by_region`, and `by_province`, `by_city` when [`Writer::lists_some`]): the
     /// HTML page shows them.
     pub details: bool,
+    /// Rows for programs: they carry what a program needs to join them (a group's region path
+    /// in columns of its own) where people read one label.
+    pub paths: bool,
+    /// The sections that close a report (summaries): a format of one table (CSV) has none.
+    pub sections: bool,
+}
+
+impl Format {
+    /// What this format's renderer needs beyond the main rows, known before a report starts
+    /// (to choose its columns).
+    pub fn wants(self) -> Wants {
+        renderer::<io::Sink>(self, &[]).wants()
+    }
 }
 
 /// A renderer: one format's writing of a report, row by row, in bounded memory. The
@@ -148,9 +161,7 @@ pub(super) trait Render<'a, W: Write> {
         Arc::new(Typed)
     }
     /// What the renderer needs beyond the main rows.
-    fn wants(&self) -> Wants {
-        Wants::default()
-    }
+    fn wants(&self) -> Wants;
     /// Rows of a related table under `key` (see [`Wants::related`]).
     fn related(
         &mut self,
@@ -192,11 +203,11 @@ pub(super) trait Render<'a, W: Write> {
 }
 
 /// The renderer of a format: the one place that switches on it.
-fn renderer<'a, W: Write + 'a>(format: Format, h: &Head<'a>) -> Box<dyn Render<'a, W> + 'a> {
+fn renderer<'a, W: Write + 'a>(format: Format, columns: &[Column]) -> Box<dyn Render<'a, W> + 'a> {
     match format {
         Format::Table => Box::new(table::TableRender::default()),
         Format::Csv => Box::new(csv::CsvRender::default()),
-        Format::Json => Box::new(json::JsonRender::new(&h.columns)),
+        Format::Json => Box::new(json::JsonRender::new(columns)),
         Format::Markdown => Box::new(markdown::MarkdownRender::default()),
         Format::Html => Box::new(html::HtmlRender::new()),
         Format::Xlsx => Box::new(xlsx::XlsxRender::default()),
@@ -350,7 +361,7 @@ impl<'a, W: Write + 'a> Writer<'a, W> {
     fn parts(&mut self) -> (&mut (dyn Render<'a, W> + 'a), &mut Head<'a>, &mut W) {
         let render = self
             .render
-            .get_or_insert_with(|| renderer(self.format, &self.head));
+            .get_or_insert_with(|| renderer(self.format, &self.head.columns));
         (render.as_mut(), &mut self.head, &mut self.out)
     }
 

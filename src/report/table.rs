@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use super::render::{Encode, Head, Render, Rows, Typed, meta_line_shown, pairs};
+use super::render::{Encode, Head, Render, Rows, Typed, Wants, meta_line_shown, pairs};
 use super::{Format, Out, Section, TABLE_BLOCK};
 use crate::problem::Problem;
 use crate::rulebook::Rulebook;
@@ -306,6 +306,13 @@ impl<'a, W: Write> Render<'a, W> for TableRender {
         let text = std::str::from_utf8(bytes).map_err(io::Error::other)?;
         text.lines()
             .try_for_each(|line| self.table_row(h, out, line))
+    }
+
+    fn wants(&self) -> Wants {
+        Wants {
+            sections: true,
+            ..Wants::default()
+        }
     }
 
     fn encoder(&self, h: &Head<'a>) -> Arc<dyn Encode + 'a> {

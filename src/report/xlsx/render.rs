@@ -69,6 +69,8 @@ impl<'a, W: Write> Render<'a, W> for XlsxRender {
     fn wants(&self) -> Wants {
         Wants {
             related: true,
+            paths: true,
+            sections: true,
             ..Wants::default()
         }
     }
