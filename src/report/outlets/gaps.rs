@@ -279,16 +279,13 @@ pub fn gap_rows_of(
         lang,
     };
     // The outlet's cells, made once; text shared by its rows rather than copied into each.
-    let outlet_cells: Vec<Option<Out>> = GAPS
-        .iter()
-        .map(|c| match c.cell {
-            GapCell::Outlet { cell, .. } => Some(match cell(&of) {
-                Out::Str(s) if gaps.len() > 1 => Out::Shared(s.as_str().into()),
-                other => other,
-            }),
-            _ => None,
-        })
-        .collect();
+    let outlet_cells: [Option<Out>; GAPS.len()] = std::array::from_fn(|i| match GAPS[i].cell {
+        GapCell::Outlet {
+            text: Some(text), ..
+        } if gaps.len() > 1 => Some(Out::Shared(text(&of).into())),
+        GapCell::Outlet { cell, .. } => Some(cell(&of)),
+        _ => None,
+    });
     gaps.iter()
         .map(|&(rule, outcome)| {
             let g = GapRow {
