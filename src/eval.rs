@@ -8,10 +8,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use std::sync::OnceLock;
-
 use crate::inventory::{Outlet, Value};
-use crate::report::outlets::SharedCells;
 use crate::rulebook::{Condition, RuleKind, Rulebook};
 use crate::waiver::Waivers;
 
@@ -170,8 +167,6 @@ pub struct Evaluator<'b> {
     cutoffs: Cutoffs,
     /// The required rules of each grade (1-4), by index.
     required: [Vec<usize>; 5],
-    /// The report cells that every outlet's rows share, made on first use.
-    shared_cells: OnceLock<SharedCells>,
     waivers: Option<&'b Waivers>,
 }
 
@@ -199,15 +194,8 @@ impl<'b> Evaluator<'b> {
             rules,
             cutoffs: Cutoffs::new(book, as_of),
             required,
-            shared_cells: OnceLock::new(),
             waivers: None,
         }
-    }
-
-    /// The report cells that every outlet's rows share (rule texts, type names), made once.
-    pub fn shared_cells(&self) -> &SharedCells {
-        self.shared_cells
-            .get_or_init(|| SharedCells::new(self.book))
     }
 
     /// The minimum grade of the outlet's type, and its status at `assessed`.

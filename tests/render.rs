@@ -72,7 +72,7 @@ fn workbook(outlets: usize, limit: usize, lang: Lang) -> Vec<u8> {
             .expect("a row");
         let gaps = vec![vec![Out::str(&id)], vec![Out::str(&id)]];
         writer
-            .sheet_rows_of("gaps", &gap_columns, &gaps)
+            .related("gaps", &gap_columns, &gaps)
             .expect("gap rows");
     }
     writer.finish(&[], &[]).expect("a workbook")

@@ -7,9 +7,11 @@ use anyhow::Result;
 use super::Exit;
 use super::common::{CommonArgs, ProblemLog};
 use crate::inventory::Outlet;
-use crate::report::outlets::{GapLines, gap_rows_of, gaps_columns, grade_columns, grade_row_of};
+use crate::report::outlets::{
+    GapLines, SharedCells, gap_rows_of, gaps_columns, grade_columns, grade_row_of,
+};
 use crate::report::summary::{Counted, Tally};
-use crate::report::{Format, Out, OutletRows, Writer};
+use crate::report::{Out, OutletRows, Writer};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -33,15 +35,18 @@ pub fn run(args: Args) -> Result<Exit> {
     let (columns, shown) = gaps_columns();
     let out = prep.output(c)?;
     let meta = c.meta("gaps", input, &inventory, book);
-    let format = c.output_format();
-    let mut writer = Writer::new(out, format, c.lang, book, meta, "gaps", columns)
+    let mut writer = Writer::new(out, c.output_format(), c.lang, book, meta, "gaps", columns)
         .brief(shown)
         .excel(c.excel)
         .workbook_dir(super::output::workbook_dir(c.output.as_deref()));
-    // A workbook has the grades on sheets of their own, streamed as the gaps are.
+    // The grades, for a format that shows them apart (a workbook's sheets), streamed as the gaps
+    // are.
+    let related = writer.wants().related;
     let grade_columns = grade_columns(&inventory.extra_headers()).0;
 
     let mut tally = Tally::new(book);
+    // What every outlet's rows share (type names, rule texts), made once.
+    let cells = SharedCells::new(book);
     let maker = writer.row_maker();
     // CSV lines are written straight.
     let lines = maker.csv().map(|csv| GapLines::new(book, csv));
@@ -55,12 +60,12 @@ pub fn run(args: Args) -> Result<Exit> {
         }
         // Only the rules the rows need are checked ([`Evaluator::brief_gaps`]).
         let (brief, failing) = ev.brief_gaps(outlet, args.target);
-        let rows = gap_rows_of(&ev, outlet, &brief, args.target, &failing, c.lang);
+        let rows = gap_rows_of(book, &cells, outlet, &brief, args.target, &failing, c.lang);
         let rows = OutletRows::Made(maker.make(rows));
-        // A workbook also has the outlet's grade (assessed whole to name a waived rule).
-        let grade = (format == Format::Xlsx).then(|| {
+        // The outlet's grade, for a format that shows it (assessed whole to name a waived rule).
+        let grade = related.then(|| {
             let a = (brief.waived > 0).then(|| ev.assess(outlet));
-            grade_row_of(&ev, outlet, &brief, a.as_ref())
+            grade_row_of(book, &cells, outlet, &brief, a.as_ref())
         });
         (Counted::of_standing(outlet, brief.standing()), rows, grade)
     };
@@ -69,14 +74,14 @@ pub fn run(args: Args) -> Result<Exit> {
         tally.count(counted);
         writer.outlet_rows(rows, text)?;
         if let Some(grade) = grade {
-            writer.sheet_rows_of("outlets", &grade_columns, &[grade])?;
+            writer.related("outlets", &grade_columns, &[grade])?;
         }
         Ok(())
     };
     inventory.each_outlet(c.threads(), &mut problems, work, take)?;
     problems.extend(prep.unknown_waived_outlets(&inventory));
     let counts = problems.counts();
-    writer.sheet_rows_of("outlets", &grade_columns, &[])?;
+    writer.related("outlets", &grade_columns, &[])?;
     let sections = tally.sections(book, inventory.rows_read(), counts);
     writer.finish(&sections, problems.kept())?.commit()?;
     problems.finish();

@@ -10,15 +10,17 @@ use anyhow::{Context, Result, bail};
 use super::Exit;
 use super::common::{CommonArgs, Prepared, ProblemLog, print_problems};
 use super::output::{check_workbook_name, workbook_dir};
-use crate::eval::Status;
+use crate::eval::{Evaluator, Status};
 use crate::inventory::xlsx::WorkbookCopy;
 use crate::inventory::{Input, InputFormat, Outlet};
 use crate::problem::Problem;
 use crate::report::annotate::{self, CopyError, Layout, Package, RowResult};
-use crate::report::outlets::{GradeLines, gap_rows_of, gaps_columns, grade_columns, grade_row_of};
+use crate::report::outlets::{
+    GradeLines, SharedCells, gap_rows_of, gaps_columns, grade_columns, grade_row_of,
+};
 use crate::report::summary::{Counted, GroupBy, Groups, Tally};
 use crate::report::xlsx::{Annotations, annotated};
-use crate::report::{Format, Out, OutletRows, Section, Writer};
+use crate::report::{Out, OutletRows, RowMaker, Section, Wants, Writer};
 use crate::text::{Lang, Text};
 
 #[derive(Debug, clap::Args)]
@@ -47,34 +49,34 @@ pub fn run(args: Args) -> Result<Exit> {
     let (columns, shown) = grade_columns(&inventory.extra_headers());
     let out = prep.output(c)?;
     let meta = c.meta("grade", input, &inventory, book);
-    let format = c.output_format();
-    let mut writer = Writer::new(out, format, c.lang, book, meta, "outlets", columns)
-        .brief(shown)
-        .excel(c.excel)
-        .workbook_dir(workbook_dir(c.output.as_deref()));
+    let mut writer = Writer::new(
+        out,
+        c.output_format(),
+        c.lang,
+        book,
+        meta,
+        "outlets",
+        columns,
+    )
+    .brief(shown)
+    .excel(c.excel)
+    .workbook_dir(workbook_dir(c.output.as_deref()));
+    // What the format needs beyond the rows: the gap list as a related table (a workbook's
+    // sheets), or each listed outlet's gap list and tallies by region (the page's).
+    let wants = writer.wants();
 
     let mut tally = Tally::new(book);
-    // The HTML page also charts grades by county and lists each outlet's gaps.
-    let html = c.format == Format::Html;
-    // By county; and by province and city, for a page too long to list every outlet.
-    let levels = [GroupBy::Province, GroupBy::City, GroupBy::County];
-    let mut groups = levels.map(Groups::new);
+    // What every outlet's rows share (type names, rule texts), made once.
+    let cells = SharedCells::new(book);
+    // By county; and by province and city, for a report too long to list every outlet.
+    let mut groups = LEVELS.map(Groups::new);
     let gap_columns = gaps_columns().0;
     let maker = writer.row_maker();
     // CSV lines are written straight.
     let lines = maker.csv().map(|csv| GradeLines::new(book, csv));
-    // What a grading thread makes of an outlet: all that is kept of it.
-    struct Graded {
-        counted: Counted,
-        rows: OutletRows,
-        /// For a workbook or the HTML page: its gap list.
-        gaps: Option<Vec<Vec<Out>>>,
-        /// For the HTML page: its province, city and county, id, and id and name.
-        html: Option<([String; 3], String, String)>,
-    }
-    // Set once the page lists only the outlets a reader acts on, and once it lists no more: the
-    // others' gaps are not needed (an outlet graded before a flag is seen is given its gaps,
-    // which the page may drop).
+    // Set once the report lists only the outlets a reader acts on, and once it lists no more:
+    // the others' gaps are not needed (an outlet graded before a flag is seen is given its gaps,
+    // which the report may drop).
     let (long, full) = (AtomicBool::new(false), AtomicBool::new(false));
     let work = |outlet: &Outlet, text: &mut String| {
         if let Some(lines) = &lines {
@@ -85,42 +87,24 @@ pub fn run(args: Args) -> Result<Exit> {
                 counted: Counted::of_standing(outlet, b.standing()),
                 rows: OutletRows::InText(1),
                 gaps: None,
-                html: None,
+                detail: None,
             };
         }
-        // Only the rules a row needs are checked: those of the brief, and for a gap list (a
-        // workbook's, or the page's for an outlet it may list) those on the way to the next grade.
-        let gaps_wanted = format == Format::Xlsx || (html && !long.load(Ordering::Relaxed));
-        let (b, failing) = if gaps_wanted {
-            ev.brief_gaps(outlet, None)
-        } else {
-            (ev.brief(outlet), Vec::new())
+        let listing = Listing {
+            long: long.load(Ordering::Relaxed),
+            full: full.load(Ordering::Relaxed),
         };
-        // The page lists an outlet to act on even when it is long, until its list is full.
-        let listed = html && !full.load(Ordering::Relaxed) && b.status != Status::Meets;
-        let (b, failing) = if listed && !gaps_wanted {
-            ev.brief_gaps(outlet, None)
-        } else {
-            (b, failing)
-        };
-        // An outlet with a waived rule is assessed whole, to name the rules.
-        let a = (b.waived > 0).then(|| ev.assess(outlet));
-        let rows = OutletRows::Made(maker.make([grade_row_of(&ev, outlet, &b, a.as_ref())]));
-        let gaps = (format == Format::Xlsx || html)
-            .then(|| gap_rows_of(&ev, outlet, &b, None, &failing, c.lang));
-        let html = html.then(|| {
-            (
-                levels.map(|by| by.key(book, outlet, c.lang)),
-                outlet.id.clone(),
-                format!("{} {}", outlet.id, outlet.name),
-            )
-        });
-        Graded {
-            counted: Counted::of_standing(outlet, b.standing()),
-            rows,
-            gaps,
-            html,
-        }
+        grade_outlet(
+            &Grading {
+                ev: &ev,
+                cells: &cells,
+                maker: &maker,
+                wants,
+                lang: c.lang,
+            },
+            outlet,
+            listing,
+        )
     };
     let take = |g: Graded, text: &str| -> Result<()> {
         tally.count(g.counted);
@@ -131,15 +115,15 @@ pub fn run(args: Args) -> Result<Exit> {
         if writer.lists_no_more() {
             full.store(true, Ordering::Relaxed);
         }
-        if let (Some((regions, id, heading)), Some(outlet_gaps)) = (g.html, &g.gaps) {
+        if let (Some((regions, id, heading)), Some(outlet_gaps)) = (g.detail, &g.gaps) {
             for (groups, region) in groups.iter_mut().zip(&regions) {
                 groups.count(book, region, g.counted);
             }
             writer.detail(&id, heading, &gap_columns, outlet_gaps);
         }
-        if format == Format::Xlsx {
-            // A workbook has the gap list on sheets of its own, streamed as the results are.
-            writer.sheet_rows_of("gaps", &gap_columns, g.gaps.as_deref().unwrap_or_default())?;
+        if wants.related {
+            // The gap list goes on sheets of its own, streamed as the results are.
+            writer.related("gaps", &gap_columns, g.gaps.as_deref().unwrap_or_default())?;
         }
         Ok(())
     };
@@ -147,47 +131,131 @@ pub fn run(args: Args) -> Result<Exit> {
     problems.extend(prep.unknown_waived_outlets(&inventory));
     let counts = problems.counts();
     // (A workbook without outlets still has its gap sheet.)
-    writer.sheet_rows_of("gaps", &gap_columns, &[])?;
+    writer.related("gaps", &gap_columns, &[])?;
     let mut sections = tally.sections(book, inventory.rows_read(), counts);
-    if html {
-        let [provinces, cities, counties] = &groups;
-        // A page too long to list every outlet shows them by region, province to county.
-        if writer.lists_some() {
-            for (key, title, by, groups) in [
-                (
-                    "by_province",
-                    Text::new("按省统计", "By province"),
-                    GroupBy::Province,
-                    provinces,
-                ),
-                (
-                    "by_city",
-                    Text::new("按市统计", "By city"),
-                    GroupBy::City,
-                    cities,
-                ),
-            ] {
-                sections.push(Section {
-                    key: key.into(),
-                    title,
-                    columns: Groups::columns(book, by, false),
-                    rows: groups.rows(book, c.lang, false),
-                    single: false,
-                });
-            }
-        }
-        sections.push(Section {
-            key: "by_region".into(),
-            title: Text::new("按县统计", "By county"),
-            columns: Groups::columns(book, GroupBy::County, false),
-            rows: counties.rows(book, c.lang, false),
-            single: false,
-        });
+    if wants.details {
+        sections.extend(region_sections(book, c.lang, &groups, writer.lists_some()));
     }
     writer.finish(&sections, problems.kept())?.commit()?;
     problems.finish();
     Ok(c.fail_on
         .exit_with(tally.below_minimum, tally.overclaimed, counts.0 > 0))
+}
+
+/// The region levels an outlet is tallied by for [`Wants::details`].
+const LEVELS: [GroupBy; 3] = [GroupBy::Province, GroupBy::City, GroupBy::County];
+
+/// What a grading thread makes of an outlet: all that is kept of it.
+struct Graded {
+    counted: Counted,
+    rows: OutletRows,
+    /// For a related table or a detail: its gap list.
+    gaps: Option<Vec<Vec<Out>>>,
+    /// For a detail: its province, city and county, id, and id and name.
+    detail: Option<([String; 3], String, String)>,
+}
+
+/// What grading an outlet's rows reads: the same for every outlet.
+struct Grading<'g> {
+    ev: &'g Evaluator<'g>,
+    cells: &'g SharedCells,
+    maker: &'g RowMaker<'g>,
+    wants: Wants,
+    lang: Lang,
+}
+
+/// Whether the report lists only the outlets a reader acts on, and whether it lists no more.
+#[derive(Clone, Copy)]
+struct Listing {
+    long: bool,
+    full: bool,
+}
+
+/// An outlet's row, and what the format wants besides ([`Wants`]), made as typed cells.
+fn grade_outlet(g: &Grading<'_>, outlet: &Outlet, listing: Listing) -> Graded {
+    let (ev, wants) = (g.ev, g.wants);
+    let book = ev.book;
+    // Only the rules a row needs are checked: those of the brief, and for a gap list (a related
+    // table's, or the detail of an outlet the report may list) those on the way to the next grade.
+    let gaps_wanted = wants.related || (wants.details && !listing.long);
+    let (b, failing) = if gaps_wanted {
+        ev.brief_gaps(outlet, None)
+    } else {
+        (ev.brief(outlet), Vec::new())
+    };
+    // The report lists an outlet to act on even when it is long, until its list is full.
+    let listed = wants.details && !listing.full && b.status != Status::Meets;
+    let (b, failing) = if listed && !gaps_wanted {
+        ev.brief_gaps(outlet, None)
+    } else {
+        (b, failing)
+    };
+    // An outlet with a waived rule is assessed whole, to name the rules.
+    let a = (b.waived > 0).then(|| ev.assess(outlet));
+    let rows =
+        OutletRows::Made(
+            g.maker
+                .make([grade_row_of(book, g.cells, outlet, &b, a.as_ref())]),
+        );
+    let gaps = (wants.related || wants.details)
+        .then(|| gap_rows_of(book, g.cells, outlet, &b, None, &failing, g.lang));
+    let detail = wants.details.then(|| {
+        (
+            LEVELS.map(|by| by.key(book, outlet, g.lang)),
+            outlet.id.clone(),
+            format!("{} {}", outlet.id, outlet.name),
+        )
+    });
+    Graded {
+        counted: Counted::of_standing(outlet, b.standing()),
+        rows,
+        gaps,
+        detail,
+    }
+}
+
+/// The tallies by region of [`Wants::details`]: by county, and for a report too long to list
+/// every outlet (`by_level`), by province and by city before it.
+fn region_sections(
+    book: &crate::rulebook::Rulebook,
+    lang: Lang,
+    groups: &[Groups; 3],
+    by_level: bool,
+) -> Vec<Section> {
+    let [provinces, cities, counties] = groups;
+    let mut sections = Vec::new();
+    if by_level {
+        for (key, title, by, groups) in [
+            (
+                "by_province",
+                Text::new("按省统计", "By province"),
+                GroupBy::Province,
+                provinces,
+            ),
+            (
+                "by_city",
+                Text::new("按市统计", "By city"),
+                GroupBy::City,
+                cities,
+            ),
+        ] {
+            sections.push(Section {
+                key: key.into(),
+                title,
+                columns: Groups::columns(book, by, false),
+                rows: groups.rows(book, lang, false),
+                single: false,
+            });
+        }
+    }
+    sections.push(Section {
+        key: "by_region".into(),
+        title: Text::new("按县统计", "By county"),
+        columns: Groups::columns(book, GroupBy::County, false),
+        rows: counties.rows(book, lang, false),
+        single: false,
+    });
+    sections
 }
 
 /// `--annotate`: grades the workbook, then writes a copy of it with the results beside each row.

@@ -8,8 +8,8 @@ use anyhow::Result;
 use super::Exit;
 use super::common::{CommonArgs, ProblemLog};
 use crate::inventory::Outlet;
+use crate::report::Writer;
 use crate::report::summary::{Counted, GroupBy, Groups, Tally, split_keys};
-use crate::report::{Format, Writer};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -61,7 +61,8 @@ pub fn run(args: Args) -> Result<Exit> {
 
     let meta = c.meta("summary", input, &inventory, book);
     // The path columns are for machines; people read each group's label.
-    let with_path = matches!(c.output_format(), Format::Csv | Format::Json | Format::Xlsx);
+    let wants = c.output_format().wants();
+    let with_path = wants.paths;
     let columns = Groups::columns(book, args.by, with_path);
     let mut writer = Writer::new(
         out,
@@ -81,7 +82,7 @@ pub fn run(args: Args) -> Result<Exit> {
         regions.structure(book, c.lang, true, with_path)
     };
     let mut sections = vec![structure];
-    if c.output_format() != Format::Csv {
+    if wants.sections {
         sections.extend(tally.sections(book, inventory.rows_read(), counts));
     }
     writer.finish(&sections, problems.kept())?.commit()?;

@@ -3,7 +3,11 @@
 
 use std::io::{self, Write};
 
-use super::{Format, Out};
+use std::sync::Arc;
+
+use super::render::{Encode, Head, Render, Rows, Wants};
+use super::{Format, Out, Section};
+use crate::problem::Problem;
 use crate::rulebook::Rulebook;
 use crate::text::Lang;
 
@@ -191,4 +195,81 @@ fn push_csv_field(line: &mut String, f: &str) {
     quoted.truncate(field + end);
     // csv_core adds only ASCII quotes to the UTF-8 text: the field is UTF-8 as it was.
     line.push_str(&String::from_utf8_lossy(&quoted));
+}
+
+/// The CSV renderer: a header line, then a line a row, each written as it comes.
+#[derive(Default)]
+pub(super) struct CsvRender {
+    /// The line and cell buffers, reused from row to row.
+    line: String,
+    cell: String,
+}
+
+impl<'a, W: Write> Render<'a, W> for CsvRender {
+    fn begin(&mut self, h: &mut Head<'a>, out: &mut W) -> io::Result<()> {
+        if h.excel {
+            out.write_all("\u{feff}".as_bytes())?;
+        }
+        let headers = h.columns.iter().map(|c| c.header(Format::Csv, h.lang));
+        write_csv_record(out, headers, h.excel)
+    }
+
+    fn row(&mut self, h: &mut Head<'a>, out: &mut W, cells: &[Out], _: usize) -> io::Result<()> {
+        self.line.clear();
+        csv_line(
+            &mut self.line,
+            &mut self.cell,
+            cells,
+            h.lang,
+            h.book,
+            h.excel,
+        );
+        out.write_all(self.line.as_bytes())
+    }
+
+    fn wants(&self) -> Wants {
+        Wants {
+            paths: true,
+            ..Wants::default()
+        }
+    }
+
+    fn encoder(&self, h: &Head<'a>) -> Arc<dyn Encode + 'a> {
+        Arc::new(CsvCells {
+            lang: h.lang,
+            book: h.book,
+            excel: h.excel,
+        })
+    }
+
+    fn finish(
+        &mut self,
+        _: &mut Head<'a>,
+        _: &mut W,
+        _: usize,
+        _: &[Section],
+        _: &[Problem],
+    ) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Encode for CsvCells<'_> {
+    fn encode(&self, rows: &mut dyn Iterator<Item = Vec<Out>>) -> Rows {
+        // About 256 bytes a row: most outlets' lines fit without growing.
+        let capacity = rows.size_hint().0.max(1) * 256;
+        let (mut line, mut cell, mut count) = (String::with_capacity(capacity), String::new(), 0);
+        for r in rows {
+            csv_line(&mut line, &mut cell, &r, self.lang, self.book, self.excel);
+            count += 1;
+        }
+        Rows::Encoded {
+            bytes: line.into_bytes(),
+            count,
+        }
+    }
+
+    fn csv(&self) -> Option<CsvCells<'_>> {
+        Some(*self)
+    }
 }

@@ -5,6 +5,11 @@ use std::io::{self, Write};
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use super::render::{Head, Render, Wants, page_title};
+use super::{Column, Format, Out, Section};
+use crate::problem::Problem;
+use crate::text::{Lang, Text};
+
 /// A table as plain text cells.
 pub struct Table {
     pub key: String,
@@ -422,4 +427,188 @@ pub fn render(out: &mut impl Write, page: &Page) -> io::Result<()> {
     };
     out.write_all(markup.into_string().as_bytes())?;
     writeln!(out)
+}
+
+/// The HTML renderer: a page for people ([`Page`]). It keeps the rows it lists ([`Listing`]:
+/// every one of a short report, the outlets to act on of a long one) and their gap lists, and
+/// writes the page at the end.
+pub(super) struct HtmlRender {
+    /// The rows listed, each cell as shown.
+    kept: Vec<Vec<String>>,
+    /// Per outlet listed: its id, a heading, and its gap rows.
+    details: Vec<(String, String, Table)>,
+    listing: Listing,
+    /// Whether the page lists the row written last.
+    listed_last: bool,
+}
+
+impl HtmlRender {
+    pub(super) fn new() -> HtmlRender {
+        HtmlRender {
+            kept: Vec::new(),
+            details: Vec::new(),
+            listing: Listing::default(),
+            listed_last: true,
+        }
+    }
+
+    /// What the listing needs of a main row: its id, its region, whether a reader acts on it.
+    fn listing_row(h: &Head<'_>, cells: &[Out]) -> ListingRow {
+        let mut row = ListingRow::default();
+        for (c, cell) in h.columns.iter().zip(cells) {
+            match c.key.as_str() {
+                "id" => row.id = cell.text(Format::Html, h.lang, h.book),
+                "province" | "city" | "county" => {
+                    row.region
+                        .push_str(&cell.text(Format::Html, h.lang, h.book));
+                    row.region.push('\u{1f}');
+                }
+                "status" | "new_status" => {
+                    row.acted_on = Some(matches!(
+                        cell,
+                        Out::Key { key, .. } if matches!(&**key, "below_minimum" | "overclaimed")
+                    ));
+                }
+                _ => {}
+            }
+        }
+        row
+    }
+}
+
+/// A table of the page, its cells as shown.
+fn page_table(
+    h: &Head<'_>,
+    key: &str,
+    title: &Text,
+    columns: &[Column],
+    rows: Vec<Vec<String>>,
+    single: bool,
+) -> Table {
+    Table {
+        key: key.to_string(),
+        title: title.get(h.lang).to_string(),
+        headers: columns
+            .iter()
+            .map(|c| (c.key.clone(), c.header(Format::Html, h.lang).to_string()))
+            .collect(),
+        rows,
+        single,
+    }
+}
+
+impl<'a, W: Write> Render<'a, W> for HtmlRender {
+    fn begin(&mut self, _: &mut Head<'a>, _: &mut W) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn row(&mut self, h: &mut Head<'a>, _: &mut W, cells: &[Out], _: usize) -> io::Result<()> {
+        let row = Self::listing_row(h, cells);
+        self.listed_last = self.listing.offer(row);
+        if self.listed_last {
+            self.kept.push(h.human_cells(cells, Format::Html));
+        }
+        if let Some(listed) = self.listing.overflowed() {
+            // Past the outlets a page lists whole: only those listed stay.
+            let mut listed = listed.into_iter();
+            self.kept.retain(|_| listed.next().unwrap_or(false));
+            let ids = self.listing.listed_ids();
+            self.details.retain(|(id, _, _)| ids.contains(id));
+        }
+        Ok(())
+    }
+
+    fn wants(&self) -> Wants {
+        Wants {
+            details: true,
+            sections: true,
+            ..Wants::default()
+        }
+    }
+
+    fn detail(
+        &mut self,
+        h: &Head<'a>,
+        id: &str,
+        heading: String,
+        columns: &[Column],
+        rows: &[Vec<Out>],
+    ) {
+        if rows.is_empty() || !self.listed_last {
+            return;
+        }
+        let table = Table {
+            key: "gaps".into(),
+            title: heading.clone(),
+            headers: columns
+                .iter()
+                .map(|c| (c.key.clone(), c.title.get(h.lang).to_string()))
+                .collect(),
+            rows: rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| c.text(Format::Html, h.lang, h.book))
+                        .collect()
+                })
+                .collect(),
+            single: false,
+        };
+        self.details.push((id.to_string(), heading, table));
+    }
+
+    fn lists_some(&self) -> bool {
+        self.listing.is_long()
+    }
+
+    fn lists_no_more(&self) -> bool {
+        self.listing.is_full()
+    }
+
+    fn finish(
+        &mut self,
+        h: &mut Head<'a>,
+        out: &mut W,
+        rows_written: usize,
+        sections: &[Section],
+        problems: &[Problem],
+    ) -> io::Result<()> {
+        let columns: Vec<Column> = h.human_columns().into_iter().cloned().collect();
+        let rows = std::mem::take(&mut self.kept);
+        let main_title = page_title(h.meta.command);
+        // A long report's page lists only the outlets to act on, and says so.
+        let listed_title = if self.listing.acted_on_only() {
+            Text::new(
+                "需要处理的网点(低于最低要求、申报偏高)",
+                "Outlets to act on (below minimum, overclaimed)",
+            )
+        } else {
+            main_title.clone()
+        };
+        let main = page_table(h, h.rows_key, &listed_title, &columns, rows, h.vertical);
+        let mut tables = Vec::new();
+        for s in std::mem::take(&mut h.preamble).iter().chain(sections) {
+            let rows = s
+                .rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| c.text(Format::Html, h.lang, h.book))
+                        .collect()
+                })
+                .collect();
+            tables.push(page_table(h, &s.key, &s.title, &s.columns, rows, s.single));
+        }
+        let page = Page {
+            note: self.listing.note(rows_written, h.lang),
+            zh: h.lang == Lang::Zh,
+            title: main_title.get(h.lang).to_string(),
+            meta: h.meta_line(),
+            main,
+            sections: tables,
+            details: std::mem::take(&mut self.details),
+            problems: problems.iter().map(|p| p.render(h.lang)).collect(),
+        };
+        render(out, &page)
+    }
 }

@@ -1,9 +1,13 @@
 //! JSON: rows written straight, in the bytes that `serde_json` makes of them as `Value`s; the
 //! sections and problems that close a document.
 
+use std::io::{self, Write};
+use std::sync::Arc;
+
 use serde_json::{Map, Value as Json, json};
 
-use super::{Column, Out, Section};
+use super::render::{Encode, Head, Render, Rows, Wants};
+use super::{Column, Out, Section, schema_version};
 use crate::problem::Problem;
 use crate::text::Lang;
 
@@ -83,7 +87,7 @@ fn row_json(columns: &[Column], cells: &[Out]) -> Map<String, Json> {
         .collect()
 }
 
-pub(super) fn section_json(section: &Section) -> Json {
+fn section_json(section: &Section) -> Json {
     debug_assert!(
         section
             .rows
@@ -104,7 +108,7 @@ pub(super) fn section_json(section: &Section) -> Json {
     }
 }
 
-pub(super) fn problem_json(p: &Problem, lang: Lang) -> Json {
+fn problem_json(p: &Problem, lang: Lang) -> Json {
     json!({
         "severity": p.severity,
         "file": &*p.file,
@@ -115,4 +119,134 @@ pub(super) fn problem_json(p: &Problem, lang: Lang) -> Json {
         "message": p.message(lang),
         "expected": p.help(lang),
     })
+}
+
+/// The JSON renderer: one document, its head written first, its rows as they come, its
+/// sections and problems last.
+pub(super) struct JsonRender {
+    row: JsonRow,
+    /// The buffer a row is written into, reused.
+    buffer: Vec<u8>,
+}
+
+impl JsonRender {
+    pub(super) fn new(columns: &[Column]) -> JsonRender {
+        JsonRender {
+            row: JsonRow::new(columns),
+            buffer: Vec::new(),
+        }
+    }
+}
+
+/// The head of a JSON report: what the report is, how it was made.
+fn head_json(h: &Head<'_>) -> Json {
+    let meta = &h.meta;
+    let mut head = json!({
+        "schema_version": schema_version(meta.command),
+        "command": meta.command,
+        "as_of": meta.as_of,
+        "input": meta.input,
+        "rulebook": {
+            "id": meta.rulebook_id,
+            "version": meta.rulebook_version,
+            "extends": meta.extends.iter().map(|(id, v)| json!({"id": id, "version": v})).collect::<Vec<_>>(),
+        },
+        "lang": match h.lang { Lang::Zh => "zh", Lang::En => "en" },
+    });
+    if let (Some(old), Some(head)) = (&meta.old_as_of, head.as_object_mut()) {
+        head.insert("old_as_of".into(), json!(old));
+        head.insert("new_as_of".into(), json!(meta.as_of));
+    }
+    if let Some(head) = head.as_object_mut() {
+        if let Some(columns) = &meta.old_columns {
+            head.insert("old_columns".into(), columns.json(h.book));
+        }
+        if let Some(columns) = &meta.columns {
+            head.insert("columns".into(), columns.json(h.book));
+        }
+    }
+    head
+}
+
+impl<'a, W: Write> Render<'a, W> for JsonRender {
+    fn begin(&mut self, h: &mut Head<'a>, out: &mut W) -> io::Result<()> {
+        let head = serde_json::to_string(&head_json(h))?;
+        // Open the document: everything but the closing brace, then the rows' array.
+        let head = head.strip_suffix('}').unwrap_or(&head);
+        write!(out, "{head}")?;
+        for section in std::mem::take(&mut h.preamble) {
+            write!(out, ",{}:{}", json!(section.key), section_json(&section))?;
+        }
+        write!(out, ",{}:[", json!(h.rows_key))
+    }
+
+    fn row(
+        &mut self,
+        _: &mut Head<'a>,
+        out: &mut W,
+        cells: &[Out],
+        before: usize,
+    ) -> io::Result<()> {
+        self.buffer.clear();
+        if before > 0 {
+            self.buffer.push(b',');
+        }
+        self.row.write(&mut self.buffer, cells);
+        out.write_all(&self.buffer)
+    }
+
+    fn encoded(
+        &mut self,
+        _: &mut Head<'a>,
+        out: &mut W,
+        bytes: &[u8],
+        before: usize,
+    ) -> io::Result<()> {
+        if before > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(bytes)
+    }
+
+    fn wants(&self) -> Wants {
+        Wants {
+            paths: true,
+            sections: true,
+            ..Wants::default()
+        }
+    }
+
+    fn encoder(&self, _: &Head<'a>) -> Arc<dyn Encode + 'a> {
+        Arc::new(self.row.clone())
+    }
+
+    fn finish(
+        &mut self,
+        h: &mut Head<'a>,
+        out: &mut W,
+        _: usize,
+        sections: &[Section],
+        problems: &[Problem],
+    ) -> io::Result<()> {
+        write!(out, "]")?;
+        for section in sections {
+            write!(out, ",{}:{}", json!(section.key), section_json(section))?;
+        }
+        let problems: Vec<Json> = problems.iter().map(|p| problem_json(p, h.lang)).collect();
+        writeln!(out, ",\"problems\":{}}}", Json::Array(problems))
+    }
+}
+
+impl Encode for JsonRow {
+    fn encode(&self, rows: &mut dyn Iterator<Item = Vec<Out>>) -> Rows {
+        let (mut bytes, mut count) = (Vec::new(), 0);
+        for r in rows {
+            if count > 0 {
+                bytes.push(b',');
+            }
+            self.write(&mut bytes, &r);
+            count += 1;
+        }
+        Rows::Encoded { bytes, count }
+    }
 }

@@ -5,7 +5,14 @@
 //! The lines look like the short table's (comfy-table's `UTF8_FULL_CONDENSED`).
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
+use comfy_table::{ContentArrangement, Table, presets};
+
+use super::render::{Encode, Head, Render, Rows, Typed, Wants, meta_line_shown, pairs};
+use super::{Format, Out, Section, TABLE_BLOCK};
+use crate::problem::Problem;
+use crate::rulebook::Rulebook;
 use crate::text::{Lang, visible};
 
 /// The widest a streamed column is made, in terminal cells.
@@ -135,6 +142,219 @@ impl Streamed {
     /// The bottom border.
     pub(super) fn end(&self, out: &mut impl Write) -> io::Result<()> {
         self.line(out, ('└', '─', '┴', '┘'))
+    }
+}
+
+/// The terminal table renderer: rows kept until [`TABLE_BLOCK`] have come (a short table is
+/// comfy-table's), then streamed in widths measured on them ([`Streamed`]).
+#[derive(Default)]
+pub(super) struct TableRender {
+    /// Rows kept while the widths are measured, each cell as shown.
+    kept: Vec<Vec<String>>,
+    streamed: Option<Streamed>,
+    /// The line buffer, reused from row to row.
+    line: String,
+}
+
+/// The table lines of rows, made on another thread ([`table_line`]).
+pub(super) struct TableLines<'a> {
+    shown: Vec<bool>,
+    lang: Lang,
+    book: &'a Rulebook,
+}
+
+impl Encode for TableLines<'_> {
+    fn encode(&self, rows: &mut dyn Iterator<Item = Vec<Out>>) -> Rows {
+        let (mut line, mut count) = (String::new(), 0);
+        for r in rows {
+            table_line(&mut line, &r, &self.shown, self.lang, self.book);
+            count += 1;
+        }
+        Rows::Encoded {
+            bytes: line.into_bytes(),
+            count,
+        }
+    }
+}
+
+/// Appends a main row encoded for the terminal table: each shown cell as the table shows it,
+/// ended by [`CELL_END`]; then a line break.
+fn table_line(line: &mut String, cells: &[Out], shown: &[bool], lang: Lang, book: &Rulebook) {
+    let mut text = String::new();
+    for (c, _) in cells.iter().zip(shown).filter(|(_, s)| **s) {
+        text.clear();
+        c.write_text(&mut text, Format::Table, lang, book);
+        push_shown(line, &text);
+        line.push(CELL_END);
+    }
+    line.push('\n');
+}
+
+impl TableRender {
+    /// A main row encoded for the table ([`table_line`]): kept while the widths are measured,
+    /// written in them after.
+    fn table_row(&mut self, h: &mut Head<'_>, out: &mut impl Write, line: &str) -> io::Result<()> {
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        if let Some(streamed) = &mut self.streamed {
+            return streamed.encoded_row(out, line);
+        }
+        self.kept.push(
+            line.split_terminator(CELL_END)
+                .map(str::to_string)
+                .collect(),
+        );
+        if self.kept.len() > TABLE_BLOCK && !h.vertical {
+            self.stream_table(h, out)?;
+        }
+        Ok(())
+    }
+
+    /// Past [`TABLE_BLOCK`] rows: the report's head, then the table's header and the rows kept,
+    /// in widths measured on them; the rows to come are written as they come.
+    fn stream_table(&mut self, h: &mut Head<'_>, out: &mut impl Write) -> io::Result<()> {
+        let headers = table_head(h, out)?;
+        let rows = std::mem::take(&mut self.kept);
+        let mut streamed = Streamed::measure(&headers, &rows);
+        streamed.head(out, &headers)?;
+        for r in &rows {
+            streamed.row(out, r)?;
+        }
+        self.streamed = Some(streamed);
+        Ok(())
+    }
+}
+
+/// A terminal table's head: the report's line and the sections before the rows; returns the
+/// rows' column headers.
+fn table_head(h: &mut Head<'_>, out: &mut impl Write) -> io::Result<Vec<String>> {
+    writeln!(out, "{}", meta_line_shown(h))?;
+    for section in std::mem::take(&mut h.preamble) {
+        table_section(out, h, &section)?;
+    }
+    Ok(h.human_columns()
+        .iter()
+        .map(|c| c.header(Format::Table, h.lang).to_string())
+        .collect())
+}
+
+fn table_section(out: &mut impl Write, h: &Head<'_>, section: &Section) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{}", visible(section.title.get(h.lang)))?;
+    let headers: Vec<String> = section
+        .columns
+        .iter()
+        .map(|c| c.header(Format::Table, h.lang).to_string())
+        .collect();
+    let rows: Vec<Vec<String>> = section
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.text(Format::Table, h.lang, h.book))
+                .collect()
+        })
+        .collect();
+    if section.single {
+        for row in rows {
+            print_table(out, &[], pairs(&headers, row))?;
+        }
+        Ok(())
+    } else {
+        print_table(out, &headers, rows)
+    }
+}
+
+/// Prints a table for the terminal; every header and cell is shown with its control characters
+/// made visible ([`visible`]), so that a cell is one line (a line break in a name cannot fake
+/// a row) and sends nothing to the terminal. The line break that ends a YAML block text is
+/// dropped rather than shown.
+fn print_table(out: &mut impl Write, headers: &[String], rows: Vec<Vec<String>>) -> io::Result<()> {
+    let shown = |cells: &[String]| -> Vec<String> {
+        cells
+            .iter()
+            .map(|c| visible(c.trim_end_matches('\n')).into_owned())
+            .collect()
+    };
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    if !headers.is_empty() {
+        table.set_header(shown(headers));
+    }
+    for r in rows {
+        table.add_row(shown(&r));
+    }
+    writeln!(out, "{table}")
+}
+
+impl<'a, W: Write> Render<'a, W> for TableRender {
+    fn begin(&mut self, _: &mut Head<'a>, _: &mut W) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn row(&mut self, h: &mut Head<'a>, out: &mut W, cells: &[Out], _: usize) -> io::Result<()> {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        table_line(&mut line, cells, &h.shown, h.lang, h.book);
+        let written = self.table_row(h, out, &line);
+        self.line = line;
+        written
+    }
+
+    fn encoded(&mut self, h: &mut Head<'a>, out: &mut W, bytes: &[u8], _: usize) -> io::Result<()> {
+        let text = std::str::from_utf8(bytes).map_err(io::Error::other)?;
+        text.lines()
+            .try_for_each(|line| self.table_row(h, out, line))
+    }
+
+    fn wants(&self) -> Wants {
+        Wants {
+            sections: true,
+            ..Wants::default()
+        }
+    }
+
+    fn encoder(&self, h: &Head<'a>) -> Arc<dyn Encode + 'a> {
+        if h.vertical || !h.shown.contains(&true) {
+            return Arc::new(Typed);
+        }
+        Arc::new(TableLines {
+            shown: h.shown.clone(),
+            lang: h.lang,
+            book: h.book,
+        })
+    }
+
+    fn finish(
+        &mut self,
+        h: &mut Head<'a>,
+        out: &mut W,
+        rows: usize,
+        sections: &[Section],
+        _: &[Problem],
+    ) -> io::Result<()> {
+        if let Some(streamed) = self.streamed.take() {
+            streamed.end(out)?;
+            for section in sections {
+                table_section(out, h, section)?;
+            }
+            writeln!(out)?;
+            return writeln!(out, "{}", hint(rows, h.lang));
+        }
+        let headers = table_head(h, out)?;
+        let rows = std::mem::take(&mut self.kept);
+        if h.vertical {
+            for row in rows {
+                print_table(out, &[], pairs(&headers, row))?;
+            }
+        } else if !headers.is_empty() {
+            print_table(out, &headers, rows)?;
+        }
+        for section in sections {
+            table_section(out, h, section)?;
+        }
+        Ok(())
     }
 }
 
