@@ -110,6 +110,40 @@ fn every_number_of_threads_gives_the_same_report_problems_and_exit_code() {
 }
 
 #[test]
+fn diff_reads_both_inventories_on_any_number_of_threads_as_on_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy = messy_inventory(dir.path());
+    let county = common::files::root("examples/county.csv");
+    let county = county.to_str().unwrap();
+    // The messy file as the later inventory, then as the earlier one.
+    for (old, new) in [(county, messy.as_str()), (messy.as_str(), county)] {
+        for format in ["csv", "table"] {
+            let args = |threads: &'static str| {
+                run(&["diff", old, new, "--format", format, "--threads", threads])
+            };
+            let one = args("1");
+            assert!(
+                one.stdout.len() > 1000,
+                "{old} → {new}: a report\n{}",
+                String::from_utf8_lossy(&one.stderr)
+            );
+            for threads in ["2", "8"] {
+                let many = args(threads);
+                assert_eq!(many.status.code(), one.status.code(), "-j {threads}");
+                assert!(
+                    many.stdout == one.stdout,
+                    "{old} → {new} {format}: the report differs with {threads} threads"
+                );
+                assert!(
+                    many.stderr == one.stderr,
+                    "{old} → {new} {format}: the problems differ with {threads} threads"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn threads_read_yaml_and_gbk_inventories_as_one_does() {
     for input in ["examples/county.yaml", "examples/county-gbk.csv"] {
         let one = run(&["grade", input, "--format", "csv", "-j", "1"]);

@@ -22,7 +22,8 @@ pub fn type_cell(book: &Rulebook, outlet: &Outlet) -> Out {
     type_cell_of(book, outlet.type_, outlet.grading_type)
 }
 
-fn type_cell_of(book: &Rulebook, type_: usize, grading_type: usize) -> Out {
+/// The type cell of an outlet of type `type_` graded as `grading_type`.
+pub fn type_cell_of(book: &Rulebook, type_: usize, grading_type: usize) -> Out {
     let t = &book.types[type_];
     let title = if grading_type == type_ {
         (&t.name).into()
