@@ -253,10 +253,11 @@ impl DivisionsError {
 /// order and a national list is bigger than the processor's caches: a unit above village level
 /// is found by one probe of an open-addressing table of 16-byte slots ([`crate::table`]), and its
 /// name and, for a township, its villages' digits lie together in one record. An outlet's
-/// township and village cost two fetches from memory. (Measured with `perf` at 662,000 outlets
-/// in random region order: the lookup took 20% of `grade --divisions` with a hash map of every
-/// unit and the villages' digits and their bounds in tables of their own, and 17% with the
-/// townships found among those of their county.)
+/// township and village cost two fetches from memory, where a hash map of every unit and the
+/// villages' digits and their bounds in tables of their own cost four. (Measured with `perf` at
+/// 662,000 outlets in random region order: the lookups took 20% of `grade --divisions` before,
+/// 17–18% now; fetching a batch's slots and records ahead of typing it moved those misses into
+/// the fetching without saving any, and was dropped.)
 pub struct Divisions {
     /// The list's file, as messages name it.
     file: String,
@@ -336,46 +337,6 @@ impl Divisions {
             has_digits(villages, village)
         };
         found.then_some(None)
-    }
-
-    /// The inventory's code field.
-    pub fn field(&self) -> usize {
-        self.field
-    }
-
-    /// Asks the processor to fetch, without waiting, what [`Divisions::check`] will look up for
-    /// outlets with these division codes (as written, maybe not codes at all): the units of the
-    /// codes and of their region names, first the table's slots of all, then the records those
-    /// slots point to.
-    pub fn fetch_ahead<'c>(&self, codes: impl Iterator<Item = &'c [u8]>) {
-        let units: Vec<u64> = codes
-            .filter_map(|c| {
-                let c = c.trim_ascii();
-                (c.len() == DIGITS && c.iter().all(u8::is_ascii_digit))
-                    .then(|| c.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')))
-            })
-            .flat_map(|code| {
-                // The unit the code is of or under, and those its region names are checked
-                // against.
-                let regions = self
-                    .regions
-                    .iter()
-                    .map(move |&(_, level)| level.prefix(code));
-                std::iter::once(code - code % 1000).chain(regions)
-            })
-            .collect();
-        for &unit in &units {
-            self.units.prefetch(unit);
-        }
-        for &unit in &units {
-            if let Some(u) = self.units.find(unit, |u| u.code == unit) {
-                for at in [u.start as usize, (u.end as usize).saturating_sub(1)] {
-                    if let Some(byte) = self.records.get(at) {
-                        crate::table::fetch(byte);
-                    }
-                }
-            }
-        }
     }
 
     /// The official name of the unit with this padded code, when listed above village level.

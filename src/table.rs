@@ -142,7 +142,7 @@ impl<S: Copy + Default + PartialEq> Table<S> {
 /// and their waits for memory overlap. (Safe Rust has no prefetch instruction; this read does its
 /// work, without a dependency on `safe_arch` for one instruction.)
 #[inline]
-pub fn fetch<T: Copy>(value: &T) {
+fn fetch<T: Copy>(value: &T) {
     std::hint::black_box(*value);
 }
 

@@ -482,7 +482,6 @@ impl<'b> Inventory<'b> {
             let Batch { mut raws, mut text } = batch;
             let mut keys = Keys::default();
             text.clear();
-            layout.fetch_ahead(&mut raws);
             let rows = raws
                 .iter_mut()
                 .map(|raw| {

@@ -150,28 +150,6 @@ impl Layout<'_> {
         }
     }
 
-    /// Asks the processor to fetch, without waiting, what the official division list
-    /// (`--divisions`) will look up for each of a batch of rows about to be typed: the batch's
-    /// waits for memory then overlap instead of coming one after another. (Measured with `perf`
-    /// at 662,000 outlets in random region order: the list's lookups went from 18% of
-    /// `grade --divisions` to TODO.)
-    pub(super) fn fetch_ahead(&self, raws: &mut [RawRow]) {
-        let Some(list) = &self.book.divisions else {
-            return;
-        };
-        let Some(column) = self.field_columns.get(list.field()).copied().flatten() else {
-            return;
-        };
-        list.fetch_ahead(raws.iter_mut().filter_map(|raw| match raw {
-            RawRow::Record { record, .. } => {
-                record.split_fields();
-                let (start, end) = *record.bounds().get(column)?;
-                Some(&record.as_slice()[start..end])
-            }
-            RawRow::Row(_) => None,
-        }));
-    }
-
     /// Splits a raw row into fields, decodes it (into `cells`, reused) and types it.
     pub(super) fn stage_raw(
         &self,
