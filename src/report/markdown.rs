@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use super::render::{Encode, Head, Render, Rows, Wants, meta_line_shown};
+use super::render::{Encode, Head, Render, TextLines, Wants, meta_line_shown};
 use super::{Format, Out, Section};
 use crate::problem::Problem;
 use crate::rulebook::Rulebook;
@@ -43,27 +43,6 @@ pub(super) fn md_escape(s: &str) -> String {
 pub(super) struct MarkdownRender {
     /// The line buffer, reused from row to row.
     line: String,
-}
-
-/// The Markdown lines of rows, made on another thread.
-pub(super) struct MarkdownLines<'a> {
-    shown: Vec<bool>,
-    lang: Lang,
-    book: &'a Rulebook,
-}
-
-impl Encode for MarkdownLines<'_> {
-    fn encode(&self, rows: &mut dyn Iterator<Item = Vec<Out>>) -> Rows {
-        let (mut line, mut count) = (String::new(), 0);
-        for r in rows {
-            markdown_line(&mut line, &r, &self.shown, self.lang, self.book);
-            count += 1;
-        }
-        Rows::Encoded {
-            bytes: line.into_bytes(),
-            count,
-        }
-    }
 }
 
 impl<'a, W: Write> Render<'a, W> for MarkdownRender {
@@ -115,11 +94,7 @@ impl<'a, W: Write> Render<'a, W> for MarkdownRender {
         if h.vertical || !h.shown.contains(&true) {
             return Arc::new(super::render::Typed);
         }
-        Arc::new(MarkdownLines {
-            shown: h.shown.clone(),
-            lang: h.lang,
-            book: h.book,
-        })
+        Arc::new(TextLines::new(h, markdown_line))
     }
 
     fn finish(

@@ -233,6 +233,41 @@ impl Encode for Typed {
     }
 }
 
+/// Rows encoded as lines of text by a format's line function (Markdown, the terminal table), each
+/// shown cell as that format shows it.
+pub(super) struct TextLines<'a> {
+    pub shown: Vec<bool>,
+    pub lang: Lang,
+    pub book: &'a Rulebook,
+    pub line: fn(&mut String, &[Out], &[bool], Lang, &Rulebook),
+}
+
+impl<'a> TextLines<'a> {
+    /// The lines of the rows of a report with this head, by `line`.
+    pub fn new(h: &Head<'a>, line: fn(&mut String, &[Out], &[bool], Lang, &Rulebook)) -> Self {
+        TextLines {
+            shown: h.shown.clone(),
+            lang: h.lang,
+            book: h.book,
+            line,
+        }
+    }
+}
+
+impl Encode for TextLines<'_> {
+    fn encode(&self, rows: &mut dyn Iterator<Item = Vec<Out>>) -> Rows {
+        let (mut line, mut count) = (String::new(), 0);
+        for r in rows {
+            (self.line)(&mut line, &r, &self.shown, self.lang, self.book);
+            count += 1;
+        }
+        Rows::Encoded {
+            bytes: line.into_bytes(),
+            count,
+        }
+    }
+}
+
 /// Main rows made apart from a [`Writer`] (on another thread): encoded by the renderers that
 /// stream rows as text (CSV, JSON, the table, Markdown), typed for the others.
 #[derive(Debug)]

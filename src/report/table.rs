@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use super::render::{Encode, Head, Render, Rows, Typed, Wants, meta_line_shown, pairs};
+use super::render::{Encode, Head, Render, TextLines, Typed, Wants, meta_line_shown, pairs};
 use super::{Format, Out, Section, TABLE_BLOCK};
 use crate::problem::Problem;
 use crate::rulebook::Rulebook;
@@ -156,27 +156,6 @@ pub(super) struct TableRender {
     line: String,
 }
 
-/// The table lines of rows, made on another thread ([`table_line`]).
-pub(super) struct TableLines<'a> {
-    shown: Vec<bool>,
-    lang: Lang,
-    book: &'a Rulebook,
-}
-
-impl Encode for TableLines<'_> {
-    fn encode(&self, rows: &mut dyn Iterator<Item = Vec<Out>>) -> Rows {
-        let (mut line, mut count) = (String::new(), 0);
-        for r in rows {
-            table_line(&mut line, &r, &self.shown, self.lang, self.book);
-            count += 1;
-        }
-        Rows::Encoded {
-            bytes: line.into_bytes(),
-            count,
-        }
-    }
-}
-
 /// Appends a main row encoded for the terminal table: each shown cell as the table shows it,
 /// ended by [`CELL_END`]; then a line break.
 fn table_line(line: &mut String, cells: &[Out], shown: &[bool], lang: Lang, book: &Rulebook) {
@@ -319,11 +298,7 @@ impl<'a, W: Write> Render<'a, W> for TableRender {
         if h.vertical || !h.shown.contains(&true) {
             return Arc::new(Typed);
         }
-        Arc::new(TableLines {
-            shown: h.shown.clone(),
-            lang: h.lang,
-            book: h.book,
-        })
+        Arc::new(TextLines::new(h, table_line))
     }
 
     fn finish(
