@@ -91,10 +91,7 @@ impl<'a, W: Write> Render<'a, W> for MarkdownRender {
     }
 
     fn encoder(&self, h: &Head<'a>) -> Arc<dyn Encode + 'a> {
-        if h.vertical || !h.shown.contains(&true) {
-            return Arc::new(super::render::Typed);
-        }
-        Arc::new(TextLines::new(h, markdown_line))
+        TextLines::encoder(h, markdown_line)
     }
 
     fn finish(

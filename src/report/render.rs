@@ -243,14 +243,21 @@ pub(super) struct TextLines<'a> {
 }
 
 impl<'a> TextLines<'a> {
-    /// The lines of the rows of a report with this head, by `line`.
-    pub fn new(h: &Head<'a>, line: fn(&mut String, &[Out], &[bool], Lang, &Rulebook)) -> Self {
-        TextLines {
+    /// The encoder of a report with this head whose rows are lines made by `line`; rows kept
+    /// typed when the report is shown vertically or shows no column in its lines.
+    pub fn encoder(
+        h: &Head<'a>,
+        line: fn(&mut String, &[Out], &[bool], Lang, &Rulebook),
+    ) -> Arc<dyn Encode + 'a> {
+        if h.vertical || !h.shown.contains(&true) {
+            return Arc::new(Typed);
+        }
+        Arc::new(TextLines {
             shown: h.shown.clone(),
             lang: h.lang,
             book: h.book,
             line,
-        }
+        })
     }
 }
 

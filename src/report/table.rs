@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use super::render::{Encode, Head, Render, TextLines, Typed, Wants, meta_line_shown, pairs};
+use super::render::{Encode, Head, Render, TextLines, Wants, meta_line_shown, pairs};
 use super::{Format, Out, Section, TABLE_BLOCK};
 use crate::problem::Problem;
 use crate::rulebook::Rulebook;
@@ -295,10 +295,7 @@ impl<'a, W: Write> Render<'a, W> for TableRender {
     }
 
     fn encoder(&self, h: &Head<'a>) -> Arc<dyn Encode + 'a> {
-        if h.vertical || !h.shown.contains(&true) {
-            return Arc::new(Typed);
-        }
-        Arc::new(TextLines::new(h, table_line))
+        TextLines::encoder(h, table_line)
     }
 
     fn finish(
