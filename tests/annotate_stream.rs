@@ -129,6 +129,24 @@ fn auditors_workbook(edit: &[(usize, &str, &str)]) -> Vec<u8> {
     wb.save_to_buffer().expect("a workbook")
 }
 
+/// The example county's rows as text cells on the sheet 台账, changed by `then`: the workbook's
+/// bytes.
+fn county_workbook(then: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let sheet = wb.add_worksheet();
+    sheet.set_name(SHEET).expect("a name");
+    for (r, row) in county_rows().iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                let (r, c) = (u32::try_from(r).expect("r"), u16::try_from(c).expect("c"));
+                sheet.write_string(r, c, v).expect("written");
+            }
+        }
+    }
+    then(sheet);
+    wb.save_to_buffer().expect("a workbook")
+}
+
 fn cell_name(r: u32, c: usize) -> String {
     format!(
         "{}{}",
@@ -420,23 +438,12 @@ fn text_that_looks_like_a_formula_or_markup_stays_inert_text() {
 fn columns_hidden_up_to_the_sheets_end_do_not_hide_the_results() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     // An auditor who hides every unused column (a common template): from 人员合计's right to XFD.
-    let rows = county_rows();
-    let mut wb = Workbook::new();
-    let sheet = wb.add_worksheet();
-    sheet.set_name(SHEET).expect("a name");
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            if !v.is_empty() {
-                let (r, c) = (u32::try_from(r).expect("r"), u16::try_from(c).expect("c"));
-                sheet.write_string(r, c, v).expect("written");
-            }
-        }
-    }
-    let width = u16::try_from(rows[0].len()).expect("columns");
-    sheet
-        .set_column_range_hidden(width, 16_383)
-        .expect("hidden");
-    let original = wb.save_to_buffer().expect("a workbook");
+    let width = u16::try_from(county_rows()[0].len()).expect("columns");
+    let original = county_workbook(|sheet| {
+        sheet
+            .set_column_range_hidden(width, 16_383)
+            .expect("hidden");
+    });
     let copy = annotate(dir.path(), &original, &[]);
     let xml = text(
         &entries(&copy)
@@ -503,21 +510,11 @@ fn a_workbook_whose_parts_cannot_be_copied_is_copied_as_values() {
 #[test]
 fn a_sheet_used_up_to_its_last_column_is_refused_in_the_runs_language() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let rows = county_rows();
-    let mut wb = Workbook::new();
-    let sheet = wb.add_worksheet();
-    sheet.set_name(SHEET).expect("a name");
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            if !v.is_empty() {
-                let (r, c) = (u32::try_from(r).expect("r"), u16::try_from(c).expect("c"));
-                sheet.write_string(r, c, v).expect("written");
-            }
-        }
-    }
-    sheet.write_string(3, 16_383, "最后一列").expect("written");
+    let workbook = county_workbook(|sheet| {
+        sheet.write_string(3, 16_383, "最后一列").expect("written");
+    });
     let input = dir.path().join("台账.xlsx");
-    std::fs::write(&input, wb.save_to_buffer().expect("a workbook")).expect("written");
+    std::fs::write(&input, workbook).expect("written");
     let output = dir.path().join("copy.xlsx");
     let out = run(&[
         "grade",
