@@ -636,3 +636,30 @@ fn a_code_that_fits_its_type_and_county_is_silent() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(problems.is_empty(), "{problems:?}");
 }
+
+/// DOMAIN "Year over year": without `--old-as-of` the earlier inventory is graded a year before
+/// `--as-of`, and an update in it after that date is warned about, naming the date and the outlet
+/// (read on every thread, the warning stays the one for the latest date); with the date given, or
+/// an earlier inventory older than it, there is no warning.
+#[test]
+fn an_earlier_inventory_updated_after_its_default_date_is_warned_about() {
+    let diff = |old: &str, extra: &[&str]| {
+        let mut args = vec!["diff", old, COUNTY_CSV, "--format", "csv", "--lang", "en"];
+        args.extend(extra);
+        args.extend(["--fail-on", "never"]);
+        stderr(&run(&args))
+    };
+    for threads in ["1", "4"] {
+        let warned = diff(COUNTY_CSV, &["--threads", threads]);
+        assert!(
+            warned.contains(
+                "the latest update date in the old inventory is 2025-12-01 (outlet `AN-050`)"
+            ),
+            "{warned}"
+        );
+    }
+    let given = diff(COUNTY_CSV, &["--old-as-of", "2025-12-31"]);
+    assert!(!given.contains("latest update date"), "{given}");
+    let older = diff("examples/county-2024.csv", &[]);
+    assert!(!older.contains("latest update date"), "{older}");
+}
