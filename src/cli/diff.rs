@@ -78,13 +78,13 @@ struct Read {
     claimed: Option<u8>,
     /// The key of its group.
     group: String,
-    /// The latest date its row holds.
+    /// The latest date its row holds (for the earlier inventory only: its staleness warning).
     latest: Option<Date>,
     assessment: Assessment,
 }
 
 impl Read {
-    fn of(book: &Rulebook, ev: &Evaluator, by: GroupBy, lang: Lang, o: &Outlet) -> Read {
+    fn of(book: &Rulebook, ev: &Evaluator, (by, lang): (GroupBy, Lang), o: &Outlet) -> Read {
         let type_ = |t: usize| u16::try_from(t).unwrap_or(u16::MAX);
         Read {
             id: o.id.clone(),
@@ -92,7 +92,7 @@ impl Read {
             types: (type_(o.type_), type_(o.grading_type)),
             claimed: o.claimed,
             group: by.key(book, o, lang),
-            latest: latest_date(book, o),
+            latest: None,
             assessment: ev.assess(o),
         }
     }
@@ -119,7 +119,10 @@ impl Earlier {
         problems: &mut Vec<crate::problem::Problem>,
     ) -> Result<Earlier> {
         let mut e = Earlier::default();
-        let work = |o: &Outlet, _: &mut String| Read::of(book, ev, by, lang, o);
+        let work = |o: &Outlet, _: &mut String| Read {
+            latest: latest_date(book, o),
+            ..Read::of(book, ev, (by, lang), o)
+        };
         inventory.each_outlet(threads, problems, work, |r, _| -> Result<()> {
             e.add(book, r);
             Ok(())
@@ -364,18 +367,24 @@ pub fn run(args: Args) -> Result<Exit> {
     // The later inventory's outlets as they stream past, each against its earlier self, if any;
     // then the earlier outlets none matched.
     let ev = prep.evaluator();
-    let work = |o: &Outlet, _: &mut String| Read::of(book, &ev, args.by, c.lang, o);
+    let work = |o: &Outlet, _: &mut String| Read::of(book, &ev, (args.by, c.lang), o);
     let take = |r: Read, _: &str| -> Result<()> {
         let b = earlier.matched(&r.id).map(|i| {
             let b = &earlier.outlets[i];
             (b, earlier.type_cell(b))
         });
-        changes.row(&mut writer, b, Some(&r), r.group.clone())
+        changes.row(&mut writer, &r.id, b, Some(&r), r.group.clone())
     };
     inventory.each_outlet(c.threads(), &mut problems, work, take)?;
     for b in earlier.outlets.iter().filter(|b| !b.matched) {
         let group = earlier.groups[b.group as usize].clone();
-        changes.row(&mut writer, Some((b, earlier.type_cell(b))), None, group)?;
+        changes.row(
+            &mut writer,
+            &b.id,
+            Some((b, earlier.type_cell(b))),
+            None,
+            group,
+        )?;
     }
 
     let sections = if csv {
@@ -438,11 +447,12 @@ struct Changes<'b> {
 }
 
 impl Changes<'_> {
-    /// Writes the row of one outlet: `b`, as it was (with its type cell), and `now`, as it is;
-    /// one of them at least.
+    /// Writes the row of the outlet `id`: `b`, as it was (with its type cell), and `now`, as it
+    /// is.
     fn row(
         &mut self,
         writer: &mut Writer<'_, Output>,
+        id: &str,
         b: Option<(&Before, Out)>,
         now: Option<&Read>,
         group: String,
@@ -451,11 +461,6 @@ impl Changes<'_> {
         let (b, b_type) = match b {
             Some((b, t)) => (Some(b), Some(t)),
             None => (None, None),
-        };
-        let id = match (now, b) {
-            (Some(r), _) => &*r.id,
-            (None, Some(b)) => &*b.id,
-            (None, None) => return Ok(()),
         };
         let a = now.map(|r| &r.assessment);
         let change = change(b, a);
