@@ -663,3 +663,64 @@ fn an_earlier_inventory_updated_after_its_default_date_is_warned_about() {
     let older = diff("examples/county-2024.csv", &[]);
     assert!(!older.contains("latest update date"), "{older}");
 }
+
+/// Changes are counted under the group each outlet is in now; a closed outlet under its old one;
+/// and a group no row is counted in is not listed.
+#[test]
+fn diff_counts_a_moved_outlet_in_its_new_group_and_lists_no_empty_group() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let text = read_root(COUNTY_CSV);
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let header = lines.remove(0);
+    let row = |id: &str| {
+        lines
+            .iter()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .cloned()
+            .expect("the row")
+    };
+    let (moved, closed, kept) = (row("AN-001"), row("AN-002"), row("AN-003"));
+    let old = [
+        header.clone(),
+        moved.replace(",安宁县,", ",旧县,"),
+        closed.replace(",安宁县,", ",撤并县,"),
+        kept.clone(),
+    ]
+    .join("\n");
+    let new = [header, moved.clone(), kept].join("\n");
+    let (old_path, new_path) = (dir.path().join("old.csv"), dir.path().join("new.csv"));
+    std::fs::write(&old_path, old).expect("written");
+    std::fs::write(&new_path, new).expect("written");
+    let out = report(
+        "json",
+        &[
+            "diff",
+            old_path.to_str().expect("a path"),
+            new_path.to_str().expect("a path"),
+            "--old-as-of",
+            "2025-11-30",
+        ],
+    );
+    assert!(code(&out) <= 1, "{}", stderr(&out));
+    let doc: Json = serde_json::from_slice(&out.stdout).expect("JSON");
+    let groups: BTreeMap<String, [i64; 5]> = doc["by_group"]
+        .as_array()
+        .expect("by_group")
+        .iter()
+        .map(|g| {
+            let n = |k: &str| g[k].as_i64().expect("a count");
+            let counts = [
+                n("upgraded") + n("downgraded") + n("unchanged"),
+                n("new"),
+                n("closed"),
+                n("claims_changed"),
+                n("fell_below_minimum"),
+            ];
+            (g["group"].as_str().unwrap_or("total").to_string(), counts)
+        })
+        .collect();
+    // AN-001 and AN-003 matched, both in 安宁县 now; AN-002 closed in 撤并县; 旧县 has no row.
+    assert_eq!(groups["安宁县"][0], 2, "{groups:?}");
+    assert_eq!(groups["撤并县"], [0, 0, 1, 0, 0], "{groups:?}");
+    assert!(!groups.contains_key("旧县"), "{groups:?}");
+}

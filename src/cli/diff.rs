@@ -34,11 +34,15 @@ pub struct Args {
     pub common: CommonArgs,
 }
 
-/// What is kept of an outlet of the earlier inventory: only what the comparison needs, in few
-/// allocations (two national inventories took 425 MB when each outlet kept its own strings).
+/// What is kept of an outlet of the earlier inventory: only what the comparison needs, its id,
+/// name and failed rules in arenas of [`Earlier`]. (Two national inventories took 425 MB when each
+/// outlet kept its own strings; with a box for each string and each outcome list, the page faults
+/// and frees of those boxes were still a fifth of a national diff's samples.)
 struct Before {
-    id: Box<str>,
-    name: Box<str>,
+    /// Where its id, then its name, begin in [`Earlier::text`], and their lengths.
+    text: usize,
+    id_len: usize,
+    name_len: usize,
     /// Its type and the type it was graded as, for its type cell.
     types: (u16, u16),
     /// Its group, in [`Earlier::groups`].
@@ -46,18 +50,23 @@ struct Before {
     assessed: Option<u8>,
     claimed: Option<u8>,
     status: Status,
-    outcomes: Box<[Outcome]>,
-    /// Matched by an outlet of the later inventory.
-    matched: bool,
 }
 
-/// The earlier inventory, whole: it is matched against the later one as that streams past.
+/// The earlier inventory, whole: it is matched against the later one as that streams past, by
+/// any thread (nothing in it changes once it is read).
 #[derive(Default)]
 struct Earlier {
     /// In the inventory's order.
     outlets: Vec<Before>,
-    /// Each outlet's place in `outlets`, under the hash of its id: the id itself is kept once,
-    /// in the outlet (a map keyed by a copy of each id held 30 MB more at 662,000 outlets).
+    /// Each outlet's id and name, one after the other.
+    text: String,
+    /// Each outlet's failed rules, [`Earlier::words`] words an outlet: bit `i % 64` of word
+    /// `i / 64` set when rule `i` failed.
+    failed: Vec<u64>,
+    words: usize,
+    /// Each outlet's place in `outlets`, under the hash of its id, made once all are read: the
+    /// id itself is kept once, in `text` (a map keyed by a copy of each id held 30 MB more at
+    /// 662,000 outlets).
     by_id: hashbrown::HashTable<u32>,
     /// The groups, each once, and their places.
     groups: Vec<String>,
@@ -118,7 +127,10 @@ impl Earlier {
         (by, lang, threads): (GroupBy, Lang, usize),
         problems: &mut Vec<crate::problem::Problem>,
     ) -> Result<Earlier> {
-        let mut e = Earlier::default();
+        let mut e = Earlier {
+            words: book.rules.len().div_ceil(64),
+            ..Earlier::default()
+        };
         let work = |o: &Outlet, _: &mut String| Read {
             latest: latest_date(book, o),
             ..Read::of(book, ev, (by, lang), o)
@@ -128,6 +140,19 @@ impl Earlier {
             Ok(())
         })?;
         e.outlets.shrink_to_fit();
+        e.text.shrink_to_fit();
+        e.failed.shrink_to_fit();
+        // The id table is made once every outlet is in, at its size: growing it as they came
+        // hashed every id again at each doubling, on the thread that takes the outlets in order.
+        let mut by_id = hashbrown::HashTable::with_capacity(e.outlets.len());
+        for (place, b) in e.outlets.iter().enumerate() {
+            let place = u32::try_from(place).unwrap_or(u32::MAX);
+            // A repeated id is refused by the inventory: each id is here once.
+            by_id.insert_unique(id_hash(e.id(b)), place, |&p| {
+                id_hash(Earlier::id_in(&e.text, &e.outlets[p as usize]))
+            });
+        }
+        e.by_id = by_id;
         Ok(e)
     }
 
@@ -158,33 +183,55 @@ impl Earlier {
         self.type_cells
             .entry(types)
             .or_insert_with(|| type_cell_of(book, usize::from(types.0), usize::from(types.1)));
-        let place = u32::try_from(self.outlets.len()).unwrap_or(u32::MAX);
-        let hash = id_hash(&id);
+        let text = self.text.len();
+        self.text.push_str(&id);
+        self.text.push_str(&name);
+        let start = self.failed.len();
+        self.failed.resize(start + self.words, 0);
+        for (i, o) in a.outcomes.iter().enumerate() {
+            if o.failed() {
+                self.failed[start + i / 64] |= 1 << (i % 64);
+            }
+        }
         self.outlets.push(Before {
-            id: id.into_boxed_str(),
-            name: name.into_boxed_str(),
+            text,
+            id_len: id.len(),
+            name_len: name.len(),
             types,
             group,
             assessed: a.assessed,
             claimed,
             status: a.status,
-            outcomes: a.outcomes.into_boxed_slice(),
-            matched: false,
         });
-        // A repeated id is refused by the inventory: each id is here once.
-        let outlets = &self.outlets;
-        self.by_id
-            .insert_unique(hash, place, |&p| id_hash(&outlets[p as usize].id));
     }
 
-    /// The place of the earlier outlet with this id, marked as matched.
-    fn matched(&mut self, id: &str) -> Option<usize> {
-        let outlets = &self.outlets;
+    fn id_in<'t>(text: &'t str, b: &Before) -> &'t str {
+        text.get(b.text..b.text + b.id_len).unwrap_or_default()
+    }
+
+    /// An earlier outlet's id.
+    fn id(&self, b: &Before) -> &str {
+        Earlier::id_in(&self.text, b)
+    }
+
+    /// An earlier outlet's name.
+    fn name(&self, b: &Before) -> &str {
+        let start = b.text + b.id_len;
+        self.text.get(start..start + b.name_len).unwrap_or_default()
+    }
+
+    /// Whether the earlier outlet at `place` failed rule `i`.
+    fn failed(&self, place: usize, i: usize) -> bool {
+        let word = self.failed.get(place * self.words + i / 64).copied();
+        word.is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    /// The place of the earlier outlet with this id.
+    fn find(&self, id: &str) -> Option<usize> {
         let place = *self
             .by_id
-            .find(id_hash(id), |&p| &*outlets[p as usize].id == id)? as usize;
-        self.outlets.get_mut(place)?.matched = true;
-        Some(place)
+            .find(id_hash(id), |&p| self.id(&self.outlets[p as usize]) == id)?;
+        Some(place as usize)
     }
 
     /// The type cell of an earlier outlet.
@@ -215,7 +262,7 @@ impl Change {
 }
 
 /// Per group: upgraded, downgraded, unchanged, new, closed, claims changed, fell below minimum.
-type Counts = [u64; 7];
+type GroupCounts = [u64; 7];
 
 /// The columns of the rows; CSV, which has no header to name the dates by, ends each row with
 /// them (`old_as_of`, `new_as_of`).
@@ -298,10 +345,11 @@ fn stale_warning(file: &str, old_as_of: Date, (latest, id): (Date, &str), lang: 
 }
 
 /// The required rules whose outcome changed between the grades concerned: for a downgrade, those
-/// that held and now fail; for an upgrade, those that failed and now hold.
+/// that held and now fail; for an upgrade, those that failed and now hold. `before` tells whether
+/// the earlier outlet failed a rule.
 fn causes(
     book: &Rulebook,
-    before: &[Outcome],
+    before: impl Fn(usize) -> bool,
     after: &[Outcome],
     old: Option<u8>,
     new: Option<u8>,
@@ -313,7 +361,7 @@ fn causes(
         .filter(|(i, r)| {
             r.kind == RuleKind::Required
                 && (better..=worse).contains(&r.grade)
-                && before[*i].failed() != after[*i].failed()
+                && before(*i) != after.get(*i).is_some_and(|o| o.failed())
         })
         .map(|(_, r)| r.id.as_str())
         .collect::<Vec<_>>()
@@ -335,8 +383,7 @@ pub fn run(args: Args) -> Result<Exit> {
     reads.add_input("NEW", &prep.input);
     let out = Output::open(c.output.as_deref(), &reads, c.lang)?;
 
-    let (mut earlier, old_columns) =
-        read_earlier(&args, &prep, &old_input, old_as_of, &mut problems)?;
+    let (earlier, old_columns) = read_earlier(&args, &prep, &old_input, old_as_of, &mut problems)?;
 
     let input = &prep.input;
     let mut inventory = c.open_inventory(input, book)?;
@@ -350,51 +397,65 @@ pub fn run(args: Args) -> Result<Exit> {
         .brief(shown)
         .excel(c.excel)
         .workbook_dir(super::output::workbook_dir(c.output.as_deref()));
-    let mut changes = Changes {
+    let rows = DiffRows {
         book,
         by: args.by,
         lang: c.lang,
+        earlier: &earlier,
+        // (Shared: every row takes them.)
         dates: csv.then(|| {
             [
-                Out::str(old_as_of.to_string()),
-                Out::str(prep.as_of.to_string()),
+                Out::Shared(old_as_of.to_string().as_str().into()),
+                Out::Shared(prep.as_of.to_string().as_str().into()),
             ]
         }),
-        counts: BTreeMap::new(),
-        fell: 0,
     };
+    let mut counts = Counts::new(&earlier);
 
-    // The later inventory's outlets as they stream past, each against its earlier self, if any;
-    // then the earlier outlets none matched.
+    // The later inventory's outlets as they stream past, each against its earlier self, if any,
+    // its row made on the thread that graded it; then the earlier outlets none matched.
     let ev = prep.evaluator();
-    let work = |o: &Outlet, _: &mut String| Read::of(book, &ev, (args.by, c.lang), o);
-    let take = |r: Read, _: &str| -> Result<()> {
-        let b = earlier.matched(&r.id).map(|i| {
-            let b = &earlier.outlets[i];
-            (b, earlier.type_cell(b))
-        });
-        changes.row(&mut writer, &r.id, b, Some(&r), r.group.clone())
+    let maker = writer.row_maker();
+    let work = |o: &Outlet, _: &mut String| {
+        let r = Read::of(book, &ev, (args.by, c.lang), o);
+        let place = earlier.find(&r.id);
+        let (row, change) = rows.row(&r.id, place, Some(&r), &r.group);
+        Compared {
+            place,
+            group: Group::of(&earlier, r.group),
+            change,
+            rows: maker.make([row]),
+        }
+    };
+    let mut matched = vec![false; earlier.outlets.len()];
+    let take = |m: Compared, _: &str| -> Result<()> {
+        if let Some(slot) = m.place.and_then(|p| matched.get_mut(p)) {
+            *slot = true;
+        }
+        counts.count(m.group, m.change);
+        writer.rows(m.rows)?;
+        Ok(())
     };
     inventory.each_outlet(c.threads(), &mut problems, work, take)?;
-    for b in earlier.outlets.iter().filter(|b| !b.matched) {
-        let group = earlier.groups[b.group as usize].clone();
-        changes.row(
-            &mut writer,
-            &b.id,
-            Some((b, earlier.type_cell(b))),
-            None,
-            group,
-        )?;
+    for (place, b) in earlier.outlets.iter().enumerate() {
+        if matched[place] {
+            continue;
+        }
+        let group = &earlier.groups[b.group as usize];
+        let (row, change) = rows.row(earlier.id(b), Some(place), None, group);
+        counts.count(Group::Earlier(b.group), change);
+        writer.row(&row)?;
     }
 
+    let fell = counts.fell;
     let sections = if csv {
         Vec::new()
     } else {
-        vec![group_section(&changes.counts, args.by, c)]
+        vec![group_section(counts.by_group(&earlier), args.by, c)]
     };
     writer.finish(&sections, &problems)?.commit()?;
     print_problems(&problems, c.lang);
-    Ok(if changes.fell > 0 && c.fail_on != FailOn::Never {
+    Ok(if fell > 0 && c.fail_on != FailOn::Never {
         Exit::Findings
     } else {
         Exit::Clean
@@ -434,54 +495,73 @@ fn read_earlier(
     Ok((earlier, old_columns))
 }
 
-/// The rows of the comparison as they are written, and what they add up to per group.
-struct Changes<'b> {
+/// What an outlet of the later inventory comes to, made on the thread that graded it.
+struct Compared {
+    /// The earlier outlet it matched, if any.
+    place: Option<usize>,
+    group: Group,
+    change: Changed,
+    /// Its row, made for the writer.
+    rows: crate::report::Rows,
+}
+
+/// How an outlet changed, as its group counts it.
+#[derive(Clone, Copy)]
+struct Changed {
+    change: Change,
+    claim_changed: bool,
+    fell_below: bool,
+}
+
+/// Makes the rows of the comparison, on any thread.
+struct DiffRows<'b> {
     book: &'b Rulebook,
     by: GroupBy,
     lang: Lang,
+    earlier: &'b Earlier,
     /// The as-of dates that end each CSV row (none in other formats).
     dates: Option<[Out; 2]>,
-    counts: BTreeMap<String, Counts>,
-    /// Outlets that fell below their minimum.
-    fell: u64,
 }
 
-impl Changes<'_> {
-    /// Writes the row of the outlet `id`: `b`, as it was (with its type cell), and `now`, as it
-    /// is.
+impl DiffRows<'_> {
+    /// The row of the outlet `id` of group `group`: the earlier outlet at `place`, as it was,
+    /// and `now`, as it is; and how it changed.
     fn row(
-        &mut self,
-        writer: &mut Writer<'_, Output>,
+        &self,
         id: &str,
-        b: Option<(&Before, Out)>,
+        place: Option<usize>,
         now: Option<&Read>,
-        group: String,
-    ) -> Result<()> {
-        let book = self.book;
-        let (b, b_type) = match b {
-            Some((b, t)) => (Some(b), Some(t)),
-            None => (None, None),
-        };
+        group: &str,
+    ) -> (Vec<Out>, Changed) {
+        let (book, earlier) = (self.book, self.earlier);
+        let b = place.and_then(|p| earlier.outlets.get(p));
         let a = now.map(|r| &r.assessment);
         let change = change(b, a);
         let claim_changed = matches!((b, now), (Some(b), Some(r)) if b.claimed != r.claimed);
         let fell_below = matches!((b, a), (Some(b), Some(a)) if b.status != Status::BelowMinimum && a.status == Status::BelowMinimum);
-        let rules = match (b, a) {
-            (Some(b), Some(a)) if change != Change::Unchanged => {
-                causes(book, &b.outcomes, &a.outcomes, b.assessed, a.assessed)
-            }
+        let rules = match (place, b, a) {
+            (Some(p), Some(b), Some(a)) if change != Change::Unchanged => causes(
+                book,
+                |i| earlier.failed(p, i),
+                &a.outcomes,
+                b.assessed,
+                a.assessed,
+            ),
             _ => String::new(),
         };
         // A row names its group by its whole path: rows stream, before every group is known.
-        let label = self.by.full_label(&group, self.lang);
-        self.count(group, change, claim_changed, fell_below);
+        let label = self.by.full_label(group, self.lang);
         let mut row = vec![
             Out::str(id),
             Out::str(now.map_or_else(
-                || b.map(|b| b.name.to_string()).unwrap_or_default(),
+                || b.map(|b| earlier.name(b).to_string()).unwrap_or_default(),
                 |r| r.name.clone(),
             )),
-            now.map_or_else(|| b_type.unwrap_or(Out::Null), |r| r.type_cell(book)),
+            match (now, b) {
+                (Some(r), _) => r.type_cell(book),
+                (None, Some(b)) => earlier.type_cell(b),
+                (None, None) => Out::Null,
+            },
             Out::str(label),
             change.out(),
             b.map_or(Out::Null, |b| Out::Grade(b.assessed)),
@@ -497,24 +577,81 @@ impl Changes<'_> {
         if let Some(dates) = &self.dates {
             row.extend(dates.iter().cloned());
         }
-        writer.row(&row)?;
-        Ok(())
+        let changed = Changed {
+            change,
+            claim_changed,
+            fell_below,
+        };
+        (row, changed)
+    }
+}
+
+/// An outlet's group, as the thread that graded it finds it: one of the earlier inventory's
+/// (the most), by its place, or a new one.
+enum Group {
+    Earlier(u32),
+    New(String),
+}
+
+impl Group {
+    fn of(earlier: &Earlier, key: String) -> Group {
+        match earlier.group_ids.get(&key) {
+            Some(&g) => Group::Earlier(g),
+            None => Group::New(key),
+        }
+    }
+}
+
+/// The changes counted by group, as the rows are written. Per group: upgraded, downgraded,
+/// unchanged, new, closed, claims changed, fell below minimum.
+struct Counts {
+    /// The earlier inventory's groups, by place (counted without a lookup on the thread that
+    /// takes the rows in order).
+    earlier: Vec<GroupCounts>,
+    /// Groups new in the later inventory.
+    new: rustc_hash::FxHashMap<String, GroupCounts>,
+    /// Outlets that fell below their minimum.
+    fell: u64,
+}
+
+impl Counts {
+    fn new(earlier: &Earlier) -> Counts {
+        Counts {
+            earlier: vec![[0; 7]; earlier.groups.len()],
+            new: rustc_hash::FxHashMap::default(),
+            fell: 0,
+        }
+    }
+
+    /// The groups that any row counted, by key.
+    fn by_group(self, earlier: &Earlier) -> BTreeMap<String, GroupCounts> {
+        let earlier_groups = earlier.groups.iter().cloned().zip(self.earlier);
+        earlier_groups
+            .filter(|(_, c)| c[..5].iter().any(|&n| n > 0))
+            .chain(self.new)
+            .collect()
     }
 
     /// Adds one outlet's change to its group's counts.
-    fn count(&mut self, group: String, change: Change, claim_changed: bool, fell_below: bool) {
-        let c = self.counts.entry(group).or_default();
-        let slot = match change {
+    fn count(&mut self, group: Group, c: Changed) {
+        let counts = match group {
+            Group::Earlier(g) => match self.earlier.get_mut(g as usize) {
+                Some(counts) => counts,
+                None => return,
+            },
+            Group::New(key) => self.new.entry(key).or_default(),
+        };
+        let slot = match c.change {
             Change::Upgraded => 0,
             Change::Downgraded => 1,
             Change::Unchanged => 2,
             Change::New => 3,
             Change::Closed => 4,
         };
-        c[slot] += 1;
-        c[5] += u64::from(claim_changed);
-        c[6] += u64::from(fell_below);
-        self.fell += u64::from(fell_below);
+        counts[slot] += 1;
+        counts[5] += u64::from(c.claim_changed);
+        counts[6] += u64::from(c.fell_below);
+        self.fell += u64::from(c.fell_below);
     }
 }
 
@@ -540,7 +677,7 @@ fn yes_no(b: bool) -> Out {
 }
 
 /// The section of changes counted by group, and their total.
-fn group_section(counts: &BTreeMap<String, Counts>, by: GroupBy, c: &CommonArgs) -> Section {
+fn group_section(counts: BTreeMap<String, GroupCounts>, by: GroupBy, c: &CommonArgs) -> Section {
     // Each group by its label: as much of its path as tells it apart; machines also get the path.
     let with_path = matches!(
         c.output_format(),
@@ -548,7 +685,7 @@ fn group_section(counts: &BTreeMap<String, Counts>, by: GroupBy, c: &CommonArgs)
     );
     let labels = by.labels(counts.keys().map(String::as_str), c.lang);
     let mut rows: Vec<Vec<Out>> = Vec::new();
-    let mut total: Counts = [0; 7];
+    let mut total: GroupCounts = [0; 7];
     for ((group, c), label) in counts.iter().zip(labels) {
         let mut r = vec![Out::str(label)];
         if with_path {

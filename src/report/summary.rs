@@ -362,13 +362,11 @@ impl GroupBy {
         if self == GroupBy::Type {
             return push_name(key, book.types[outlet.type_].name.get(lang));
         }
-        for (i, (field, ..)) in PATH[..self.depth()].iter().enumerate() {
+        for (i, field) in book.core.regions[..self.depth()].iter().enumerate() {
             if i > 0 {
                 key.push(SEP);
             }
-            if let Some(Value::Text(s)) =
-                super::outlets::field_index(book, field).map(|f| outlet.value(f))
-            {
+            if let Some(Value::Text(s)) = field.map(|f| outlet.value(f)) {
                 push_name(key, s);
             }
         }

@@ -350,7 +350,13 @@ pub struct CoreFields {
     pub type_: usize,
     pub reference_type: Option<usize>,
     pub claimed_grade: Option<usize>,
+    /// The region fields, outermost first ([`REGION_FIELDS`]), those the rulebook declares:
+    /// looked up once, not by key for each outlet.
+    pub regions: [Option<usize>; 4],
 }
+
+/// The keys of the region fields, outermost first: province, city, county, township.
+pub const REGION_FIELDS: [&str; 4] = ["province", "city", "county", "township"];
 
 /// One problem in a rulebook.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -64,7 +64,7 @@ fn name<'x>(r: &GradeRow<'x>) -> &'x str {
     &r.outlet.name
 }
 
-/// The region field at `K` of [`super::REGION_KEYS`], as text (empty when blank).
+/// The region field at `K` of [`crate::rulebook::REGION_FIELDS`], as text (empty when blank).
 fn region<'x, const K: usize>(r: &GradeRow<'x>) -> &'x str {
     region_value(r.cells, r.outlet, K).unwrap_or("")
 }

@@ -51,7 +51,7 @@ pub struct SharedCells {
     rules: Vec<[Out; 6]>,
     /// Per rule: the fields its condition reads.
     fields: Vec<Vec<usize>>,
-    /// The region fields ([`REGION_KEYS`]), if the rulebook has them.
+    /// The region fields ([`crate::rulebook::REGION_FIELDS`]), if the rulebook has them.
     regions: [Option<usize>; 4],
 }
 
@@ -81,7 +81,7 @@ impl SharedCells {
             types,
             rules,
             fields,
-            regions: REGION_KEYS.map(|k| field_index(book, k)),
+            regions: book.core.regions,
         }
     }
 
@@ -94,16 +94,7 @@ impl SharedCells {
     }
 }
 
-/// The region fields, by key: [`SharedCells::regions`] holds their indices in this order.
-pub(super) const REGION_KEYS: [&str; 4] = ["province", "city", "county", "township"];
-
-/// The index of the field with `key`, as `Rulebook::field_by_key` finds it. The region fields
-/// come early in a rulebook, so a scan finds them sooner than a hash of the key would.
-pub(in crate::report) fn field_index(book: &Rulebook, key: &str) -> Option<usize> {
-    book.fields.iter().position(|f| f.key == key)
-}
-
-/// The outlet's text in the region field at `k` of [`REGION_KEYS`], if any.
+/// The outlet's text in the region field at `k` of [`crate::rulebook::REGION_FIELDS`], if any.
 fn region_value<'o>(cells: &SharedCells, outlet: &'o Outlet, k: usize) -> Option<&'o str> {
     match cells
         .regions

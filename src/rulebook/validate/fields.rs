@@ -237,5 +237,6 @@ pub(super) fn core_fields(
         type_: type_f.unwrap_or(0),
         reference_type: reference_f,
         claimed_grade: claimed_f,
+        regions: super::super::REGION_FIELDS.map(|k| field_lookup.get(k).copied()),
     }
 }
