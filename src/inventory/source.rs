@@ -396,7 +396,10 @@ impl Decoder {
     /// The cells of the record beyond the header's width ([`Row::overflow`]).
     pub fn overflow(&self, record: &Record) -> usize {
         // Trailing empty cells beyond the header are what spreadsheets add; they are no overflow.
-        if record.iter().skip(self.width).all(<[u8]>::is_empty) {
+        // (The fields past the header are looked at where they are: skipping those before them
+        // one by one cost 2% of a national run's instructions, in cachegrind.)
+        let beyond = record.bounds().get(self.width..).unwrap_or_default();
+        if beyond.iter().all(|&(start, end)| start == end) {
             0
         } else {
             record.len().saturating_sub(self.width)

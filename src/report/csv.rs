@@ -149,9 +149,26 @@ fn plain_number(f: &str) -> bool {
 static QUOTING: std::sync::LazyLock<csv_core::Writer> =
     std::sync::LazyLock::new(csv_core::Writer::new);
 
-/// Whether a CSV field needs quotes ([`QUOTING`]).
+/// Whether a CSV field needs quotes: whether it holds a byte that [`QUOTING`] quotes for (a
+/// comma, a quote, CR or LF). All four are below `-`, which text, digits and Chinese rarely are: eight
+/// bytes at a time are tested for any such byte first. (`csv_core`'s own test, a byte at a time,
+/// was 3% of a national `grade --format csv`'s instructions, in cachegrind.)
 fn needs_quotes(f: &str) -> bool {
-    QUOTING.should_quote(f.as_bytes())
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    let special = |b: &u8| matches!(b, b',' | b'"' | b'\n' | b'\r');
+    let mut chunks = f.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // The high bit of each byte below `-` (and maybe of a byte after one): no false negative.
+        let below = w.wrapping_sub(ONES * u64::from(b'-')) & !w & HIGH;
+        if below != 0 && chunk.iter().any(special) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(special)
 }
 
 /// Writes one CSV record (RFC 4180: a field with a comma, quote or line break is quoted); for
@@ -271,5 +288,28 @@ impl Encode for CsvCells<'_> {
 
     fn csv(&self) -> Option<CsvCells<'_>> {
         Some(*self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn needs_quotes_agrees_with_csv_core_at_every_place_and_length() {
+        let plain = "东城街道就业创业服务站AN-001 ";
+        for special in [',', '"', '\n', '\r', 'x', '、'] {
+            for len in 0..plain.chars().count() {
+                let head: String = plain.chars().take(len).collect();
+                for at in 0..=len {
+                    let mut f: String = head.chars().take(at).collect();
+                    f.push(special);
+                    f.extend(head.chars().skip(at));
+                    let expected = QUOTING.should_quote(f.as_bytes());
+                    assert_eq!(needs_quotes(&f), expected, "{f:?}");
+                }
+                assert_eq!(needs_quotes(&head), QUOTING.should_quote(head.as_bytes()));
+            }
+        }
     }
 }
