@@ -318,7 +318,7 @@ impl Divisions {
         let unit = code - u64::from(village);
         let record = self
             .units
-            .find(unit, |u| u.code == unit)
+            .find(code_hash(unit), |u| u.code == unit)
             .map(|u| &self.records[u.start as usize..u.end as usize]);
         let Some(record) = record else {
             // A village whose township is not listed.
@@ -462,6 +462,18 @@ fn type_text(book: &Rulebook, type_: usize, grading_type: usize) -> Text {
     )
 }
 
+/// The hash a unit's padded code is found by in [`Divisions::units`]: its bits mixed (the
+/// finalizer of SplitMix64). Codes are far from random — a county's townships are 1000 apart,
+/// its villages 1 apart — and given as they are, the table's Fibonacci hashing put them in runs:
+/// a lookup in a national list probed 19 slots on average (2.6 mixed), and with `--divisions`
+/// that probing was a fifth of a national run's samples.
+fn code_hash(code: u64) -> u64 {
+    let mut z = code;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// Whether `digits`, numbers of 2 bytes (little-endian) in order, hold `digits`.
 fn has_digits(digits: &[u8], wanted: u16) -> bool {
     let at = |i: usize| u16::from_le_bytes([digits[2 * i], digits[2 * i + 1]]);
@@ -479,10 +491,14 @@ fn has_digits(digits: &[u8], wanted: u16) -> bool {
 
 /// A code of digits only, as a number; `None` for anything else or more than 12 digits.
 fn parse_code(s: &str) -> Option<u64> {
-    if s.is_empty() || s.len() > DIGITS || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() || s.len() > DIGITS {
         return None;
     }
-    s.parse().ok()
+    // At most 12 digits: no overflow. (`str::parse`, after the check for digits, was an eighth of
+    // a national list's loading, in callgrind.)
+    s.bytes().try_fold(0u64, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+    })
 }
 
 /// Builds a [`Divisions`] from the rows of a list file, refusing the first bad one.
@@ -677,7 +693,7 @@ impl DivisionsBuilder {
         let name =
             |&(_, _, start, end): &(u64, u64, u32, u32)| &arena[start as usize..end as usize];
         let mut villages = villages.into_iter().peekable();
-        list.units.reserve(read.len(), |u| u.code);
+        list.units.reserve(read.len(), |u| code_hash(u.code));
         let mut last: Option<&(u64, u64, u32, u32)> = None;
         let (mut units, mut placed) = (0, 0);
         let too_long = |entry: &(u64, u64, u32, u32)| DivisionsError::BadCode {
@@ -722,7 +738,8 @@ impl DivisionsBuilder {
                 start: place(start)?,
                 end: place(list.records.len())?,
             };
-            list.units.insert(code, unit, |u| u.code);
+            list.units
+                .insert(code_hash(code), unit, |u| code_hash(u.code));
         }
         list.orphans.extend(villages);
         list.count = units + placed + list.orphans.len();
@@ -749,6 +766,44 @@ mod tests {
         assert_eq!(Level::Township.prefix(530_102_001_201), 530_102_001_000);
         assert_eq!(Level::City.prefix(530_102_001_201), 530_100_000_000);
         assert_eq!(Level::Province.prefix(530_102_001_201), 530_000_000_000);
+    }
+
+    #[test]
+    fn a_national_list_of_codes_is_found_in_few_probes() {
+        // Codes as the bureau's are made: the 31 provinces, each with cities, counties and
+        // townships numbered from 1. (Hashed as they are, these took 19.7 probes a lookup.)
+        let provinces = [
+            11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50,
+            51, 52, 53, 54, 61, 62, 63, 64, 65,
+        ];
+        let mut b = builder();
+        let mut line = 2;
+        let mut units = Vec::new();
+        let mut unit = |code: u64| {
+            b.push(line, Some(&code.to_string()), Some("某地"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            line += 1;
+            units.push(code);
+        };
+        for p in provinces {
+            let p = p * 10_000_000_000;
+            unit(p);
+            for c in (1..13).map(|c| p + c * 100_000_000) {
+                unit(c);
+                for k in (1..9).map(|k| c + k * 1_000_000) {
+                    unit(k);
+                    (1..13).for_each(|t| unit(k + t * 1000));
+                }
+            }
+        }
+        let list = b.finish().unwrap_or_else(|e| panic!("{e}"));
+        let probes: usize = units
+            .iter()
+            .map(|&code| list.units.probes(code_hash(code), |u| u.code == code))
+            .sum();
+        let mean = probes as f64 / units.len() as f64;
+        // Linear probing at three slots in four taken averages 2.5 probes for random hashes.
+        assert!(mean < 4.0, "{mean} probes a lookup");
     }
 
     fn builder() -> DivisionsBuilder {

@@ -109,6 +109,19 @@ impl<S: Copy + Default + PartialEq> Table<S> {
         self.len += 1;
     }
 
+    /// How many slots a lookup of the entry with this hash that `is` accepts looks at (for tests
+    /// of a table's hashes).
+    #[cfg(test)]
+    pub fn probes(&self, hash: u64, mut is: impl FnMut(&S) -> bool) -> usize {
+        let mut at = self.home(hash);
+        let mut probes = 1;
+        while self.slots[at] != S::default() && !is(&self.slots[at]) {
+            at = self.next(at);
+            probes += 1;
+        }
+        probes
+    }
+
     /// Makes room for `entries` in all, so that the table does not grow while they are added.
     pub fn reserve(&mut self, entries: usize, rehash: impl Fn(&S) -> u64) {
         // Three in four taken, the most `insert` allows.
