@@ -462,16 +462,12 @@ fn type_text(book: &Rulebook, type_: usize, grading_type: usize) -> Text {
     )
 }
 
-/// The hash a unit's padded code is found by in [`Divisions::units`]: its bits mixed (the
-/// finalizer of SplitMix64). Codes are far from random — a county's townships are 1000 apart,
-/// its villages 1 apart — and given as they are, the table's Fibonacci hashing put them in runs:
-/// a lookup in a national list probed 19 slots on average (2.6 mixed), and with `--divisions`
-/// that probing was a fifth of a national run's samples.
+/// The hash a unit's padded code is found by in [`Divisions::units`]: its bits mixed. Codes are
+/// far from random — a county's townships are 1000 apart — and given as they are, the table's
+/// Fibonacci hashing put them in runs: a lookup in a national list probed 19 slots on average
+/// (2.6 mixed), and with `--divisions` that probing was a fifth of a national run's samples.
 fn code_hash(code: u64) -> u64 {
-    let mut z = code;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    crate::table::mix(code)
 }
 
 /// Whether `digits`, numbers of 2 bytes (little-endian) in order, hold `digits`.

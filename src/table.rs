@@ -11,6 +11,16 @@
 /// this, whose top bits every bit of the hash reaches.
 const FIBONACCI: u64 = 0x9e37_79b9_7f4a_7c15;
 
+/// A word's bits mixed, as SplitMix64 ends: for hashes that are weak (FxHash of ids that differ
+/// in their last bytes) and keys that are not hashes at all (division codes, which the Fibonacci
+/// hashing of [`Table`] puts in long runs).
+pub fn mix(word: u64) -> u64 {
+    let mut z = word;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// Slots in a new table.
 const FIRST_SLOTS: usize = 16;
 

@@ -32,10 +32,7 @@ pub struct SeenIds {
 /// The hash of an id's bytes. `FxHash`, fast but weak where ids differ only in their last bytes
 /// (WD00000001, WD00000002, …), its bits mixed again as `SplitMix64` ends.
 fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut h = BuildHasherDefault::<FxHasher>::default().hash_one(bytes);
-    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
+    crate::table::mix(BuildHasherDefault::<FxHasher>::default().hash_one(bytes))
 }
 
 /// The top half of a table slot: 31 bits of the id's hash and a set bit, so that a slot in use
