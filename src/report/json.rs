@@ -20,9 +20,18 @@ impl Out {
                 buf.extend_from_slice(b"null");
                 Ok(())
             }
-            Out::Str(s) => serde_json::to_writer(&mut *buf, s.as_str()),
-            Out::Shared(s) => serde_json::to_writer(&mut *buf, &**s),
-            Out::Key { key, .. } => serde_json::to_writer(&mut *buf, &**key),
+            Out::Str(s) => {
+                write_json_str(buf, s);
+                Ok(())
+            }
+            Out::Shared(s) => {
+                write_json_str(buf, s);
+                Ok(())
+            }
+            Out::Key { key, .. } => {
+                write_json_str(buf, key);
+                Ok(())
+            }
             Out::Int(n) => {
                 buf.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes());
                 Ok(())
@@ -33,6 +42,44 @@ impl Out {
             }
             Out::Num(_) | Out::Percent(_) => serde_json::to_writer(&mut *buf, &self.json()),
         };
+    }
+}
+
+/// Appends `s` as a JSON string, in the bytes `serde_json` makes of it. Most cells have nothing
+/// to escape (a quote, a backslash, a control character): those are copied whole, found eight
+/// bytes at a time. (`serde_json` looks up each byte in its escape table: that was 9% of a
+/// national `grade --format json`'s instructions, in cachegrind.)
+fn write_json_str(buf: &mut Vec<u8>, s: &str) {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    // The high bit of each byte of `x` that is zero (a byte plus 0x7f, its high bit aside,
+    // cannot carry into the next).
+    let zero = |x: u64| !(((x & !HIGH) + !HIGH) | x | !HIGH);
+    let plain = |chunk: &[u8]| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // A byte below 0x20 (a control character) or a quote or a backslash.
+        let below = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        below == 0
+            && zero(w ^ (ONES * u64::from(b'"'))) == 0
+            && zero(w ^ (ONES * u64::from(b'\\'))) == 0
+    };
+    let bytes = s.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    let clean = chunks.by_ref().all(plain)
+        && !chunks
+            .remainder()
+            .iter()
+            .any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+    if clean {
+        buf.reserve(bytes.len() + 2);
+        buf.push(b'"');
+        buf.extend_from_slice(bytes);
+        buf.push(b'"');
+    } else {
+        // Writing JSON to memory cannot fail.
+        let _ = serde_json::to_writer(&mut *buf, s);
     }
 }
 
@@ -248,5 +295,31 @@ impl Encode for JsonRow {
             count += 1;
         }
         Rows::Encoded { bytes, count }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them_at_every_place_and_length() {
+        let plain = "东城街道就业创业服务站AN-001 ";
+        for special in [
+            '"', '\\', '\n', '\u{1}', '\u{1f}', ' ', '!', '#', '\u{7f}', '、',
+        ] {
+            for len in 0..plain.chars().count() {
+                let head: String = plain.chars().take(len).collect();
+                for at in 0..=len {
+                    let mut s: String = head.chars().take(at).collect();
+                    s.push(special);
+                    s.extend(head.chars().skip(at));
+                    let mut buf = Vec::new();
+                    write_json_str(&mut buf, &s);
+                    let expected = serde_json::to_vec(&s).unwrap_or_default();
+                    assert_eq!(buf, expected, "{s:?}");
+                }
+            }
+        }
     }
 }
