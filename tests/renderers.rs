@@ -218,6 +218,8 @@ fn a_renderer_asks_only_for_what_it_shows() {
         let machines = matches!(format, Format::Csv | Format::Json | Format::Xlsx);
         assert_eq!(wants.paths, machines, "{format:?}");
         assert_eq!(wants.sections, format != Format::Csv, "{format:?}");
+        // Only CSV has no head for a report's facts: its rows carry them.
+        assert_eq!(wants.bare, format == Format::Csv, "{format:?}");
         assert_eq!(format.wants(), wants, "{format:?}");
     }
 }

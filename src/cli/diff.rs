@@ -264,9 +264,9 @@ impl Change {
 /// Per group: upgraded, downgraded, unchanged, new, closed, claims changed, fell below minimum.
 type GroupCounts = [u64; 7];
 
-/// The columns of the rows; CSV, which has no header to name the dates by, ends each row with
-/// them (`old_as_of`, `new_as_of`).
-fn columns(csv: bool) -> (Vec<Column>, Vec<bool>) {
+/// The columns of the rows; a format of rows alone (`bare`, CSV), with no head to name the dates
+/// in, ends each row with them (`old_as_of`, `new_as_of`).
+fn columns(bare: bool) -> (Vec<Column>, Vec<bool>) {
     let dates = [
         (
             Column::new("old_as_of", "原清单评定日期", "old as of"),
@@ -300,7 +300,7 @@ fn columns(csv: bool) -> (Vec<Column>, Vec<bool>) {
         (Column::new("rules", "原因规则", "rules"), true),
     ]
     .into_iter()
-    .chain(dates.into_iter().filter(|_| csv))
+    .chain(dates.into_iter().filter(|_| bare))
     .unzip()
 }
 
@@ -387,8 +387,8 @@ pub fn run(args: Args) -> Result<Exit> {
 
     let input = &prep.input;
     let mut inventory = c.open_inventory(input, book)?;
-    let csv = c.output_format() == crate::report::Format::Csv;
-    let (cols, shown) = columns(csv);
+    let wants = c.output_format().wants();
+    let (cols, shown) = columns(wants.bare);
     let mut meta = c.meta("diff", input, &inventory, book);
     meta.input = Some(format!("{} → {}", old_input.label(), input.label()));
     meta.old_as_of = Some(old_as_of.to_string());
@@ -403,7 +403,7 @@ pub fn run(args: Args) -> Result<Exit> {
         lang: c.lang,
         earlier: &earlier,
         // (Shared: every row takes them.)
-        dates: csv.then(|| {
+        dates: wants.bare.then(|| {
             [
                 Out::Shared(old_as_of.to_string().as_str().into()),
                 Out::Shared(prep.as_of.to_string().as_str().into()),
@@ -448,10 +448,15 @@ pub fn run(args: Args) -> Result<Exit> {
     }
 
     let fell = counts.fell;
-    let sections = if csv {
-        Vec::new()
+    let sections = if wants.sections {
+        vec![group_section(
+            counts.by_group(&earlier),
+            args.by,
+            wants.paths,
+            c.lang,
+        )]
     } else {
-        vec![group_section(counts.by_group(&earlier), args.by, c)]
+        Vec::new()
     };
     writer.finish(&sections, &problems)?.commit()?;
     print_problems(&problems, c.lang);
@@ -676,14 +681,16 @@ fn yes_no(b: bool) -> Out {
     }
 }
 
-/// The section of changes counted by group, and their total.
-fn group_section(counts: BTreeMap<String, GroupCounts>, by: GroupBy, c: &CommonArgs) -> Section {
+/// The section of changes counted by group, and their total; `with_path` for a format whose
+/// rows carry each group's path ([`crate::report::Wants::paths`]).
+fn group_section(
+    counts: BTreeMap<String, GroupCounts>,
+    by: GroupBy,
+    with_path: bool,
+    lang: Lang,
+) -> Section {
     // Each group by its label: as much of its path as tells it apart; machines also get the path.
-    let with_path = matches!(
-        c.output_format(),
-        crate::report::Format::Json | crate::report::Format::Xlsx
-    );
-    let labels = by.labels(counts.keys().map(String::as_str), c.lang);
+    let labels = by.labels(counts.keys().map(String::as_str), lang);
     let mut rows: Vec<Vec<Out>> = Vec::new();
     let mut total: GroupCounts = [0; 7];
     for ((group, c), label) in counts.iter().zip(labels) {

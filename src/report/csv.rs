@@ -247,6 +247,7 @@ impl<'a, W: Write> Render<'a, W> for CsvRender {
     fn wants(&self) -> Wants {
         Wants {
             paths: true,
+            bare: true,
             ..Wants::default()
         }
     }

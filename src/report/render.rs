@@ -121,6 +121,9 @@ pub struct Wants {
     pub paths: bool,
     /// The sections that close a report (summaries): a format of one table (CSV) has none.
     pub sections: bool,
+    /// Rows alone, with no place around them for the report's facts (CSV): rows carry those
+    /// they need (`diff`'s two as-of dates).
+    pub bare: bool,
 }
 
 impl Format {
