@@ -263,10 +263,10 @@ pub fn run(args: Args) -> Result<Exit> {
         }
         RulesCommand::Coverage(a) => {
             let book = a.rulebook()?;
-            let sections = if a.format == Format::Csv {
-                Vec::new()
-            } else {
+            let sections = if a.format.wants().sections {
                 vec![interpretations(&book, a.lang)]
+            } else {
+                Vec::new()
             };
             let rows = coverage_rows(&book, a.lang);
             write_rows(
