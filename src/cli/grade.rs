@@ -109,6 +109,9 @@ pub fn run(args: Args) -> Result<Exit> {
     };
     let take = |g: Graded, text: &str| -> Result<()> {
         tally.count(g.counted);
+        // The outlet's county key follows its rows in its text.
+        let county_len = g.detail.as_ref().map_or(0, |d| d.county);
+        let (text, county) = text.split_at(text.len().saturating_sub(county_len));
         writer.outlet_rows(g.rows, text)?;
         if writer.lists_some() {
             long.store(true, Ordering::Relaxed);
@@ -117,7 +120,7 @@ pub fn run(args: Args) -> Result<Exit> {
             full.store(true, Ordering::Relaxed);
         }
         if let Some(detail) = g.detail {
-            counties.count(book, &detail.county, g.counted);
+            counties.count(book, county, g.counted);
             if let (Some((id, heading)), Some(outlet_gaps)) = (detail.listed, &g.gaps) {
                 writer.detail(&id, heading, &gap_columns, outlet_gaps);
             }
@@ -155,8 +158,9 @@ struct Graded {
 
 /// What the page needs of an outlet.
 struct Detail {
-    /// Its county's key ([`GroupBy::key`]), to tally it by region.
-    county: String,
+    /// The length of its county's key ([`GroupBy::key`]), to tally it by region: written at
+    /// the end of its text, after its rows (nothing to allocate, nor to free on another thread).
+    county: usize,
     /// For an outlet the page may list: its id, and its id and name.
     listed: Option<(String, String)>,
 }
@@ -208,7 +212,11 @@ fn grade_outlet(g: &Grading<'_>, outlet: &Outlet, listing: Listing, text: &mut S
     let gaps = (wants.related || detailed)
         .then(|| gap_rows_of(book, g.cells, outlet, &b, None, &failing, g.lang));
     let detail = wants.details.then(|| Detail {
-        county: GroupBy::County.key(book, outlet, g.lang),
+        county: {
+            let start = text.len();
+            GroupBy::County.write_key(book, outlet, g.lang, text);
+            text.len() - start
+        },
         listed: detailed.then(|| (outlet.id.clone(), format!("{} {}", outlet.id, outlet.name))),
     });
     Graded {

@@ -175,10 +175,68 @@ impl Shown<'_> {
     }
 }
 
+/// Rows of text fields packed into one string. What the page keeps of the rows it lists lies in
+/// a few large allocations: dropping most of them when the report grows long gives their memory
+/// back whole, instead of leaving it scattered among the rows that stay.
+#[derive(Debug, Default)]
+pub struct Packed {
+    text: String,
+    /// Where each field ends in `text`.
+    ends: Vec<usize>,
+    /// Where each row's fields end in `ends`.
+    rows: Vec<usize>,
+}
+
+impl Packed {
+    fn push<'s>(&mut self, fields: impl IntoIterator<Item = &'s str>) {
+        for field in fields {
+            self.text.push_str(field);
+            self.ends.push(self.text.len());
+        }
+        self.rows.push(self.ends.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The rows, each as its fields.
+    pub fn iter(&self) -> impl Iterator<Item = Vec<&str>> + '_ {
+        let (mut field, mut start) = (0, 0);
+        self.rows.iter().map(move |&row_end| {
+            let mut row = Vec::with_capacity(row_end.saturating_sub(field));
+            while field < row_end {
+                let end = self.ends.get(field).copied().unwrap_or(start);
+                row.push(self.text.get(start..end).unwrap_or_default());
+                start = end;
+                field += 1;
+            }
+            row
+        })
+    }
+
+    /// Only the rows for which `keep` (told each row's place) says so, packed anew.
+    fn retain(&mut self, mut keep: impl FnMut(usize) -> bool) {
+        let mut kept = Packed::default();
+        for (i, row) in self.iter().enumerate() {
+            if keep(i) {
+                kept.push(row);
+            }
+        }
+        *self = kept;
+    }
+}
+
 /// Where a table's rows come from: each is made as the page is written.
 pub enum Rows<'t> {
     /// Cells as shown.
     Text(&'t [Vec<String>]),
+    /// Cells as shown, packed.
+    Packed(&'t Packed),
     /// Typed cells (a section's), shown as the page shows them.
     Cells(&'t [Vec<Out>]),
     /// Tallies by region: a row per type present in a region, then the region's total
@@ -205,6 +263,10 @@ impl Table<'_> {
     ) -> io::Result<()> {
         match &self.rows {
             Rows::Text(rows) => rows.iter().try_for_each(|r| f(r)),
+            Rows::Packed(rows) => rows.iter().try_for_each(|r| {
+                let r: Vec<String> = r.into_iter().map(str::to_string).collect();
+                f(&r)
+            }),
             Rows::Cells(rows) => rows.iter().try_for_each(|r| f(&shown.cells(r))),
             Rows::Regions(groups) => {
                 groups.each_row(shown.book, shown.lang, false, |r| f(&shown.cells(&r)))
@@ -216,6 +278,10 @@ impl Table<'_> {
     fn first_row(&self, shown: Shown<'_>) -> Option<Vec<String>> {
         match &self.rows {
             Rows::Text(rows) => rows.first().cloned(),
+            Rows::Packed(rows) => rows
+                .iter()
+                .next()
+                .map(|r| r.into_iter().map(str::to_string).collect()),
             Rows::Cells(rows) => rows.first().map(|r| shown.cells(r)),
             Rows::Regions(_) => None,
         }
@@ -231,9 +297,8 @@ pub struct Page<'t> {
     pub meta: String,
     pub main: Table<'t>,
     pub sections: Vec<Table<'t>>,
-    /// Per outlet listed: its gap list, and the heads of their tables.
-    pub details: &'t [GapList],
-    pub heads: &'t [String],
+    /// Per outlet listed: its gap list ([`GapLists`]).
+    pub details: &'t GapLists,
     pub problems: Vec<String>,
 }
 
@@ -357,36 +422,73 @@ fn status_class(v: &str) -> &'static str {
     }
 }
 
-/// An outlet's gap list as the page keeps it: the HTML of its table's rows, its table's head
-/// (shared by the gap lists of the same columns) and heading.
-pub struct GapList {
-    pub id: String,
-    pub heading: String,
-    /// The table's head, in [`Page::heads`].
-    pub head: usize,
-    pub rows: String,
+/// The gap lists of the outlets listed, as the page keeps them: of each, its id, its heading
+/// and the HTML of its table's rows ([`Packed`]), and its table's head, shared by the gap lists
+/// of the same columns.
+#[derive(Debug, Default)]
+pub struct GapLists {
+    lists: Packed,
+    /// Each list's head, in `heads`.
+    head_of: Vec<usize>,
+    heads: Vec<String>,
+}
+
+impl GapLists {
+    fn push(&mut self, id: &str, heading: &str, head: String, rows: &str) {
+        let head = match self.heads.iter().position(|known| *known == head) {
+            Some(i) => i,
+            None => {
+                self.heads.push(head);
+                self.heads.len() - 1
+            }
+        };
+        self.lists.push([id, heading, rows]);
+        self.head_of.push(head);
+    }
+
+    /// Only the gap lists of the outlets `listed`.
+    fn retain(&mut self, listed: &rustc_hash::FxHashSet<String>) {
+        let keep: Vec<bool> = self
+            .lists
+            .iter()
+            .map(|list| list.first().is_some_and(|id| listed.contains(*id)))
+            .collect();
+        self.lists.retain(|i| keep.get(i).copied().unwrap_or(false));
+        let mut keep = keep.into_iter();
+        self.head_of.retain(|_| keep.next().unwrap_or(false));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lists.is_empty()
+    }
+
+    /// Writes each gap list: a folded table under its heading.
+    fn write(&self, out: &mut impl Write) -> io::Result<()> {
+        for (list, head) in self.lists.iter().zip(&self.head_of) {
+            let [id, heading, rows] = list[..] else {
+                continue;
+            };
+            let head = self.heads.get(*head).map_or("", String::as_str);
+            put(
+                out,
+                html! {
+                    details id={ "gaps-" (id) } {
+                        summary { (heading) }
+                        table {
+                            (PreEscaped(head))
+                            tbody { (PreEscaped(rows)) }
+                        }
+                    }
+                },
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// Text that was written as UTF-8.
 fn utf8(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-/// Writes a gap list: a folded table under its heading.
-fn write_gap_list(out: &mut impl Write, gaps: &GapList, heads: &[String]) -> io::Result<()> {
-    let head = heads.get(gaps.head).map_or("", String::as_str);
-    put(
-        out,
-        html! {
-            details id={ "gaps-" (gaps.id) } {
-                summary { (gaps.heading) }
-                table {
-                    (PreEscaped(head))
-                    tbody { (PreEscaped(&gaps.rows)) }
-                }
-            }
-        },
-    )
 }
 
 /// The most bars a chart draws.
@@ -570,9 +672,7 @@ pub fn render(out: &mut impl Write, page: &Page<'_>, shown: Shown<'_>) -> io::Re
             out,
             html! { h2 { (pick("各网点缺项清单", "Each outlet's gaps")) } },
         )?;
-        for gaps in page.details {
-            write_gap_list(out, gaps, page.heads)?;
-        }
+        page.details.write(out)?;
     }
     put(
         out,
@@ -621,11 +721,9 @@ impl ListingColumns {
 /// and the tallies by county, and writes the page at the end.
 pub(super) struct HtmlRender {
     /// The rows listed, each cell as shown.
-    kept: Vec<Vec<String>>,
-    /// Per outlet listed: its gap list; the heads of their tables (one, for a report's gap
-    /// lists of the same columns).
-    details: Vec<GapList>,
-    heads: Vec<String>,
+    kept: Packed,
+    /// Per outlet listed: its gap list.
+    details: GapLists,
     listing: Listing,
     /// Whether the page lists the row written last.
     listed_last: bool,
@@ -638,9 +736,8 @@ pub(super) struct HtmlRender {
 impl HtmlRender {
     pub(super) fn new() -> HtmlRender {
         HtmlRender {
-            kept: Vec::new(),
-            details: Vec::new(),
-            heads: Vec::new(),
+            kept: Packed::default(),
+            details: GapLists::default(),
             listing: Listing::default(),
             listed_last: true,
             listing_columns: None,
@@ -685,7 +782,7 @@ impl HtmlRender {
 
     /// After a main row is offered to the listing: keeps its `cells` (as shown) if the page
     /// lists it, and of the rows kept so far only those listed once the report is long.
-    fn take_offered(&mut self, listed: bool, cells: Vec<String>) {
+    fn take_offered<'s>(&mut self, listed: bool, cells: impl IntoIterator<Item = &'s str>) {
         self.listed_last = listed;
         if listed {
             self.kept.push(cells);
@@ -694,8 +791,7 @@ impl HtmlRender {
             // Past the outlets a page lists whole: only those listed stay.
             let mut listed = listed.into_iter();
             self.kept.retain(|_| listed.next().unwrap_or(false));
-            let ids = self.listing.listed_ids();
-            self.details.retain(|g| ids.contains(&g.id));
+            self.details.retain(self.listing.listed_ids());
         }
     }
 }
@@ -712,19 +808,31 @@ struct HtmlRows<'b> {
     book: &'b Rulebook,
 }
 
-/// The digits of a field's length (hexadecimal).
-const LEN: usize = 16;
-
-/// Writes a field: its length, then the field.
+/// Writes a field: its length in decimal digits and `:`, then the field.
 fn push_field(text: &mut String, field: &str) {
-    let mut len = field.len();
-    let mut digits = [b'0'; LEN];
-    for d in digits.iter_mut().rev() {
-        *d = b"0123456789abcdef"[len & 15];
-        len >>= 4;
+    let len = field.len();
+    let mut digits = [0u8; 20];
+    let mut n = len;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
     }
-    text.push_str(std::str::from_utf8(&digits).unwrap_or("0000000000000000"));
+    text.extend(digits[at..].iter().map(|d| char::from(*d)));
+    text.push(':');
     text.push_str(field);
+}
+
+thread_local! {
+    /// A row and a cell being written, on the thread that writes them ([`HtmlRows`]): made once
+    /// a thread, not once a row.
+    static SCRATCH: std::cell::RefCell<(String, String)> = const {
+        std::cell::RefCell::new((String::new(), String::new()))
+    };
 }
 
 impl Encode for HtmlRows<'_> {
@@ -742,34 +850,52 @@ impl Encode for HtmlRows<'_> {
     }
 
     fn encode_into(&self, rows: &mut dyn Iterator<Item = Vec<Out>>, text: &mut String) -> usize {
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => {
+                let (row, cell) = &mut *scratch;
+                self.write_rows(rows, text, row, cell)
+            }
+            Err(_) => self.write_rows(rows, text, &mut String::new(), &mut String::new()),
+        })
+    }
+}
+
+impl HtmlRows<'_> {
+    /// [`Encode::encode_into`], with a row and a cell to write into first.
+    fn write_rows(
+        &self,
+        rows: &mut dyn Iterator<Item = Vec<Out>>,
+        text: &mut String,
+        row: &mut String,
+        cell: &mut String,
+    ) -> usize {
         let (lang, book) = (self.lang, self.book);
-        let (mut row, mut cell) = (String::new(), String::new());
         let mut count = 0;
         for cells in rows {
             count += 1;
             row.clear();
             cell.clear();
             if let Some(c) = self.at.id.and_then(|i| cells.get(i)) {
-                c.write_text(&mut cell, Format::Html, lang, book);
+                c.write_text(cell, Format::Html, lang, book);
             }
-            push_field(&mut row, &cell);
+            push_field(row, cell);
             cell.clear();
             for c in self.at.region.iter().filter_map(|i| cells.get(*i)) {
-                c.write_text(&mut cell, Format::Html, lang, book);
+                c.write_text(cell, Format::Html, lang, book);
                 cell.push('\u{1f}');
             }
-            push_field(&mut row, &cell);
+            push_field(row, cell);
             for (c, _) in cells.iter().zip(&self.shown).filter(|(_, s)| **s) {
                 cell.clear();
-                c.write_text(&mut cell, Format::Html, lang, book);
-                push_field(&mut row, &cell);
+                c.write_text(cell, Format::Html, lang, book);
+                push_field(row, cell);
             }
             text.push(match HtmlRender::acted_on(&self.at, &cells) {
                 None => '-',
                 Some(false) => 'n',
                 Some(true) => 'y',
             });
-            push_field(text, &row);
+            push_field(text, row);
         }
         count
     }
@@ -778,14 +904,24 @@ impl Encode for HtmlRows<'_> {
 /// Reads a field that [`push_field`] wrote: the field, and what follows it.
 fn read_field(bytes: &[u8]) -> io::Result<(&[u8], &[u8])> {
     let bad = || io::Error::new(io::ErrorKind::InvalidData, "a row of the page is cut short");
-    let (digits, rest) = bytes.split_at_checked(LEN).ok_or_else(bad)?;
+    let colon = bytes
+        .iter()
+        .take(21)
+        .position(|b| *b == b':')
+        .ok_or_else(bad)?;
+    let (digits, rest) = bytes.split_at(colon);
+    if digits.is_empty() {
+        return Err(bad());
+    }
     let len = digits.iter().try_fold(0usize, |len, d| {
-        let d = char::from(*d).to_digit(16).ok_or_else(bad)?;
-        len.checked_mul(16)
+        let d = char::from(*d).to_digit(10).ok_or_else(bad)?;
+        len.checked_mul(10)
             .and_then(|len| len.checked_add(d as usize))
             .ok_or_else(bad)
     })?;
-    rest.split_at_checked(len).ok_or_else(bad)
+    rest.get(1..)
+        .and_then(|rest| rest.split_at_checked(len))
+        .ok_or_else(bad)
 }
 
 /// A field's text.
@@ -834,7 +970,7 @@ impl<'a, W: Write> Render<'a, W> for HtmlRender {
         } else {
             Vec::new()
         };
-        self.take_offered(listed, cells);
+        self.take_offered(listed, cells.iter().map(String::as_str));
         Ok(())
     }
 
@@ -885,7 +1021,10 @@ impl<'a, W: Write> Render<'a, W> for HtmlRender {
             if listed {
                 while !fields.is_empty() {
                     let (cell, after) = read_field(fields)?;
-                    cells.push(field_text(cell)?);
+                    cells.push(
+                        std::str::from_utf8(cell)
+                            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?,
+                    );
                     fields = after;
                 }
             }
@@ -933,22 +1072,7 @@ impl<'a, W: Write> Render<'a, W> for HtmlRender {
         if write_head(&mut head, &table).is_err() || write_rows(&mut body, &table, shown).is_err() {
             return;
         }
-        let head = utf8(head);
-        let head = match self.heads.iter().position(|known| *known == head) {
-            Some(i) => i,
-            None => {
-                self.heads.push(head);
-                self.heads.len() - 1
-            }
-        };
-        let mut rows = utf8(body);
-        rows.shrink_to_fit();
-        self.details.push(GapList {
-            id: id.to_string(),
-            heading,
-            head,
-            rows,
-        });
+        self.details.push(id, &heading, utf8(head), &utf8(body));
     }
 
     fn regions(&mut self, counties: Groups) {
@@ -994,7 +1118,7 @@ impl<'a, W: Write> Render<'a, W> for HtmlRender {
             h.rows_key,
             &listed_title,
             &columns,
-            Rows::Text(&rows),
+            Rows::Packed(&rows),
             h.vertical,
         );
         let mut tables: Vec<Table<'_>> = preamble
@@ -1049,7 +1173,6 @@ impl<'a, W: Write> Render<'a, W> for HtmlRender {
             main,
             sections: tables,
             details: &self.details,
-            heads: &self.heads,
             problems: problems.iter().map(|p| p.render(h.lang)).collect(),
         };
         render(out, &page, shown)
@@ -1061,13 +1184,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn packed_rows_read_back_as_pushed_and_keep_only_the_rows_retained() {
+        let rows: [&[&str]; 4] = [&["a", "", "甲乙"], &[], &["", ""], &["<td>", "x"]];
+        let mut packed = Packed::default();
+        for row in rows {
+            packed.push(row.iter().copied());
+        }
+        assert_eq!(packed.len(), 4);
+        let read: Vec<Vec<&str>> = packed.iter().collect();
+        assert_eq!(read, rows.map(<[&str]>::to_vec));
+        packed.retain(|i| i % 2 == 1);
+        let read: Vec<Vec<&str>> = packed.iter().collect();
+        assert_eq!(read, [rows[1].to_vec(), rows[3].to_vec()]);
+        assert_eq!(
+            packed.text, "<td>x",
+            "the rows dropped are gone from the text"
+        );
+    }
+
+    #[test]
     fn a_field_reads_back_whatever_it_holds_and_a_cut_short_one_is_an_error() {
+        let long = "长".repeat(400);
         let fields = [
             "",
             "WD-1",
             "甲省\u{1f}乙市\u{1f}",
-            "0000000000000010",
+            "12:34",
             "<b>&\"\n",
+            &long,
         ];
         let mut text = String::new();
         for f in fields {
@@ -1082,7 +1226,7 @@ mod tests {
             rest = after;
         }
         assert!(rest.is_empty());
-        for cut in [1, LEN - 1, LEN + 1, text.len() - 1] {
+        for cut in 1..text.len() {
             let mut rest = &text.as_bytes()[..cut];
             let mut read = 0;
             while !rest.is_empty() {
@@ -1099,7 +1243,14 @@ mod tests {
             }
             assert!(read < fields.len(), "{cut}");
         }
-        assert!(read_field(b"zzzzzzzzzzzzzzzz").is_err());
-        assert!(read_field(b"ffffffffffffffffab").is_err());
+        for bad in [
+            &b":"[..],
+            b"x:",
+            b"9:ab",
+            b"99999999999999999999999:",
+            b"12345",
+        ] {
+            assert!(read_field(bad).is_err(), "{bad:?}");
+        }
     }
 }
