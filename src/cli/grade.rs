@@ -203,9 +203,17 @@ fn grade_outlet(g: &Grading<'_>, outlet: &Outlet, listing: Listing, text: &mut S
     };
     // An outlet with a waived rule is assessed whole, to name the rules.
     let a = (b.waived > 0).then(|| ev.assess(outlet));
-    let rows = g
-        .maker
-        .outlet_rows([grade_row_of(book, g.cells, outlet, &b, a.as_ref())], text);
+    // Once the report lists only the outlets to act on, an outlet it will not list (one that
+    // meets, or any once its list is full) is passed over without its row, when the format
+    // allows.
+    let passed_over =
+        (wants.details && listing.long && (b.status == Status::Meets || listing.full))
+            .then(|| g.maker.passed_over(b.status != Status::Meets, text))
+            .flatten();
+    let rows = passed_over.unwrap_or_else(|| {
+        g.maker
+            .outlet_rows([grade_row_of(book, g.cells, outlet, &b, a.as_ref())], text)
+    });
     // A gap list for a related table, and for the page only of an outlet it may list: once the
     // report is long, of the outlets to act on until its list is full.
     let detailed = wants.details && (!listing.long || listed);

@@ -858,9 +858,21 @@ impl Encode for HtmlRows<'_> {
             Err(_) => self.write_rows(rows, text, &mut String::new(), &mut String::new()),
         })
     }
+
+    fn pass_over(&self, acted_on: bool, text: &mut String) -> bool {
+        Self::passed_over(acted_on, text);
+        true
+    }
 }
 
 impl HtmlRows<'_> {
+    /// [`Encode::pass_over`]: the mark of a row, and its length and those of an id and region
+    /// that are empty (no cell follows).
+    fn passed_over(acted_on: bool, text: &mut String) {
+        text.push(if acted_on { 'y' } else { 'n' });
+        text.push_str("4:0:0:");
+    }
+
     /// [`Encode::encode_into`], with a row and a cell to write into first.
     fn write_rows(
         &self,
@@ -1182,6 +1194,25 @@ impl<'a, W: Write> Render<'a, W> for HtmlRender {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_passed_over_is_a_row_of_an_empty_id_and_region_and_no_cell() {
+        let mut text = String::new();
+        HtmlRows::passed_over(true, &mut text);
+        let (mark, rest) = text.as_bytes().split_at(1);
+        assert_eq!(mark, b"y");
+        let Ok((row, rest)) = read_field(rest) else {
+            panic!("a row");
+        };
+        assert!(rest.is_empty());
+        let Ok((id, row)) = read_field(row) else {
+            panic!("an id");
+        };
+        let Ok((region, row)) = read_field(row) else {
+            panic!("a region");
+        };
+        assert!(id.is_empty() && region.is_empty() && row.is_empty());
+    }
 
     #[test]
     fn packed_rows_read_back_as_pushed_and_keep_only_the_rows_retained() {

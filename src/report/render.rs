@@ -234,6 +234,12 @@ pub(super) trait Encode: Send + Sync {
     fn encode_into(&self, rows: &mut dyn Iterator<Item = Vec<Out>>, _text: &mut String) -> usize {
         rows.count()
     }
+    /// For a renderer that lists only some rows ([`Writer::lists_some`]): writes at the end of
+    /// `text` a row it passes over, of which it needs only whether a reader acts on it; `false`
+    /// when it needs every row made.
+    fn pass_over(&self, _acted_on: bool, _text: &mut String) -> bool {
+        false
+    }
 }
 
 /// Rows kept typed, for a renderer that writes them itself.
@@ -325,6 +331,16 @@ impl<'a> RowMaker<'a> {
     /// The rows, cells in column order, as the writer's renderer takes them.
     pub fn make(&self, rows: impl IntoIterator<Item = Vec<Out>>) -> Rows {
         self.encode.encode(&mut rows.into_iter())
+    }
+
+    /// A row the renderer passes over, once it lists only some rows and not this one (an outlet
+    /// that meets once [`Writer::lists_some`], any outlet once [`Writer::lists_no_more`]): of it,
+    /// only whether a reader acts on it, written into `text`; `None` when the renderer needs the
+    /// row made ([`RowMaker::outlet_rows`]).
+    pub fn passed_over(&self, acted_on: bool, text: &mut String) -> Option<OutletRows> {
+        self.encode
+            .pass_over(acted_on, text)
+            .then_some(OutletRows::InText(1))
     }
 
     /// An outlet's rows: written into `text`, the text its batch shares, when the renderer reads
