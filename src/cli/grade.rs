@@ -20,8 +20,8 @@ use crate::report::outlets::{
 };
 use crate::report::summary::{Counted, GroupBy, Groups, Tally};
 use crate::report::xlsx::{Annotations, annotated};
-use crate::report::{Out, OutletRows, RowMaker, Section, Wants, Writer};
-use crate::text::{Lang, Text};
+use crate::report::{Out, OutletRows, RowMaker, Wants, Writer};
+use crate::text::Lang;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -68,8 +68,8 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut tally = Tally::new(book);
     // What every outlet's rows share (type names, rule texts), made once.
     let cells = SharedCells::new(book);
-    // By county; and by province and city, for a report too long to list every outlet.
-    let mut groups = LEVELS.map(Groups::new);
+    // By county (the page adds them up by city and by province).
+    let mut counties = Groups::new(GroupBy::County);
     let gap_columns = gaps_columns().0;
     let maker = writer.row_maker();
     // CSV lines are written straight.
@@ -104,10 +104,14 @@ pub fn run(args: Args) -> Result<Exit> {
             },
             outlet,
             listing,
+            text,
         )
     };
     let take = |g: Graded, text: &str| -> Result<()> {
         tally.count(g.counted);
+        // The outlet's county key follows its rows in its text.
+        let county_len = g.detail.as_ref().map_or(0, |d| d.county);
+        let (text, county) = text.split_at(text.len().saturating_sub(county_len));
         writer.outlet_rows(g.rows, text)?;
         if writer.lists_some() {
             long.store(true, Ordering::Relaxed);
@@ -115,11 +119,11 @@ pub fn run(args: Args) -> Result<Exit> {
         if writer.lists_no_more() {
             full.store(true, Ordering::Relaxed);
         }
-        if let (Some((regions, id, heading)), Some(outlet_gaps)) = (g.detail, &g.gaps) {
-            for (groups, region) in groups.iter_mut().zip(&regions) {
-                groups.count(book, region, g.counted);
+        if let Some(detail) = g.detail {
+            counties.count(book, county, g.counted);
+            if let (Some((id, heading)), Some(outlet_gaps)) = (detail.listed, &g.gaps) {
+                writer.detail(&id, heading, &gap_columns, outlet_gaps);
             }
-            writer.detail(&id, heading, &gap_columns, outlet_gaps);
         }
         if wants.related {
             // The gap list goes on sheets of its own, streamed as the results are.
@@ -132,9 +136,9 @@ pub fn run(args: Args) -> Result<Exit> {
     let counts = problems.counts();
     // (A workbook without outlets still has its gap sheet.)
     writer.related("gaps", &gap_columns, &[])?;
-    let mut sections = tally.sections(book, inventory.rows_read(), counts);
+    let sections = tally.sections(book, inventory.rows_read(), counts);
     if wants.details {
-        sections.extend(region_sections(book, c.lang, &groups, writer.lists_some()));
+        writer.regions(counties);
     }
     writer.finish(&sections, problems.kept())?.commit()?;
     problems.finish();
@@ -142,17 +146,23 @@ pub fn run(args: Args) -> Result<Exit> {
         .exit_with(tally.below_minimum, tally.overclaimed, counts.0 > 0))
 }
 
-/// The region levels an outlet is tallied by for [`Wants::details`].
-const LEVELS: [GroupBy; 3] = [GroupBy::Province, GroupBy::City, GroupBy::County];
-
 /// What a grading thread makes of an outlet: all that is kept of it.
 struct Graded {
     counted: Counted,
     rows: OutletRows,
     /// For a related table or a detail: its gap list.
     gaps: Option<Vec<Vec<Out>>>,
-    /// For a detail: its province, city and county, id, and id and name.
-    detail: Option<([String; 3], String, String)>,
+    /// For the page ([`Wants::details`]): its county, and its part in the page's gap lists.
+    detail: Option<Detail>,
+}
+
+/// What the page needs of an outlet.
+struct Detail {
+    /// The length of its county's key ([`GroupBy::key`]), to tally it by region: written at
+    /// the end of its text, after its rows (nothing to allocate, nor to free on another thread).
+    county: usize,
+    /// For an outlet the page may list: its id, and its id and name.
+    listed: Option<(String, String)>,
 }
 
 /// What grading an outlet's rows reads: the same for every outlet.
@@ -171,8 +181,9 @@ struct Listing {
     full: bool,
 }
 
-/// An outlet's row, and what the format wants besides ([`Wants`]), made as typed cells.
-fn grade_outlet(g: &Grading<'_>, outlet: &Outlet, listing: Listing) -> Graded {
+/// An outlet's row (made, or written into its batch's `text`), and what the format wants
+/// besides ([`Wants`]), made as typed cells.
+fn grade_outlet(g: &Grading<'_>, outlet: &Outlet, listing: Listing, text: &mut String) -> Graded {
     let (ev, wants) = (g.ev, g.wants);
     let book = ev.book;
     // Only the rules a row needs are checked: those of the brief, and for a gap list (a related
@@ -192,19 +203,29 @@ fn grade_outlet(g: &Grading<'_>, outlet: &Outlet, listing: Listing) -> Graded {
     };
     // An outlet with a waived rule is assessed whole, to name the rules.
     let a = (b.waived > 0).then(|| ev.assess(outlet));
-    let rows =
-        OutletRows::Made(
-            g.maker
-                .make([grade_row_of(book, g.cells, outlet, &b, a.as_ref())]),
-        );
-    let gaps = (wants.related || wants.details)
+    // Once the report lists only the outlets to act on, an outlet it will not list (one that
+    // meets, or any once its list is full) is passed over without its row, when the format
+    // allows.
+    let passed_over =
+        (wants.details && listing.long && (b.status == Status::Meets || listing.full))
+            .then(|| g.maker.passed_over(b.status != Status::Meets, text))
+            .flatten();
+    let rows = passed_over.unwrap_or_else(|| {
+        g.maker
+            .outlet_rows([grade_row_of(book, g.cells, outlet, &b, a.as_ref())], text)
+    });
+    // A gap list for a related table, and for the page only of an outlet it may list: once the
+    // report is long, of the outlets to act on until its list is full.
+    let detailed = wants.details && (!listing.long || listed);
+    let gaps = (wants.related || detailed)
         .then(|| gap_rows_of(book, g.cells, outlet, &b, None, &failing, g.lang));
-    let detail = wants.details.then(|| {
-        (
-            LEVELS.map(|by| by.key(book, outlet, g.lang)),
-            outlet.id.clone(),
-            format!("{} {}", outlet.id, outlet.name),
-        )
+    let detail = wants.details.then(|| Detail {
+        county: {
+            let start = text.len();
+            GroupBy::County.write_key(book, outlet, g.lang, text);
+            text.len() - start
+        },
+        listed: detailed.then(|| (outlet.id.clone(), format!("{} {}", outlet.id, outlet.name))),
     });
     Graded {
         counted: Counted::of_standing(outlet, b.standing()),
@@ -212,50 +233,6 @@ fn grade_outlet(g: &Grading<'_>, outlet: &Outlet, listing: Listing) -> Graded {
         gaps,
         detail,
     }
-}
-
-/// The tallies by region of [`Wants::details`]: by county, and for a report too long to list
-/// every outlet (`by_level`), by province and by city before it.
-fn region_sections(
-    book: &crate::rulebook::Rulebook,
-    lang: Lang,
-    groups: &[Groups; 3],
-    by_level: bool,
-) -> Vec<Section> {
-    let [provinces, cities, counties] = groups;
-    let mut sections = Vec::new();
-    if by_level {
-        for (key, title, by, groups) in [
-            (
-                "by_province",
-                Text::new("按省统计", "By province"),
-                GroupBy::Province,
-                provinces,
-            ),
-            (
-                "by_city",
-                Text::new("按市统计", "By city"),
-                GroupBy::City,
-                cities,
-            ),
-        ] {
-            sections.push(Section {
-                key: key.into(),
-                title,
-                columns: Groups::columns(book, by, false),
-                rows: groups.rows(book, lang, false),
-                single: false,
-            });
-        }
-    }
-    sections.push(Section {
-        key: "by_region".into(),
-        title: Text::new("按县统计", "By county"),
-        columns: Groups::columns(book, GroupBy::County, false),
-        rows: counties.rows(book, lang, false),
-        single: false,
-    });
-    sections
 }
 
 /// `--annotate`: grades the workbook, then writes a copy of it with the results beside each row.

@@ -1,23 +1,22 @@
 //! One self-contained HTML page: headline figures, bar charts of grades (inline SVG), a sortable and
 //! filterable table, and each outlet's gap list. No external scripts, fonts or network.
+//!
+//! The page is written piece by piece as it is made, each table row by row from the report's
+//! sections and tallies: neither the page nor a table of it is ever held whole as text. What it
+//! keeps until the end is bounded: the rows it lists ([`Listing`]), their gap lists as HTML, and
+//! the tallies by county.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::render::{Head, Render, Wants, page_title};
+use super::render::{Encode, Head, Render, Rows as MadeRows, Wants, page_title};
+use super::summary::{GroupBy, Groups};
 use super::{Column, Format, Out, Section};
 use crate::problem::Problem;
+use crate::rulebook::Rulebook;
 use crate::text::{Lang, Text};
-
-/// A table as plain text cells.
-pub struct Table {
-    pub key: String,
-    pub title: String,
-    pub headers: Vec<(String, String)>,
-    pub rows: Vec<Vec<String>>,
-    pub single: bool,
-}
 
 /// A page lists every row of a report of at most this many; a longer one (a province, the
 /// nation) is shown by region, and lists only the rows a reader acts on ([`Listing`]).
@@ -59,13 +58,26 @@ pub struct ListingRow {
 impl Listing {
     /// Offers a row; returns whether the page lists it (for now: see [`Listing::overflowed`]).
     pub fn offer(&mut self, row: ListingRow) -> bool {
+        self.offer_with(row.acted_on, || row)
+    }
+
+    /// As [`Listing::offer`], for a row whose status is `acted_on`: `row` is made only when the
+    /// page may list it (not for the many rows of a long report it passes over).
+    pub fn offer_with(&mut self, acted_on: Option<bool>, row: impl FnOnce() -> ListingRow) -> bool {
         self.rows += 1;
-        self.has_status |= row.acted_on.is_some();
+        self.has_status |= acted_on.is_some();
         if !self.long {
-            self.early.push(row);
+            self.early.push(row());
             return true;
         }
-        self.admit(row)
+        if acted_on == Some(false) {
+            return false;
+        }
+        if self.listed >= LISTED {
+            self.unlisted += 1;
+            return false;
+        }
+        self.admit(row())
     }
 
     fn admit(&mut self, row: ListingRow) -> bool {
@@ -148,17 +160,145 @@ impl Listing {
     }
 }
 
+/// What showing a typed cell takes: the report's language and rulebook.
+#[derive(Clone, Copy)]
+pub struct Shown<'b> {
+    pub lang: Lang,
+    pub book: &'b Rulebook,
+}
+
+impl Shown<'_> {
+    fn cells(&self, row: &[Out]) -> Vec<String> {
+        row.iter()
+            .map(|c| c.text(Format::Html, self.lang, self.book))
+            .collect()
+    }
+}
+
+/// Rows of text fields packed into one string. What the page keeps of the rows it lists lies in
+/// a few large allocations: dropping most of them when the report grows long gives their memory
+/// back whole, instead of leaving it scattered among the rows that stay.
+#[derive(Debug, Default)]
+pub struct Packed {
+    text: String,
+    /// Where each field ends in `text`.
+    ends: Vec<usize>,
+    /// Where each row's fields end in `ends`.
+    rows: Vec<usize>,
+}
+
+impl Packed {
+    fn push<'s>(&mut self, fields: impl IntoIterator<Item = &'s str>) {
+        for field in fields {
+            self.text.push_str(field);
+            self.ends.push(self.text.len());
+        }
+        self.rows.push(self.ends.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The rows, each as its fields.
+    pub fn iter(&self) -> impl Iterator<Item = Vec<&str>> + '_ {
+        let (mut field, mut start) = (0, 0);
+        self.rows.iter().map(move |&row_end| {
+            let mut row = Vec::with_capacity(row_end.saturating_sub(field));
+            while field < row_end {
+                let end = self.ends.get(field).copied().unwrap_or(start);
+                row.push(self.text.get(start..end).unwrap_or_default());
+                start = end;
+                field += 1;
+            }
+            row
+        })
+    }
+
+    /// Only the rows for which `keep` (told each row's place) says so, packed anew.
+    fn retain(&mut self, mut keep: impl FnMut(usize) -> bool) {
+        let mut kept = Packed::default();
+        for (i, row) in self.iter().enumerate() {
+            if keep(i) {
+                kept.push(row);
+            }
+        }
+        *self = kept;
+    }
+}
+
+/// Where a table's rows come from: each is made as the page is written.
+pub enum Rows<'t> {
+    /// Cells as shown.
+    Text(&'t [Vec<String>]),
+    /// Cells as shown, packed.
+    Packed(&'t Packed),
+    /// Typed cells (a section's), shown as the page shows them.
+    Cells(&'t [Vec<Out>]),
+    /// Tallies by region: a row per type present in a region, then the region's total
+    /// ([`Groups::each_row`]).
+    Regions(&'t Groups),
+}
+
+/// A table of the page: its headers, and where its rows come from.
+pub struct Table<'t> {
+    pub key: String,
+    pub title: String,
+    pub headers: Vec<(String, String)>,
+    pub rows: Rows<'t>,
+    /// A section of one row, shown as (field, value) pairs.
+    pub single: bool,
+}
+
+impl Table<'_> {
+    /// Gives each row, its cells as shown, to `f` in turn.
+    fn each_row(
+        &self,
+        shown: Shown<'_>,
+        mut f: impl FnMut(&[String]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        match &self.rows {
+            Rows::Text(rows) => rows.iter().try_for_each(|r| f(r)),
+            Rows::Packed(rows) => rows.iter().try_for_each(|r| {
+                let r: Vec<String> = r.into_iter().map(str::to_string).collect();
+                f(&r)
+            }),
+            Rows::Cells(rows) => rows.iter().try_for_each(|r| f(&shown.cells(r))),
+            Rows::Regions(groups) => {
+                groups.each_row(shown.book, shown.lang, false, |r| f(&shown.cells(&r)))
+            }
+        }
+    }
+
+    /// The first row, as shown (of a table of rows or cells: a section's).
+    fn first_row(&self, shown: Shown<'_>) -> Option<Vec<String>> {
+        match &self.rows {
+            Rows::Text(rows) => rows.first().cloned(),
+            Rows::Packed(rows) => rows
+                .iter()
+                .next()
+                .map(|r| r.into_iter().map(str::to_string).collect()),
+            Rows::Cells(rows) => rows.first().map(|r| shown.cells(r)),
+            Rows::Regions(_) => None,
+        }
+    }
+}
+
 /// Everything the page shows.
-pub struct Page {
+pub struct Page<'t> {
     /// For a long report: what the page lists of it ([`Listing::note`]).
     pub note: Option<String>,
     pub zh: bool,
     pub title: String,
     pub meta: String,
-    pub main: Table,
-    pub sections: Vec<Table>,
-    /// Per outlet: its id, a heading, and its gap rows.
-    pub details: Vec<(String, String, Table)>,
+    pub main: Table<'t>,
+    pub sections: Vec<Table<'t>>,
+    /// Per outlet listed: its gap list ([`GapLists`]).
+    pub details: &'t GapLists,
     pub problems: Vec<String>,
 }
 
@@ -189,23 +329,67 @@ Array.prototype.forEach.call(tb.rows,function(r){r.style.display=r.textContent.t
 var m=/sort=(-?)([\w]+)/.exec(location.hash);if(m){for(var k=0;k<hs.length;k++){if(hs[k].getAttribute('data-key')===m[2]){sort(k,m[1]==='-');}}}
 })();"#;
 
-/// A table: one of rows and columns, or for a section of one row a table of (field, value)
-/// pairs. `id` names the main table, which the page's script sorts and filters.
-fn table(t: &Table, id: Option<&str>) -> Markup {
+/// Writes a piece of the page that maud made (and escaped).
+fn put(out: &mut impl Write, markup: Markup) -> io::Result<()> {
+    out.write_all(markup.into_string().as_bytes())
+}
+
+/// A table, row by row: one of rows and columns, or for a section of one row a table of
+/// (field, value) pairs. `main`: the main table, which the page's script sorts and filters.
+/// Every piece of text goes through maud; only the tags that open and close the table and its
+/// body, which hold no text, are written as they are.
+fn write_table(
+    out: &mut impl Write,
+    t: &Table<'_>,
+    main: bool,
+    shown: Shown<'_>,
+) -> io::Result<()> {
     if t.single {
-        return html! {
-            table {
-                @for (row_i, row) in t.rows.iter().enumerate() {
-                    @if row_i > 0 {
-                        tr { td colspan="2" {} }
-                    }
-                    @for ((_, h), v) in t.headers.iter().zip(row) {
-                        tr { th { (h) } td { (v) } }
+        out.write_all(b"<table>")?;
+        let mut first = true;
+        t.each_row(shown, |row| {
+            let markup = html! {
+                @if !first {
+                    tr { td colspan="2" {} }
+                }
+                @for ((_, h), v) in t.headers.iter().zip(row) {
+                    tr { th { (h) } td { (v) } }
+                }
+            };
+            first = false;
+            put(out, markup)
+        })?;
+        return out.write_all(b"</table>");
+    }
+    out.write_all(if main {
+        b"<table id=\"main\">"
+    } else {
+        b"<table>"
+    })?;
+    write_head(out, t)?;
+    out.write_all(b"<tbody>")?;
+    write_rows(out, t, shown)?;
+    out.write_all(b"</tbody></table>")
+}
+
+/// A table's head: a row of its headers, each with its column's key.
+fn write_head(out: &mut impl Write, t: &Table<'_>) -> io::Result<()> {
+    put(
+        out,
+        html! {
+            thead {
+                tr {
+                    @for (key, h) in &t.headers {
+                        th data-key=(key) { (h) }
                     }
                 }
             }
-        };
-    }
+        },
+    )
+}
+
+/// A table's rows, each status cell marked by its class.
+fn write_rows(out: &mut impl Write, t: &Table<'_>, shown: Shown<'_>) -> io::Result<()> {
     let status = t
         .headers
         .iter()
@@ -216,26 +400,18 @@ fn table(t: &Table, id: Option<&str>) -> Markup {
             .map(|_| status_class(v))
             .filter(|c| !c.is_empty())
     };
-    html! {
-        table id=[id] {
-            thead {
+    t.each_row(shown, |row| {
+        put(
+            out,
+            html! {
                 tr {
-                    @for (key, h) in &t.headers {
-                        th data-key=(key) { (h) }
+                    @for (i, v) in row.iter().enumerate() {
+                        td class=[class(i, v)] { (v) }
                     }
                 }
-            }
-            tbody {
-                @for row in &t.rows {
-                    tr {
-                        @for (i, v) in row.iter().enumerate() {
-                            td class=[class(i, v)] { (v) }
-                        }
-                    }
-                }
-            }
-        }
-    }
+            },
+        )
+    })
 }
 
 fn status_class(v: &str) -> &'static str {
@@ -246,45 +422,116 @@ fn status_class(v: &str) -> &'static str {
     }
 }
 
+/// The gap lists of the outlets listed, as the page keeps them: of each, its id, its heading
+/// and the HTML of its table's rows ([`Packed`]), and its table's head, shared by the gap lists
+/// of the same columns.
+#[derive(Debug, Default)]
+pub struct GapLists {
+    lists: Packed,
+    /// Each list's head, in `heads`.
+    head_of: Vec<usize>,
+    heads: Vec<String>,
+}
+
+impl GapLists {
+    fn push(&mut self, id: &str, heading: &str, head: String, rows: &str) {
+        let head = match self.heads.iter().position(|known| *known == head) {
+            Some(i) => i,
+            None => {
+                self.heads.push(head);
+                self.heads.len() - 1
+            }
+        };
+        self.lists.push([id, heading, rows]);
+        self.head_of.push(head);
+    }
+
+    /// Only the gap lists of the outlets `listed`.
+    fn retain(&mut self, listed: &rustc_hash::FxHashSet<String>) {
+        let keep: Vec<bool> = self
+            .lists
+            .iter()
+            .map(|list| list.first().is_some_and(|id| listed.contains(*id)))
+            .collect();
+        self.lists.retain(|i| keep.get(i).copied().unwrap_or(false));
+        let mut keep = keep.into_iter();
+        self.head_of.retain(|_| keep.next().unwrap_or(false));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lists.is_empty()
+    }
+
+    /// Writes each gap list: a folded table under its heading.
+    fn write(&self, out: &mut impl Write) -> io::Result<()> {
+        for (list, head) in self.lists.iter().zip(&self.head_of) {
+            let [id, heading, rows] = list[..] else {
+                continue;
+            };
+            let head = self.heads.get(*head).map_or("", String::as_str);
+            put(
+                out,
+                html! {
+                    details id={ "gaps-" (id) } {
+                        summary { (heading) }
+                        table {
+                            (PreEscaped(head))
+                            tbody { (PreEscaped(rows)) }
+                        }
+                    }
+                },
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Text that was written as UTF-8.
+fn utf8(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// The most bars a chart draws.
 const MAX_BARS: usize = 400;
 
 const COLORS: [&str; 5] = ["#1a7f37", "#4ac26b", "#54aeff", "#d4a72c", "#cf222e"];
 
-/// A horizontal stacked bar chart of grade counts: one bar per row of a section whose columns
-/// include `grade_1` … `grade_4` and `ungraded`; `None` for a table without them, or with more
-/// bars than a reader can use.
-fn chart(t: &Table, label_col: usize, zh: bool) -> Option<Markup> {
+/// A horizontal stacked bar chart of grade counts: one bar per row of a table whose columns
+/// include `grade_1` … `grade_4` and `ungraded` (its label in the first column; of a table by
+/// type and region, the regions' totals); `None` for a table without them, or with more bars
+/// than a reader can use.
+fn chart(t: &Table<'_>, shown: Shown<'_>, zh: bool) -> io::Result<Option<Markup>> {
+    let label_col = 0;
     let keys = ["grade_1", "grade_2", "grade_3", "grade_4", "ungraded"];
     let cols: Vec<usize> = keys
         .iter()
         .filter_map(|k| t.headers.iter().position(|(h, _)| h == k))
         .collect();
     if cols.len() != keys.len() {
-        return None;
+        return Ok(None);
     }
     let type_col = t.headers.iter().position(|(h, _)| h == "type");
-    let rows: Vec<(&str, Vec<f64>)> = t
-        .rows
-        .iter()
-        .filter(|r| !matches!(r.get(label_col).map(String::as_str), Some("合计" | "total")))
-        .filter(|r| {
-            type_col.is_none_or(|tc| {
-                tc == label_col || matches!(r.get(tc).map(String::as_str), Some("合计" | "total"))
-            })
-        })
-        .map(|r| {
-            (
-                r.get(label_col).map_or("", String::as_str),
-                cols.iter()
-                    .map(|c| r.get(*c).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0))
-                    .collect(),
-            )
-        })
-        .collect();
+    let is_total = |v: Option<&String>| matches!(v.map(String::as_str), Some("合计" | "total"));
+    // The bars, one more than a chart draws at most: then there is no chart.
+    let mut rows: Vec<(String, Vec<f64>)> = Vec::new();
+    t.each_row(shown, |r| {
+        if rows.len() > MAX_BARS
+            || is_total(r.get(label_col))
+            || !type_col.is_none_or(|tc| tc == label_col || is_total(r.get(tc)))
+        {
+            return Ok(());
+        }
+        rows.push((
+            r.get(label_col).cloned().unwrap_or_default(),
+            cols.iter()
+                .map(|c| r.get(*c).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0))
+                .collect(),
+        ));
+        Ok(())
+    })?;
     // A chart of thousands of bars (every county of the nation) helps no reader: the table has them.
     if rows.len() > MAX_BARS {
-        return None;
+        return Ok(None);
     }
     let max = rows
         .iter()
@@ -307,9 +554,9 @@ fn chart(t: &Table, label_col: usize, zh: bool) -> Option<Markup> {
             }
             x += w;
         }
-        (y, *label, segments, x, values.iter().sum::<f64>())
+        (y, label.as_str(), segments, x, values.iter().sum::<f64>())
     });
-    Some(html! {
+    Ok(Some(html! {
         svg xmlns="http://www.w3.org/2000/svg" width=(label_w + bar_w + 60.0) height=(height)
             role="img" class="chart" {
             @for (y, label, segments, end, total) in bars {
@@ -330,13 +577,14 @@ fn chart(t: &Table, label_col: usize, zh: bool) -> Option<Markup> {
                 }
             }
         }
-    })
+    }))
 }
 
-/// The page, built with maud, which escapes every value it is given: text from the data or the
-/// rulebook can only ever be text. The style and the script are the page's own, inserted as
-/// they are.
-pub fn render(out: &mut impl Write, page: &Page) -> io::Result<()> {
+/// Writes the page, piece by piece. maud makes every piece and escapes every value it is given:
+/// text from the data or the rulebook can only ever be text. The style and the script are the
+/// page's own, inserted as they are, and so are the tags that open and close the document, its
+/// body and its tables, which hold no text.
+pub fn render(out: &mut impl Write, page: &Page<'_>, shown: Shown<'_>) -> io::Result<()> {
     let zh = page.zh;
     let pick = |a: &'static str, b: &'static str| if zh { a } else { b };
     // Headline figures.
@@ -344,8 +592,8 @@ pub fn render(out: &mut impl Write, page: &Page) -> io::Result<()> {
         .sections
         .iter()
         .find(|s| s.key == "totals")
-        .and_then(|t| t.rows.first().map(|row| (t, row)));
-    let cards: Vec<(&str, &str, &str)> = totals.map_or_else(Vec::new, |(t, row)| {
+        .and_then(|t| t.first_row(shown).map(|row| (t, row)));
+    let cards: Vec<(&str, &str, &str)> = totals.as_ref().map_or_else(Vec::new, |(t, row)| {
         [
             "outlets",
             "meets",
@@ -361,130 +609,349 @@ pub fn render(out: &mut impl Write, page: &Page) -> io::Result<()> {
         })
         .collect()
     });
-    // Charts: grades by type, and by region where the report has regions.
-    let charts: Vec<(String, Markup)> = page
-        .sections
-        .iter()
-        .chain(std::iter::once(&page.main))
-        .filter(|t| !t.single)
-        .filter_map(|t| {
-            let title = format!("{}{}", t.title, pick(" · 级别分布", " · grades"));
-            chart(t, 0, zh).map(|c| (title, c))
-        })
-        .collect();
-    let markup = html! {
-        (DOCTYPE)
-        html lang=(pick("zh-CN", "en")) {
+    put(out, html! { (DOCTYPE) })?;
+    out.write_all(if zh {
+        b"<html lang=\"zh-CN\">"
+    } else {
+        b"<html lang=\"en\">"
+    })?;
+    put(
+        out,
+        html! {
             head {
                 meta charset="utf-8";
                 title { (page.title) }
                 style { (PreEscaped(STYLE)) }
             }
-            body {
-                h1 { (page.title) }
-                div class="meta" { (page.meta) }
-                @if totals.is_some() {
-                    div class="cards" {
-                        @for (key, value, title) in &cards {
-                            div class="card" data-key=(key) { b { (value) } span { (title) } }
-                        }
+        },
+    )?;
+    out.write_all(b"<body>")?;
+    put(
+        out,
+        html! {
+            h1 { (page.title) }
+            div class="meta" { (page.meta) }
+            @if totals.is_some() {
+                div class="cards" {
+                    @for (key, value, title) in &cards {
+                        div class="card" data-key=(key) { b { (value) } span { (title) } }
                     }
                 }
-                @for (title, chart) in &charts {
-                    h2 { (title) }
-                    (chart)
-                }
-                h2 { (page.main.title) }
-                @if let Some(note) = &page.note {
-                    p class="note" id="listing" { (note) }
-                }
-                input id="filter" type="search" placeholder=(pick("筛选…", "Filter…"));
-                (table(&page.main, Some("main")))
-                @for t in &page.sections {
-                    h2 { (t.title) }
-                    (table(t, None))
-                }
-                @if !page.details.is_empty() {
-                    h2 { (pick("各网点缺项清单", "Each outlet's gaps")) }
-                    @for (id, heading, t) in &page.details {
-                        details id={ "gaps-" (id) } {
-                            summary { (heading) }
-                            (table(t, None))
-                        }
+            }
+        },
+    )?;
+    // Charts: grades by type, and by region where the report has regions.
+    for t in page
+        .sections
+        .iter()
+        .chain(std::iter::once(&page.main))
+        .filter(|t| !t.single)
+    {
+        if let Some(chart) = chart(t, shown, zh)? {
+            let title = format!("{}{}", t.title, pick(" · 级别分布", " · grades"));
+            put(out, html! { h2 { (title) } (chart) })?;
+        }
+    }
+    put(
+        out,
+        html! {
+            h2 { (page.main.title) }
+            @if let Some(note) = &page.note {
+                p class="note" id="listing" { (note) }
+            }
+            input id="filter" type="search" placeholder=(pick("筛选…", "Filter…"));
+        },
+    )?;
+    write_table(out, &page.main, true, shown)?;
+    for t in &page.sections {
+        put(out, html! { h2 { (t.title) } })?;
+        write_table(out, t, false, shown)?;
+    }
+    if !page.details.is_empty() {
+        put(
+            out,
+            html! { h2 { (pick("各网点缺项清单", "Each outlet's gaps")) } },
+        )?;
+        page.details.write(out)?;
+    }
+    put(
+        out,
+        html! {
+            @if !page.problems.is_empty() {
+                h2 { (pick("数据问题", "Data problems")) }
+                ul class="problems" {
+                    @for p in &page.problems {
+                        li { (p) }
                     }
                 }
-                @if !page.problems.is_empty() {
-                    h2 { (pick("数据问题", "Data problems")) }
-                    ul class="problems" {
-                        @for p in &page.problems {
-                            li { (p) }
-                        }
-                    }
-                }
-                script { (PreEscaped(SCRIPT)) }
+            }
+            script { (PreEscaped(SCRIPT)) }
+        },
+    )?;
+    out.write_all(b"</body></html>\n")
+}
+
+/// Where the page finds what [`Listing`] needs of a main row, by column.
+#[derive(Clone, Debug, Default)]
+struct ListingColumns {
+    id: Option<usize>,
+    /// Province, city and county, in the order of the columns.
+    region: Vec<usize>,
+    /// The last of `status` and `new_status`.
+    status: Option<usize>,
+}
+
+impl ListingColumns {
+    fn of(columns: &[Column]) -> ListingColumns {
+        let mut found = ListingColumns::default();
+        for (i, c) in columns.iter().enumerate() {
+            match c.key.as_str() {
+                "id" => found.id = Some(i),
+                "province" | "city" | "county" => found.region.push(i),
+                "status" | "new_status" => found.status = Some(i),
+                _ => {}
             }
         }
-    };
-    out.write_all(markup.into_string().as_bytes())?;
-    writeln!(out)
+        found
+    }
 }
 
 /// The HTML renderer: a page for people ([`Page`]). It keeps the rows it lists ([`Listing`]:
-/// every one of a short report, the outlets to act on of a long one) and their gap lists, and
-/// writes the page at the end.
+/// every one of a short report, the outlets to act on of a long one), their gap lists as HTML
+/// and the tallies by county, and writes the page at the end.
 pub(super) struct HtmlRender {
     /// The rows listed, each cell as shown.
-    kept: Vec<Vec<String>>,
-    /// Per outlet listed: its id, a heading, and its gap rows.
-    details: Vec<(String, String, Table)>,
+    kept: Packed,
+    /// Per outlet listed: its gap list.
+    details: GapLists,
     listing: Listing,
     /// Whether the page lists the row written last.
     listed_last: bool,
+    /// Where the listing's cells are, found at the first row.
+    listing_columns: Option<ListingColumns>,
+    /// The outlets' tallies by county ([`Render::regions`]).
+    counties: Option<Groups>,
 }
 
 impl HtmlRender {
     pub(super) fn new() -> HtmlRender {
         HtmlRender {
-            kept: Vec::new(),
-            details: Vec::new(),
+            kept: Packed::default(),
+            details: GapLists::default(),
             listing: Listing::default(),
             listed_last: true,
+            listing_columns: None,
+            counties: None,
         }
+    }
+
+    /// Whether a reader acts on a main row (below the minimum, overclaimed); `None` for a report
+    /// without a status.
+    fn acted_on(at: &ListingColumns, cells: &[Out]) -> Option<bool> {
+        let cell = cells.get(at.status?)?;
+        Some(matches!(
+            cell,
+            Out::Key { key, .. } if matches!(&**key, "below_minimum" | "overclaimed")
+        ))
     }
 
     /// What the listing needs of a main row: its id, its region, whether a reader acts on it.
-    fn listing_row(h: &Head<'_>, cells: &[Out]) -> ListingRow {
-        let mut row = ListingRow::default();
-        for (c, cell) in h.columns.iter().zip(cells) {
-            match c.key.as_str() {
-                "id" => row.id = cell.text(Format::Html, h.lang, h.book),
-                "province" | "city" | "county" => {
-                    row.region
-                        .push_str(&cell.text(Format::Html, h.lang, h.book));
-                    row.region.push('\u{1f}');
-                }
-                "status" | "new_status" => {
-                    row.acted_on = Some(matches!(
-                        cell,
-                        Out::Key { key, .. } if matches!(&**key, "below_minimum" | "overclaimed")
-                    ));
-                }
-                _ => {}
-            }
+    fn listing_row(
+        h: &Head<'_>,
+        at: &ListingColumns,
+        cells: &[Out],
+        acted_on: Option<bool>,
+    ) -> ListingRow {
+        let text = |i: usize| {
+            cells
+                .get(i)
+                .map(|c| c.text(Format::Html, h.lang, h.book))
+                .unwrap_or_default()
+        };
+        let mut row = ListingRow {
+            id: at.id.map(text).unwrap_or_default(),
+            region: String::new(),
+            acted_on,
+        };
+        for i in &at.region {
+            row.region.push_str(&text(*i));
+            row.region.push('\u{1f}');
         }
         row
     }
+
+    /// After a main row is offered to the listing: keeps its `cells` (as shown) if the page
+    /// lists it, and of the rows kept so far only those listed once the report is long.
+    fn take_offered<'s>(&mut self, listed: bool, cells: impl IntoIterator<Item = &'s str>) {
+        self.listed_last = listed;
+        if listed {
+            self.kept.push(cells);
+        }
+        if let Some(listed) = self.listing.overflowed() {
+            // Past the outlets a page lists whole: only those listed stay.
+            let mut listed = listed.into_iter();
+            self.kept.retain(|_| listed.next().unwrap_or(false));
+            self.details.retain(self.listing.listed_ids());
+        }
+    }
 }
 
-/// A table of the page, its cells as shown.
-fn page_table(
+/// Main rows as the page reads them, written on the thread that makes them ([`Encode`]) into
+/// the text of their batch: of each row, whether a reader acts on it, then its id, its region
+/// (as [`ListingRow`] has them) and its shown cells as the page shows them, each field after its
+/// length. Nothing of a row is kept apart or freed on another thread, and the page reads a row
+/// it passes over no further than its first field.
+struct HtmlRows<'b> {
+    shown: Vec<bool>,
+    at: ListingColumns,
+    lang: Lang,
+    book: &'b Rulebook,
+}
+
+/// Writes a field: its length in decimal digits and `:`, then the field.
+fn push_field(text: &mut String, field: &str) {
+    let len = field.len();
+    let mut digits = [0u8; 20];
+    let mut n = len;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    text.extend(digits[at..].iter().map(|d| char::from(*d)));
+    text.push(':');
+    text.push_str(field);
+}
+
+thread_local! {
+    /// A row and a cell being written, on the thread that writes them ([`HtmlRows`]): made once
+    /// a thread, not once a row.
+    static SCRATCH: std::cell::RefCell<(String, String)> = const {
+        std::cell::RefCell::new((String::new(), String::new()))
+    };
+}
+
+impl Encode for HtmlRows<'_> {
+    fn encode(&self, rows: &mut dyn Iterator<Item = Vec<Out>>) -> MadeRows {
+        let mut text = String::new();
+        let count = self.encode_into(rows, &mut text);
+        MadeRows::Encoded {
+            bytes: text.into_bytes(),
+            count,
+        }
+    }
+
+    fn in_text(&self) -> bool {
+        true
+    }
+
+    fn encode_into(&self, rows: &mut dyn Iterator<Item = Vec<Out>>, text: &mut String) -> usize {
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => {
+                let (row, cell) = &mut *scratch;
+                self.write_rows(rows, text, row, cell)
+            }
+            Err(_) => self.write_rows(rows, text, &mut String::new(), &mut String::new()),
+        })
+    }
+
+    fn pass_over(&self, acted_on: bool, text: &mut String) -> bool {
+        Self::passed_over(acted_on, text);
+        true
+    }
+}
+
+impl HtmlRows<'_> {
+    /// [`Encode::pass_over`]: the mark of a row, and its length and those of an id and region
+    /// that are empty (no cell follows).
+    fn passed_over(acted_on: bool, text: &mut String) {
+        text.push(if acted_on { 'y' } else { 'n' });
+        text.push_str("4:0:0:");
+    }
+
+    /// [`Encode::encode_into`], with a row and a cell to write into first.
+    fn write_rows(
+        &self,
+        rows: &mut dyn Iterator<Item = Vec<Out>>,
+        text: &mut String,
+        row: &mut String,
+        cell: &mut String,
+    ) -> usize {
+        let (lang, book) = (self.lang, self.book);
+        let mut count = 0;
+        for cells in rows {
+            count += 1;
+            row.clear();
+            cell.clear();
+            if let Some(c) = self.at.id.and_then(|i| cells.get(i)) {
+                c.write_text(cell, Format::Html, lang, book);
+            }
+            push_field(row, cell);
+            cell.clear();
+            for c in self.at.region.iter().filter_map(|i| cells.get(*i)) {
+                c.write_text(cell, Format::Html, lang, book);
+                cell.push('\u{1f}');
+            }
+            push_field(row, cell);
+            for (c, _) in cells.iter().zip(&self.shown).filter(|(_, s)| **s) {
+                cell.clear();
+                c.write_text(cell, Format::Html, lang, book);
+                push_field(row, cell);
+            }
+            text.push(match HtmlRender::acted_on(&self.at, &cells) {
+                None => '-',
+                Some(false) => 'n',
+                Some(true) => 'y',
+            });
+            push_field(text, row);
+        }
+        count
+    }
+}
+
+/// Reads a field that [`push_field`] wrote: the field, and what follows it.
+fn read_field(bytes: &[u8]) -> io::Result<(&[u8], &[u8])> {
+    let bad = || io::Error::new(io::ErrorKind::InvalidData, "a row of the page is cut short");
+    let colon = bytes
+        .iter()
+        .take(21)
+        .position(|b| *b == b':')
+        .ok_or_else(bad)?;
+    let (digits, rest) = bytes.split_at(colon);
+    if digits.is_empty() {
+        return Err(bad());
+    }
+    let len = digits.iter().try_fold(0usize, |len, d| {
+        let d = char::from(*d).to_digit(10).ok_or_else(bad)?;
+        len.checked_mul(10)
+            .and_then(|len| len.checked_add(d as usize))
+            .ok_or_else(bad)
+    })?;
+    rest.get(1..)
+        .and_then(|rest| rest.split_at_checked(len))
+        .ok_or_else(bad)
+}
+
+/// A field's text.
+fn field_text(bytes: &[u8]) -> io::Result<String> {
+    std::str::from_utf8(bytes)
+        .map(str::to_string)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// A table of the page, its headers as the page shows them.
+fn page_table<'t>(
     h: &Head<'_>,
     key: &str,
     title: &Text,
     columns: &[Column],
-    rows: Vec<Vec<String>>,
+    rows: Rows<'t>,
     single: bool,
-) -> Table {
+) -> Table<'t> {
     Table {
         key: key.to_string(),
         title: title.get(h.lang).to_string(),
@@ -503,17 +970,77 @@ impl<'a, W: Write> Render<'a, W> for HtmlRender {
     }
 
     fn row(&mut self, h: &mut Head<'a>, _: &mut W, cells: &[Out], _: usize) -> io::Result<()> {
-        let row = Self::listing_row(h, cells);
-        self.listed_last = self.listing.offer(row);
-        if self.listed_last {
-            self.kept.push(h.human_cells(cells, Format::Html));
+        let at = self
+            .listing_columns
+            .get_or_insert_with(|| ListingColumns::of(&h.columns));
+        let acted_on = Self::acted_on(at, cells);
+        let listed = self
+            .listing
+            .offer_with(acted_on, || Self::listing_row(h, at, cells, acted_on));
+        let cells = if listed {
+            h.human_cells(cells, Format::Html)
+        } else {
+            Vec::new()
+        };
+        self.take_offered(listed, cells.iter().map(String::as_str));
+        Ok(())
+    }
+
+    fn encoder(&self, h: &Head<'a>) -> Arc<dyn Encode + 'a> {
+        if h.vertical {
+            return Arc::new(super::render::Typed);
         }
-        if let Some(listed) = self.listing.overflowed() {
-            // Past the outlets a page lists whole: only those listed stay.
-            let mut listed = listed.into_iter();
-            self.kept.retain(|_| listed.next().unwrap_or(false));
-            let ids = self.listing.listed_ids();
-            self.details.retain(|(id, _, _)| ids.contains(id));
+        Arc::new(HtmlRows {
+            shown: h.shown.clone(),
+            at: ListingColumns::of(&h.columns),
+            lang: h.lang,
+            book: h.book,
+        })
+    }
+
+    fn encoded(&mut self, _: &mut Head<'a>, _: &mut W, bytes: &[u8], _: usize) -> io::Result<()> {
+        let mut rest = bytes;
+        while let Some((mark, after)) = rest.split_first() {
+            let acted_on = match mark {
+                b'y' => Some(true),
+                b'n' => Some(false),
+                _ => None,
+            };
+            let (row, after) = read_field(after)?;
+            rest = after;
+            let (id, fields) = read_field(row)?;
+            let (region, mut fields) = read_field(fields)?;
+            // Only a row the page may list is read further.
+            let mut bad = None;
+            let listed = self.listing.offer_with(acted_on, || {
+                let (id, region) = match (field_text(id), field_text(region)) {
+                    (Ok(id), Ok(region)) => (id, region),
+                    (Err(e), _) | (_, Err(e)) => {
+                        bad = Some(e);
+                        Default::default()
+                    }
+                };
+                ListingRow {
+                    id,
+                    region,
+                    acted_on,
+                }
+            });
+            if let Some(e) = bad {
+                return Err(e);
+            }
+            let mut cells = Vec::new();
+            if listed {
+                while !fields.is_empty() {
+                    let (cell, after) = read_field(fields)?;
+                    cells.push(
+                        std::str::from_utf8(cell)
+                            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?,
+                    );
+                    fields = after;
+                }
+            }
+            self.take_offered(listed, cells);
         }
         Ok(())
     }
@@ -537,24 +1064,31 @@ impl<'a, W: Write> Render<'a, W> for HtmlRender {
         if rows.is_empty() || !self.listed_last {
             return;
         }
+        let shown = Shown {
+            lang: h.lang,
+            book: h.book,
+        };
+        let rows: Vec<Vec<String>> = rows.iter().map(|r| shown.cells(r)).collect();
         let table = Table {
             key: "gaps".into(),
-            title: heading.clone(),
+            title: String::new(),
             headers: columns
                 .iter()
                 .map(|c| (c.key.clone(), c.title.get(h.lang).to_string()))
                 .collect(),
-            rows: rows
-                .iter()
-                .map(|r| {
-                    r.iter()
-                        .map(|c| c.text(Format::Html, h.lang, h.book))
-                        .collect()
-                })
-                .collect(),
+            rows: Rows::Text(&rows),
             single: false,
         };
-        self.details.push((id.to_string(), heading, table));
+        // Written to memory, which cannot fail.
+        let (mut head, mut body) = (Vec::new(), Vec::new());
+        if write_head(&mut head, &table).is_err() || write_rows(&mut body, &table, shown).is_err() {
+            return;
+        }
+        self.details.push(id, &heading, utf8(head), &utf8(body));
+    }
+
+    fn regions(&mut self, counties: Groups) {
+        self.counties = Some(counties);
     }
 
     fn lists_some(&self) -> bool {
@@ -573,6 +1107,12 @@ impl<'a, W: Write> Render<'a, W> for HtmlRender {
         sections: &[Section],
         problems: &[Problem],
     ) -> io::Result<()> {
+        let preamble = std::mem::take(&mut h.preamble);
+        let h = &*h;
+        let shown = Shown {
+            lang: h.lang,
+            book: h.book,
+        };
         let columns: Vec<Column> = h.human_columns().into_iter().cloned().collect();
         let rows = std::mem::take(&mut self.kept);
         let main_title = page_title(h.meta.command);
@@ -585,19 +1125,57 @@ impl<'a, W: Write> Render<'a, W> for HtmlRender {
         } else {
             main_title.clone()
         };
-        let main = page_table(h, h.rows_key, &listed_title, &columns, rows, h.vertical);
-        let mut tables = Vec::new();
-        for s in std::mem::take(&mut h.preamble).iter().chain(sections) {
-            let rows = s
-                .rows
-                .iter()
-                .map(|r| {
-                    r.iter()
-                        .map(|c| c.text(Format::Html, h.lang, h.book))
-                        .collect()
-                })
-                .collect();
-            tables.push(page_table(h, &s.key, &s.title, &s.columns, rows, s.single));
+        let main = page_table(
+            h,
+            h.rows_key,
+            &listed_title,
+            &columns,
+            Rows::Packed(&rows),
+            h.vertical,
+        );
+        let mut tables: Vec<Table<'_>> = preamble
+            .iter()
+            .chain(sections)
+            .map(|s| {
+                page_table(
+                    h,
+                    &s.key,
+                    &s.title,
+                    &s.columns,
+                    Rows::Cells(&s.rows),
+                    s.single,
+                )
+            })
+            .collect();
+        // By county; for a report too long to list every outlet, by province and by city first.
+        let counties = self.counties.take();
+        let (provinces, cities) = match &counties {
+            Some(c) if self.listing.is_long() => (
+                Some(c.rollup(GroupBy::Province)),
+                Some(c.rollup(GroupBy::City)),
+            ),
+            _ => (None, None),
+        };
+        for (key, title, groups) in [
+            (
+                "by_province",
+                Text::new("按省统计", "By province"),
+                &provinces,
+            ),
+            ("by_city", Text::new("按市统计", "By city"), &cities),
+            ("by_region", Text::new("按县统计", "By county"), &counties),
+        ] {
+            if let Some(groups) = groups {
+                let columns = Groups::columns(h.book, groups.by(), false);
+                tables.push(page_table(
+                    h,
+                    key,
+                    &title,
+                    &columns,
+                    Rows::Regions(groups),
+                    false,
+                ));
+            }
         }
         let page = Page {
             note: self.listing.note(rows_written, h.lang),
@@ -606,9 +1184,104 @@ impl<'a, W: Write> Render<'a, W> for HtmlRender {
             meta: h.meta_line(),
             main,
             sections: tables,
-            details: std::mem::take(&mut self.details),
+            details: &self.details,
             problems: problems.iter().map(|p| p.render(h.lang)).collect(),
         };
-        render(out, &page)
+        render(out, &page, shown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_passed_over_is_a_row_of_an_empty_id_and_region_and_no_cell() {
+        let mut text = String::new();
+        HtmlRows::passed_over(true, &mut text);
+        let (mark, rest) = text.as_bytes().split_at(1);
+        assert_eq!(mark, b"y");
+        let Ok((row, rest)) = read_field(rest) else {
+            panic!("a row");
+        };
+        assert!(rest.is_empty());
+        let Ok((id, row)) = read_field(row) else {
+            panic!("an id");
+        };
+        let Ok((region, row)) = read_field(row) else {
+            panic!("a region");
+        };
+        assert!(id.is_empty() && region.is_empty() && row.is_empty());
+    }
+
+    #[test]
+    fn packed_rows_read_back_as_pushed_and_keep_only_the_rows_retained() {
+        let rows: [&[&str]; 4] = [&["a", "", "甲乙"], &[], &["", ""], &["<td>", "x"]];
+        let mut packed = Packed::default();
+        for row in rows {
+            packed.push(row.iter().copied());
+        }
+        assert_eq!(packed.len(), 4);
+        let read: Vec<Vec<&str>> = packed.iter().collect();
+        assert_eq!(read, rows.map(<[&str]>::to_vec));
+        packed.retain(|i| i % 2 == 1);
+        let read: Vec<Vec<&str>> = packed.iter().collect();
+        assert_eq!(read, [rows[1].to_vec(), rows[3].to_vec()]);
+        assert_eq!(
+            packed.text, "<td>x",
+            "the rows dropped are gone from the text"
+        );
+    }
+
+    #[test]
+    fn a_field_reads_back_whatever_it_holds_and_a_cut_short_one_is_an_error() {
+        let long = "长".repeat(400);
+        let fields = [
+            "",
+            "WD-1",
+            "甲省\u{1f}乙市\u{1f}",
+            "12:34",
+            "<b>&\"\n",
+            &long,
+        ];
+        let mut text = String::new();
+        for f in fields {
+            push_field(&mut text, f);
+        }
+        let mut rest = text.as_bytes();
+        for f in fields {
+            let Ok((field, after)) = read_field(rest) else {
+                panic!("`{f}` does not read back");
+            };
+            assert_eq!(field, f.as_bytes());
+            rest = after;
+        }
+        assert!(rest.is_empty());
+        for cut in 1..text.len() {
+            let mut rest = &text.as_bytes()[..cut];
+            let mut read = 0;
+            while !rest.is_empty() {
+                match read_field(rest) {
+                    Ok((_, after)) => {
+                        rest = after;
+                        read += 1;
+                    }
+                    Err(e) => {
+                        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+                        break;
+                    }
+                }
+            }
+            assert!(read < fields.len(), "{cut}");
+        }
+        for bad in [
+            &b":"[..],
+            b"x:",
+            b"9:ab",
+            b"99999999999999999999999:",
+            b"12345",
+        ] {
+            assert!(read_field(bad).is_err(), "{bad:?}");
+        }
     }
 }

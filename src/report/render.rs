@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::summary::Groups;
 use super::{Column, Format, Meta, Out, Section, csv, html, json, markdown, table, xlsx};
 use crate::problem::Problem;
 use crate::rulebook::Rulebook;
@@ -112,9 +113,9 @@ pub struct Wants {
     /// The rows of the command's related table (`grade`'s gap list, `gaps`' grades), each
     /// outlet's as its main rows come ([`Writer::related`]): a workbook gives them sheets.
     pub related: bool,
-    /// Each listed outlet's gap list ([`Writer::detail`]) and the outlets' tallies by region
-    /// (sections `by_region`, and `by_province`, `by_city` when [`Writer::lists_some`]): the
-    /// HTML page shows them.
+    /// Each listed outlet's gap list ([`Writer::detail`]) and the outlets' tallies by county
+    /// ([`Writer::regions`]; the page adds those by province and by city when
+    /// [`Writer::lists_some`]): the HTML page shows them.
     pub details: bool,
     /// Rows for programs: they carry what a program needs to join them (a group's region path
     /// in columns of its own) where people read one label.
@@ -185,6 +186,8 @@ pub(super) trait Render<'a, W: Write> {
         _rows: &[Vec<Out>],
     ) {
     }
+    /// The outlets' tallies by county (see [`Wants::details`]), given before `finish`.
+    fn regions(&mut self, _counties: Groups) {}
     /// Whether the report is too long to list every row: shown by region.
     fn lists_some(&self) -> bool {
         false
@@ -224,6 +227,21 @@ pub(super) trait Encode: Send + Sync {
     /// For a CSV renderer: the means to write its lines straight.
     fn csv(&self) -> Option<CsvCells<'_>> {
         None
+    }
+    /// Whether the renderer reads its rows from text that [`Encode::encode_into`] writes.
+    fn in_text(&self) -> bool {
+        false
+    }
+    /// Writes the rows at the end of `text` (a batch's, shared by its outlets and used again),
+    /// as the renderer's `encoded` reads them; returns how many (see [`Encode::in_text`]).
+    fn encode_into(&self, rows: &mut dyn Iterator<Item = Vec<Out>>, _text: &mut String) -> usize {
+        rows.count()
+    }
+    /// For a renderer that lists only some rows ([`Writer::lists_some`]): writes at the end of
+    /// `text` a row it passes over, of which it needs only whether a reader acts on it; `false`
+    /// when it needs every row made.
+    fn pass_over(&self, _acted_on: bool, _text: &mut String) -> bool {
+        false
     }
 }
 
@@ -316,6 +334,31 @@ impl<'a> RowMaker<'a> {
     /// The rows, cells in column order, as the writer's renderer takes them.
     pub fn make(&self, rows: impl IntoIterator<Item = Vec<Out>>) -> Rows {
         self.encode.encode(&mut rows.into_iter())
+    }
+
+    /// A row the renderer passes over, once it lists only some rows and not this one (an outlet
+    /// that meets once [`Writer::lists_some`], any outlet once [`Writer::lists_no_more`]): of it,
+    /// only whether a reader acts on it, written into `text`; `None` when the renderer needs the
+    /// row made ([`RowMaker::outlet_rows`]).
+    pub fn passed_over(&self, acted_on: bool, text: &mut String) -> Option<OutletRows> {
+        self.encode
+            .pass_over(acted_on, text)
+            .then_some(OutletRows::InText(1))
+    }
+
+    /// An outlet's rows: written into `text`, the text its batch shares, when the renderer reads
+    /// them from there (nothing of them is then kept apart, nor freed on another thread), else
+    /// made as [`RowMaker::make`] makes them.
+    pub fn outlet_rows(
+        &self,
+        rows: impl IntoIterator<Item = Vec<Out>>,
+        text: &mut String,
+    ) -> OutletRows {
+        if self.encode.in_text() {
+            OutletRows::InText(self.encode.encode_into(&mut rows.into_iter(), text))
+        } else {
+            OutletRows::Made(self.make(rows))
+        }
     }
 }
 
@@ -490,6 +533,12 @@ impl<'a, W: Write + 'a> Writer<'a, W> {
     pub fn detail(&mut self, id: &str, heading: String, columns: &[Column], rows: &[Vec<Out>]) {
         let (render, head, _) = self.parts();
         render.detail(head, id, heading, columns, rows);
+    }
+
+    /// Adds the outlets' tallies by county ([`Wants::details`]), before [`Writer::finish`]: the
+    /// renderer makes its region tables of them as it writes them.
+    pub fn regions(&mut self, counties: Groups) {
+        self.parts().0.regions(counties);
     }
 
     /// Whether the report is too long to list every row ([`html::Listing`]): it is shown by

@@ -101,6 +101,22 @@ impl Tally {
         }
     }
 
+    /// Adds another tally's outlets to this one's: a region's is the sum of its parts'.
+    pub fn absorb(&mut self, other: &Tally) {
+        for (mine, theirs) in self.by_type.iter_mut().zip(&other.by_type) {
+            for (sum, n) in mine.iter_mut().zip(theirs) {
+                *sum += n;
+            }
+        }
+        self.outlets += other.outlets;
+        self.meets += other.meets;
+        self.below_minimum += other.below_minimum;
+        self.overclaimed += other.overclaimed;
+        self.with_errors += other.with_errors;
+        self.waived_rules += other.waived_rules;
+        self.waived_outlets += other.waived_outlets;
+    }
+
     fn total_counts(&self) -> Counts {
         let mut total = [0u64; 8];
         for counts in &self.by_type {
@@ -497,6 +513,38 @@ impl Groups {
         }
     }
 
+    /// How the groups are grouped.
+    pub fn by(&self) -> GroupBy {
+        self.by
+    }
+
+    /// The groups of a coarser region level (`by`, a province or a city of these counties) made
+    /// of these, each region's tally the sum of those of the groups in it: the same as counting
+    /// every outlet again by `by`, without a second key per outlet. A group's key starts with
+    /// the key of each region enclosing it, so that the regions are found by the keys alone.
+    /// A level no coarser than this one's (or outlet types) gives these groups again.
+    pub fn rollup(&self, by: GroupBy) -> Groups {
+        if by == GroupBy::Type || self.by == GroupBy::Type || by.depth() >= self.by.depth() {
+            return self.clone();
+        }
+        let mut groups: rustc_hash::FxHashMap<String, Tally> = rustc_hash::FxHashMap::default();
+        for (key, tally) in &self.groups {
+            // The region's key: the names before the `depth`-th separator.
+            let end = key
+                .match_indices(SEP)
+                .nth(by.depth() - 1)
+                .map_or(key.len(), |(i, _)| i);
+            let region = &key[..end];
+            match groups.get_mut(region) {
+                Some(sum) => sum.absorb(tally),
+                None => {
+                    groups.insert(region.to_string(), tally.clone());
+                }
+            }
+        }
+        Groups { by, groups }
+    }
+
     /// The groups, by path (province, then city … each by name), each with its label.
     fn sorted(&self, lang: Lang) -> Vec<(String, &String, &Tally)> {
         let mut groups: Vec<_> = self.groups.iter().collect();
@@ -728,6 +776,70 @@ mod tests {
         let mut want = vec![(a.as_str(), 3), (b.as_str(), 3), (c.as_str(), 1)];
         want.sort_unstable();
         assert_eq!(counted, want);
+    }
+
+    #[test]
+    fn a_rollup_of_counties_is_counting_every_outlet_again_by_city_and_by_province() {
+        let Ok(book) = Rulebook::builtin() else {
+            panic!("the built-in rulebook is valid");
+        };
+        // Blank names, a name holding the separator (replaced, as keys are written), and the
+        // same county name in two cities.
+        let mut odd = String::new();
+        push_name(&mut odd, &format!("丙{SEP}市"));
+        let paths = [
+            ["甲省", "甲市", "城区"],
+            ["甲省", "乙市", "城区"],
+            ["甲省", "甲市", "东县"],
+            ["乙省", "", ""],
+            ["", "", "西县"],
+            ["乙省", odd.as_str(), "北县"],
+        ];
+        let mut by = [
+            Groups::new(GroupBy::Province),
+            Groups::new(GroupBy::City),
+            Groups::new(GroupBy::County),
+        ];
+        for i in 0..60usize {
+            let path = &paths[i * 7 % paths.len()];
+            let c = Counted {
+                type_: i % book.types.len(),
+                assessed: [None, Some(1), Some(2), Some(3), Some(4)][i % 5],
+                status: [Status::Meets, Status::BelowMinimum, Status::Overclaimed][i % 3],
+                errors: i % 4 == 0,
+                waived: (i % 5) as u64,
+            };
+            for (depth, groups) in by.iter_mut().enumerate() {
+                groups.count(&book, &key(&path[..=depth]), c);
+            }
+        }
+        let [provinces, cities, counties] = &by;
+        for (rolled, direct) in [
+            (counties.rollup(GroupBy::Province), provinces),
+            (counties.rollup(GroupBy::City), cities),
+            (counties.rollup(GroupBy::County), counties),
+        ] {
+            assert_eq!(rolled.by(), direct.by());
+            for lang in [Lang::Zh, Lang::En] {
+                assert_eq!(
+                    rolled.rows(&book, lang, true),
+                    direct.rows(&book, lang, true)
+                );
+            }
+            let tallies = |g: &Groups| {
+                let mut t: Vec<(String, u64, u64, u64, u64, u64, u64)> = g
+                    .groups
+                    .iter()
+                    .map(|(k, t)| {
+                        let c = (t.outlets, t.meets, t.below_minimum, t.overclaimed);
+                        (k.clone(), c.0, c.1, c.2, c.3, t.with_errors, t.waived_rules)
+                    })
+                    .collect();
+                t.sort();
+                t
+            };
+            assert_eq!(tallies(&rolled), tallies(direct));
+        }
     }
 
     #[test]
