@@ -49,6 +49,9 @@ pub(super) struct Tag<'t> {
     pub(super) name: &'t [u8],
     pub(super) empty: bool,
     pub(super) attributes: &'t [u8],
+    /// Whether its name has a namespace prefix, or it was cut at [`MAX_TAG`] bytes: what the
+    /// cells read in the pass (`super::cells`) leave to calamine.
+    pub(super) odd: bool,
 }
 
 impl Tag<'_> {
@@ -92,6 +95,9 @@ pub(super) trait Events {
     /// A piece of text: its raw bytes (entities not replaced; empty for CDATA) and how many
     /// characters it holds, in UTF-16 units, an entity counting as one.
     fn text(&mut self, raw: &[u8], chars: u64) -> Result<(), Refusal>;
+    /// A comment, CDATA, a processing instruction or a declaration begins, or an end tag with
+    /// a namespace prefix: what the cells read in the pass leave to calamine.
+    fn other(&mut self) {}
 }
 
 /// The most bytes of one tag that are kept: a tag is a name and a few attributes; a longer one is
@@ -177,8 +183,10 @@ impl Tokenizer {
                     }
                     if self.tag == b"!--" {
                         self.state = State::Comment(0);
+                        events.other();
                     } else if self.tag == b"![CDATA[" {
                         self.state = State::Cdata(0);
+                        events.other();
                     }
                 }
                 State::Comment(dashes) => {
@@ -248,12 +256,19 @@ impl Tokenizer {
 
     fn close_tag(&mut self, events: &mut dyn Events) -> Result<(), Refusal> {
         let tag = std::mem::take(&mut self.tag);
+        let cut = tag.len() >= MAX_TAG;
         let result = match tag.first() {
             Some(b'/') => {
                 let name = tag[1..].trim_ascii();
+                if cut || name.contains(&b':') {
+                    events.other();
+                }
                 events.end(local(name))
             }
-            Some(b'?' | b'!') | None => Ok(()),
+            Some(b'?' | b'!') | None => {
+                events.other();
+                Ok(())
+            }
             Some(_) => {
                 let empty = tag.ends_with(b"/");
                 let body = if empty { &tag[..tag.len() - 1] } else { &tag };
@@ -265,6 +280,7 @@ impl Tokenizer {
                     name: local(&body[..name_end]),
                     empty,
                     attributes: &body[name_end..],
+                    odd: cut || body[..name_end].contains(&b':'),
                 };
                 events.start(&start).and_then(|()| {
                     if empty {
