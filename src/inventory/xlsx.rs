@@ -11,8 +11,11 @@
 //!
 //! An `.xlsx`, `.xlsm` or `.xlsb` sheet is read as it streams ([`stream`]): the rows of the header,
 //! then one row at a time, in bounded memory whatever its length (calamine holds the shared strings
-//! whole; the zip check bounds them). An `.xls` or `.ods` sheet is read whole, as a grid
-//! ([`GridRows`]), and so is a crafted sheet whose cells are out of order.
+//! whole; the zip check bounds them). An `.xlsx` sheet's cells are read by the zip check's own pass
+//! over its XML ([`guard::read`]), exactly as calamine reads them, so that the sheet is inflated and
+//! parsed once; a workbook with anything that pass does not read to the letter is read by calamine
+//! as before. An `.xls` or `.ods` sheet is read whole, as a grid ([`GridRows`]), and so is a crafted
+//! sheet whose cells are out of order.
 
 mod copy;
 pub mod guard;
@@ -797,6 +800,32 @@ mod tests {
         assert_eq!(d(1.5, TimeDelta), "1.5");
         assert_eq!(d(-4.0, DateTime), "-4");
         assert_eq!(d(1e300, DateTime), "1E300");
+    }
+
+    #[test]
+    #[expect(
+        clippy::unwrap_used,
+        reason = "a test fails loudly when its fixture is broken"
+    )]
+    fn the_shared_strings_are_hidden_from_calamine_when_the_pass_read_them() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        wb.add_worksheet().write_string(0, 0, "网点编号").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let scan = guard::read(&bytes).unwrap();
+        assert!(scan.book.is_some());
+        let hidden = scan.shared_strings_name.map(|(at, _)| at);
+        assert!(hidden.is_some());
+        let data = Arc::new(bytes);
+        let cells = |hidden| {
+            let mut book = calamine::Xlsx::new(Bytes::new(Arc::clone(&data), hidden)).unwrap();
+            let mut reader = book.worksheet_cells_reader("Sheet1").unwrap();
+            reader
+                .next_cell()
+                .map(|c| c.map(|c| Data::from(c.get_value().clone())))
+        };
+        // Opened as the pass read it, calamine has no strings of its own to give the cell.
+        assert!(cells(hidden).is_err());
+        assert_eq!(cells(None).unwrap(), Some(Data::String("网点编号".into())));
     }
 
     #[test]

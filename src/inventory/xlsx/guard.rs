@@ -20,7 +20,10 @@
 //! (`xml::Tokenizer`) that keeps one tag at a time. Each worksheet is inspected by a [`SheetScan`]:
 //! besides every cell's text, it collects what calamine's streaming reader cannot give as the cells
 //! pass (`super::stream`): the merged ranges, the formulas without a cached value, the used area
-//! (where the header's columns begin) and whether the cells come in order.
+//! (where the header's columns begin) and whether the cells come in order. With [`read`], it also
+//! reads the cells themselves, with the shared strings and the styles' number formats they need
+//! (`cells`), so that the sheet is inflated and tokenized once rather than here and again by
+//! calamine.
 
 mod cells;
 mod inspect;

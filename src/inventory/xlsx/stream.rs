@@ -1,6 +1,7 @@
-//! A sheet of an `.xlsx`, `.xlsm` or `.xlsb` read as it streams, through calamine's cell reader:
-//! only the rows of the header are held, then every row is assembled as its cells pass and handed
-//! on, on a thread of its own, in batches.
+//! A sheet of an `.xlsx`, `.xlsm` or `.xlsb` read as it streams, through calamine's cell reader or,
+//! for an `.xlsx` the zip check's pass has read ([`Read`]), from the cells that pass kept: only the
+//! rows of the header are held, then every row is assembled as its cells pass and handed on, on a
+//! thread of its own, in batches.
 //!
 //! What the cell reader cannot give as the cells pass comes from before: the used area (where the
 //! header's columns begin; a sheet's rows past it are not read), the merged ranges (the reader gives

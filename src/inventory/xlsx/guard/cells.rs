@@ -766,8 +766,13 @@ fn strict_reference(r: &[u8]) -> Option<(u32, u32)> {
     if letters == 0 || letters > 3 {
         return None;
     }
-    digits(&r[letters..])?;
-    super::parse_reference(r)
+    // As `parse_reference` reads it, without its allowances (spaces, `$`) and its allocations.
+    let column = r[..letters].iter().fold(0u32, |c, b| {
+        c * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1
+    });
+    let row = digits(&r[letters..])?;
+    ((1..=super::MAX_ROW).contains(&row) && column - 1 <= super::MAX_COLUMN)
+        .then_some((row, column - 1))
 }
 
 /// A range (`A1:C3`) or one cell calamine and the pass read alike.
@@ -1144,6 +1149,13 @@ mod tests {
         }
         assert_eq!(strict_reference(b"ab12"), Some((12, 27)));
         assert_eq!(strict_reference(b"$A$1"), None);
+        for r in ["A1", "xfd1048576", "XFE1", "A0", "A1048577", "ZZ99"] {
+            assert_eq!(
+                strict_reference(r.as_bytes()),
+                super::super::parse_reference(r.as_bytes()),
+                "{r}"
+            );
+        }
         assert!(is_strict_range(b"A1:C3") && !is_strict_range(b"A1:B2:C3"));
     }
 

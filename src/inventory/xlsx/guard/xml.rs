@@ -86,6 +86,19 @@ pub(crate) fn local(name: &[u8]) -> &[u8] {
     }
 }
 
+/// The quote a tag's bytes leave open, from `open` before them.
+fn quotes(mut open: Option<u8>, bytes: &[u8]) -> Option<u8> {
+    for &b in bytes {
+        match open {
+            Some(q) if b == q => open = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => open = Some(b),
+            None => {}
+        }
+    }
+    open
+}
+
 /// What a [`Tokenizer`] reports.
 pub(super) trait Events {
     fn start(&mut self, tag: &Tag<'_>) -> Result<(), Refusal>;
@@ -151,19 +164,41 @@ impl Tokenizer {
                     // A run of ordinary bytes is taken at once, once the tag cannot be opening a
                     // comment or CDATA (which start with `!`): a workbook's tags are most of its
                     // sheet's bytes, and the pass is most of reading a workbook beyond calamine.
+                    //
+                    // The end of the tag is found with one search for `>`, the quotes before it
+                    // followed byte by byte (a cell's tag is a dozen bytes: one search and a short
+                    // loop beat a search for each quote; the one pass over the sheet, issue 16).
                     if self.tag.first().is_some_and(|&first| first != b'!') {
                         let rest = &bytes[i..];
-                        let run = match quote {
-                            Some(q) => memchr::memchr(q, rest),
-                            None => memchr::memchr3(b'"', b'\'', b'>', rest),
+                        let mut open = quote;
+                        let mut from = 0;
+                        let end = loop {
+                            let Some(at) = memchr::memchr(b'>', &rest[from..]) else {
+                                open = quotes(open, &rest[from..]);
+                                break None;
+                            };
+                            let gt = from + at;
+                            open = quotes(open, &rest[from..gt]);
+                            if open.is_none() {
+                                break Some(gt);
+                            }
+                            from = gt + 1;
+                        };
+                        let run = end.unwrap_or(rest.len());
+                        let room = MAX_TAG.saturating_sub(self.tag.len()).min(run);
+                        self.tag.extend_from_slice(&rest[..room]);
+                        match end {
+                            Some(gt) => {
+                                i += gt + 1;
+                                self.state = State::Text;
+                                self.close_tag(events)?;
+                            }
+                            None => {
+                                i = bytes.len();
+                                self.state = State::Tag(open);
+                            }
                         }
-                        .unwrap_or(rest.len());
-                        if run > 0 {
-                            let room = MAX_TAG.saturating_sub(self.tag.len()).min(run);
-                            self.tag.extend_from_slice(&rest[..room]);
-                            i += run;
-                            continue;
-                        }
+                        continue;
                     }
                     let b = bytes[i];
                     i += 1;
