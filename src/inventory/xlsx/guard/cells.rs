@@ -641,9 +641,21 @@ impl Collect {
         }
     }
 
+    /// Whether the pass should see the sheet's text: all of it up to the end of its data, for
+    /// an ill-formed entity anywhere there makes calamine's XML reader fail.
+    pub(super) fn wants_text(&self) -> bool {
+        self.exact && self.stage != Stage::After
+    }
+
     pub(super) fn text(&mut self, raw: &[u8]) {
-        if self.exact && self.in_cell && (self.child == Child::V || self.in_t) {
+        if !self.exact {
+            return;
+        }
+        if self.in_cell && (self.child == Child::V || self.in_t) {
             self.text.extend_from_slice(raw);
+        } else if self.stage != Stage::After && raw.contains(&b'&') && decode(raw, false).is_none()
+        {
+            self.inexact();
         }
     }
 
@@ -652,6 +664,8 @@ impl Collect {
     fn v(&mut self) -> Option<Value> {
         let raw = self.text.as_slice();
         match self.kind {
+            // Skipped by calamine's XML reader, which still fails on an ill-formed entity.
+            Type::Inline if raw.contains(&b'&') && decode(raw, false).is_none() => None,
             Type::Inline => Some(Value::Empty),
             Type::Other => None,
             Type::Str | Type::D => {
@@ -987,9 +1001,20 @@ impl StringsScan {
         }
     }
 
+    /// Whether the pass should see the table's text (as [`Collect::wants_text`]).
+    pub(super) fn wants_text(&self) -> bool {
+        self.exact && self.stage != Stage::After
+    }
+
     pub(super) fn text(&mut self, raw: &[u8]) {
-        if self.exact && self.in_t {
+        if !self.exact {
+            return;
+        }
+        if self.in_t {
             self.text.extend_from_slice(raw);
+        } else if self.stage != Stage::After && raw.contains(&b'&') && decode(raw, false).is_none()
+        {
+            self.inexact();
         }
     }
 

@@ -238,8 +238,10 @@ impl Events for Handler<'_> {
 
     fn wants_text(&self) -> bool {
         match &*self.kind {
-            Kind::SharedStrings(s) => s.in_text,
-            Kind::Sheet(s) => s.in_text,
+            Kind::SharedStrings(s) => {
+                s.in_text || s.strings.as_ref().is_some_and(StringsScan::wants_text)
+            }
+            Kind::Sheet(s) => s.in_text || s.collect.as_ref().is_some_and(|c| c.wants_text()),
             _ => false,
         }
     }
@@ -263,12 +265,10 @@ impl Events for Handler<'_> {
         match &mut *self.kind {
             Kind::SharedStrings(SharedScan {
                 strings: Some(strings),
-                in_text: true,
                 ..
             }) => strings.text(raw),
             Kind::Sheet(SheetScan {
                 collect: Some(collect),
-                in_text: true,
                 ..
             }) => collect.text(raw),
             _ => {}
