@@ -451,6 +451,11 @@ impl Collect {
         }
     }
 
+    /// The sheet declares an encoding other than UTF-8.
+    pub(super) fn foreign(&mut self) {
+        self.inexact();
+    }
+
     pub(super) fn start(&mut self, tag: &Tag<'_>) {
         if !self.exact {
             return;
@@ -930,6 +935,11 @@ impl StringsScan {
         }
     }
 
+    /// The table declares an encoding other than UTF-8.
+    pub(super) fn foreign(&mut self) {
+        self.inexact();
+    }
+
     pub(super) fn start(&mut self, tag: &Tag<'_>) {
         if !self.exact {
             return;
@@ -1182,6 +1192,16 @@ mod tests {
             );
         }
         assert!(is_strict_range(b"A1:C3") && !is_strict_range(b"A1:B2:C3"));
+    }
+
+    #[test]
+    fn a_declared_encoding_other_than_utf8_is_noticed() {
+        use super::super::xml::foreign_encoding;
+        assert!(!foreign_encoding(
+            br#"?xml version="1.0" encoding="UTF-8" standalone="yes"?"#
+        ));
+        assert!(!foreign_encoding(br#"?xml version="1.0"?"#));
+        assert!(foreign_encoding(br#"?xml version="1.0" encoding='GBK'?"#));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! relationships, the shared strings' lengths, and each worksheet's [`SheetScan`].
 
 use super::cells::{StringsScan, StylesScan};
-use super::xml::{Events, Tag, Tokenizer};
+use super::xml::{Events, Tag, Tokenizer, foreign_encoding};
 use super::{
     MAX_MERGED, MAX_NAMES, MAX_ROW, Refusal, SheetScan, bad_reference, is_range, merged_range,
     parse_reference, unescape,
@@ -243,6 +243,23 @@ impl Events for Handler<'_> {
             }
             Kind::Sheet(s) => s.in_text || s.collect.as_ref().is_some_and(|c| c.wants_text()),
             _ => false,
+        }
+    }
+
+    fn declaration(&mut self, tag: &[u8]) {
+        if foreign_encoding(tag) {
+            match &mut *self.kind {
+                Kind::SharedStrings(SharedScan {
+                    strings: Some(strings),
+                    ..
+                }) => strings.foreign(),
+                Kind::Styles(styles) => styles.exact = false,
+                Kind::Sheet(SheetScan {
+                    collect: Some(collect),
+                    ..
+                }) => collect.foreign(),
+                _ => {}
+            }
         }
     }
 

@@ -111,6 +111,25 @@ pub(super) trait Events {
     /// A comment, CDATA, a processing instruction or a declaration begins, or an end tag with
     /// a namespace prefix: what the cells read in the pass leave to calamine.
     fn other(&mut self) {}
+    /// The XML declaration (`?xml version="1.0" encoding="…"?`), its bytes after `<`.
+    fn declaration(&mut self, _tag: &[u8]) {}
+}
+
+/// Whether an XML declaration names an encoding other than UTF-8 (calamine's XML reader then
+/// decodes the text with it).
+pub(super) fn foreign_encoding(declaration: &[u8]) -> bool {
+    let Some(at) = memchr::memmem::find(declaration, b"encoding") else {
+        return false;
+    };
+    let rest = &declaration[at + b"encoding".len()..];
+    let value: Vec<u8> = rest
+        .iter()
+        .skip_while(|&&b| b != b'"' && b != b'\'')
+        .skip(1)
+        .take_while(|&&b| b != b'"' && b != b'\'')
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    value != b"utf-8" && value != b"utf8"
 }
 
 /// The most bytes of one tag that are kept: a tag is a name and a few attributes; a longer one is
@@ -301,6 +320,9 @@ impl Tokenizer {
                 events.end(local(name))
             }
             Some(b'?' | b'!') | None => {
+                if tag.starts_with(b"?xml") {
+                    events.declaration(&tag);
+                }
                 events.other();
                 Ok(())
             }
