@@ -198,6 +198,8 @@ fn what_the_pass_does_not_read_exactly_is_left_to_calamine() {
         r#"&"#,
         r#"<row r="1"><c r="A1"><f>A2 & B2</f><v>1</v></c></row>"#,
         r#"<row r="1"><c r="A1" t="inlineStr"><v>&</v><is><t>a</t></is></c></row>"#,
+        // An end tag with no element open fails it too (found by the fuzz target).
+        r#"</a></b></c>"#,
     ] {
         let bytes = workbook(&sheet_xml(odd), Some(SHARED), false);
         assert_eq!(pass_cells(&bytes), None, "{odd}");

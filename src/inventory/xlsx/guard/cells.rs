@@ -396,6 +396,8 @@ pub struct Collect {
     rich: Option<String>,
     in_t: bool,
     phonetic: bool,
+    /// Elements open: calamine's XML reader fails on an end tag with none open.
+    depth: u32,
 }
 
 impl Default for Collect {
@@ -417,6 +419,7 @@ impl Default for Collect {
             rich: None,
             in_t: false,
             phonetic: false,
+            depth: 0,
         }
     }
 }
@@ -460,6 +463,7 @@ impl Collect {
         if !self.exact {
             return;
         }
+        self.depth = self.depth.saturating_add(1);
         if tag.odd && self.stage != Stage::After {
             return self.inexact();
         }
@@ -589,7 +593,14 @@ impl Collect {
     }
 
     pub(super) fn end(&mut self, name: &[u8]) {
-        if !self.exact || self.stage != Stage::In {
+        if !self.exact || self.stage == Stage::After {
+            return;
+        }
+        match self.depth.checked_sub(1) {
+            Some(depth) => self.depth = depth,
+            None => return self.inexact(),
+        }
+        if self.stage != Stage::In {
             return;
         }
         if !self.in_cell {
@@ -910,6 +921,8 @@ pub struct StringsScan {
     phonetic: bool,
     in_t: bool,
     text: Vec<u8>,
+    /// Elements open (as [`Collect`]'s).
+    depth: u32,
 }
 
 impl StringsScan {
@@ -944,6 +957,7 @@ impl StringsScan {
         if !self.exact {
             return;
         }
+        self.depth = self.depth.saturating_add(1);
         if tag.odd && self.stage != Stage::After {
             return self.inexact();
         }
@@ -976,7 +990,14 @@ impl StringsScan {
     }
 
     pub(super) fn end(&mut self, name: &[u8]) {
-        if !self.exact || self.stage != Stage::In {
+        if !self.exact || self.stage == Stage::After {
+            return;
+        }
+        match self.depth.checked_sub(1) {
+            Some(depth) => self.depth = depth,
+            None => return self.inexact(),
+        }
+        if self.stage != Stage::In {
             return;
         }
         if !self.in_si {
