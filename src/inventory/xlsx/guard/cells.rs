@@ -448,8 +448,10 @@ impl Collect {
         self.exact
     }
 
+    /// A comment, CDATA, a processing instruction, a declaration or an empty tag (some of which
+    /// calamine's XML reader refuses) before the end of the sheet's data.
     pub(super) fn other(&mut self) {
-        if self.stage == Stage::In {
+        if self.stage != Stage::After {
             self.inexact();
         }
     }
@@ -943,7 +945,7 @@ impl StringsScan {
     }
 
     pub(super) fn other(&mut self) {
-        if self.stage == Stage::In {
+        if self.stage != Stage::After {
             self.inexact();
         }
     }

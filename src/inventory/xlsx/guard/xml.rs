@@ -322,8 +322,9 @@ impl Tokenizer {
             Some(b'?' | b'!') | None => {
                 if tag.starts_with(b"?xml") {
                     events.declaration(&tag);
+                } else {
+                    events.other();
                 }
-                events.other();
                 Ok(())
             }
             Some(_) => {
