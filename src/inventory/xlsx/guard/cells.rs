@@ -852,7 +852,10 @@ fn decode(raw: &[u8], excel: bool) -> Option<String> {
         if rest.is_empty() {
             return Some(out);
         }
-        let end = rest[..rest.len().min(16)].find(';')?;
+        // Bytes, not characters: the 16th byte may fall inside one.
+        let end = rest.as_bytes()[..rest.len().min(16)]
+            .iter()
+            .position(|&b| b == b';')?;
         let entity = &rest[1..end];
         match entity {
             "lt" => out.push('<'),
@@ -1194,6 +1197,8 @@ mod tests {
         assert_eq!(decode(b"&bogus;", true), None);
         assert_eq!(decode(b"a & b", true), None);
         assert_eq!(decode(b"&#0;", true), None);
+        // Found by the fuzz target: a '&' followed by text whose 16th byte is inside a character.
+        assert_eq!(decode("&a [\"lol\"职业指导".as_bytes(), false), None);
         assert_eq!(decode(b"a\r\nb", true), None);
     }
 
