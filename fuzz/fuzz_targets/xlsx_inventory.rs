@@ -13,7 +13,9 @@
 //!
 //! What must hold: nothing panics; a refusal renders in both languages and names the limit it
 //! was given; the reader refuses exactly the workbooks the pre-scan refuses, with its refusal;
-//! a workbook it reads passes the checks of the CSV target (`common::drive`).
+//! the cells the pre-scan reads itself are those calamine's cell reader gives
+//! (`one_pass_difference`); a workbook it reads passes the checks of the CSV target
+//! (`common::drive`).
 
 #![no_main]
 
@@ -57,6 +59,10 @@ fuzz_target!(|data: &[u8]| {
     let refused = guard::check(&bytes).err();
     if let Some(refusal) = &refused {
         rendered(refusal);
+    }
+    // The cells the pre-scan reads itself (issue 16: one pass over the sheet) are calamine's.
+    if let Some(difference) = outlet::inventory::xlsx::one_pass_difference(&bytes) {
+        panic!("{difference}");
     }
     let book = common::builtin();
     match outlet::inventory::Inventory::from_reader(

@@ -11,14 +11,17 @@
 //!
 //! An `.xlsx`, `.xlsm` or `.xlsb` sheet is read as it streams ([`stream`]): the rows of the header,
 //! then one row at a time, in bounded memory whatever its length (calamine holds the shared strings
-//! whole; the zip check bounds them). An `.xls` or `.ods` sheet is read whole, as a grid
-//! ([`GridRows`]), and so is a crafted sheet whose cells are out of order.
+//! whole; the zip check bounds them). An `.xlsx` sheet's cells are read by the zip check's own pass
+//! over its XML ([`guard::read`]), exactly as calamine reads them, so that the sheet is inflated and
+//! parsed once; a workbook with anything that pass does not read to the letter is read by calamine
+//! as before. An `.xls` or `.ods` sheet is read whole, as a grid ([`GridRows`]), and so is a crafted
+//! sheet whose cells are out of order.
 
 mod copy;
 pub mod guard;
 mod stream;
 
-use std::io::Cursor;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use calamine::{
@@ -35,14 +38,76 @@ use crate::problem::ProblemKind;
 use crate::suggest::did_you_mean;
 use crate::text::trim;
 use guard::{Area, Scan};
-use stream::{Assembler, Shape, Stream};
+use stream::{Assembler, Shape, Source, Stream};
 
 use super::header::{Finder, Found, HEADER_SCAN};
 
 /// The most cells a merged region below the header may fill (a bigger one is left as it is).
 const MERGE_FILL_LIMIT: u64 = 100_000;
 
-type Book = Sheets<Cursor<Vec<u8>>>;
+type Book = Sheets<Bytes>;
+
+/// A workbook's bytes as calamine reads them, shared with the reader that may open them again;
+/// optionally with the shared-string part's name in the zip's central directory hidden, when
+/// the zip check's pass has read the strings already ([`guard::read`]): calamine then does not
+/// inflate and hold them a second time (the 100,000-row workbook's table is 11 MB of XML).
+#[derive(Clone)]
+pub(crate) struct Bytes {
+    data: Arc<Vec<u8>>,
+    position: u64,
+    /// The offset of the name's first byte, read as `#`.
+    hidden: Option<u64>,
+}
+
+impl Bytes {
+    fn new(data: Arc<Vec<u8>>, hidden: Option<u64>) -> Bytes {
+        Bytes {
+            data,
+            position: 0,
+            hidden,
+        }
+    }
+}
+
+impl Read for Bytes {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let data: &[u8] = &self.data;
+        let start = usize::try_from(self.position)
+            .unwrap_or(usize::MAX)
+            .min(data.len());
+        let n = buf.len().min(data.len() - start);
+        buf[..n].copy_from_slice(&data[start..start + n]);
+        if let Some(at) = self.hidden
+            && at >= self.position
+            && at < self.position + n as u64
+        {
+            buf[(at - self.position) as usize] = b'#';
+        }
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Bytes {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let len = self.data.len() as u64;
+        let at = match to {
+            SeekFrom::Start(at) => Some(at),
+            SeekFrom::End(off) => len.checked_add_signed(off),
+            SeekFrom::Current(off) => self.position.checked_add_signed(off),
+        };
+        match at {
+            Some(at) => {
+                self.position = at;
+                Ok(at)
+            }
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start",
+            )),
+        }
+    }
+}
 
 /// One sheet of a workbook, read row by row below its header.
 pub struct XlsxSource {
@@ -104,7 +169,7 @@ impl XlsxSource {
         sheet: Option<&str>,
         finder: &Finder,
     ) -> Result<XlsxSource, InventoryError> {
-        let (mut book, mut scan) = open_book(bytes, file)?;
+        let (mut book, mut scan) = open_book(bytes, file, true)?;
         let picked = pick_sheet(&mut book, &mut scan, file, sheet, finder)?;
         let Some(area) = picked.sheet.area() else {
             return Err(InventoryError::Empty { file: file.into() });
@@ -123,9 +188,19 @@ impl XlsxSource {
         }
         let sheets = book.sheet_names();
         let rows = match picked.sheet {
-            Sheet::Stream(shape) => {
+            Sheet::Stream(mut shape) => {
+                // Cells the check's pass read need no workbook: its bytes are let go.
+                let source = match shape.read.take() {
+                    Some(read) => Source::Read(read),
+                    None => Source::Book(Box::new(book)),
+                };
                 let rows = Assembler::new(shape, area, last_header_row, headers.len());
-                Rows::Stream(Stream::spawn(book, picked.name.clone(), file.into(), rows))
+                Rows::Stream(Stream::spawn(
+                    source,
+                    picked.name.clone(),
+                    file.into(),
+                    rows,
+                ))
             }
             Sheet::Grid(mut range) => {
                 fill_merged(
@@ -296,13 +371,47 @@ fn check_used_area(
 
 /// Opens a workbook for calamine once it has passed [`guard::check`]: no decompression bomb, no
 /// cell longer than Excel allows, not encrypted.
-/// Also returns what the check saw of each worksheet.
-fn open_book(bytes: Vec<u8>, file: &str) -> Result<(Book, guard::Scan), InventoryError> {
-    let scan = guard::check(&bytes).map_err(|refusal| InventoryError::Refused {
+/// Also returns what the check saw of each worksheet; with `cells`, the check's pass reads the
+/// worksheets' cells too ([`guard::read`]), which calamine then does not read again.
+fn open_book(
+    bytes: Vec<u8>,
+    file: &str,
+    cells: bool,
+) -> Result<(Book, guard::Scan), InventoryError> {
+    let checked = match cells {
+        true => guard::read(&bytes),
+        false => guard::check(&bytes),
+    };
+    let mut scan = checked.map_err(|refusal| InventoryError::Refused {
         file: file.into(),
         refusal,
     })?;
-    let book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| match e {
+    let bytes = Arc::new(bytes);
+    if scan.book.is_some() {
+        let hidden = scan.shared_strings_name.map(|(at, _)| at);
+        if let Ok(x) = calamine::Xlsx::new(Bytes::new(bytes.clone(), hidden)) {
+            let book = Sheets::Xlsx(x);
+            // Every sheet calamine names must be one the pass read; else calamine reads them.
+            let read = book.sheet_names().iter().all(|name| {
+                scan.sheets
+                    .iter()
+                    .find(|s| &*s.name == name.as_str())
+                    .is_some_and(|s| s.read.is_some())
+            });
+            if read
+                && let (Sheets::Xlsx(x), Some(values)) = (&book, scan.book.as_mut())
+                && let Some(values) = Arc::get_mut(values)
+            {
+                values.is_1904 = x.has_1904_epoch();
+                return Ok((book, scan));
+            }
+        }
+        scan.book = None;
+        for sheet in &mut scan.sheets {
+            sheet.read = None;
+        }
+    }
+    let book = open_workbook_auto_from_rs(Bytes::new(bytes, None)).map_err(|e| match e {
         // Every reader refused it: say what was tried rather than calamine's terse message.
         calamine::Error::Msg(_) => InventoryError::Workbook {
             file: file.into(),
@@ -312,6 +421,53 @@ fn open_book(bytes: Vec<u8>, file: &str) -> Result<(Book, guard::Scan), Inventor
         e => workbook_error(file, e),
     })?;
     Ok((book, scan))
+}
+
+/// For the fuzz target: the first cell where what the zip check's pass read of a sheet of
+/// `bytes` ([`guard::read`]) differs from calamine's own cell reader, or a sheet calamine cannot
+/// read that the pass did; `None` when they agree or the pass left the workbook to calamine.
+#[doc(hidden)]
+pub fn one_pass_difference(bytes: &[u8]) -> Option<String> {
+    let mut scan = guard::read(bytes).ok()?;
+    let mut values = scan.book.take()?;
+    let data = Arc::new(bytes.to_vec());
+    let hidden = scan.shared_strings_name.map(|(at, _)| at);
+    // The reader uses the pass's cells only where calamine opens the workbook without its strings.
+    calamine::Xlsx::new(Bytes::new(data.clone(), hidden)).ok()?;
+    let mut book = match calamine::Xlsx::new(Bytes::new(data, None)) {
+        Ok(book) => book,
+        Err(e) => return Some(format!("calamine refuses the workbook the pass read: {e}")),
+    };
+    Arc::get_mut(&mut values)?.is_1904 = book.has_1904_epoch();
+    for name in book.sheet_names() {
+        let sheet = scan.sheets.iter().find(|s| &*s.name == name.as_str())?;
+        let mut pass = Vec::new();
+        sheet.read.as_ref()?.cells(&values, |at, v| {
+            pass.push((at, Data::from(v.clone())));
+            std::ops::ControlFlow::Continue(())
+        });
+        let mut reader = match book.worksheet_cells_reader(&name) {
+            Ok(reader) => reader,
+            Err(e) => return Some(format!("calamine cannot read sheet {name}: {e}")),
+        };
+        let mut pass = pass.into_iter();
+        loop {
+            let theirs = match reader.next_cell() {
+                Ok(cell) => cell.map(|c| (c.get_position(), Data::from(c.get_value().clone()))),
+                Err(e) => return Some(format!("calamine fails on sheet {name}: {e}")),
+            };
+            let ours = pass.next();
+            if ours != theirs {
+                return Some(format!(
+                    "sheet {name}: the pass read {ours:?}, calamine {theirs:?}"
+                ));
+            }
+            if ours.is_none() {
+                break;
+            }
+        }
+    }
+    None
 }
 
 fn workbook_error(file: &str, e: impl std::fmt::Display) -> InventoryError {
@@ -400,7 +556,7 @@ fn pick_sheet(
         let read = read_sheet(book, scan, &name, file)?;
         let top = match &read {
             Sheet::Grid(range) => top_rows(range),
-            Sheet::Stream(shape) => stream::top_rows(book, &name, file, shape.used)?,
+            Sheet::Stream(shape) => stream::top_rows(book, &name, file, shape)?,
         };
         let found = finder(&top);
         if found.complete || sheet.is_some() {
@@ -644,6 +800,32 @@ mod tests {
         assert_eq!(d(1.5, TimeDelta), "1.5");
         assert_eq!(d(-4.0, DateTime), "-4");
         assert_eq!(d(1e300, DateTime), "1E300");
+    }
+
+    #[test]
+    #[expect(
+        clippy::unwrap_used,
+        reason = "a test fails loudly when its fixture is broken"
+    )]
+    fn the_shared_strings_are_hidden_from_calamine_when_the_pass_read_them() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        wb.add_worksheet().write_string(0, 0, "网点编号").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let scan = guard::read(&bytes).unwrap();
+        assert!(scan.book.is_some());
+        let hidden = scan.shared_strings_name.map(|(at, _)| at);
+        assert!(hidden.is_some());
+        let data = Arc::new(bytes);
+        let cells = |hidden| {
+            let mut book = calamine::Xlsx::new(Bytes::new(Arc::clone(&data), hidden)).unwrap();
+            let mut reader = book.worksheet_cells_reader("Sheet1").unwrap();
+            reader
+                .next_cell()
+                .map(|c| c.map(|c| Data::from(c.get_value().clone())))
+        };
+        // Opened as the pass read it, calamine has no strings of its own to give the cell.
+        assert!(cells(hidden).is_err());
+        assert_eq!(cells(None).unwrap(), Some(Data::String("网点编号".into())));
     }
 
     #[test]

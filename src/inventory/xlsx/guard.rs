@@ -20,8 +20,12 @@
 //! (`xml::Tokenizer`) that keeps one tag at a time. Each worksheet is inspected by a [`SheetScan`]:
 //! besides every cell's text, it collects what calamine's streaming reader cannot give as the cells
 //! pass (`super::stream`): the merged ranges, the formulas without a cached value, the used area
-//! (where the header's columns begin) and whether the cells come in order.
+//! (where the header's columns begin) and whether the cells come in order. With [`read`], it also
+//! reads the cells themselves, with the shared strings and the styles' number formats they need
+//! (`cells`), so that the sheet is inflated and tokenized once rather than here and again by
+//! calamine.
 
+mod cells;
 mod inspect;
 mod refusal;
 mod xml;
@@ -33,6 +37,8 @@ use std::sync::Arc;
 
 use crate::problem::SheetRef;
 
+pub use cells::{Buffer, Format, Strings, Workbook};
+use cells::{Collect, MAX_BUFFERED, StringsScan, StylesScan};
 use inspect::{Inspector, Kind, SharedScan};
 pub use refusal::Refusal;
 pub(crate) use xml::{local, unescape};
@@ -80,6 +86,12 @@ pub fn is_encrypted(bytes: &[u8]) -> bool {
 pub struct Scan {
     /// The worksheets, in the order of their parts in the zip.
     pub sheets: Vec<SheetScan>,
+    /// With [`read`], when every worksheet's cells were read by the pass exactly as calamine
+    /// reads them ([`SheetScan::read`]): the shared strings and number formats they need.
+    pub book: Option<Arc<Workbook>>,
+    /// The offset in the file of the shared-string part's name in the zip's central directory,
+    /// when [`Scan::book`] holds its strings: calamine need not read them again.
+    pub shared_strings_name: Option<(u64, usize)>,
 }
 
 /// Checks the workbook in `bytes` with the default [`Limits`]: refuses an encrypted OOXML file
@@ -92,6 +104,17 @@ pub fn check(bytes: &[u8]) -> Result<Scan, Refusal> {
 
 /// [`check`] with the given limits.
 pub fn check_with(bytes: &[u8], limits: &Limits) -> Result<Scan, Refusal> {
+    pass(bytes, limits, false)
+}
+
+/// [`check`], the pass also reading the cells of every worksheet, their shared strings and
+/// number formats ([`Scan::book`], [`SheetScan::read`]): the sheet is inflated and tokenized
+/// once, for its limits and its cells.
+pub fn read(bytes: &[u8]) -> Result<Scan, Refusal> {
+    pass(bytes, &Limits::default(), true)
+}
+
+fn pass(bytes: &[u8], limits: &Limits, collect: bool) -> Result<Scan, Refusal> {
     if is_encrypted(bytes) {
         return Err(Refusal::Encrypted);
     }
@@ -103,6 +126,8 @@ pub fn check_with(bytes: &[u8], limits: &Limits) -> Result<Scan, Refusal> {
         limits: *limits,
         book: BookNames::default(),
         scan: Scan::default(),
+        collect,
+        values: Values::default(),
     };
     match zip.walk(limits, &mut pass) {
         Err(Refusal::SharedString { index, limit, .. }) => {
@@ -120,7 +145,87 @@ pub fn check_with(bytes: &[u8], limits: &Limits) -> Result<Scan, Refusal> {
             })
         }
         Err(refusal) => Err(refusal),
-        Ok(()) => Ok(pass.scan),
+        Ok(()) => {
+            let mut scan = pass.scan;
+            if collect {
+                pass.values.settle(&mut scan, &zip, bytes);
+            }
+            Ok(scan)
+        }
+    }
+}
+
+/// What the pass read of the shared strings and styles, for the cells.
+#[derive(Default)]
+struct Values {
+    strings: Option<StringsScan>,
+    /// The central directory's offset of the shared-string part's header, and its declared size.
+    strings_header: Option<u64>,
+    strings_size: u64,
+    styles: Option<StylesScan>,
+    /// Whether some entry could not be inflated (calamine may read it otherwise).
+    unread: bool,
+}
+
+impl Values {
+    /// Keeps the cells the pass read only when every worksheet's were read exactly and the
+    /// strings and styles are those calamine would find.
+    fn settle(self, scan: &mut Scan, zip: &Zip<'_>, bytes: &[u8]) {
+        let normalized = |n: &str| n.replace('\\', "/").to_ascii_lowercase();
+        let count = |part: &str| {
+            zip.archive
+                .file_names()
+                .filter(|n| normalized(n) == part)
+                .count()
+        };
+        let (strings_parts, styles_parts) = (count("xl/sharedstrings.xml"), count("xl/styles.xml"));
+        let buffered: usize = scan
+            .sheets
+            .iter()
+            .map(|s| s.read.as_ref().map_or(0, |c| c.bytes))
+            .sum();
+        let mut exact = !self.unread
+            && buffered <= MAX_BUFFERED
+            && !scan.sheets.is_empty()
+            // A sheet out of order is read whole, by calamine, which needs the strings.
+            && scan.sheets.iter().all(|s| s.read.is_some() && s.ordered)
+            && strings_parts <= 1
+            && styles_parts <= 1
+            && (strings_parts == 0 || self.strings.as_ref().is_some_and(|s| s.exact))
+            && (styles_parts == 0 || self.styles.as_ref().is_some_and(|s| s.exact));
+        let strings = self.strings.map(|s| s.strings).unwrap_or_default();
+        let shared = scan
+            .sheets
+            .iter()
+            .map(|s| s.read.as_ref().map_or(0, |c| c.shared))
+            .max()
+            .unwrap_or(0);
+        exact &= shared <= strings.len();
+        // The part's name in the central directory, checked to be where its header says.
+        let name = self.strings_header.and_then(|header| {
+            let start = header.checked_add(46)?;
+            let len = "xl/sharedStrings.xml".len();
+            let at = usize::try_from(start).ok()?;
+            let found = bytes.get(at..at.checked_add(len)?)?;
+            found
+                .eq_ignore_ascii_case(b"xl/sharedStrings.xml")
+                .then_some((start, len))
+        });
+        if strings_parts == 1 && name.is_none() {
+            exact = false;
+        }
+        if !exact {
+            for sheet in &mut scan.sheets {
+                sheet.read = None;
+            }
+            return;
+        }
+        scan.book = Some(Arc::new(Workbook {
+            strings,
+            formats: self.styles.map(|s| s.formats).unwrap_or_default(),
+            is_1904: false,
+        }));
+        scan.shared_strings_name = name;
     }
 }
 
@@ -165,6 +270,11 @@ trait Visitor {
     }
     /// Takes back the inspector of an entry read to its end.
     fn done(&mut self, inspector: Inspector);
+    /// An entry begins: its name, where its header is in the central directory, and the size
+    /// its header declares.
+    fn entry(&mut self, _name: &str, _central_header: u64, _size: u64) {}
+    /// An entry could not be opened or inflated to its end.
+    fn unread(&mut self) {}
 }
 
 impl<'a> Zip<'a> {
@@ -205,12 +315,14 @@ impl<'a> Zip<'a> {
             // An entry that cannot be opened (an unknown method, a zip password) is left to
             // calamine, which refuses it if it needs it.
             let Ok(mut entry) = self.archive.by_index(i) else {
+                visitor.unread();
                 continue;
             };
             if entry.is_dir() {
                 continue;
             }
             let name = entry.name().to_string();
+            visitor.entry(&name, entry.central_header_start(), entry.size());
             let start = entry.data_start().unwrap_or_else(|| self.position.get());
             let shared = is_shared_strings(&name);
             let mut inspector = visitor.inspector(&name);
@@ -221,7 +333,11 @@ impl<'a> Zip<'a> {
             loop {
                 // A damaged stream ends the entry: calamine says so if it reads it.
                 let n = match entry.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
+                    Ok(0) => break,
+                    Err(_) => {
+                        visitor.unread();
+                        break;
+                    }
                     Ok(n) => n,
                 };
                 inflated += n as u64;
@@ -319,11 +435,13 @@ impl BookNames {
     }
 }
 
-/// The first pass: limits, cell text, and what the sheets hold.
+/// The first pass: limits, cell text, and what the sheets hold (with `collect`, their cells).
 struct Pass {
     limits: Limits,
     book: BookNames,
     scan: Scan,
+    collect: bool,
+    values: Values,
 }
 
 impl Visitor for Pass {
@@ -333,9 +451,21 @@ impl Visitor for Pass {
         } else if name == "xl/_rels/workbook.xml.rels" {
             Kind::Relationships(Vec::new())
         } else if is_shared_strings(name) {
-            Kind::SharedStrings(SharedScan::default())
+            Kind::SharedStrings(SharedScan::new(self.collect.then(|| {
+                // The text is at most the part's XML: room for it at once, rather than grown by
+                // doubling (a copy, and twice the memory for a moment). Only a hint: the size is
+                // the zip's word, and the room is not touched until it is written.
+                let room = self.values.strings_size.min(64 << 20);
+                StringsScan::with_room(usize::try_from(room).unwrap_or(0))
+            })))
+        } else if self.collect && name.eq_ignore_ascii_case("xl/styles.xml") {
+            Kind::Styles(StylesScan::new())
         } else if is_worksheet(name) {
-            Kind::Sheet(SheetScan::new(name, self.book.sheet(name)))
+            let mut sheet = SheetScan::new(name, self.book.sheet(name));
+            if self.collect {
+                sheet.collect = Some(Box::default());
+            }
+            Kind::Sheet(sheet)
         } else {
             return None;
         };
@@ -344,9 +474,35 @@ impl Visitor for Pass {
 
     fn done(&mut self, inspector: Inspector) {
         match inspector.kind {
-            Kind::Sheet(sheet) => self.scan.sheets.push(sheet),
+            Kind::Sheet(mut sheet) => {
+                if let Some(mut collect) = sheet.collect.take()
+                    && collect.finish()
+                {
+                    sheet.read = Some(std::mem::take(&mut collect.cells));
+                }
+                self.scan.sheets.push(sheet);
+            }
+            Kind::SharedStrings(SharedScan {
+                strings: Some(mut strings),
+                ..
+            }) => {
+                strings.finish();
+                self.values.strings = Some(strings);
+            }
+            Kind::Styles(styles) => self.values.styles = Some(styles),
             _ => self.book.take(inspector),
         }
+    }
+
+    fn entry(&mut self, name: &str, central_header: u64, size: u64) {
+        if is_shared_strings(name) {
+            self.values.strings_header = Some(central_header);
+            self.values.strings_size = size;
+        }
+    }
+
+    fn unread(&mut self) {
+        self.values.unread = true;
     }
 }
 
@@ -431,6 +587,11 @@ pub struct SheetScan {
     value: String,
     find_shared: Option<u64>,
     found: Option<SheetRef>,
+    /// The cells being read, with [`read`].
+    pub(super) collect: Option<Box<Collect>>,
+    /// With [`read`], the sheet's cells, when the pass read every one of them exactly as
+    /// calamine reads them.
+    pub read: Option<Buffer>,
 }
 
 impl SheetScan {
@@ -461,6 +622,8 @@ impl SheetScan {
             value: String::new(),
             find_shared: None,
             found: None,
+            collect: None,
+            read: None,
         }
     }
 

@@ -1,6 +1,7 @@
-//! A sheet of an `.xlsx`, `.xlsm` or `.xlsb` read as it streams, through calamine's cell reader:
-//! only the rows of the header are held, then every row is assembled as its cells pass and handed
-//! on, on a thread of its own, in batches.
+//! A sheet of an `.xlsx`, `.xlsm` or `.xlsb` read as it streams, through calamine's cell reader or,
+//! for an `.xlsx` the zip check's pass has read ([`Read`]), from the cells that pass kept: only the
+//! rows of the header are held, then every row is assembled as its cells pass and handed on, on a
+//! thread of its own, in batches.
 //!
 //! What the cell reader cannot give as the cells pass comes from before: the used area (where the
 //! header's columns begin; a sheet's rows past it are not read), the merged ranges (the reader gives
@@ -12,10 +13,12 @@
 use std::ops::ControlFlow;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use std::sync::Arc;
+
 use calamine::{Data, DataRef, Sheets, XlsxError};
 use rustc_hash::FxHashSet;
 
-use super::guard::{Area, Scan};
+use super::guard::{Area, Buffer, Scan, Workbook};
 use super::{Book, MERGE_FILL_LIMIT, into_cell, is_blank, workbook_error};
 use crate::inventory::InventoryError;
 use crate::inventory::cell::Cell;
@@ -36,6 +39,25 @@ pub(super) struct Shape {
     pub merged: Vec<(u32, u32, u32, u32)>,
     /// Cells, 0-based (row, column), whose formula has no saved result.
     pub uncached: FxHashSet<(u32, u32)>,
+    /// The cells, when the zip check's pass read them ([`super::guard::read`]).
+    pub read: Option<Read>,
+}
+
+/// A sheet's cells as the zip check's pass read them, and what they need to be read as calamine
+/// reads them: the sheet's XML is not inflated and tokenized a second time, by calamine.
+///
+/// Single pass (issue 16), `bench/README.md` "Workbook reading": reading the 100,000-row workbook
+/// went from two passes over the sheet's 81 MB of XML (the check's, then calamine's) to one.
+#[derive(Debug)]
+pub(super) struct Read {
+    pub cells: Buffer,
+    pub book: Arc<Workbook>,
+}
+
+/// Where a sheet's cells come from as it streams.
+pub(super) enum Source {
+    Book(Box<Book>),
+    Read(Read),
 }
 
 /// The shape of a sheet of a workbook that streams (`.xlsx`, `.xlsm`, `.xlsb`): from the zip
@@ -46,6 +68,7 @@ pub(super) fn shape(
     name: &str,
     file: &str,
 ) -> Result<Option<Shape>, InventoryError> {
+    let values = scan.book.clone();
     let from_scan = match book {
         Sheets::Xlsx(_) => scan
             .sheets
@@ -57,6 +80,11 @@ pub(super) fn shape(
                 ordered: s.ordered,
                 merged: std::mem::take(&mut s.merged),
                 uncached: s.uncached.iter().copied().collect(),
+                read: s
+                    .read
+                    .take()
+                    .zip(values)
+                    .map(|(cells, book)| Read { cells, book }),
             }),
         Sheets::Xlsb(_) => None,
         _ => return Ok(None),
@@ -128,16 +156,16 @@ pub(super) fn top_rows(
     book: &mut Book,
     name: &str,
     file: &str,
-    used: Option<Area>,
+    shape: &Shape,
 ) -> Result<Vec<Vec<String>>, InventoryError> {
-    let Some(used) = used else {
+    let Some(used) = shape.used else {
         return Ok(Vec::new());
     };
     let scan = u32::try_from(HEADER_SCAN).unwrap_or(u32::MAX);
     let last = used.last.0.min(used.first.0.saturating_add(scan - 1));
     let width = (used.last.1 - used.first.1) as usize + 1;
     let mut rows = vec![vec![String::new(); width]; (last - used.first.0) as usize + 1];
-    cells(book, name, file, |(r, c), value| {
+    let each = |(r, c), value: &DataRef<'_>| {
         if r > last {
             return ControlFlow::Break(());
         }
@@ -147,7 +175,11 @@ pub(super) fn top_rows(
                 super::header_text(&value);
         }
         ControlFlow::Continue(())
-    })?;
+    };
+    match &shape.read {
+        Some(read) => read.cells.cells(&read.book, each),
+        None => cells(book, name, file, each)?,
+    }
     Ok(rows)
 }
 
@@ -344,11 +376,20 @@ pub(super) struct Stream {
 
 impl Stream {
     /// Reads sheet `name` of `book` on a new thread, the rows below the header through `rows`.
-    pub(super) fn spawn(mut book: Book, name: String, file: String, rows: Assembler) -> Stream {
+    pub(super) fn spawn(source: Source, name: String, file: String, rows: Assembler) -> Stream {
         let (send, batches) = sync_channel(WAITING);
         let reader = std::thread::spawn(move || {
             let mut rows = rows;
-            if let Err(e) = read(&mut book, &name, &file, &mut rows, &send) {
+            let result = match source {
+                Source::Book(mut book) => read(&mut rows, &send, |each| {
+                    cells(&mut book, &name, &file, each)
+                }),
+                Source::Read(read_cells) => read(&mut rows, &send, |each| {
+                    read_cells.cells.into_cells(&read_cells.book, each);
+                    Ok(())
+                }),
+            };
+            if let Err(e) = result {
                 let _ = send.send(Err(e));
             }
         });
@@ -388,13 +429,13 @@ impl Stream {
     }
 }
 
-/// The reading thread's work: cells into rows, rows into batches.
+/// The reading thread's work: cells (as `cells` feeds them) into rows, rows into batches.
 fn read(
-    book: &mut Book,
-    name: &str,
-    file: &str,
     rows: &mut Assembler,
     send: &SyncSender<Batch>,
+    cells: impl FnOnce(
+        &mut dyn FnMut((u32, u32), &DataRef<'_>) -> ControlFlow<()>,
+    ) -> Result<(), InventoryError>,
 ) -> Result<(), InventoryError> {
     let mut out = Vec::with_capacity(BATCH);
     let mut current: Option<u32> = None;
@@ -410,7 +451,7 @@ fn read(
         }
         ControlFlow::Continue(())
     };
-    cells(book, name, file, |(r, c), value| {
+    cells(&mut |(r, c), value| {
         if r > rows.end_row {
             return ControlFlow::Break(());
         }

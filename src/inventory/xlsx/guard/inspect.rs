@@ -1,7 +1,8 @@
 //! What the pass does with the XML of the entries it inspects: the workbook's sheet names, its
 //! relationships, the shared strings' lengths, and each worksheet's [`SheetScan`].
 
-use super::xml::{Events, Tag, Tokenizer};
+use super::cells::{StringsScan, StylesScan};
+use super::xml::{Events, Tag, Tokenizer, foreign_encoding};
 use super::{
     MAX_MERGED, MAX_NAMES, MAX_ROW, Refusal, SheetScan, bad_reference, is_range, merged_range,
     parse_reference, unescape,
@@ -15,6 +16,18 @@ pub(super) struct SharedScan {
     chars: u64,
     in_text: bool,
     in_phonetic: bool,
+    /// The strings themselves, when the pass reads the cells (`super::cells`).
+    pub(super) strings: Option<StringsScan>,
+}
+
+impl SharedScan {
+    /// With `strings`, the strings themselves are read too.
+    pub(super) fn new(strings: Option<StringsScan>) -> SharedScan {
+        SharedScan {
+            strings,
+            ..SharedScan::default()
+        }
+    }
 }
 
 /// What an inspected entry is.
@@ -26,6 +39,7 @@ pub(super) enum Kind {
     Workbook(Vec<(String, String)>),
     Relationships(Vec<(String, String)>),
     SharedStrings(SharedScan),
+    Styles(StylesScan),
     Sheet(SheetScan),
 }
 
@@ -71,6 +85,18 @@ impl Events for Handler<'_> {
             unescape(&String::from_utf8_lossy(value))
         };
         match &mut *self.kind {
+            Kind::SharedStrings(SharedScan {
+                strings: Some(strings),
+                ..
+            }) => strings.start(tag),
+            Kind::Styles(styles) => styles.start(tag),
+            Kind::Sheet(SheetScan {
+                collect: Some(collect),
+                ..
+            }) => collect.start(tag),
+            _ => {}
+        }
+        match &mut *self.kind {
             Kind::Workbook(sheets) if tag.name == b"sheet" && sheets.len() < MAX_NAMES => {
                 sheets.push((attribute("id"), attribute("name")));
             }
@@ -114,12 +140,19 @@ impl Events for Handler<'_> {
                 }
                 b"c" => {
                     s.cells += 1;
-                    match tag.attribute(b"r") {
+                    // The attributes as the cells read in the pass found them (once), else here.
+                    let read = s.collect.as_mut().and_then(|c| c.begin_cell(tag));
+                    let (r, t, at) = match read {
+                        Some(a) => (a.r, a.t, a.at),
+                        None => (tag.attribute(b"r"), tag.attribute(b"t"), None),
+                    };
+                    match r {
                         // A reference that names no cell is refused here: calamine's arithmetic
                         // on it overflows.
                         Some(r) => {
-                            let (row, column) =
-                                parse_reference(r).ok_or_else(|| bad_reference(&s.part, r))?;
+                            let (row, column) = at
+                                .or_else(|| parse_reference(r))
+                                .ok_or_else(|| bad_reference(&s.part, r))?;
                             s.row = row;
                             s.column = Some(column);
                         }
@@ -128,7 +161,7 @@ impl Events for Handler<'_> {
                     s.follow();
                     // A type is a short code without entities: kept without an allocation.
                     s.cell_type.clear();
-                    if let Some(t) = tag.attribute(b"t") {
+                    if let Some(t) = t {
                         s.cell_type
                             .push_str(&String::from_utf8_lossy(&t[..t.len().min(16)]));
                     }
@@ -160,6 +193,18 @@ impl Events for Handler<'_> {
     }
 
     fn end(&mut self, name: &[u8]) -> Result<(), Refusal> {
+        match &mut *self.kind {
+            Kind::SharedStrings(SharedScan {
+                strings: Some(strings),
+                ..
+            }) => strings.end(name),
+            Kind::Styles(styles) => styles.end(name),
+            Kind::Sheet(SheetScan {
+                collect: Some(collect),
+                ..
+            }) => collect.end(name),
+            _ => {}
+        }
         match &mut *self.kind {
             Kind::SharedStrings(s) => match name {
                 b"t" => s.in_text = false,
@@ -193,14 +238,58 @@ impl Events for Handler<'_> {
 
     fn wants_text(&self) -> bool {
         match &*self.kind {
-            Kind::SharedStrings(s) => s.in_text,
-            Kind::Sheet(s) => s.in_text,
+            Kind::SharedStrings(s) => {
+                s.in_text || s.strings.as_ref().is_some_and(StringsScan::wants_text)
+            }
+            Kind::Sheet(s) => s.in_text || s.collect.as_ref().is_some_and(|c| c.wants_text()),
             _ => false,
+        }
+    }
+
+    fn declaration(&mut self, tag: &[u8]) {
+        if foreign_encoding(tag) {
+            match &mut *self.kind {
+                Kind::SharedStrings(SharedScan {
+                    strings: Some(strings),
+                    ..
+                }) => strings.foreign(),
+                Kind::Styles(styles) => styles.exact = false,
+                Kind::Sheet(SheetScan {
+                    collect: Some(collect),
+                    ..
+                }) => collect.foreign(),
+                _ => {}
+            }
+        }
+    }
+
+    fn other(&mut self) {
+        match &mut *self.kind {
+            Kind::SharedStrings(SharedScan {
+                strings: Some(strings),
+                ..
+            }) => strings.other(),
+            Kind::Sheet(SheetScan {
+                collect: Some(collect),
+                ..
+            }) => collect.other(),
+            _ => {}
         }
     }
 
     fn text(&mut self, raw: &[u8], chars: u64) -> Result<(), Refusal> {
         let limit = self.cell_chars;
+        match &mut *self.kind {
+            Kind::SharedStrings(SharedScan {
+                strings: Some(strings),
+                ..
+            }) => strings.text(raw),
+            Kind::Sheet(SheetScan {
+                collect: Some(collect),
+                ..
+            }) => collect.text(raw),
+            _ => {}
+        }
         match &mut *self.kind {
             Kind::SharedStrings(s) if s.in_text => {
                 s.chars += chars;

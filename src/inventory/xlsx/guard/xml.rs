@@ -49,6 +49,9 @@ pub(super) struct Tag<'t> {
     pub(super) name: &'t [u8],
     pub(super) empty: bool,
     pub(super) attributes: &'t [u8],
+    /// Whether its name has a namespace prefix, or it was cut at [`MAX_TAG`] bytes: what the
+    /// cells read in the pass (`super::cells`) leave to calamine.
+    pub(super) odd: bool,
 }
 
 impl Tag<'_> {
@@ -83,6 +86,19 @@ pub(crate) fn local(name: &[u8]) -> &[u8] {
     }
 }
 
+/// The quote a tag's bytes leave open, from `open` before them.
+fn quotes(mut open: Option<u8>, bytes: &[u8]) -> Option<u8> {
+    for &b in bytes {
+        match open {
+            Some(q) if b == q => open = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => open = Some(b),
+            None => {}
+        }
+    }
+    open
+}
+
 /// What a [`Tokenizer`] reports.
 pub(super) trait Events {
     fn start(&mut self, tag: &Tag<'_>) -> Result<(), Refusal>;
@@ -92,6 +108,28 @@ pub(super) trait Events {
     /// A piece of text: its raw bytes (entities not replaced; empty for CDATA) and how many
     /// characters it holds, in UTF-16 units, an entity counting as one.
     fn text(&mut self, raw: &[u8], chars: u64) -> Result<(), Refusal>;
+    /// A comment, CDATA, a processing instruction or a declaration begins, or an end tag with
+    /// a namespace prefix: what the cells read in the pass leave to calamine.
+    fn other(&mut self) {}
+    /// The XML declaration (`?xml version="1.0" encoding="…"?`), its bytes after `<`.
+    fn declaration(&mut self, _tag: &[u8]) {}
+}
+
+/// Whether an XML declaration names an encoding other than UTF-8 (calamine's XML reader then
+/// decodes the text with it).
+pub(super) fn foreign_encoding(declaration: &[u8]) -> bool {
+    let Some(at) = memchr::memmem::find(declaration, b"encoding") else {
+        return false;
+    };
+    let rest = &declaration[at + b"encoding".len()..];
+    let value: Vec<u8> = rest
+        .iter()
+        .skip_while(|&&b| b != b'"' && b != b'\'')
+        .skip(1)
+        .take_while(|&&b| b != b'"' && b != b'\'')
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    value != b"utf-8" && value != b"utf8"
 }
 
 /// The most bytes of one tag that are kept: a tag is a name and a few attributes; a longer one is
@@ -145,19 +183,41 @@ impl Tokenizer {
                     // A run of ordinary bytes is taken at once, once the tag cannot be opening a
                     // comment or CDATA (which start with `!`): a workbook's tags are most of its
                     // sheet's bytes, and the pass is most of reading a workbook beyond calamine.
+                    //
+                    // The end of the tag is found with one search for `>`, the quotes before it
+                    // followed byte by byte (a cell's tag is a dozen bytes: one search and a short
+                    // loop beat a search for each quote; the one pass over the sheet, issue 16).
                     if self.tag.first().is_some_and(|&first| first != b'!') {
                         let rest = &bytes[i..];
-                        let run = match quote {
-                            Some(q) => memchr::memchr(q, rest),
-                            None => memchr::memchr3(b'"', b'\'', b'>', rest),
+                        let mut open = quote;
+                        let mut from = 0;
+                        let end = loop {
+                            let Some(at) = memchr::memchr(b'>', &rest[from..]) else {
+                                open = quotes(open, &rest[from..]);
+                                break None;
+                            };
+                            let gt = from + at;
+                            open = quotes(open, &rest[from..gt]);
+                            if open.is_none() {
+                                break Some(gt);
+                            }
+                            from = gt + 1;
+                        };
+                        let run = end.unwrap_or(rest.len());
+                        let room = MAX_TAG.saturating_sub(self.tag.len()).min(run);
+                        self.tag.extend_from_slice(&rest[..room]);
+                        match end {
+                            Some(gt) => {
+                                i += gt + 1;
+                                self.state = State::Text;
+                                self.close_tag(events)?;
+                            }
+                            None => {
+                                i = bytes.len();
+                                self.state = State::Tag(open);
+                            }
                         }
-                        .unwrap_or(rest.len());
-                        if run > 0 {
-                            let room = MAX_TAG.saturating_sub(self.tag.len()).min(run);
-                            self.tag.extend_from_slice(&rest[..room]);
-                            i += run;
-                            continue;
-                        }
+                        continue;
                     }
                     let b = bytes[i];
                     i += 1;
@@ -177,8 +237,10 @@ impl Tokenizer {
                     }
                     if self.tag == b"!--" {
                         self.state = State::Comment(0);
+                        events.other();
                     } else if self.tag == b"![CDATA[" {
                         self.state = State::Cdata(0);
+                        events.other();
                     }
                 }
                 State::Comment(dashes) => {
@@ -248,12 +310,23 @@ impl Tokenizer {
 
     fn close_tag(&mut self, events: &mut dyn Events) -> Result<(), Refusal> {
         let tag = std::mem::take(&mut self.tag);
+        let cut = tag.len() >= MAX_TAG;
         let result = match tag.first() {
             Some(b'/') => {
                 let name = tag[1..].trim_ascii();
+                if cut || name.contains(&b':') {
+                    events.other();
+                }
                 events.end(local(name))
             }
-            Some(b'?' | b'!') | None => Ok(()),
+            Some(b'?' | b'!') | None => {
+                if tag.starts_with(b"?xml") {
+                    events.declaration(&tag);
+                } else {
+                    events.other();
+                }
+                Ok(())
+            }
             Some(_) => {
                 let empty = tag.ends_with(b"/");
                 let body = if empty { &tag[..tag.len() - 1] } else { &tag };
@@ -265,6 +338,7 @@ impl Tokenizer {
                     name: local(&body[..name_end]),
                     empty,
                     attributes: &body[name_end..],
+                    odd: cut || body[..name_end].contains(&b':'),
                 };
                 events.start(&start).and_then(|()| {
                     if empty {
