@@ -13,7 +13,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Read};
 use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx};
@@ -490,24 +490,11 @@ fn an_error_value_in_a_cell_is_a_data_problem() {
 
 /// The county workbook with the cell E5 (`<c r="E5"><v>2</v></c>`) replaced by `cell`.
 fn county_workbook_with_e5(cell: &str) -> Vec<u8> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(county_workbook())).expect("a zip");
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for i in 0..zip.len() {
-        let mut file = zip.by_index(i).expect("an entry");
-        let name = file.name().to_string();
-        let mut data = Vec::new();
-        file.read_to_end(&mut data).expect("read");
-        if name == "xl/worksheets/sheet2.xml" {
-            let xml = text(&data);
-            let edited = xml.replacen("<c r=\"E5\"><v>2</v></c>", cell, 1);
-            assert_ne!(xml, edited, "the cell was found");
-            data = edited.into_bytes();
-        }
-        out.start_file(name, zip::write::SimpleFileOptions::default())
-            .expect("an entry");
-        out.write_all(&data).expect("written");
-    }
-    out.finish().expect("a zip").into_inner()
+    common::edit_zip_entry(&county_workbook(), "xl/worksheets/sheet2.xml", |xml| {
+        let edited = xml.replacen("<c r=\"E5\"><v>2</v></c>", cell, 1);
+        assert_ne!(xml, edited, "the cell was found");
+        edited
+    })
 }
 
 #[test]

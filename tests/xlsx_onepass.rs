@@ -13,12 +13,12 @@
 
 mod common;
 
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Write};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Reader, Xlsx};
-use common::{Read as Readings, baseline, read_labelled, with};
+use common::{Read as Readings, baseline_column, baseline_headers, baseline_values, read_labelled};
 use outlet::inventory::InputFormat;
 use outlet::inventory::xlsx::guard;
 use rust_xlsxwriter::{Format, Formula, Workbook};
@@ -218,38 +218,9 @@ fn what_the_pass_does_not_read_exactly_is_left_to_calamine() {
     same_cells(&workbook(&sheet_xml(formula), Some(SHARED), false));
 }
 
-/// The baseline's headers, and outlet `id`'s values.
-fn headers() -> Vec<String> {
-    baseline().into_iter().map(|(h, _)| h).collect()
-}
-
-fn values(id: &str, changes: &[(&str, &str)]) -> Vec<String> {
-    let mut all = vec![("网点编号", id)];
-    all.extend_from_slice(changes);
-    with(&all).into_iter().map(|(_, v)| v).collect()
-}
-
-fn column(name: &str) -> u16 {
-    headers().iter().position(|h| h == name).expect("a column") as u16
-}
-
 /// The entries of a zip, the sheet's XML rewritten through `edit`.
 fn edit_sheet(bytes: &[u8], edit: impl Fn(String) -> String) -> Vec<u8> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for i in 0..zip.len() {
-        let mut file = zip.by_index(i).expect("an entry");
-        let name = file.name().to_string();
-        let mut data = Vec::new();
-        file.read_to_end(&mut data).expect("read");
-        if name == "xl/worksheets/sheet1.xml" {
-            data = edit(String::from_utf8(data).expect("UTF-8")).into_bytes();
-        }
-        out.start_file(name, zip::write::SimpleFileOptions::default())
-            .expect("an entry");
-        out.write_all(&data).expect("written");
-    }
-    out.finish().expect("a zip").into_inner()
+    common::edit_zip_entry(bytes, "xl/worksheets/sheet1.xml", edit)
 }
 
 /// Reads an inventory in one pass and, with a comment in its sheet's data (which the pass leaves
@@ -282,7 +253,7 @@ fn an_inventory_reads_in_one_pass_as_calamine_read_it() {
     let mut wb = Workbook::new();
     let s = wb.add_worksheet();
     s.set_name("台账").unwrap();
-    let width = headers().len() as u16;
+    let width = baseline_headers().len() as u16;
     s.merge_range(
         0,
         1,
@@ -292,14 +263,14 @@ fn an_inventory_reads_in_one_pass_as_calamine_read_it() {
         &Format::new(),
     )
     .unwrap();
-    for (c, h) in headers().iter().enumerate() {
+    for (c, h) in baseline_headers().iter().enumerate() {
         s.write_string(2, 1 + c as u16, h).unwrap();
     }
     let date = Format::new().set_num_format("yyyy-mm-dd");
-    let updated = column("信息更新日期");
+    let updated = baseline_column("信息更新日期");
     for (i, id) in ["S-1", "S-2", "S-3", "S-4"].iter().enumerate() {
         let r = 3 + i as u32;
-        for (c, v) in values(id, &[]).iter().enumerate() {
+        for (c, v) in baseline_values(id, &[]).iter().enumerate() {
             let c = c as u16;
             if c == updated {
                 s.write_number_with_format(r, 1 + c, 45981.0, &date)
@@ -313,21 +284,22 @@ fn an_inventory_reads_in_one_pass_as_calamine_read_it() {
     }
     // 网点类型 merged down over S-2 to S-4; S-3's name an uncached formula; S-4's a formula with
     // its result, a boolean in a number column and an error value.
-    let kind = 1 + column("网点类型");
+    let kind = 1 + baseline_column("网点类型");
     s.merge_range(4, kind, 6, kind, "村", &Format::new())
         .unwrap();
-    s.write_formula(5, 1 + column("网点名称"), Formula::new("=A1"))
+    s.write_formula(5, 1 + baseline_column("网点名称"), Formula::new("=A1"))
         .unwrap();
     s.write_formula(
         6,
-        1 + column("网点名称"),
+        1 + baseline_column("网点名称"),
         Formula::new("=\"新村\"&\"服务点\"").set_result("新村服务点"),
     )
     .unwrap();
-    s.write_boolean(6, 1 + column("经办窗口数"), true).unwrap();
+    s.write_boolean(6, 1 + baseline_column("经办窗口数"), true)
+        .unwrap();
     s.write_formula(
         6,
-        1 + column("专职人员数"),
+        1 + baseline_column("专职人员数"),
         Formula::new("=1/0").set_result("#DIV/0!"),
     )
     .unwrap();

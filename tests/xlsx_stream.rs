@@ -14,34 +14,20 @@
 
 mod common;
 
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Write};
 
-use common::{Read as Readings, baseline, csv, read_csv, read_labelled, with};
+use common::{
+    Read as Readings, baseline_column, baseline_headers, baseline_values, csv, read_csv,
+    read_labelled, with,
+};
 use outlet::inventory::{InputFormat, Inventory, Value};
 use outlet::problem::ProblemKind;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
-/// The entries of a zip, rewritten through `edit` (name, bytes → bytes).
-fn rezip(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for i in 0..zip.len() {
-        let mut file = zip.by_index(i).expect("an entry");
-        let name = file.name().to_string();
-        let mut data = Vec::new();
-        file.read_to_end(&mut data).expect("read");
-        let data = edit(&name, data);
-        out.start_file(name, zip::write::SimpleFileOptions::default())
-            .expect("an entry");
-        out.write_all(&data).expect("written");
-    }
-    out.finish().expect("a zip").into_inner()
-}
-
 /// The workbook with its sheet `part`'s last `<row>` moved to the front: the same cells, out of
 /// order, which the reader reads whole.
 fn whole(bytes: &[u8], part: &str) -> Vec<u8> {
-    rezip(bytes, |name, data| {
+    common::rezip(bytes, |name, data| {
         if name != part {
             return data;
         }
@@ -63,7 +49,7 @@ fn whole(bytes: &[u8], part: &str) -> Vec<u8> {
 
 /// The sheet `part` of a workbook with `from` replaced by `to` in its XML.
 fn edited(bytes: &[u8], part: &str, from: &str, to: &str) -> Vec<u8> {
-    rezip(bytes, |name, data| {
+    common::rezip(bytes, |name, data| {
         if name != part {
             return data;
         }
@@ -108,21 +94,6 @@ fn write_row(sheet: &mut Worksheet, r: u32, first: u16, row: &[String]) {
     }
 }
 
-/// The baseline's headers, and outlet `id`'s values.
-fn headers() -> Vec<String> {
-    baseline().into_iter().map(|(h, _)| h).collect()
-}
-
-fn values(id: &str, changes: &[(&str, &str)]) -> Vec<String> {
-    let mut all = vec![("网点编号", id)];
-    all.extend_from_slice(changes);
-    with(&all).into_iter().map(|(_, v)| v).collect()
-}
-
-fn column(name: &str) -> u16 {
-    headers().iter().position(|h| h == name).expect("a column") as u16
-}
-
 /// A 台账 as counties make them, read as it streams, in column B down from row 4: a title merged
 /// across above the header, a 填报单位 line, a blank row; below the header a 网点类型 merged down
 /// over three rows, a 乡镇街道 merged across two columns, blank rows between outlets, a row with
@@ -132,7 +103,7 @@ fn ledger() -> Vec<u8> {
     let mut wb = Workbook::new();
     let s = wb.add_worksheet();
     s.set_name("台账").expect("a name");
-    let width = headers().len() as u16;
+    let width = baseline_headers().len() as u16;
     s.merge_range(
         0,
         1,
@@ -143,27 +114,27 @@ fn ledger() -> Vec<u8> {
     )
     .expect("a merged title");
     s.write(1, 1, "填报单位: 某某县人社局").expect("a cell");
-    write_row(s, 3, 1, &headers());
-    write_row(s, 4, 1, &values("S-1", &[]));
+    write_row(s, 3, 1, &baseline_headers());
+    write_row(s, 4, 1, &baseline_values("S-1", &[]));
     // Rows 6 to 8: one 网点类型 merged down over the three.
-    let kind = 1 + column("网点类型");
+    let kind = 1 + baseline_column("网点类型");
     for (r, id) in [(5, "S-2"), (6, "S-3"), (7, "S-4")] {
-        let mut row = values(id, &[]);
-        row[column("网点类型") as usize].clear();
+        let mut row = baseline_values(id, &[]);
+        row[baseline_column("网点类型") as usize].clear();
         write_row(s, r, 1, &row);
     }
     s.merge_range(5, kind, 7, kind, "村", &Format::new())
         .expect("a merged type");
     // Rows 9 to 11 blank; row 12 with only its id, name and type, and a note right of the header.
-    let mut sparse = vec![String::new(); headers().len()];
+    let mut sparse = vec![String::new(); baseline_headers().len()];
     sparse[0] = "S-5".into();
-    sparse[column("网点名称") as usize] = "新村服务点".into();
-    sparse[column("网点类型") as usize] = "村".into();
+    sparse[baseline_column("网点名称") as usize] = "新村服务点".into();
+    sparse[baseline_column("网点类型") as usize] = "村".into();
     write_row(s, 11, 1, &sparse);
     s.write(11, width + 2, "备注: 新设").expect("a note");
     // Row 14: a stray note in column A; row 16 its outlet, merged across its two last columns.
     s.write(13, 0, "以下为新增").expect("a stray note");
-    let mut last = values("S-6", &[]);
+    let mut last = baseline_values("S-6", &[]);
     let across = (1 + width - 2, 1 + width - 1);
     let kept = last[(across.0 - 1) as usize].clone();
     last[(across.1 - 1) as usize].clear();
@@ -229,7 +200,7 @@ fn the_same_outlets_in_a_plain_sheet_grade_as_the_csv() {
     let mut wb = Workbook::new();
     let s = wb.add_worksheet();
     s.set_name("台账").expect("a name");
-    write_row(s, 0, 0, &headers());
+    write_row(s, 0, 0, &baseline_headers());
     for (r, row) in rows.iter().enumerate() {
         let values: Vec<String> = row.iter().map(|(_, v)| v.clone()).collect();
         write_row(s, r as u32 + 1, 0, &values);
@@ -248,10 +219,10 @@ fn a_formula_without_a_result_is_told_from_an_empty_cell_as_it_streams() {
     let mut wb = Workbook::new();
     let s = wb.add_worksheet();
     s.set_name("台账").expect("a name");
-    write_row(s, 0, 0, &headers());
-    write_row(s, 1, 0, &values("F-1", &[]));
-    write_row(s, 2, 0, &values("F-2", &[]));
-    let windows = column("经办窗口数");
+    write_row(s, 0, 0, &baseline_headers());
+    write_row(s, 1, 0, &baseline_values("F-1", &[]));
+    write_row(s, 2, 0, &baseline_values("F-2", &[]));
+    let windows = baseline_column("经办窗口数");
     s.write_formula(2, windows, "=1+1").expect("a formula");
     let bytes = wb.save_to_buffer().expect("the workbook");
     let at = format!("{}3", outlet::problem::column_letters(u32::from(windows)));
@@ -283,8 +254,8 @@ fn a_hidden_sheet_and_a_notes_sheet_before_the_ledger_are_passed_over_as_before(
     let mut wb = Workbook::new();
     let lists = wb.add_worksheet();
     lists.set_name("lists").expect("a name");
-    write_row(lists, 0, 0, &headers());
-    write_row(lists, 1, 0, &values("HIDDEN-1", &[]));
+    write_row(lists, 0, 0, &baseline_headers());
+    write_row(lists, 1, 0, &baseline_values("HIDDEN-1", &[]));
     lists.set_hidden(true);
     let notes = wb.add_worksheet();
     notes.set_name("填报说明").expect("a name");
@@ -292,9 +263,9 @@ fn a_hidden_sheet_and_a_notes_sheet_before_the_ledger_are_passed_over_as_before(
     let s = wb.add_worksheet();
     s.set_name("台账").expect("a name");
     s.set_active(true);
-    write_row(s, 0, 0, &headers());
-    write_row(s, 1, 0, &values("L-1", &[]));
-    write_row(s, 2, 0, &values("L-2", &[]));
+    write_row(s, 0, 0, &baseline_headers());
+    write_row(s, 1, 0, &baseline_values("L-1", &[]));
+    write_row(s, 2, 0, &baseline_values("L-2", &[]));
     let bytes = wb.save_to_buffer().expect("the workbook");
     let read = same_both_ways(&bytes, "xl/worksheets/sheet3.xml");
     let ids: Vec<&str> = read.outlets.iter().map(|o| o.id.as_str()).collect();
@@ -316,9 +287,9 @@ fn a_hidden_sheet_and_a_notes_sheet_before_the_ledger_are_passed_over_as_before(
 fn a_sheet_damaged_below_its_header_is_an_error_as_it_streams() {
     let mut wb = Workbook::new();
     let s = wb.add_worksheet();
-    write_row(s, 0, 0, &headers());
+    write_row(s, 0, 0, &baseline_headers());
     for r in 1..=600 {
-        write_row(s, r, 0, &values(&format!("D-{r}"), &[]));
+        write_row(s, r, 0, &baseline_values(&format!("D-{r}"), &[]));
     }
     s.write_string(601, 0, "D-601").expect("a cell");
     let bytes = wb.save_to_buffer().expect("the workbook");
@@ -399,7 +370,7 @@ fn an_ods_is_still_read_whole_and_grades_as_the_csv() {
             ])
         })
         .collect();
-    let mut cells = vec![headers()];
+    let mut cells = vec![baseline_headers()];
     cells.extend(
         rows.iter()
             .map(|row| row.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>()),

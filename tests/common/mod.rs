@@ -143,6 +143,26 @@ pub fn baseline() -> Row {
         .collect()
 }
 
+/// The baseline's headers, in column order.
+pub fn baseline_headers() -> Vec<String> {
+    baseline().into_iter().map(|(h, _)| h).collect()
+}
+
+/// The cells of outlet `id`: the baseline's with `changes`, in column order.
+pub fn baseline_values(id: &str, changes: &[(&str, &str)]) -> Vec<String> {
+    let mut all = vec![("网点编号", id)];
+    all.extend_from_slice(changes);
+    with(&all).into_iter().map(|(_, v)| v).collect()
+}
+
+/// The column of the baseline's header `name`.
+pub fn baseline_column(name: &str) -> u16 {
+    baseline_headers()
+        .iter()
+        .position(|h| h == name)
+        .expect("a column") as u16
+}
+
 /// The baseline row with some cells changed (a header it lacks is added as a new column).
 pub fn with(changes: &[(&str, &str)]) -> Row {
     let mut row = baseline();
@@ -346,4 +366,34 @@ pub fn assert_at(p: &Problem, row: u64, column: &str, value: &str) {
     assert_eq!(p.row, Some(row), "row of {p:?}");
     assert_eq!(p.column.as_deref(), Some(column), "column of {p:?}");
     assert_eq!(p.value.as_deref(), Some(value), "value of {p:?}");
+}
+
+/// The entries of a zip (a workbook), rewritten through `edit` (name, bytes → bytes).
+pub fn rezip(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
+    use std::io::{Read as _, Write as _};
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).expect("an entry");
+        let name = file.name().to_string();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).expect("read");
+        let data = edit(&name, data);
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("an entry");
+        out.write_all(&data).expect("written");
+    }
+    out.finish().expect("a zip").into_inner()
+}
+
+/// A workbook's bytes with its entry `entry` (a sheet's XML) rewritten through `edit`; every
+/// other entry as it was.
+pub fn edit_zip_entry(bytes: &[u8], entry: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
+    rezip(bytes, |name, data| {
+        if name == entry {
+            edit(String::from_utf8(data).expect("UTF-8")).into_bytes()
+        } else {
+            data
+        }
+    })
 }
