@@ -241,6 +241,24 @@ fn every_layout_of_the_county_grades_as_the_plain_csv() {
 }
 
 #[test]
+fn a_ledger_that_says_site_for_outlet_in_every_core_header_grades_as_the_plain_csv() {
+    // 站点编号, 站点名称, 站点类型: one word for 网点 throughout, as many county templates have.
+    let s = Scratch::new();
+    let (header, rows) = county();
+    let header: Vec<String> = header
+        .iter()
+        .map(|h| match h.as_str() {
+            "网点编号" => "站点编号".to_string(),
+            "网点名称" => "站点名称".to_string(),
+            "网点类型" => "站点类型".to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    let ledger = s.write("站点台账.csv", &csv_text(&[vec![header], rows].concat()));
+    assert_eq!(grades(&ledger), grades(Path::new(COUNTY_CSV)));
+}
+
+#[test]
 fn rows_that_are_no_outlets_are_one_note_not_broken_outlets() {
     let s = Scratch::new();
     let real = s.write("台账.csv", &csv_text(&real_layout()));
