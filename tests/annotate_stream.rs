@@ -536,3 +536,18 @@ fn a_sheet_used_up_to_its_last_column_is_refused_in_the_runs_language() {
         "no temporary file is left"
     );
 }
+
+#[test]
+fn the_copy_is_the_same_whether_the_sheet_is_surveyed_during_the_grading_or_after() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let original = auditors_workbook(&[]);
+    let beside = annotate(dir.path(), &original, &["--threads", "3"]);
+    let after = annotate(dir.path(), &original, &["--threads", "1"]);
+    let (beside, after) = (entries(&beside), entries(&after));
+    assert_eq!(beside, after);
+    let sheet = beside
+        .iter()
+        .find(|(name, _)| name.starts_with("xl/worksheets/"))
+        .expect("a sheet");
+    assert!(text(&sheet.1).contains("评定级别"));
+}

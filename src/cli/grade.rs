@@ -14,7 +14,7 @@ use crate::eval::{Evaluator, Status};
 use crate::inventory::xlsx::WorkbookCopy;
 use crate::inventory::{Input, InputFormat, Outlet};
 use crate::problem::Problem;
-use crate::report::annotate::{self, CopyError, Layout, Package, RowResult};
+use crate::report::annotate::{self, CopyError, Layout, Package, RowResult, Survey};
 use crate::report::outlets::{
     GradeLines, SharedCells, gap_rows_of, gaps_columns, grade_columns, grade_row_of,
 };
@@ -266,6 +266,19 @@ fn annotate(c: &CommonArgs, prep: &Prepared, mut problems: Vec<Problem>) -> Resu
     let out = prep.output(c)?;
     let ev = prep.evaluator();
     let mut inventory = c.open_inventory(input, book)?;
+    let (package, layout) = inventory
+        .sheet_header()
+        .and_then(|(sheet, first_column, header_row)| {
+            let package = Package::probe(path, &sheet)?;
+            let layout = Layout {
+                sheet: sheet.to_string(),
+                first_column,
+                header_row,
+                headers: inventory.column_headers().to_vec(),
+            };
+            Some((package, layout))
+        })
+        .unzip();
     // What is kept of each outlet: its row and results, a few bytes.
     let mut results = Vec::new();
     let mut tally = Tally::new(book);
@@ -278,42 +291,44 @@ fn annotate(c: &CommonArgs, prep: &Prepared, mut problems: Vec<Problem>) -> Resu
         results.push(result);
         Ok(())
     };
-    inventory.each_outlet(c.threads(), &mut problems, work, take)?;
+    // With more than one thread, the sheet is surveyed for the copy while its outlets are graded.
+    let threads = c.threads();
+    let (beside, after) = if threads > 1 {
+        (package, None)
+    } else {
+        (None, package)
+    };
+    let survey = std::thread::scope(|scope| -> Result<_> {
+        let beside = beside.map(|p| scope.spawn(|| p.survey()));
+        inventory.each_outlet(threads, &mut problems, work, take)?;
+        Ok(beside.map(|s| s.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
+    })?;
     problems.extend(prep.unknown_waived_outlets(&inventory));
     let label = input.label();
-    let package = inventory
-        .sheet_header()
-        .and_then(|(sheet, first_column, header_row)| {
-            let package = Package::probe(path, &sheet)?;
-            let layout = Layout {
-                sheet: sheet.to_string(),
-                first_column,
-                header_row,
-                headers: inventory.column_headers().to_vec(),
-            };
-            Some((package, layout))
-        });
     // The sheet read is no longer needed: its memory is given back before the copy is made.
     drop(inventory);
+    let survey = survey.or_else(|| after.map(Package::survey));
     let mut out = out;
-    if let Some((package, layout)) = package {
-        let copy = |to: &mut dyn WriteSeek| {
-            annotate::copy(&package, &layout, &results, &problems, book, c.lang, to)
+    if let (Some(survey), Some(layout)) = (survey, layout) {
+        let copy = |survey: &Survey, to: &mut dyn WriteSeek| {
+            annotate::copy(survey, &layout, &results, &problems, book, c.lang, to)
         };
         // A zip is written out of order: to a stream, through a temporary file.
-        let done = if out.seekable() {
-            copy(&mut out)
-        } else {
-            let through = |mut temp: std::fs::File| -> Result<(), CopyError> {
-                copy(&mut temp)?;
-                temp.seek(SeekFrom::Start(0))?;
-                std::io::copy(&mut temp, &mut out)?;
-                Ok(())
-            };
-            tempfile::tempfile()
-                .map_err(CopyError::Io)
-                .and_then(through)
-        };
+        let done = survey.and_then(|survey| {
+            if out.seekable() {
+                copy(&survey, &mut out)
+            } else {
+                let through = |mut temp: std::fs::File| -> Result<(), CopyError> {
+                    copy(&survey, &mut temp)?;
+                    temp.seek(SeekFrom::Start(0))?;
+                    std::io::copy(&mut temp, &mut out)?;
+                    Ok(())
+                };
+                tempfile::tempfile()
+                    .map_err(CopyError::Io)
+                    .and_then(through)
+            }
+        });
         // An I/O error is told by its kind (in the run's language), the others by themselves.
         done.map_err(|e| match e {
             CopyError::Io(e) => anyhow::Error::from(e),
