@@ -724,3 +724,41 @@ fn diff_counts_a_moved_outlet_in_its_new_group_and_lists_no_empty_group() {
     assert_eq!(groups["撤并县"], [0, 0, 1, 0, 0], "{groups:?}");
     assert!(!groups.contains_key("旧县"), "{groups:?}");
 }
+
+#[test]
+fn diff_matches_outlets_whatever_order_the_later_inventory_lists_them_in() {
+    // The later inventory's outlets are looked for first where the last one matched was
+    // followed: a reordered inventory must match each outlet just the same.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let text = read_root(COUNTY_CSV);
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    // Reversed, then the first half rotated to the end: runs in order, runs out of it.
+    lines.reverse();
+    let half = lines.len() / 2;
+    lines.rotate_left(half);
+    let reordered = dir.path().join("reordered.csv");
+    std::fs::write(
+        &reordered,
+        [header]
+            .into_iter()
+            .chain(lines)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .expect("written");
+    let extra = ["--old-as-of", "2024-11-30", "--threads", "2"];
+    let (in_order, _) = diff(COUNTY_2024, COUNTY_CSV, &extra);
+    let (out_of_order, _) = diff(COUNTY_2024, reordered.to_str().expect("a path"), &extra);
+    let by_id = |rows: Vec<Record>| -> BTreeMap<String, Record> {
+        rows.into_iter().map(|r| (r["id"].clone(), r)).collect()
+    };
+    let (in_order, out_of_order) = (by_id(in_order), by_id(out_of_order));
+    assert!(in_order.len() > 40);
+    assert!(
+        in_order
+            .values()
+            .any(|r| r["change"] == "downgraded" && !r["rules"].is_empty())
+    );
+    assert_eq!(in_order, out_of_order);
+}

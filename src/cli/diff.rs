@@ -10,11 +10,11 @@ use jiff::civil::Date;
 use super::Exit;
 use super::common::{CommonArgs, FailOn, print_problems};
 use super::output::Output;
-use crate::eval::{Assessment, Evaluator, Outcome, Status, rank};
+use crate::eval::{Evaluator, Outcome, Status, rank};
 use crate::inventory::{Input, Outlet};
 use crate::report::outlets::type_cell_of;
 use crate::report::summary::GroupBy;
-use crate::report::{Column, Out, Section, Writer, words};
+use crate::report::{Column, Out, OutletRows, Section, Writer, words};
 use crate::rulebook::{FieldKind, RuleKind, Rulebook};
 use crate::text::{Lang, Text};
 
@@ -68,54 +68,81 @@ struct Earlier {
     /// id itself is kept once, in `text` (a map keyed by a copy of each id held 30 MB more at
     /// 662,000 outlets).
     by_id: hashbrown::HashTable<u32>,
-    /// The groups, each once, and their places.
+    /// The groups' keys, each once, and their places under the hash of their key.
     groups: Vec<String>,
-    group_ids: rustc_hash::FxHashMap<String, u32>,
+    group_ids: hashbrown::HashTable<u32>,
+    /// Each group's label: its whole path (rows stream, before every group is known).
+    labels: Vec<Out>,
     /// The type cell of each (type, grading type) seen.
     type_cells: rustc_hash::FxHashMap<(u16, u16), Out>,
     /// The latest update date, and its outlet's id.
     latest: Option<(Date, String)>,
 }
 
-/// What the comparison takes of an outlet, made on whichever thread typed it (the grading is the
-/// work; it ran on one thread, and diff took 19.5× the parse floor at 662,000 outlets).
-struct Read {
-    id: String,
-    name: String,
+/// What the comparison takes of an earlier outlet, made on the thread that graded it. Its id,
+/// name and group key are written, one after the other, into the text of its batch: nothing is
+/// allocated for them, nor freed on another thread.
+struct Taken {
+    id_len: usize,
+    name_len: usize,
+    /// The hash of its group's key.
+    group_hash: u64,
     /// Its type and the type it is graded as.
     types: (u16, u16),
     claimed: Option<u8>,
-    /// The key of its group.
-    group: String,
-    /// The latest date its row holds (for the earlier inventory only: its staleness warning).
+    assessed: Option<u8>,
+    status: Status,
+    /// The latest date its row holds (the staleness warning's).
     latest: Option<Date>,
-    assessment: Assessment,
+    failed: Failed,
 }
 
-impl Read {
-    fn of(book: &Rulebook, ev: &Evaluator, (by, lang): (GroupBy, Lang), o: &Outlet) -> Read {
-        let type_ = |t: usize| u16::try_from(t).unwrap_or(u16::MAX);
-        Read {
-            id: o.id.clone(),
-            name: o.name.clone(),
-            types: (type_(o.type_), type_(o.grading_type)),
-            claimed: o.claimed,
-            group: by.key(book, o, lang),
-            latest: None,
-            assessment: ev.assess(o),
+/// An outlet's failed rules, as [`Earlier::failed`] keeps them: in one word for a rulebook of up
+/// to 64 rules (the built-in one has 21).
+enum Failed {
+    One(u64),
+    Many(Box<[u64]>),
+}
+
+impl Failed {
+    fn of(outcomes: &[Outcome], words: usize) -> Failed {
+        let bit = |i: usize, o: &Outcome| u64::from(o.failed()) << (i % 64);
+        if words <= 1 {
+            Failed::One(
+                outcomes
+                    .iter()
+                    .enumerate()
+                    .fold(0, |word, (i, o)| word | bit(i, o)),
+            )
+        } else {
+            let mut all = vec![0; words].into_boxed_slice();
+            for (i, o) in outcomes.iter().enumerate() {
+                if let Some(word) = all.get_mut(i / 64) {
+                    *word |= bit(i, o);
+                }
+            }
+            Failed::Many(all)
         }
     }
 
-    /// Its type cell.
-    fn type_cell(&self, book: &Rulebook) -> Out {
-        type_cell_of(book, usize::from(self.types.0), usize::from(self.types.1))
+    fn words(&self) -> &[u64] {
+        match self {
+            Failed::One(word) => std::slice::from_ref(word),
+            Failed::Many(words) => words,
+        }
     }
 }
 
-/// The hash an outlet's id is found by in [`Earlier::by_id`].
-fn id_hash(id: &str) -> u64 {
+/// An outlet's type and the type it is graded as, as [`Earlier::type_cells`] keys them.
+fn types_of(o: &Outlet) -> (u16, u16) {
+    let type_ = |t: usize| u16::try_from(t).unwrap_or(u16::MAX);
+    (type_(o.type_), type_(o.grading_type))
+}
+
+/// The hash an outlet's id or a group's key is found by.
+fn text_hash(text: &str) -> u64 {
     use std::hash::BuildHasher as _;
-    rustc_hash::FxBuildHasher.hash_one(id)
+    rustc_hash::FxBuildHasher.hash_one(text)
 }
 
 impl Earlier {
@@ -127,16 +154,31 @@ impl Earlier {
         (by, lang, threads): (GroupBy, Lang, usize),
         problems: &mut Vec<crate::problem::Problem>,
     ) -> Result<Earlier> {
+        let words = book.rules.len().div_ceil(64).max(1);
         let mut e = Earlier {
-            words: book.rules.len().div_ceil(64),
+            words,
             ..Earlier::default()
         };
-        let work = |o: &Outlet, _: &mut String| Read {
-            latest: latest_date(book, o),
-            ..Read::of(book, ev, (by, lang), o)
+        let work = |o: &Outlet, text: &mut String| {
+            let a = ev.assess(o);
+            text.push_str(&o.id);
+            text.push_str(&o.name);
+            let key = text.len();
+            by.write_key(book, o, lang, text);
+            Taken {
+                id_len: o.id.len(),
+                name_len: o.name.len(),
+                group_hash: text_hash(&text[key..]),
+                types: types_of(o),
+                claimed: o.claimed,
+                assessed: a.assessed,
+                status: a.status,
+                latest: latest_date(book, o),
+                failed: Failed::of(&a.outcomes, words),
+            }
         };
-        inventory.each_outlet(threads, problems, work, |r, _| -> Result<()> {
-            e.add(book, r);
+        inventory.each_outlet(threads, problems, work, |t, text| -> Result<()> {
+            e.add(book, t, text);
             Ok(())
         })?;
         e.outlets.shrink_to_fit();
@@ -148,60 +190,58 @@ impl Earlier {
         for (place, b) in e.outlets.iter().enumerate() {
             let place = u32::try_from(place).unwrap_or(u32::MAX);
             // A repeated id is refused by the inventory: each id is here once.
-            by_id.insert_unique(id_hash(e.id(b)), place, |&p| {
-                id_hash(Earlier::id_in(&e.text, &e.outlets[p as usize]))
+            by_id.insert_unique(text_hash(e.id(b)), place, |&p| {
+                text_hash(Earlier::id_in(&e.text, &e.outlets[p as usize]))
             });
         }
         e.by_id = by_id;
+        e.labels = (e.groups.iter())
+            .map(|key| Out::Shared(by.full_label(key, lang).as_str().into()))
+            .collect();
         Ok(e)
     }
 
-    /// Keeps what the comparison needs of one outlet read.
-    fn add(&mut self, book: &Rulebook, r: Read) {
-        let Read {
-            id,
-            name,
-            types,
-            claimed,
-            group: key,
-            latest,
-            assessment: a,
-        } = r;
-        if let Some(d) = latest
+    /// Keeps what the comparison needs of one outlet read; `text` holds its id, name and group
+    /// key.
+    fn add(&mut self, book: &Rulebook, t: Taken, text: &str) {
+        let (id, rest) = text.split_at_checked(t.id_len).unwrap_or((text, ""));
+        let (name, key) = rest.split_at_checked(t.name_len).unwrap_or((rest, ""));
+        if let Some(d) = t.latest
             && self.latest.as_ref().is_none_or(|(l, _)| d > *l)
         {
-            self.latest = Some((d, id.clone()));
+            self.latest = Some((d, id.to_string()));
         }
-        let group = if let Some(&g) = self.group_ids.get(&key) {
-            g
-        } else {
-            let g = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
-            self.groups.push(key.clone());
-            self.group_ids.insert(key, g);
-            g
+        let Earlier {
+            groups, group_ids, ..
+        } = self;
+        let group = match group_ids.find(t.group_hash, |&g| groups[g as usize] == key) {
+            Some(&g) => g,
+            None => {
+                let g = u32::try_from(groups.len()).unwrap_or(u32::MAX);
+                groups.push(key.to_string());
+                group_ids.insert_unique(t.group_hash, g, |&g| text_hash(&groups[g as usize]));
+                g
+            }
         };
+        let types = t.types;
         self.type_cells
             .entry(types)
             .or_insert_with(|| type_cell_of(book, usize::from(types.0), usize::from(types.1)));
-        let text = self.text.len();
-        self.text.push_str(&id);
-        self.text.push_str(&name);
-        let start = self.failed.len();
-        self.failed.resize(start + self.words, 0);
-        for (i, o) in a.outcomes.iter().enumerate() {
-            if o.failed() {
-                self.failed[start + i / 64] |= 1 << (i % 64);
-            }
-        }
+        let start = self.text.len();
+        self.text.push_str(id);
+        self.text.push_str(name);
+        self.failed.extend_from_slice(t.failed.words());
+        self.failed
+            .resize(self.outlets.len() * self.words + self.words, 0);
         self.outlets.push(Before {
-            text,
+            text: start,
             id_len: id.len(),
             name_len: name.len(),
             types,
             group,
-            assessed: a.assessed,
-            claimed,
-            status: a.status,
+            assessed: t.assessed,
+            claimed: t.claimed,
+            status: t.status,
         });
     }
 
@@ -230,13 +270,43 @@ impl Earlier {
     fn find(&self, id: &str) -> Option<usize> {
         let place = *self
             .by_id
-            .find(id_hash(id), |&p| self.id(&self.outlets[p as usize]) == id)?;
+            .find(text_hash(id), |&p| self.id(&self.outlets[p as usize]) == id)?;
         Some(place as usize)
     }
 
-    /// The type cell of an earlier outlet.
-    fn type_cell(&self, b: &Before) -> Out {
-        self.type_cells.get(&b.types).cloned().unwrap_or(Out::Null)
+    /// The place of the earlier outlet with this id, looked for first at `next`, the place after
+    /// the last one this thread found: inventories a year apart mostly list their outlets in the
+    /// same order, and the outlets at the places that follow are read from memory in order, where
+    /// a lookup in the id table waits on memory three times (the table, the outlet, its id).
+    fn find_from(&self, next: &std::cell::Cell<usize>, id: &str) -> Option<usize> {
+        let guess = next.get();
+        let place = match self.outlets.get(guess) {
+            Some(b) if self.id(b) == id => Some(guess),
+            _ => self.find(id),
+        };
+        if let Some(p) = place {
+            next.set(p + 1);
+        }
+        place
+    }
+
+    /// The group with this key: one of the earlier inventory's, or a new one.
+    fn group(&self, key: &str) -> Group {
+        let found = self
+            .group_ids
+            .find(text_hash(key), |&g| self.groups[g as usize] == key);
+        match found {
+            Some(&g) => Group::Earlier(g),
+            None => Group::New(key.to_string()),
+        }
+    }
+
+    /// The type cell of an outlet of these types.
+    fn type_cell(&self, book: &Rulebook, types: (u16, u16)) -> Out {
+        match self.type_cells.get(&types) {
+            Some(cell) => cell.clone(),
+            None => type_cell_of(book, usize::from(types.0), usize::from(types.1)),
+        }
     }
 }
 
@@ -399,8 +469,6 @@ pub fn run(args: Args) -> Result<Exit> {
         .workbook_dir(super::output::workbook_dir(c.output.as_deref()));
     let rows = DiffRows {
         book,
-        by: args.by,
-        lang: c.lang,
         earlier: &earlier,
         // (Shared: every row takes them.)
         dates: wants.bare.then(|| {
@@ -416,24 +484,53 @@ pub fn run(args: Args) -> Result<Exit> {
     // its row made on the thread that graded it; then the earlier outlets none matched.
     let ev = prep.evaluator();
     let maker = writer.row_maker();
-    let work = |o: &Outlet, _: &mut String| {
-        let r = Read::of(book, &ev, (args.by, c.lang), o);
-        let place = earlier.find(&r.id);
-        let (row, change) = rows.row(&r.id, place, Some(&r), &r.group);
+    let (by, lang) = (args.by, c.lang);
+    thread_local! {
+        /// Where the next outlet of this thread is looked for first ([`Earlier::find_from`]).
+        static NEXT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+    let work = |o: &Outlet, text: &mut String| {
+        let place = NEXT.with(|next| earlier.find_from(next, &o.id));
+        // The group's key, found and taken back out of the text the rows are written into.
+        let start = text.len();
+        by.write_key(book, o, lang, text);
+        let group = earlier.group(&text[start..]);
+        text.truncate(start);
+        let label = match &group {
+            Group::Earlier(g) => earlier.labels[*g as usize].clone(),
+            Group::New(key) => Out::str(by.full_label(key, lang)),
+        };
+        // Each rule's outcome is found only for an outlet whose grade changed, to name the rules
+        // that caused it; the others need only their grade and status.
+        let standing = ev.standing(o);
+        let before = place.and_then(|p| earlier.outlets.get(p));
+        let outcomes = match before {
+            Some(b) if b.assessed != standing.assessed => ev.assess(o).outcomes,
+            _ => Vec::new(),
+        };
+        let now = Now {
+            name: &o.name,
+            type_cell: earlier.type_cell(book, types_of(o)),
+            claimed: o.claimed,
+            assessed: standing.assessed,
+            status: standing.status,
+            outcomes,
+        };
+        let (row, change) = rows.row(&o.id, place, Some(&now), label);
         Compared {
             place,
-            group: Group::of(&earlier, r.group),
+            group,
             change,
-            rows: maker.make([row]),
+            rows: maker.outlet_rows([row], text),
         }
     };
     let mut matched = vec![false; earlier.outlets.len()];
-    let take = |m: Compared, _: &str| -> Result<()> {
+    let take = |m: Compared, text: &str| -> Result<()> {
         if let Some(slot) = m.place.and_then(|p| matched.get_mut(p)) {
             *slot = true;
         }
         counts.count(m.group, m.change);
-        writer.rows(m.rows)?;
+        writer.outlet_rows(m.rows, text)?;
         Ok(())
     };
     inventory.each_outlet(c.threads(), &mut problems, work, take)?;
@@ -441,8 +538,8 @@ pub fn run(args: Args) -> Result<Exit> {
         if matched[place] {
             continue;
         }
-        let group = &earlier.groups[b.group as usize];
-        let (row, change) = rows.row(earlier.id(b), Some(place), None, group);
+        let label = earlier.labels[b.group as usize].clone();
+        let (row, change) = rows.row(earlier.id(b), Some(place), None, label);
         counts.count(Group::Earlier(b.group), change);
         writer.row(&row)?;
     }
@@ -506,8 +603,19 @@ struct Compared {
     place: Option<usize>,
     group: Group,
     change: Changed,
-    /// Its row, made for the writer.
-    rows: crate::report::Rows,
+    /// Its row, made for the writer (or written into its batch's text).
+    rows: OutletRows,
+}
+
+/// An outlet of the later inventory as its row shows it.
+struct Now<'o> {
+    name: &'o str,
+    type_cell: Out,
+    claimed: Option<u8>,
+    assessed: Option<u8>,
+    status: Status,
+    /// Each rule's outcome, found only when its grade changed.
+    outcomes: Vec<Outcome>,
 }
 
 /// How an outlet changed, as its group counts it.
@@ -521,27 +629,25 @@ struct Changed {
 /// Makes the rows of the comparison, on any thread.
 struct DiffRows<'b> {
     book: &'b Rulebook,
-    by: GroupBy,
-    lang: Lang,
     earlier: &'b Earlier,
     /// The as-of dates that end each CSV row (none in other formats).
     dates: Option<[Out; 2]>,
 }
 
 impl DiffRows<'_> {
-    /// The row of the outlet `id` of group `group`: the earlier outlet at `place`, as it was,
-    /// and `now`, as it is; and how it changed.
+    /// The row of the outlet `id` of the group labelled `label`: the earlier outlet at `place`,
+    /// as it was, and `now`, as it is; and how it changed.
     fn row(
         &self,
         id: &str,
         place: Option<usize>,
-        now: Option<&Read>,
-        group: &str,
+        now: Option<&Now<'_>>,
+        label: Out,
     ) -> (Vec<Out>, Changed) {
         let (book, earlier) = (self.book, self.earlier);
         let b = place.and_then(|p| earlier.outlets.get(p));
-        let a = now.map(|r| &r.assessment);
-        let change = change(b, a);
+        let a = now;
+        let change = change(b, a.map(|a| a.assessed));
         let claim_changed = matches!((b, now), (Some(b), Some(r)) if b.claimed != r.claimed);
         let fell_below = matches!((b, a), (Some(b), Some(a)) if b.status != Status::BelowMinimum && a.status == Status::BelowMinimum);
         let rules = match (place, b, a) {
@@ -554,20 +660,19 @@ impl DiffRows<'_> {
             ),
             _ => String::new(),
         };
-        // A row names its group by its whole path: rows stream, before every group is known.
-        let label = self.by.full_label(group, self.lang);
         let mut row = vec![
             Out::str(id),
-            Out::str(now.map_or_else(
-                || b.map(|b| earlier.name(b).to_string()).unwrap_or_default(),
-                |r| r.name.clone(),
-            )),
+            Out::str(match (now, b) {
+                (Some(r), _) => r.name,
+                (None, Some(b)) => earlier.name(b),
+                (None, None) => "",
+            }),
             match (now, b) {
-                (Some(r), _) => r.type_cell(book),
-                (None, Some(b)) => earlier.type_cell(b),
+                (Some(r), _) => r.type_cell.clone(),
+                (None, Some(b)) => earlier.type_cell(book, b.types),
                 (None, None) => Out::Null,
             },
-            Out::str(label),
+            label,
             change.out(),
             b.map_or(Out::Null, |b| Out::Grade(b.assessed)),
             a.map_or(Out::Null, |a| Out::Grade(a.assessed)),
@@ -596,15 +701,6 @@ impl DiffRows<'_> {
 enum Group {
     Earlier(u32),
     New(String),
-}
-
-impl Group {
-    fn of(earlier: &Earlier, key: String) -> Group {
-        match earlier.group_ids.get(&key) {
-            Some(&g) => Group::Earlier(g),
-            None => Group::New(key),
-        }
-    }
 }
 
 /// The changes counted by group, as the rows are written. Per group: upgraded, downgraded,
@@ -661,11 +757,11 @@ impl Counts {
 }
 
 /// How an outlet's grade changed: `b` as it was, `now` as it is.
-fn change(b: Option<&Before>, now: Option<&Assessment>) -> Change {
+fn change(b: Option<&Before>, now: Option<Option<u8>>) -> Change {
     match (b, now) {
         (None, _) => Change::New,
         (_, None) => Change::Closed,
-        (Some(b), Some(a)) => match rank(a.assessed).cmp(&rank(b.assessed)) {
+        (Some(b), Some(assessed)) => match rank(assessed).cmp(&rank(b.assessed)) {
             std::cmp::Ordering::Less => Change::Upgraded,
             std::cmp::Ordering::Greater => Change::Downgraded,
             std::cmp::Ordering::Equal => Change::Unchanged,
