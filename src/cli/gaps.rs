@@ -61,7 +61,7 @@ pub fn run(args: Args) -> Result<Exit> {
         // Only the rules the rows need are checked ([`Evaluator::brief_gaps`]).
         let (brief, failing) = ev.brief_gaps(outlet, args.target);
         let rows = gap_rows_of(book, &cells, outlet, &brief, args.target, &failing, c.lang);
-        let rows = OutletRows::Made(maker.make(rows));
+        let rows = maker.outlet_rows(rows, text);
         // The outlet's grade, for a format that shows it (assessed whole to name a waived rule).
         let grade = related.then(|| {
             let a = (brief.waived > 0).then(|| ev.assess(outlet));

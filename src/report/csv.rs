@@ -290,6 +290,19 @@ impl Encode for CsvCells<'_> {
     fn csv(&self) -> Option<CsvCells<'_>> {
         Some(*self)
     }
+
+    fn in_text(&self) -> bool {
+        true
+    }
+
+    fn encode_into(&self, rows: &mut dyn Iterator<Item = Vec<Out>>, text: &mut String) -> usize {
+        let (mut cell, mut count) = (String::new(), 0);
+        for r in rows {
+            csv_line(text, &mut cell, &r, self.lang, self.book, self.excel);
+            count += 1;
+        }
+        count
+    }
 }
 
 #[cfg(test)]
