@@ -1,7 +1,8 @@
-//! `grade` and `gaps` write their CSV lines straight (`GradeLines`, `GapLines`), without making
-//! the cells that every other format is written from. The lines must be the very bytes that the
-//! writer makes of those cells: checked here outlet by outlet, in both languages, with and
-//! without `--excel`, for every target grade, with waivers, and with text that needs quoting.
+//! `grade` and `gaps` write their CSV lines straight (`GradeLines`, `GapLines`), and `gaps` its
+//! JSON objects, without making the cells that every other format is written from. The lines
+//! must be the very bytes that the writer makes of those cells: checked here outlet by outlet, in
+//! both languages, with and without `--excel`, for every target grade, with waivers, and with
+//! text that needs quoting or escaping.
 
 #![allow(
     clippy::expect_used,
@@ -44,7 +45,7 @@ const WAIVERS: &str = "waivers:
 fn bytes(rows: Rows) -> (String, usize) {
     match rows {
         Rows::Encoded { bytes, count } => (String::from_utf8(bytes).expect("UTF-8"), count),
-        Rows::Typed(_) => panic!("a CSV maker encodes its rows"),
+        Rows::Typed(_) => panic!("a CSV or JSON maker encodes its rows"),
     }
 }
 
@@ -71,7 +72,7 @@ fn check(read: &Read, extras: &[String], ev: &Evaluator) {
             let grades = maker(lang, excel, grade_columns(extras).0);
             let gaps = maker(lang, excel, gaps_columns().0);
             let grade_lines = GradeLines::new(book(), grades.csv().expect("a CSV maker"));
-            let gap_lines = GapLines::new(book(), gaps.csv().expect("a CSV maker"));
+            let gap_lines = GapLines::new(book(), gaps.straight().expect("a CSV maker"), lang);
             for o in &read.outlets {
                 let a = ev.assess(o);
                 let made = bytes(grades.make([grade_row(ev, o, &a)]));
@@ -100,6 +101,38 @@ fn check(read: &Read, extras: &[String], ev: &Evaluator) {
         }
     }
     assert!(gap_lines_seen > 0, "some outlet has gaps");
+    // JSON objects, written straight, are the JSON writer's too.
+    for lang in [Lang::Zh, Lang::En] {
+        let gaps = json_maker(lang, gaps_columns().0);
+        let gap_objects = GapLines::new(book(), gaps.straight().expect("a JSON maker"), lang);
+        for o in &read.outlets {
+            let a = ev.assess(o);
+            for target in [None, Some(1), Some(2), Some(3), Some(4)] {
+                let mut text = String::from("{},");
+                let (brief, failing) = ev.brief_gaps(o, target);
+                let count = gap_objects.write(ev, o, &brief, target, &failing, &mut text);
+                assert_eq!(
+                    (text.split_off(3), count),
+                    bytes(gaps.make(gaps_rows(ev, o, &a, target, lang))),
+                    "gap objects of {} to {target:?} ({lang:?})",
+                    o.id
+                );
+            }
+        }
+    }
+}
+
+fn json_maker(lang: Lang, columns: Vec<outlet::report::Column>) -> RowMaker<'static> {
+    Writer::new(
+        Vec::new(),
+        Format::Json,
+        lang,
+        book(),
+        Meta::rulebook("test", book()),
+        "rows",
+        columns,
+    )
+    .row_maker()
 }
 
 #[test]

@@ -183,7 +183,8 @@ fn the_fast_csv_lines_are_the_specifications_cells_for_every_column() {
         let mut w = Writer::new(Vec::new(), Format::Csv, lang, book(), meta(), "x", vec![]);
         let maker = w.row_maker();
         let csv = maker.csv().expect("a CSV writer writes lines straight");
-        let (grade_lines, gap_lines) = (GradeLines::new(book(), csv), GapLines::new(book(), csv));
+        let gap_lines = GapLines::new(book(), outlet::report::Straight::Csv(csv), lang);
+        let grade_lines = GradeLines::new(book(), csv);
         let mut gap_count = 0;
         for o in &read.outlets {
             let a = ev.assess(o);

@@ -189,7 +189,7 @@ fn the_fast_lines_neutralise_as_the_writer_does() {
             };
             let (grades, gaps) = (maker(grade_columns(&extras).0), maker(gaps_columns().0));
             let grade_lines = GradeLines::new(&book, grades.csv().expect("a CSV maker"));
-            let gap_lines = GapLines::new(&book, gaps.csv().expect("a CSV maker"));
+            let gap_lines = GapLines::new(&book, gaps.straight().expect("a CSV maker"), lang);
             for o in &outlets {
                 let a = ev.assess(o);
                 let mut line = String::new();

@@ -48,10 +48,13 @@ pub fn run(args: Args) -> Result<Exit> {
     // What every outlet's rows share (type names, rule texts), made once.
     let cells = SharedCells::new(book);
     let maker = writer.row_maker();
-    // CSV lines are written straight.
-    let lines = maker.csv().map(|csv| GapLines::new(book, csv));
+    // CSV lines and JSON objects are written straight.
+    // (Not for a format that shows the grades apart, made from cells below.)
+    let lines = (maker.straight())
+        .filter(|_| !related)
+        .map(|s| GapLines::new(book, s, c.lang));
     let work = |outlet: &Outlet, text: &mut String| {
-        // CSV lines need only the rules on the way to the target.
+        // Rows written straight need only the rules on the way to the target.
         if let Some(lines) = &lines {
             let (brief, gaps) = ev.brief_gaps(outlet, args.target);
             let rows = lines.write(&ev, outlet, &brief, args.target, &gaps, text);

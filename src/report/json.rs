@@ -13,7 +13,7 @@ use crate::text::Lang;
 
 impl Out {
     /// Appends the cell as JSON: the bytes that serializing [`Out::json`] gives, without making it.
-    fn write_json(&self, buf: &mut String) {
+    pub(crate) fn write_json(&self, buf: &mut String) {
         match self {
             Out::Null | Out::Grade(None) | Out::OptGrade(None) => buf.push_str("null"),
             Out::Str(s) => write_json_str(buf, s),
@@ -38,7 +38,7 @@ impl Out {
 /// outlets: `grade --format json` 2,080 M instructions with `serde_json`'s table lookup of each
 /// byte, 2,024 M with a test eight bytes at a time in a word, 2,000 M so; `gaps --format json`
 /// 3,126 M, 3,126 M and 3,005 M.)
-fn write_json_str(buf: &mut String, s: &str) {
+pub(crate) fn write_json_str(buf: &mut String, s: &str) {
     let escaped = |b: u8| (b < 0x20) | (b == b'"') | (b == b'\\');
     let bytes = s.as_bytes();
     let (chunks, rest) = bytes.as_chunks::<16>();
@@ -267,6 +267,10 @@ impl Encode for JsonRow {
             bytes: text.into_bytes(),
             count,
         }
+    }
+
+    fn json(&self) -> bool {
+        true
     }
 
     fn in_text(&self) -> bool {

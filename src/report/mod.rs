@@ -23,7 +23,7 @@ pub mod xlsx;
 use serde_json::{Value as Json, json};
 
 pub use csv::{CsvCells, formula_like};
-pub use render::{OutletRows, RowMaker, Rows, Wants, Writer};
+pub use render::{OutletRows, RowMaker, Rows, Straight, Wants, Writer};
 
 use crate::rulebook::Rulebook;
 use crate::text::{Lang, Text};

@@ -228,6 +228,11 @@ pub(super) trait Encode: Send + Sync {
     fn csv(&self) -> Option<CsvCells<'_>> {
         None
     }
+    /// Whether the renderer reads its rows as JSON objects (keys in the order of a
+    /// `serde_json::Map`, sorted), which may be written straight.
+    fn json(&self) -> bool {
+        false
+    }
     /// Whether the renderer reads its rows from text that [`Encode::encode_into`] writes.
     fn in_text(&self) -> bool {
         false
@@ -313,6 +318,15 @@ pub enum OutletRows {
     InText(usize),
 }
 
+/// How rows are written straight, without making their cells ([`RowMaker::straight`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Straight<'a> {
+    /// CSV lines, each ended as the writer ends them.
+    Csv(CsvCells<'a>),
+    /// JSON objects, a comma between two.
+    Json,
+}
+
 /// Makes [`Rows`] for one writer, on any thread.
 #[derive(Clone)]
 pub struct RowMaker<'a> {
@@ -329,6 +343,16 @@ impl<'a> RowMaker<'a> {
     /// For a CSV writer: the means to write its lines straight ([`Rows::Encoded`]).
     pub fn csv(&self) -> Option<CsvCells<'_>> {
         self.encode.csv()
+    }
+
+    /// How the writer's rows may be written straight into a batch's text, without making their
+    /// cells: as CSV lines or JSON objects ([`super::outlets::GapLines`]); `None` for a format
+    /// whose rows are made from cells.
+    pub fn straight(&self) -> Option<Straight<'_>> {
+        match self.encode.csv() {
+            Some(csv) => Some(Straight::Csv(csv)),
+            None => self.encode.json().then_some(Straight::Json),
+        }
     }
 
     /// The rows, cells in column order, as the writer's renderer takes them.

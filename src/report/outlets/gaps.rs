@@ -7,7 +7,8 @@ use super::SharedCells;
 use crate::eval::{Assessment, Brief, Evaluator, Outcome};
 use crate::inventory::Outlet;
 use crate::report::describe::{observed, observed_fields, push_observed};
-use crate::report::{Column, CsvCells, Out, words};
+use crate::report::json::write_json_str;
+use crate::report::{Column, Out, Straight, words};
 use crate::rulebook::Rulebook;
 use crate::text::Lang;
 
@@ -306,26 +307,30 @@ pub fn gap_rows_of(
         .collect()
 }
 
-/// A run of neighbouring columns of [`GAPS`] that come from one place: what [`GapLines`] copies
-/// or writes in one go.
+/// A run of neighbouring columns of [`GAPS`], in the order they are written, that come from one
+/// place: what [`GapLines`] copies or writes in one go.
 #[derive(Debug)]
 enum Run {
-    /// Outlet columns from this to that index: rendered once per outlet.
-    Outlet(std::ops::Range<usize>),
+    /// Outlet columns, by index: rendered once per outlet.
+    Outlet(Vec<usize>),
     /// Rule columns: the run's index among the rule runs, rendered once per rule.
     Rule(usize),
     /// One line column, by index.
     Line(usize),
 }
 
-/// `gaps`' CSV lines written straight from [`GAPS`], without making the rows' cells: the same
-/// bytes as [`gap_rows_of`]'s rows written by a CSV writer. A rule's own cells are rendered once.
+/// `gaps`' rows written straight from [`GAPS`], without making their cells: CSV lines or JSON
+/// objects, the same bytes as [`gap_rows_of`]'s rows written by the writer. A rule's own cells
+/// are rendered once, an outlet's once for all its rows.
 pub struct GapLines<'a> {
-    csv: CsvCells<'a>,
+    format: Straight<'a>,
     cells: SharedCells,
     runs: Vec<Run>,
     /// Per rule, each rule run rendered.
     rules: Vec<Vec<String>>,
+    /// For JSON, each column's key, quoted, and its colon.
+    keys: Vec<String>,
+    lang: Lang,
 }
 
 impl std::fmt::Debug for GapLines<'_> {
@@ -338,14 +343,24 @@ impl std::fmt::Debug for GapLines<'_> {
 }
 
 impl<'a> GapLines<'a> {
-    pub fn new(book: &Rulebook, csv: CsvCells<'a>) -> Self {
+    /// The rows of a writer whose rows are written straight as `format` says, in `lang`.
+    pub fn new(book: &Rulebook, format: Straight<'a>, lang: Lang) -> Self {
         let cells = SharedCells::new(book);
+        // CSV's fields in the columns' order; JSON's in its keys' (a `serde_json::Map`'s, sorted).
+        let mut order: Vec<usize> = (0..GAPS.len()).collect();
+        if let Straight::Json = format {
+            order.sort_by_key(|&c| GAPS[c].key);
+        }
+        let keys = GAPS
+            .iter()
+            .map(|c| serde_json::to_string(c.key).unwrap_or_default() + ":")
+            .collect();
         let mut runs: Vec<Run> = Vec::new();
         let mut rule_runs: Vec<Vec<usize>> = Vec::new();
-        for (i, c) in GAPS.iter().enumerate() {
-            match (&c.cell, runs.last_mut()) {
-                (GapCell::Outlet { .. }, Some(Run::Outlet(r))) if r.end == i => r.end = i + 1,
-                (GapCell::Outlet { .. }, _) => runs.push(Run::Outlet(i..i + 1)),
+        for i in order {
+            match (&GAPS[i].cell, runs.last_mut()) {
+                (GapCell::Outlet { .. }, Some(Run::Outlet(r))) => r.push(i),
+                (GapCell::Outlet { .. }, _) => runs.push(Run::Outlet(vec![i])),
                 (GapCell::Rule(_), Some(Run::Rule(r))) => rule_runs[*r].push(i),
                 (GapCell::Rule(_), _) => {
                     runs.push(Run::Rule(rule_runs.len()));
@@ -354,32 +369,61 @@ impl<'a> GapLines<'a> {
                 (GapCell::Line { .. }, _) => runs.push(Run::Line(i)),
             }
         }
-        let rules = (0..book.rules.len())
+        let mut lines = GapLines {
+            format,
+            cells,
+            runs,
+            rules: Vec::new(),
+            keys,
+            lang,
+        };
+        let mut scratch = String::new();
+        lines.rules = (0..book.rules.len())
             .map(|r| {
                 rule_runs
                     .iter()
                     .map(|run| {
-                        let made: Vec<Out> = run
-                            .iter()
-                            .filter_map(|&c| match GAPS[c].cell {
-                                GapCell::Rule(cell) => Some(cell(&cells, book, r, csv.lang)),
-                                _ => None,
-                            })
-                            .collect();
-                        csv.render(&made)
+                        let mut text = String::new();
+                        for (k, &c) in run.iter().enumerate() {
+                            if k > 0 {
+                                text.push(',');
+                            }
+                            if let GapCell::Rule(cell) = GAPS[c].cell {
+                                let cell = cell(&lines.cells, book, r, lang);
+                                lines.put(&mut text, &mut scratch, c, &cell);
+                            }
+                        }
+                        text
                     })
                     .collect()
             })
             .collect();
-        GapLines {
-            csv,
-            cells,
-            runs,
-            rules,
+        lines
+    }
+
+    /// Appends column `c`'s `cell` as the format writes it.
+    fn put(&self, text: &mut String, scratch: &mut String, c: usize, cell: &Out) {
+        match self.format {
+            Straight::Csv(csv) => csv.push(text, scratch, cell),
+            Straight::Json => {
+                text.push_str(&self.keys[c]);
+                cell.write_json(text);
+            }
         }
     }
 
-    /// Writes the outlet's lines at the end of `line`, one per rule it fails on the way to
+    /// Appends column `c`'s text, written as [`Out::Str`] is.
+    fn put_str(&self, text: &mut String, c: usize, s: &str) {
+        match self.format {
+            Straight::Csv(csv) => csv.push_str(text, s),
+            Straight::Json => {
+                text.push_str(&self.keys[c]);
+                write_json_str(text, s);
+            }
+        }
+    }
+
+    /// Writes the outlet's rows at the end of `line`, one per rule it fails on the way to
     /// `target` (the next grade when `None`); how many. `brief` and `gaps` are as
     /// [`Evaluator::brief_gaps`] finds them.
     pub fn write(
@@ -397,34 +441,33 @@ impl<'a> GapLines<'a> {
         if gaps.is_empty() {
             return 0;
         }
-        let csv = &self.csv;
         let of = GapOutlet {
             book: ev.book,
             cells: &self.cells,
             outlet,
             brief,
             target,
-            lang: csv.lang,
+            lang: self.lang,
         };
         let mut scratch = String::new();
-        // The outlet's own runs, rendered once for each of its lines.
+        // The outlet's own runs, rendered once for each of its rows.
         let outlet_runs: Vec<String> = self
             .runs
             .iter()
             .filter_map(|run| match run {
-                Run::Outlet(columns) => Some(columns.clone()),
+                Run::Outlet(columns) => Some(columns),
                 _ => None,
             })
             .map(|columns| {
                 let mut text = String::with_capacity(96);
-                for (k, c) in columns.enumerate() {
+                for (k, &c) in columns.iter().enumerate() {
                     if k > 0 {
                         text.push(',');
                     }
                     match GAPS[c].cell {
-                        GapCell::Outlet { text: Some(t), .. } => csv.push_str(&mut text, t(&of)),
+                        GapCell::Outlet { text: Some(t), .. } => self.put_str(&mut text, c, t(&of)),
                         GapCell::Outlet { cell, .. } => {
-                            csv.push(&mut text, &mut scratch, &cell(&of))
+                            self.put(&mut text, &mut scratch, c, &cell(&of));
                         }
                         _ => {}
                     }
@@ -432,18 +475,22 @@ impl<'a> GapLines<'a> {
                 text
             })
             .collect();
-        // Each line is made in a buffer of its own and then copied to the batch's text: a field
+        // Each row is made in a buffer of its own and then copied to the batch's text: a field
         // is checked for quoting right after it is written, and read back there it waited for
         // memory that the reading thread last held.
         let mut own = String::with_capacity(512);
         line.reserve(gaps.len() * 320);
-        for &(rule, outcome) in gaps {
+        for (n, &(rule, outcome)) in gaps.iter().enumerate() {
             let g = GapRow {
                 of: &of,
                 rule,
                 outcome,
             };
             own.clear();
+            let json = matches!(self.format, Straight::Json);
+            if json {
+                own.push_str(if n > 0 { ",{" } else { "{" });
+            }
             let mut outlet_run = 0;
             for (k, run) in self.runs.iter().enumerate() {
                 if k > 0 {
@@ -457,20 +504,38 @@ impl<'a> GapLines<'a> {
                     Run::Rule(r) => {
                         own.push_str(&self.rules[rule][*r]);
                     }
-                    Run::Line(c) => match GAPS[*c].cell {
-                        GapCell::Line {
-                            write: Some(write), ..
-                        } => {
+                    Run::Line(c) => match (self.format, &GAPS[*c].cell) {
+                        (
+                            Straight::Csv(csv),
+                            GapCell::Line {
+                                write: Some(write), ..
+                            },
+                        ) => {
                             let start = own.len();
                             write(&g, &mut own);
                             csv.quote_from(&mut own, &mut scratch, start);
                         }
-                        GapCell::Line { cell, .. } => csv.push(&mut own, &mut scratch, &cell(&g)),
+                        (
+                            Straight::Json,
+                            GapCell::Line {
+                                write: Some(write), ..
+                            },
+                        ) => {
+                            scratch.clear();
+                            write(&g, &mut scratch);
+                            self.put_str(&mut own, *c, &scratch);
+                        }
+                        (_, GapCell::Line { cell, .. }) => {
+                            self.put(&mut own, &mut scratch, *c, &cell(&g));
+                        }
                         _ => {}
                     },
                 }
             }
-            csv.end(&mut own);
+            match self.format {
+                Straight::Csv(csv) => csv.end(&mut own),
+                Straight::Json => own.push('}'),
+            }
             line.push_str(&own);
         }
         gaps.len()
