@@ -15,7 +15,8 @@
 //! over its XML ([`guard::read`]), exactly as calamine reads them, so that the sheet is inflated and
 //! parsed once; a workbook with anything that pass does not read to the letter is read by calamine
 //! as before. An `.xls` or `.ods` sheet is read whole, as a grid ([`GridRows`]), and so is a crafted
-//! sheet whose cells are out of order.
+//! sheet whose cells are out of order. A workbook named by its path is not read into memory: its
+//! bytes are read from the file where the zip check's pass and calamine need them ([`BookData`]).
 
 mod copy;
 pub mod guard;
