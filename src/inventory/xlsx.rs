@@ -16,7 +16,7 @@
 //! parsed once; a workbook with anything that pass does not read to the letter is read by calamine
 //! as before. An `.xls` or `.ods` sheet is read whole, as a grid ([`GridRows`]), and so is a crafted
 //! sheet whose cells are out of order. A workbook named by its path is not read into memory: its
-//! bytes are read from the file where the zip check's pass and calamine need them ([`BookData`]).
+//! bytes are read from the file where the zip check's pass and calamine need them (`BookData`).
 
 mod copy;
 pub mod guard;
@@ -243,7 +243,7 @@ impl XlsxSource {
     }
 
     /// [`XlsxSource::open`] of the workbook in `handle`, read where it is needed rather than
-    /// into memory ([`BookData`]).
+    /// into memory (`BookData`).
     pub fn open_file(
         handle: std::fs::File,
         file: &str,
