@@ -70,6 +70,11 @@ pub struct Inventory<'b> {
 /// enough to keep every thread busy and memory small.
 const BATCH: usize = 256;
 
+/// Rows of a workbook's sheet handed to a grading thread at a time (issue 16: with [`BATCH`],
+/// the batches read ahead at the start of the grading took megabytes more of a 100,000-row
+/// workbook's peak memory; as fast).
+const SHEET_BATCH: usize = 64;
+
 /// The bytes of rows a batch stops at (one longer row may pass it): far above a batch of
 /// ordinary rows (256 rows of ~400 bytes), so only long rows make smaller batches.
 const BATCH_BYTES: usize = 1 << 20;
@@ -107,14 +112,21 @@ impl<'b> Inventory<'b> {
         book: &'b Rulebook,
     ) -> Result<Inventory<'b>, InventoryError> {
         let label = input.label();
-        let read: Box<dyn Read> = match input {
-            Input::Stdin => Box::new(io::stdin().lock()),
-            Input::Path(p) => Box::new(File::open(p).map_err(|e| InventoryError::Io {
-                file: label.clone(),
-                source: e,
-            })?),
-        };
         let format = format.unwrap_or_else(|| InputFormat::detect(input));
+        let read = match input {
+            Input::Stdin => Reading::Stream(Box::new(io::stdin().lock())),
+            Input::Path(p) => {
+                let file = File::open(p).map_err(|e| InventoryError::Io {
+                    file: label.clone(),
+                    source: e,
+                })?;
+                // A workbook is read where its bytes are needed, not into memory.
+                match format {
+                    InputFormat::Xlsx => Reading::File(file),
+                    _ => Reading::Stream(Box::new(file)),
+                }
+            }
+        };
         let mut inventory = Inventory::from_read(read, format, sheet, &label, book)?;
         // A file's size tells about how many ids to make room for, so that the table of ids
         // is not built again as it grows. The first lines are only a sample: a quarter more, as
@@ -138,11 +150,11 @@ impl<'b> Inventory<'b> {
         label: &str,
         book: &'b Rulebook,
     ) -> Result<Inventory<'b>, InventoryError> {
-        Inventory::from_read(read, format, None, label, book)
+        Inventory::from_read(Reading::Stream(read), format, None, label, book)
     }
 
     fn from_read(
-        mut read: Box<dyn Read>,
+        read: Reading,
         format: InputFormat,
         sheet: Option<&str>,
         label: &str,
@@ -154,18 +166,26 @@ impl<'b> Inventory<'b> {
         let finder = |rows: &[Vec<String>]| header::find(rows, book);
         let (source, unit) = match format {
             InputFormat::Xlsx => {
-                let bytes = read_all(&mut read, label)?;
-                let source = XlsxSource::open(bytes, label, sheet, &finder)?;
+                let source = match read {
+                    Reading::File(file) => XlsxSource::open_file(file, label, sheet, &finder)?,
+                    Reading::Stream(mut read) => {
+                        let bytes = read_all(&mut read, label)?;
+                        XlsxSource::open(bytes, label, sheet, &finder)?
+                    }
+                };
                 (Source::Xlsx(source), RowUnit::Sheet)
             }
             InputFormat::Csv => (
-                Source::Csv(CsvSource::open_with(read, label, &finder)?),
+                Source::Csv(CsvSource::open_with(read.into_read(), label, &finder)?),
                 RowUnit::Line,
             ),
             InputFormat::Yaml => (
-                Source::Yaml(YamlSource::open(read, label, "outlets", &|key| {
-                    book.field_for_header(key)
-                })?),
+                Source::Yaml(YamlSource::open(
+                    read.into_read(),
+                    label,
+                    "outlets",
+                    &|key| book.field_for_header(key),
+                )?),
                 RowUnit::Item,
             ),
         };
@@ -457,11 +477,17 @@ impl<'b> Inventory<'b> {
             items: threads * AHEAD,
             bytes: IN_FLIGHT_BYTES,
         };
+        // A workbook's rows are typed cells, each text its own allocation, not the bytes of a
+        // record used again: fewer of them are read ahead.
+        let batch = match source {
+            Source::Xlsx(_) => SHEET_BATCH,
+            Source::Csv(_) | Source::Yaml(_) => BATCH,
+        };
         let read = || -> Result<Option<(Batch, usize)>, E> {
             let mut spare = spare.borrow_mut();
-            let mut raws = Vec::with_capacity(BATCH);
+            let mut raws = Vec::with_capacity(batch);
             let mut bytes = 0;
-            while raws.len() < BATCH && bytes < BATCH_BYTES {
+            while raws.len() < batch && bytes < BATCH_BYTES {
                 let record = spare.records.pop().unwrap_or_default();
                 match source.next_raw(record)? {
                     Some(raw) => {
@@ -534,6 +560,21 @@ impl<'b> Inventory<'b> {
         }
         state.finish(layout, problems);
         Ok(())
+    }
+}
+
+/// Where an inventory is read from: a stream, or the file of a workbook (read where it is needed).
+enum Reading {
+    Stream(Box<dyn Read>),
+    File(File),
+}
+
+impl Reading {
+    fn into_read(self) -> Box<dyn Read> {
+        match self {
+            Reading::Stream(read) => read,
+            Reading::File(file) => Box::new(file),
+        }
     }
 }
 

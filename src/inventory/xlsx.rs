@@ -15,7 +15,8 @@
 //! over its XML ([`guard::read`]), exactly as calamine reads them, so that the sheet is inflated and
 //! parsed once; a workbook with anything that pass does not read to the letter is read by calamine
 //! as before. An `.xls` or `.ods` sheet is read whole, as a grid ([`GridRows`]), and so is a crafted
-//! sheet whose cells are out of order.
+//! sheet whose cells are out of order. A workbook named by its path is not read into memory: its
+//! bytes are read from the file where the zip check's pass and calamine need them (`BookData`).
 
 mod copy;
 pub mod guard;
@@ -47,20 +48,94 @@ const MERGE_FILL_LIMIT: u64 = 100_000;
 
 type Book = Sheets<Bytes>;
 
+/// Where a workbook's bytes are: in memory (read from standard input, or given), or in its file,
+/// read where they are needed. A workbook named by its path is not read into memory: the 12.6 MB
+/// of the 100,000-row workbook, held for the whole zip check's pass, were memory the allocator
+/// did not give back before the rows were graded (issue 16).
+pub(crate) enum BookData {
+    Memory(Vec<u8>),
+    #[cfg(any(unix, windows))]
+    File {
+        file: std::fs::File,
+        len: u64,
+    },
+}
+
+impl BookData {
+    /// The workbook in `file`. An OLE compound file (an `.xls`, an encrypted `.xlsx`) is read into
+    /// memory: calamine reads it whole, and the encryption check looks through all of it.
+    pub(crate) fn from_file(
+        mut file: std::fs::File,
+        label: &str,
+    ) -> Result<BookData, InventoryError> {
+        let io_error = |e| InventoryError::Io {
+            file: label.into(),
+            source: e,
+        };
+        let len = file.metadata().map_err(io_error)?.len();
+        file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+        let mut head = [0u8; 8];
+        let mut got = 0;
+        while got < head.len() {
+            match file.read(&mut head[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_error(e)),
+            }
+        }
+        #[cfg(any(unix, windows))]
+        if len > 0 && got == head.len() && !guard::is_compound(&head) {
+            return Ok(BookData::File { file, len });
+        }
+        file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+        Ok(BookData::Memory(super::read_all(&mut file, label)?))
+    }
+
+    fn len(&self) -> u64 {
+        match self {
+            BookData::Memory(bytes) => bytes.len() as u64,
+            #[cfg(any(unix, windows))]
+            BookData::File { len, .. } => *len,
+        }
+    }
+
+    /// Reads from byte `at` into `buf`, as many bytes as there are up to its length.
+    fn read_at(&self, at: u64, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            BookData::Memory(bytes) => {
+                let start = usize::try_from(at).unwrap_or(usize::MAX).min(bytes.len());
+                let n = buf.len().min(bytes.len() - start);
+                buf[..n].copy_from_slice(&bytes[start..start + n]);
+                Ok(n)
+            }
+            #[cfg(unix)]
+            BookData::File { file, .. } => loop {
+                match std::os::unix::fs::FileExt::read_at(file, buf, at) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    r => return r,
+                }
+            },
+            #[cfg(windows)]
+            BookData::File { file, .. } => std::os::windows::fs::FileExt::seek_read(file, buf, at),
+        }
+    }
+}
+
 /// A workbook's bytes as calamine reads them, shared with the reader that may open them again;
 /// optionally with the shared-string part's name in the zip's central directory hidden, when
 /// the zip check's pass has read the strings already ([`guard::read`]): calamine then does not
 /// inflate and hold them a second time (the 100,000-row workbook's table is 11 MB of XML).
 #[derive(Clone)]
 pub(crate) struct Bytes {
-    data: Arc<Vec<u8>>,
+    data: Arc<BookData>,
     position: u64,
     /// The offset of the name's first byte, read as `#`.
     hidden: Option<u64>,
 }
 
 impl Bytes {
-    fn new(data: Arc<Vec<u8>>, hidden: Option<u64>) -> Bytes {
+    fn new(data: Arc<BookData>, hidden: Option<u64>) -> Bytes {
         Bytes {
             data,
             position: 0,
@@ -71,12 +146,7 @@ impl Bytes {
 
 impl Read for Bytes {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let data: &[u8] = &self.data;
-        let start = usize::try_from(self.position)
-            .unwrap_or(usize::MAX)
-            .min(data.len());
-        let n = buf.len().min(data.len() - start);
-        buf[..n].copy_from_slice(&data[start..start + n]);
+        let n = self.data.read_at(self.position, buf)?;
         if let Some(at) = self.hidden
             && at >= self.position
             && at < self.position + n as u64
@@ -90,7 +160,7 @@ impl Read for Bytes {
 
 impl Seek for Bytes {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let len = self.data.len() as u64;
+        let len = self.data.len();
         let at = match to {
             SeekFrom::Start(at) => Some(at),
             SeekFrom::End(off) => len.checked_add_signed(off),
@@ -169,7 +239,27 @@ impl XlsxSource {
         sheet: Option<&str>,
         finder: &Finder,
     ) -> Result<XlsxSource, InventoryError> {
-        let (mut book, mut scan) = open_book(bytes, file, true)?;
+        XlsxSource::open_data(BookData::Memory(bytes), file, sheet, finder)
+    }
+
+    /// [`XlsxSource::open`] of the workbook in `handle`, read where it is needed rather than
+    /// into memory (`BookData`).
+    pub fn open_file(
+        handle: std::fs::File,
+        file: &str,
+        sheet: Option<&str>,
+        finder: &Finder,
+    ) -> Result<XlsxSource, InventoryError> {
+        XlsxSource::open_data(BookData::from_file(handle, file)?, file, sheet, finder)
+    }
+
+    fn open_data(
+        data: BookData,
+        file: &str,
+        sheet: Option<&str>,
+        finder: &Finder,
+    ) -> Result<XlsxSource, InventoryError> {
+        let (mut book, mut scan) = open_book(data, file, true)?;
         let picked = pick_sheet(&mut book, &mut scan, file, sheet, finder)?;
         let Some(area) = picked.sheet.area() else {
             return Err(InventoryError::Empty { file: file.into() });
@@ -374,19 +464,23 @@ fn check_used_area(
 /// Also returns what the check saw of each worksheet; with `cells`, the check's pass reads the
 /// worksheets' cells too ([`guard::read`]), which calamine then does not read again.
 fn open_book(
-    bytes: Vec<u8>,
+    data: BookData,
     file: &str,
     cells: bool,
 ) -> Result<(Book, guard::Scan), InventoryError> {
-    let checked = match cells {
-        true => guard::read(&bytes),
-        false => guard::check(&bytes),
+    let bytes = Arc::new(data);
+    let checked = match (&*bytes, cells) {
+        (BookData::Memory(bytes), true) => guard::read(bytes),
+        (BookData::Memory(bytes), false) => guard::check(bytes),
+        #[cfg(any(unix, windows))]
+        (data @ BookData::File { .. }, cells) => {
+            guard::read_reader(Bytes::new(Arc::clone(&bytes), None), data.len(), cells)
+        }
     };
     let mut scan = checked.map_err(|refusal| InventoryError::Refused {
         file: file.into(),
         refusal,
     })?;
-    let bytes = Arc::new(bytes);
     if scan.book.is_some() {
         let hidden = scan.shared_strings_name.map(|(at, _)| at);
         if let Ok(x) = calamine::Xlsx::new(Bytes::new(bytes.clone(), hidden)) {
@@ -430,7 +524,7 @@ fn open_book(
 pub fn one_pass_difference(bytes: &[u8]) -> Option<String> {
     let mut scan = guard::read(bytes).ok()?;
     let mut values = scan.book.take()?;
-    let data = Arc::new(bytes.to_vec());
+    let data = Arc::new(BookData::Memory(bytes.to_vec()));
     let hidden = scan.shared_strings_name.map(|(at, _)| at);
     // The reader uses the pass's cells only where calamine opens the workbook without its strings.
     calamine::Xlsx::new(Bytes::new(data.clone(), hidden)).ok()?;
@@ -815,7 +909,7 @@ mod tests {
         assert!(scan.book.is_some());
         let hidden = scan.shared_strings_name.map(|(at, _)| at);
         assert!(hidden.is_some());
-        let data = Arc::new(bytes);
+        let data = Arc::new(super::BookData::Memory(bytes));
         let cells = |hidden| {
             let mut book = calamine::Xlsx::new(Bytes::new(Arc::clone(&data), hidden)).unwrap();
             let mut reader = book.worksheet_cells_reader("Sheet1").unwrap();
@@ -826,6 +920,66 @@ mod tests {
         // Opened as the pass read it, calamine has no strings of its own to give the cell.
         assert!(cells(hidden).is_err());
         assert_eq!(cells(None).unwrap(), Some(Data::String("网点编号".into())));
+    }
+
+    #[test]
+    #[cfg(any(unix, windows))]
+    #[expect(
+        clippy::unwrap_used,
+        reason = "a test fails loudly when its fixture is broken"
+    )]
+    fn a_workbook_read_from_its_file_passes_as_from_memory() {
+        use std::io::Write;
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let sheet = wb.add_worksheet();
+        for r in 0..200 {
+            sheet.write_string(r, 0, format!("网点{r}")).unwrap();
+            sheet.write_number(r, 1, f64::from(r)).unwrap();
+        }
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&bytes).unwrap();
+        let data = BookData::from_file(file, "台账.xlsx").unwrap();
+        assert!(matches!(data, BookData::File { .. }));
+        let data = Arc::new(data);
+        let from_file = guard::read_reader(Bytes::new(Arc::clone(&data), None), data.len(), true);
+        let from_memory = guard::read(&bytes);
+        assert!(from_memory.as_ref().unwrap().book.is_some());
+        assert!(from_memory.as_ref().unwrap().shared_strings_name.is_some());
+        assert_eq!(from_file, from_memory);
+        // The hidden byte reads as `#` however the reads fall around it.
+        let hidden = from_memory.unwrap().shared_strings_name.unwrap().0;
+        let mut read = Bytes::new(data, Some(hidden));
+        let mut all = Vec::new();
+        let mut piece = [0u8; 7];
+        loop {
+            let n = read.read(&mut piece).unwrap();
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&piece[..n]);
+        }
+        assert_eq!(all.len(), bytes.len());
+        assert_eq!(all[hidden as usize], b'#');
+        assert_eq!(all[..hidden as usize], bytes[..hidden as usize]);
+    }
+
+    #[test]
+    #[expect(
+        clippy::unwrap_used,
+        reason = "a test fails loudly when its fixture is broken"
+    )]
+    fn a_compound_file_is_read_into_memory() {
+        use std::io::Write;
+        let mut cfb = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        cfb.extend_from_slice(&[7; 100]);
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&cfb).unwrap();
+        match BookData::from_file(file, "x.xls").unwrap() {
+            BookData::Memory(bytes) => assert_eq!(bytes, cfb),
+            #[cfg(any(unix, windows))]
+            BookData::File { .. } => panic!("a compound file is read whole"),
+        }
     }
 
     #[test]

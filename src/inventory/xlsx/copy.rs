@@ -56,7 +56,7 @@ impl WorkbookCopy {
         sheet: Option<&str>,
         finder: &Finder,
     ) -> Result<WorkbookCopy, InventoryError> {
-        let (mut book, mut scan) = open_book(bytes, file, false)?;
+        let (mut book, mut scan) = open_book(super::BookData::Memory(bytes), file, false)?;
         let picked = pick_sheet(&mut book, &mut scan, file, sheet, finder)?;
         let (graded_name, found) = (picked.name, picked.found);
         let graded_start = picked.sheet.area().map(|a| a.first);

@@ -78,7 +78,12 @@ const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// file's directory holds in UTF-16LE.
 pub fn is_encrypted(bytes: &[u8]) -> bool {
     const NAME: &[u8] = b"E\0n\0c\0r\0y\0p\0t\0i\0o\0n\0I\0n\0f\0o\0";
-    bytes.starts_with(&CFB_MAGIC) && memchr::memmem::find(bytes, NAME).is_some()
+    is_compound(bytes) && memchr::memmem::find(bytes, NAME).is_some()
+}
+
+/// Whether `bytes` begin as an OLE compound file does (an `.xls`, an encrypted `.xlsx`).
+pub fn is_compound(bytes: &[u8]) -> bool {
+    bytes.starts_with(&CFB_MAGIC)
 }
 
 /// What the pass found in a workbook that passed it.
@@ -118,7 +123,28 @@ fn pass(bytes: &[u8], limits: &Limits, collect: bool) -> Result<Scan, Refusal> {
     if is_encrypted(bytes) {
         return Err(Refusal::Encrypted);
     }
-    let Some(mut zip) = Zip::open(bytes) else {
+    pass_reader(Cursor::new(bytes), bytes.len() as u64, limits, collect)
+}
+
+/// [`check`] (or, with `collect`, [`read`]) of the `len` bytes `reader` reads, read where they
+/// are needed rather than held in memory: for a workbook that is no OLE compound file
+/// ([`is_compound`]), so that the encryption check, which looks through all of one, has nothing
+/// to find.
+pub(crate) fn read_reader<R: Read + Seek>(
+    reader: R,
+    len: u64,
+    collect: bool,
+) -> Result<Scan, Refusal> {
+    pass_reader(reader, len, &Limits::default(), collect)
+}
+
+fn pass_reader<R: Read + Seek>(
+    reader: R,
+    len: u64,
+    limits: &Limits,
+    collect: bool,
+) -> Result<Scan, Refusal> {
+    let Some(mut zip) = Zip::open(reader, len) else {
         return Ok(Scan::default());
     };
     zip.check_overlap()?;
@@ -148,7 +174,7 @@ fn pass(bytes: &[u8], limits: &Limits, collect: bool) -> Result<Scan, Refusal> {
         Ok(()) => {
             let mut scan = pass.scan;
             if collect {
-                pass.values.settle(&mut scan, &zip, bytes);
+                pass.values.settle(&mut scan, zip);
             }
             Ok(scan)
         }
@@ -170,7 +196,7 @@ struct Values {
 impl Values {
     /// Keeps the cells the pass read only when every worksheet's were read exactly and the
     /// strings and styles are those calamine would find.
-    fn settle(self, scan: &mut Scan, zip: &Zip<'_>, bytes: &[u8]) {
+    fn settle<R: Read + Seek>(self, scan: &mut Scan, zip: Zip<R>) {
         let normalized = |n: &str| n.replace('\\', "/").to_ascii_lowercase();
         let count = |part: &str| {
             zip.archive
@@ -202,14 +228,16 @@ impl Values {
             .unwrap_or(0);
         exact &= shared <= strings.len();
         // The part's name in the central directory, checked to be where its header says.
+        let mut reader = zip.archive.into_inner();
         let name = self.strings_header.and_then(|header| {
+            const NAME: &[u8; 20] = b"xl/sharedStrings.xml";
             let start = header.checked_add(46)?;
-            let len = "xl/sharedStrings.xml".len();
-            let at = usize::try_from(start).ok()?;
-            let found = bytes.get(at..at.checked_add(len)?)?;
+            let mut found = [0u8; NAME.len()];
+            reader.seek(SeekFrom::Start(start)).ok()?;
+            reader.read_exact(&mut found).ok()?;
             found
-                .eq_ignore_ascii_case(b"xl/sharedStrings.xml")
-                .then_some((start, len))
+                .eq_ignore_ascii_case(NAME)
+                .then_some((start, NAME.len()))
         });
         if strings_parts == 1 && name.is_none() {
             exact = false;
@@ -231,20 +259,21 @@ impl Values {
 
 /// A reader of the file that tells how far into it the last read went, so that the compressed
 /// bytes an entry has used are counted as they are read, not taken from its header.
-struct Counting<'a> {
-    inner: Cursor<&'a [u8]>,
+struct Counting<R> {
+    inner: R,
     position: Rc<Counter<u64>>,
 }
 
-impl Read for Counting<'_> {
+impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.position.set(self.inner.position());
+        self.position
+            .set(self.position.get().saturating_add(n as u64));
         Ok(n)
     }
 }
 
-impl Seek for Counting<'_> {
+impl<R: Seek> Seek for Counting<R> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
         let at = self.inner.seek(to)?;
         self.position.set(at);
@@ -253,8 +282,8 @@ impl Seek for Counting<'_> {
 }
 
 /// The zip, open.
-struct Zip<'a> {
-    archive: zip::ZipArchive<Counting<'a>>,
+struct Zip<R> {
+    archive: zip::ZipArchive<Counting<R>>,
     position: Rc<Counter<u64>>,
     len: u64,
 }
@@ -277,18 +306,19 @@ trait Visitor {
     fn unread(&mut self) {}
 }
 
-impl<'a> Zip<'a> {
-    fn open(bytes: &'a [u8]) -> Option<Zip<'a>> {
+impl<R: Read + Seek> Zip<R> {
+    /// The zip `reader` reads (from its start), of `len` bytes.
+    fn open(reader: R, len: u64) -> Option<Zip<R>> {
         let position = Rc::new(Counter::new(0));
         let reader = Counting {
-            inner: Cursor::new(bytes),
+            inner: reader,
             position: position.clone(),
         };
         let archive = zip::ZipArchive::new(reader).ok()?;
         Some(Zip {
             archive,
             position,
-            len: bytes.len() as u64,
+            len,
         })
     }
 

@@ -361,8 +361,11 @@ impl Assembler {
 }
 
 /// Rows handed over at a time, and batches that may wait: the memory the stream takes ahead.
-const BATCH: usize = 256;
-const WAITING: usize = 4;
+/// Few: the grading reads ahead batches of its own, and the reader, which only decodes, keeps up
+/// with a batch waiting (issue 16: 4 batches of 256 rows waiting here held megabytes at the start
+/// of the grading that the allocator did not give back before the end of a run).
+const BATCH: usize = 64;
+const WAITING: usize = 2;
 
 type Batch = Result<Vec<Row<'static>>, InventoryError>;
 
