@@ -14,7 +14,7 @@ use crate::eval::{Evaluator, Outcome, Status, rank};
 use crate::inventory::{Input, Outlet};
 use crate::report::outlets::type_cell_of;
 use crate::report::summary::GroupBy;
-use crate::report::{Column, Out, OutletRows, Section, Writer, words};
+use crate::report::{Column, CsvCells, Out, OutletRows, RowMaker, Section, Writer, words};
 use crate::rulebook::{FieldKind, RuleKind, Rulebook};
 use crate::text::{Lang, Text};
 
@@ -334,44 +334,199 @@ impl Change {
 /// Per group: upgraded, downgraded, unchanged, new, closed, claims changed, fell below minimum.
 type GroupCounts = [u64; 7];
 
-/// The columns of the rows; a format of rows alone (`bare`, CSV), with no head to name the dates
-/// in, ends each row with them (`old_as_of`, `new_as_of`).
+/// What a row of the comparison is made from: the outlet `id`, the earlier outlet `before` as it
+/// was and `now` as it is, and what the comparison found.
+struct DiffRow<'r> {
+    id: &'r str,
+    name: &'r str,
+    type_cell: &'r Out,
+    label: &'r Out,
+    before: Option<&'r Before>,
+    now: Option<&'r Now<'r>>,
+    changed: Changed,
+    rules: &'r str,
+    dates: Option<&'r [Out; 2]>,
+}
+
+/// How a CSV line written straight ([`DiffRows::line`]) writes a column: the bytes its typed cell
+/// gives in CSV (`tests/summary_diff.rs` holds the lines to the rows).
+enum DiffCsv {
+    /// Text, written as [`Out::Str`] is.
+    Text(for<'x> fn(&DiffRow<'x>) -> &'x str),
+    /// A cell the row holds already, rendered from where it is.
+    Ref(for<'x> fn(&DiffRow<'x>) -> &'x Out),
+    /// The typed cell, rendered.
+    Cell,
+}
+
+/// A column of `diff`.
+struct DiffColumn {
+    key: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    /// Whether the terminal table and Markdown show it.
+    shown: bool,
+    cell: fn(&DiffRow<'_>) -> Out,
+    csv: DiffCsv,
+}
+
+fn date_cell<const I: usize>(r: &DiffRow<'_>) -> Out {
+    r.dates.map_or(Out::Null, |d| d[I].clone())
+}
+
+fn date_text<'x, const I: usize>(r: &DiffRow<'x>) -> &'x str {
+    match r.dates.map(|d| &d[I]) {
+        Some(Out::Shared(s)) => s,
+        _ => "",
+    }
+}
+
+/// The columns of `diff`, one specification for the rows made from cells ([`DiffRows::cells`])
+/// and the CSV lines written straight ([`DiffRows::line`]). The last two, the as-of dates, only
+/// in a format of rows alone (`bare`, CSV), with no head to name the dates in.
+static DIFF: [DiffColumn; 16] = [
+    DiffColumn {
+        key: "id",
+        zh: "网点编号",
+        en: "id",
+        shown: true,
+        cell: |r| Out::str(r.id),
+        csv: DiffCsv::Text(|r| r.id),
+    },
+    DiffColumn {
+        key: "name",
+        zh: "网点名称",
+        en: "name",
+        shown: true,
+        cell: |r| Out::str(r.name),
+        csv: DiffCsv::Text(|r| r.name),
+    },
+    DiffColumn {
+        key: "type",
+        zh: "网点类型",
+        en: "type",
+        shown: false,
+        cell: |r| r.type_cell.clone(),
+        csv: DiffCsv::Ref(|r| r.type_cell),
+    },
+    DiffColumn {
+        key: "group",
+        zh: "分组",
+        en: "group",
+        shown: false,
+        cell: |r| r.label.clone(),
+        csv: DiffCsv::Ref(|r| r.label),
+    },
+    DiffColumn {
+        key: "change",
+        zh: "变化",
+        en: "change",
+        shown: true,
+        cell: |r| r.changed.change.out(),
+        csv: DiffCsv::Cell,
+    },
+    DiffColumn {
+        key: "old_grade",
+        zh: "原级别",
+        en: "old grade",
+        shown: true,
+        cell: |r| r.before.map_or(Out::Null, |b| Out::Grade(b.assessed)),
+        csv: DiffCsv::Cell,
+    },
+    DiffColumn {
+        key: "new_grade",
+        zh: "现级别",
+        en: "new grade",
+        shown: true,
+        cell: |r| r.now.map_or(Out::Null, |a| Out::Grade(a.assessed)),
+        csv: DiffCsv::Cell,
+    },
+    DiffColumn {
+        key: "old_claimed",
+        zh: "原申报",
+        en: "old claim",
+        shown: false,
+        cell: |r| r.before.map_or(Out::Null, |b| Out::OptGrade(b.claimed)),
+        csv: DiffCsv::Cell,
+    },
+    DiffColumn {
+        key: "new_claimed",
+        zh: "现申报",
+        en: "new claim",
+        shown: false,
+        cell: |r| r.now.map_or(Out::Null, |a| Out::OptGrade(a.claimed)),
+        csv: DiffCsv::Cell,
+    },
+    DiffColumn {
+        key: "claim_changed",
+        zh: "申报变化",
+        en: "claim changed",
+        shown: true,
+        cell: |r| yes_no(r.changed.claim_changed),
+        csv: DiffCsv::Cell,
+    },
+    DiffColumn {
+        key: "old_status",
+        zh: "原状态",
+        en: "old status",
+        shown: true,
+        cell: |r| r.before.map_or(Out::Null, |b| words::status(b.status)),
+        csv: DiffCsv::Cell,
+    },
+    DiffColumn {
+        key: "new_status",
+        zh: "现状态",
+        en: "new status",
+        shown: true,
+        cell: |r| r.now.map_or(Out::Null, |a| words::status(a.status)),
+        csv: DiffCsv::Cell,
+    },
+    DiffColumn {
+        key: "fell_below_minimum",
+        zh: "新低于最低要求",
+        en: "fell below minimum",
+        shown: false,
+        cell: |r| yes_no(r.changed.fell_below),
+        csv: DiffCsv::Cell,
+    },
+    DiffColumn {
+        key: "rules",
+        zh: "原因规则",
+        en: "rules",
+        shown: true,
+        cell: |r| Out::str(r.rules),
+        csv: DiffCsv::Text(|r| r.rules),
+    },
+    DiffColumn {
+        key: "old_as_of",
+        zh: "原清单评定日期",
+        en: "old as of",
+        shown: false,
+        cell: date_cell::<0>,
+        csv: DiffCsv::Text(date_text::<0>),
+    },
+    DiffColumn {
+        key: "new_as_of",
+        zh: "新清单评定日期",
+        en: "new as of",
+        shown: false,
+        cell: date_cell::<1>,
+        csv: DiffCsv::Text(date_text::<1>),
+    },
+];
+
+/// The columns of the rows of [`DIFF`] a format writes: all but the dates, and the dates too in a
+/// format of rows alone (`bare`).
+fn diff_columns(bare: bool) -> &'static [DiffColumn] {
+    &DIFF[..if bare { DIFF.len() } else { DIFF.len() - 2 }]
+}
+
+/// The columns of the rows, and which the terminal table and Markdown show.
 fn columns(bare: bool) -> (Vec<Column>, Vec<bool>) {
-    let dates = [
-        (
-            Column::new("old_as_of", "原清单评定日期", "old as of"),
-            false,
-        ),
-        (
-            Column::new("new_as_of", "新清单评定日期", "new as of"),
-            false,
-        ),
-    ];
-    [
-        (Column::new("id", "网点编号", "id"), true),
-        (Column::new("name", "网点名称", "name"), true),
-        (Column::new("type", "网点类型", "type"), false),
-        (Column::new("group", "分组", "group"), false),
-        (Column::new("change", "变化", "change"), true),
-        (Column::new("old_grade", "原级别", "old grade"), true),
-        (Column::new("new_grade", "现级别", "new grade"), true),
-        (Column::new("old_claimed", "原申报", "old claim"), false),
-        (Column::new("new_claimed", "现申报", "new claim"), false),
-        (
-            Column::new("claim_changed", "申报变化", "claim changed"),
-            true,
-        ),
-        (Column::new("old_status", "原状态", "old status"), true),
-        (Column::new("new_status", "现状态", "new status"), true),
-        (
-            Column::new("fell_below_minimum", "新低于最低要求", "fell below minimum"),
-            false,
-        ),
-        (Column::new("rules", "原因规则", "rules"), true),
-    ]
-    .into_iter()
-    .chain(dates.into_iter().filter(|_| bare))
-    .unzip()
+    diff_columns(bare)
+        .iter()
+        .map(|c| (Column::new(c.key, c.zh, c.en), c.shown))
+        .unzip()
 }
 
 /// The date the earlier inventory is graded as of when `--old-as-of` does not say: a year before
@@ -489,6 +644,8 @@ pub fn run(args: Args) -> Result<Exit> {
         /// Where the next outlet of this thread is looked for first ([`Earlier::find_from`]).
         static NEXT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
+    // CSV lines are written straight.
+    let csv = maker.csv();
     let work = |o: &Outlet, text: &mut String| {
         let place = NEXT.with(|next| earlier.find_from(next, &o.id));
         // The group's key, found and taken back out of the text the rows are written into.
@@ -496,9 +653,13 @@ pub fn run(args: Args) -> Result<Exit> {
         by.write_key(book, o, lang, text);
         let group = earlier.group(&text[start..]);
         text.truncate(start);
+        let new_label;
         let label = match &group {
-            Group::Earlier(g) => earlier.labels[*g as usize].clone(),
-            Group::New(key) => Out::str(by.full_label(key, lang)),
+            Group::Earlier(g) => &earlier.labels[*g as usize],
+            Group::New(key) => {
+                new_label = Out::str(by.full_label(key, lang));
+                &new_label
+            }
         };
         // Each rule's outcome is found only for an outlet whose grade changed, to name the rules
         // that caused it; the others need only their grade and status.
@@ -508,20 +669,28 @@ pub fn run(args: Args) -> Result<Exit> {
             Some(b) if b.assessed != standing.assessed => ev.assess(o).outcomes,
             _ => Vec::new(),
         };
+        let new_type;
+        let type_cell = match earlier.type_cells.get(&types_of(o)) {
+            Some(cell) => cell,
+            None => {
+                new_type = earlier.type_cell(book, types_of(o));
+                &new_type
+            }
+        };
         let now = Now {
             name: &o.name,
-            type_cell: earlier.type_cell(book, types_of(o)),
+            type_cell,
             claimed: o.claimed,
             assessed: standing.assessed,
             status: standing.status,
             outcomes,
         };
-        let (row, change) = rows.row(&o.id, place, Some(&now), label);
+        let (rows, change) = rows.row(&o.id, place, Some(&now), label, csv.as_ref(), &maker, text);
         Compared {
             place,
             group,
             change,
-            rows: maker.outlet_rows([row], text),
+            rows,
         }
     };
     let mut matched = vec![false; earlier.outlets.len()];
@@ -534,14 +703,25 @@ pub fn run(args: Args) -> Result<Exit> {
         Ok(())
     };
     inventory.each_outlet(c.threads(), &mut problems, work, take)?;
+    let mut text = String::new();
     for (place, b) in earlier.outlets.iter().enumerate() {
         if matched[place] {
             continue;
         }
-        let label = earlier.labels[b.group as usize].clone();
-        let (row, change) = rows.row(earlier.id(b), Some(place), None, label);
+        let label = &earlier.labels[b.group as usize];
+        text.clear();
+        let id = earlier.id(b);
+        let (row, change) = rows.row(
+            id,
+            Some(place),
+            None,
+            label,
+            csv.as_ref(),
+            &maker,
+            &mut text,
+        );
         counts.count(Group::Earlier(b.group), change);
-        writer.row(&row)?;
+        writer.outlet_rows(row, &text)?;
     }
 
     let fell = counts.fell;
@@ -610,7 +790,7 @@ struct Compared {
 /// An outlet of the later inventory as its row shows it.
 struct Now<'o> {
     name: &'o str,
-    type_cell: Out,
+    type_cell: &'o Out,
     claimed: Option<u8>,
     assessed: Option<u8>,
     status: Status,
@@ -635,15 +815,9 @@ struct DiffRows<'b> {
 }
 
 impl DiffRows<'_> {
-    /// The row of the outlet `id` of the group labelled `label`: the earlier outlet at `place`,
-    /// as it was, and `now`, as it is; and how it changed.
-    fn row(
-        &self,
-        id: &str,
-        place: Option<usize>,
-        now: Option<&Now<'_>>,
-        label: Out,
-    ) -> (Vec<Out>, Changed) {
+    /// How the outlet changed from the earlier outlet at `place`, as it was, to `now`, as it is;
+    /// and the rules whose change caused it.
+    fn compare(&self, place: Option<usize>, now: Option<&Now<'_>>) -> (Changed, String) {
         let (book, earlier) = (self.book, self.earlier);
         let b = place.and_then(|p| earlier.outlets.get(p));
         let a = now;
@@ -660,39 +834,83 @@ impl DiffRows<'_> {
             ),
             _ => String::new(),
         };
-        let mut row = vec![
-            Out::str(id),
-            Out::str(match (now, b) {
-                (Some(r), _) => r.name,
-                (None, Some(b)) => earlier.name(b),
-                (None, None) => "",
-            }),
-            match (now, b) {
-                (Some(r), _) => r.type_cell.clone(),
-                (None, Some(b)) => earlier.type_cell(book, b.types),
-                (None, None) => Out::Null,
-            },
-            label,
-            change.out(),
-            b.map_or(Out::Null, |b| Out::Grade(b.assessed)),
-            a.map_or(Out::Null, |a| Out::Grade(a.assessed)),
-            b.map_or(Out::Null, |b| Out::OptGrade(b.claimed)),
-            now.map_or(Out::Null, |r| Out::OptGrade(r.claimed)),
-            yes_no(claim_changed),
-            b.map_or(Out::Null, |b| words::status(b.status)),
-            a.map_or(Out::Null, |a| words::status(a.status)),
-            yes_no(fell_below),
-            Out::str(rules),
-        ];
-        if let Some(dates) = &self.dates {
-            row.extend(dates.iter().cloned());
-        }
         let changed = Changed {
             change,
             claim_changed,
             fell_below,
         };
-        (row, changed)
+        (changed, rules)
+    }
+
+    /// The row's cells.
+    fn cells(&self, r: &DiffRow<'_>) -> Vec<Out> {
+        diff_columns(self.dates.is_some())
+            .iter()
+            .map(|c| (c.cell)(r))
+            .collect()
+    }
+
+    /// Writes the row as a CSV line at the end of `line`: the bytes of [`DiffRows::cells`]
+    /// written by `csv`, without making them.
+    fn line(&self, csv: &CsvCells<'_>, r: &DiffRow<'_>, line: &mut String) {
+        let mut scratch = String::new();
+        for (i, c) in diff_columns(self.dates.is_some()).iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            match c.csv {
+                DiffCsv::Text(text) => csv.push_str(line, text(r)),
+                DiffCsv::Ref(cell) => csv.push(line, &mut scratch, cell(r)),
+                DiffCsv::Cell => csv.push(line, &mut scratch, &(c.cell)(r)),
+            }
+        }
+        csv.end(line);
+    }
+
+    /// The row of the outlet `id` of the group labelled `label`, and how it changed: the earlier
+    /// outlet at `place`, as it was, and `now`, as it is. Written into `text` as a CSV line when
+    /// `csv` is given, else made for `maker`.
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        &self,
+        id: &str,
+        place: Option<usize>,
+        now: Option<&Now<'_>>,
+        label: &Out,
+        csv: Option<&CsvCells<'_>>,
+        maker: &RowMaker<'_>,
+        text: &mut String,
+    ) -> (OutletRows, Changed) {
+        let (changed, rules) = self.compare(place, now);
+        let (book, earlier) = (self.book, self.earlier);
+        let before = place.and_then(|p| earlier.outlets.get(p));
+        let earlier_type = match (now, before) {
+            (None, Some(b)) => earlier.type_cell(book, b.types),
+            _ => Out::Null,
+        };
+        let r = DiffRow {
+            id,
+            name: match (now, before) {
+                (Some(n), _) => n.name,
+                (None, Some(b)) => earlier.name(b),
+                (None, None) => "",
+            },
+            type_cell: now.map_or(&earlier_type, |n| n.type_cell),
+            label,
+            before,
+            now,
+            changed,
+            rules: &rules,
+            dates: self.dates.as_ref(),
+        };
+        let rows = match csv {
+            Some(csv) => {
+                self.line(csv, &r, text);
+                OutletRows::InText(1)
+            }
+            None => maker.outlet_rows([self.cells(&r)], text),
+        };
+        (rows, changed)
     }
 }
 
@@ -824,5 +1042,112 @@ fn group_section(
             .collect(),
         rows,
         single: false,
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on a broken fixture"
+)]
+mod tests {
+    use super::*;
+    use crate::inventory::{InputFormat, Inventory};
+    use crate::report::{Format, Meta, Rows};
+
+    fn inventory<'b>(path: &str, book: &'b Rulebook) -> Inventory<'b> {
+        let bytes = std::fs::read(path).expect("the example");
+        let read = Box::new(std::io::Cursor::new(bytes));
+        Inventory::from_reader(read, InputFormat::Csv, path, book).expect("it opens")
+    }
+
+    /// Every row's CSV line written straight is the CSV writer's bytes of its cells: matched,
+    /// new and closed outlets, changed and not, in both languages, with and without `--excel`.
+    #[test]
+    fn csv_lines_written_straight_are_the_rows_cells() {
+        let book = Rulebook::builtin().expect("the built-in rulebook");
+        let old_as_of = jiff::civil::date(2024, 11, 30);
+        let ev = Evaluator::new(&book, jiff::civil::date(2025, 11, 30));
+        let old_ev = Evaluator::new(&book, old_as_of);
+        let mut problems = Vec::new();
+        let how = (GroupBy::County, Lang::Zh, 1);
+        let mut old = inventory("examples/county-2024.csv", &book);
+        let earlier = Earlier::read(&mut old, &book, &old_ev, how, &mut problems).expect("read");
+        let mut seen = (0, 0);
+        for lang in [Lang::Zh, Lang::En] {
+            for excel in [false, true] {
+                let mut writer = Writer::new(
+                    Vec::new(),
+                    Format::Csv,
+                    lang,
+                    &book,
+                    Meta::rulebook("diff", &book),
+                    "outlets",
+                    columns(true).0,
+                )
+                .excel(excel);
+                let maker = writer.row_maker();
+                let csv = maker.csv().expect("a CSV maker");
+                let rows = DiffRows {
+                    book: &book,
+                    earlier: &earlier,
+                    dates: Some([
+                        Out::Shared(old_as_of.to_string().as_str().into()),
+                        Out::Shared("2025-11-30".into()),
+                    ]),
+                };
+                let check = |id: &str, place, now: Option<&Now<'_>>, label: &Out| {
+                    let mut line = String::from("x\n");
+                    let (written, changed) =
+                        rows.row(id, place, now, label, Some(&csv), &maker, &mut line);
+                    assert!(matches!(written, OutletRows::InText(1)));
+                    let mut cells = String::new();
+                    let (made, _) = rows.row(id, place, now, label, None, &maker, &mut cells);
+                    let made = match made {
+                        OutletRows::InText(1) => cells,
+                        OutletRows::Made(Rows::Encoded { bytes, .. }) => {
+                            String::from_utf8(bytes).expect("UTF-8")
+                        }
+                        _ => panic!("one row"),
+                    };
+                    assert_eq!(line.split_off(2), made, "{id} ({lang:?}, excel {excel})");
+                    changed.change
+                };
+                let mut new = inventory("examples/county.csv", &book);
+                let mut matched = vec![false; earlier.outlets.len()];
+                while let Some(o) = new.next_outlet(&mut problems).expect("it reads") {
+                    let place = earlier.find(&o.id);
+                    if let Some(p) = place {
+                        matched[p] = true;
+                    }
+                    let key = GroupBy::County.key(&book, &o, lang);
+                    let label = Out::str(GroupBy::County.full_label(&key, lang));
+                    let type_cell = earlier.type_cell(&book, types_of(&o));
+                    let a = ev.assess(&o);
+                    let now = Now {
+                        name: &o.name,
+                        type_cell: &type_cell,
+                        claimed: o.claimed,
+                        assessed: a.assessed,
+                        status: a.status,
+                        outcomes: a.outcomes,
+                    };
+                    if check(&o.id, place, Some(&now), &label) != Change::Unchanged {
+                        seen.0 += 1;
+                    }
+                }
+                for (place, b) in earlier.outlets.iter().enumerate() {
+                    if !matched[place] {
+                        check(earlier.id(b), Some(place), None, &earlier.labels[0]);
+                        seen.1 += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            seen.0 > 0 && seen.1 > 0,
+            "changed and closed outlets: {seen:?}"
+        );
     }
 }
