@@ -1,6 +1,7 @@
 //! `outlet diff OLD NEW`: two inventories (a year apart, say) matched on id — upgraded, downgraded
 //! with the rules whose change caused it, unchanged, new, closed — and claim changes, per group.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -231,8 +232,7 @@ impl Earlier {
         self.text.push_str(id);
         self.text.push_str(name);
         self.failed.extend_from_slice(t.failed.words());
-        self.failed
-            .resize(self.outlets.len() * self.words + self.words, 0);
+        debug_assert_eq!(self.failed.len(), (self.outlets.len() + 1) * self.words);
         self.outlets.push(Before {
             text: start,
             id_len: id.len(),
@@ -301,11 +301,24 @@ impl Earlier {
         }
     }
 
-    /// The type cell of an outlet of these types.
-    fn type_cell(&self, book: &Rulebook, types: (u16, u16)) -> Out {
+    /// The type cell of an outlet of these types: the one made for the earlier inventory's, or
+    /// one made now.
+    fn type_cell(&self, book: &Rulebook, types: (u16, u16)) -> Cow<'_, Out> {
         match self.type_cells.get(&types) {
-            Some(cell) => cell.clone(),
-            None => type_cell_of(book, usize::from(types.0), usize::from(types.1)),
+            Some(cell) => Cow::Borrowed(cell),
+            None => Cow::Owned(type_cell_of(
+                book,
+                usize::from(types.0),
+                usize::from(types.1),
+            )),
+        }
+    }
+
+    /// The label of a group: the one made for an earlier group, or one made now.
+    fn label(&self, group: &Group, by: GroupBy, lang: Lang) -> Cow<'_, Out> {
+        match group {
+            Group::Earlier(g) => Cow::Borrowed(&self.labels[*g as usize]),
+            Group::New(key) => Cow::Owned(Out::str(by.full_label(key, lang))),
         }
     }
 }
@@ -370,15 +383,12 @@ struct DiffColumn {
     csv: DiffCsv,
 }
 
-fn date_cell<const I: usize>(r: &DiffRow<'_>) -> Out {
-    r.dates.map_or(Out::Null, |d| d[I].clone())
-}
+/// An empty cell to borrow.
+static NULL: Out = Out::Null;
 
-fn date_text<'x, const I: usize>(r: &DiffRow<'x>) -> &'x str {
-    match r.dates.map(|d| &d[I]) {
-        Some(Out::Shared(s)) => s,
-        _ => "",
-    }
+/// The as-of date at `I` (old, new), empty in a format that names them in its head.
+fn date<'x, const I: usize>(r: &DiffRow<'x>) -> &'x Out {
+    r.dates.map_or(&NULL, |d| &d[I])
 }
 
 /// The columns of `diff`, one specification for the rows made from cells ([`DiffRows::cells`])
@@ -502,16 +512,16 @@ static DIFF: [DiffColumn; 16] = [
         zh: "原清单评定日期",
         en: "old as of",
         shown: false,
-        cell: date_cell::<0>,
-        csv: DiffCsv::Text(date_text::<0>),
+        cell: |r| date::<0>(r).clone(),
+        csv: DiffCsv::Ref(date::<0>),
     },
     DiffColumn {
         key: "new_as_of",
         zh: "新清单评定日期",
         en: "new as of",
         shown: false,
-        cell: date_cell::<1>,
-        csv: DiffCsv::Text(date_text::<1>),
+        cell: |r| date::<1>(r).clone(),
+        csv: DiffCsv::Ref(date::<1>),
     },
 ];
 
@@ -644,8 +654,6 @@ pub fn run(args: Args) -> Result<Exit> {
         /// Where the next outlet of this thread is looked for first ([`Earlier::find_from`]).
         static NEXT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
-    // CSV lines are written straight.
-    let csv = maker.csv();
     let work = |o: &Outlet, text: &mut String| {
         let place = NEXT.with(|next| earlier.find_from(next, &o.id));
         // The group's key, found and taken back out of the text the rows are written into.
@@ -653,14 +661,7 @@ pub fn run(args: Args) -> Result<Exit> {
         by.write_key(book, o, lang, text);
         let group = earlier.group(&text[start..]);
         text.truncate(start);
-        let new_label;
-        let label = match &group {
-            Group::Earlier(g) => &earlier.labels[*g as usize],
-            Group::New(key) => {
-                new_label = Out::str(by.full_label(key, lang));
-                &new_label
-            }
-        };
+        let label = earlier.label(&group, by, lang);
         // Each rule's outcome is found only for an outlet whose grade changed, to name the rules
         // that caused it; the others need only their grade and status.
         let standing = ev.standing(o);
@@ -669,23 +670,18 @@ pub fn run(args: Args) -> Result<Exit> {
             Some(b) if b.assessed != standing.assessed => ev.assess(o).outcomes,
             _ => Vec::new(),
         };
-        let new_type;
-        let type_cell = match earlier.type_cells.get(&types_of(o)) {
-            Some(cell) => cell,
-            None => {
-                new_type = earlier.type_cell(book, types_of(o));
-                &new_type
-            }
-        };
+        let type_cell = earlier.type_cell(book, types_of(o));
         let now = Now {
             name: &o.name,
-            type_cell,
+            type_cell: &type_cell,
             claimed: o.claimed,
             assessed: standing.assessed,
             status: standing.status,
             outcomes,
         };
-        let (rows, change) = rows.row(&o.id, place, Some(&now), label, csv.as_ref(), &maker, text);
+        let (rows, change) = rows.with_row(&o.id, place, Some(&now), &label, |r| {
+            rows.write(r, &maker, text)
+        });
         Compared {
             place,
             group,
@@ -710,16 +706,9 @@ pub fn run(args: Args) -> Result<Exit> {
         }
         let label = &earlier.labels[b.group as usize];
         text.clear();
-        let id = earlier.id(b);
-        let (row, change) = rows.row(
-            id,
-            Some(place),
-            None,
-            label,
-            csv.as_ref(),
-            &maker,
-            &mut text,
-        );
+        let (row, change) = rows.with_row(earlier.id(b), Some(place), None, label, |r| {
+            rows.write(r, &maker, &mut text)
+        });
         counts.count(Group::Earlier(b.group), change);
         writer.outlet_rows(row, &text)?;
     }
@@ -867,26 +856,22 @@ impl DiffRows<'_> {
         csv.end(line);
     }
 
-    /// The row of the outlet `id` of the group labelled `label`, and how it changed: the earlier
-    /// outlet at `place`, as it was, and `now`, as it is. Written into `text` as a CSV line when
-    /// `csv` is given, else made for `maker`.
-    #[allow(clippy::too_many_arguments)]
-    fn row(
+    /// The row of the outlet `id` of the group labelled `label`, given to `f`, and how it
+    /// changed: the earlier outlet at `place`, as it was, and `now`, as it is.
+    fn with_row<T>(
         &self,
         id: &str,
         place: Option<usize>,
         now: Option<&Now<'_>>,
         label: &Out,
-        csv: Option<&CsvCells<'_>>,
-        maker: &RowMaker<'_>,
-        text: &mut String,
-    ) -> (OutletRows, Changed) {
+        f: impl FnOnce(&DiffRow<'_>) -> T,
+    ) -> (T, Changed) {
         let (changed, rules) = self.compare(place, now);
         let (book, earlier) = (self.book, self.earlier);
         let before = place.and_then(|p| earlier.outlets.get(p));
         let earlier_type = match (now, before) {
             (None, Some(b)) => earlier.type_cell(book, b.types),
-            _ => Out::Null,
+            _ => Cow::Owned(Out::Null),
         };
         let r = DiffRow {
             id,
@@ -895,7 +880,7 @@ impl DiffRows<'_> {
                 (None, Some(b)) => earlier.name(b),
                 (None, None) => "",
             },
-            type_cell: now.map_or(&earlier_type, |n| n.type_cell),
+            type_cell: now.map_or(&*earlier_type, |n| n.type_cell),
             label,
             before,
             now,
@@ -903,14 +888,19 @@ impl DiffRows<'_> {
             rules: &rules,
             dates: self.dates.as_ref(),
         };
-        let rows = match csv {
+        (f(&r), changed)
+    }
+
+    /// Writes the row for `maker`'s writer into `text`: a CSV line written straight, or the row
+    /// made from its cells.
+    fn write(&self, r: &DiffRow<'_>, maker: &RowMaker<'_>, text: &mut String) -> OutletRows {
+        match maker.csv() {
             Some(csv) => {
-                self.line(csv, &r, text);
+                self.line(&csv, r, text);
                 OutletRows::InText(1)
             }
-            None => maker.outlet_rows([self.cells(&r)], text),
-        };
-        (rows, changed)
+            None => maker.outlet_rows([self.cells(r)], text),
+        }
     }
 }
 
@@ -1048,13 +1038,12 @@ fn group_section(
 #[cfg(test)]
 #[allow(
     clippy::expect_used,
-    clippy::panic,
     reason = "a test fails loudly on a broken fixture"
 )]
 mod tests {
     use super::*;
     use crate::inventory::{InputFormat, Inventory};
-    use crate::report::{Format, Meta, Rows};
+    use crate::report::{Format, Meta};
 
     fn inventory<'b>(path: &str, book: &'b Rulebook) -> Inventory<'b> {
         let bytes = std::fs::read(path).expect("the example");
@@ -1098,20 +1087,14 @@ mod tests {
                     ]),
                 };
                 let check = |id: &str, place, now: Option<&Now<'_>>, label: &Out| {
-                    let mut line = String::from("x\n");
-                    let (written, changed) =
-                        rows.row(id, place, now, label, Some(&csv), &maker, &mut line);
-                    assert!(matches!(written, OutletRows::InText(1)));
-                    let mut cells = String::new();
-                    let (made, _) = rows.row(id, place, now, label, None, &maker, &mut cells);
-                    let made = match made {
-                        OutletRows::InText(1) => cells,
-                        OutletRows::Made(Rows::Encoded { bytes, .. }) => {
-                            String::from_utf8(bytes).expect("UTF-8")
-                        }
-                        _ => panic!("one row"),
-                    };
-                    assert_eq!(line.split_off(2), made, "{id} ({lang:?}, excel {excel})");
+                    let ((line, made), changed) = rows.with_row(id, place, now, label, |r| {
+                        let mut line = String::from("x\n");
+                        rows.line(&csv, r, &mut line);
+                        let mut made = csv.render(&rows.cells(r));
+                        csv.end(&mut made);
+                        (line.split_off(2), made)
+                    });
+                    assert_eq!(line, made, "{id} ({lang:?}, excel {excel})");
                     changed.change
                 };
                 let mut new = inventory("examples/county.csv", &book);
