@@ -274,17 +274,7 @@ impl<'a, W: Write> Render<'a, W> for CsvRender {
 
 impl Encode for CsvCells<'_> {
     fn encode(&self, rows: &mut dyn Iterator<Item = Vec<Out>>) -> Rows {
-        // About 256 bytes a row: most outlets' lines fit without growing.
-        let capacity = rows.size_hint().0.max(1) * 256;
-        let (mut line, mut cell, mut count) = (String::with_capacity(capacity), String::new(), 0);
-        for r in rows {
-            csv_line(&mut line, &mut cell, &r, self.lang, self.book, self.excel);
-            count += 1;
-        }
-        Rows::Encoded {
-            bytes: line.into_bytes(),
-            count,
-        }
+        super::render::encode_apart(self, rows)
     }
 
     fn csv(&self) -> Option<CsvCells<'_>> {

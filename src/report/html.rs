@@ -837,12 +837,7 @@ thread_local! {
 
 impl Encode for HtmlRows<'_> {
     fn encode(&self, rows: &mut dyn Iterator<Item = Vec<Out>>) -> MadeRows {
-        let mut text = String::new();
-        let count = self.encode_into(rows, &mut text);
-        MadeRows::Encoded {
-            bytes: text.into_bytes(),
-            count,
-        }
+        super::render::encode_apart(self, rows)
     }
 
     fn in_text(&self) -> bool {

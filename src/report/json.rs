@@ -261,12 +261,7 @@ impl<'a, W: Write> Render<'a, W> for JsonRender {
 
 impl Encode for JsonRow {
     fn encode(&self, rows: &mut dyn Iterator<Item = Vec<Out>>) -> Rows {
-        let mut text = String::new();
-        let count = self.encode_into(rows, &mut text);
-        Rows::Encoded {
-            bytes: text.into_bytes(),
-            count,
-        }
+        super::render::encode_apart(self, rows)
     }
 
     fn json(&self) -> bool {

@@ -289,15 +289,34 @@ impl<'a> TextLines<'a> {
 
 impl Encode for TextLines<'_> {
     fn encode(&self, rows: &mut dyn Iterator<Item = Vec<Out>>) -> Rows {
-        let (mut line, mut count) = (String::new(), 0);
+        encode_apart(self, rows)
+    }
+
+    fn in_text(&self) -> bool {
+        true
+    }
+
+    fn encode_into(&self, rows: &mut dyn Iterator<Item = Vec<Out>>, text: &mut String) -> usize {
+        let mut count = 0;
         for r in rows {
-            (self.line)(&mut line, &r, &self.shown, self.lang, self.book);
+            (self.line)(text, &r, &self.shown, self.lang, self.book);
             count += 1;
         }
-        Rows::Encoded {
-            bytes: line.into_bytes(),
-            count,
-        }
+        count
+    }
+}
+
+/// [`Encode::encode`] for a renderer that reads its rows from text ([`Encode::in_text`]): the
+/// rows its [`Encode::encode_into`] writes, into text of their own.
+pub(super) fn encode_apart(
+    encoder: &(impl Encode + ?Sized),
+    rows: &mut dyn Iterator<Item = Vec<Out>>,
+) -> Rows {
+    let mut text = String::new();
+    let count = encoder.encode_into(rows, &mut text);
+    Rows::Encoded {
+        bytes: text.into_bytes(),
+        count,
     }
 }
 
